@@ -1,0 +1,109 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from campaign.models import (
+    Campaign,
+    Category,
+    Criterion,
+    LeaderCharge,
+    Membership,
+    Point,
+    Standard,
+    Unit,
+    User,
+)
+from campaign.services import create_unit, move_unit
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("Campaign"), {"fields": ("name",)}))
+    list_display = ["username", "name", "is_active", "is_superuser", "last_login"]
+    search_fields = ["username", "name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "start", "end"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "code", "parent", "campaign", "depth"]
+    list_filter = ["campaign", "kind", "placeholder"]
+    search_fields = ["name", "code", "key"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["path", "depth"]
+    list_select_related = ["parent", "campaign"]
+
+    def save_model(self, request, obj, form, change):
+        # The tree's path is owned by the services, so admin goes through them too.
+        if not change:
+            fields = {name: form.cleaned_data[name] for name in form.cleaned_data if name != "parent"}
+            created = create_unit(parent=obj.parent, **fields)
+            obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
+            return
+        if "parent" in form.changed_data:
+            move_unit(obj, parent=obj.parent)
+        obj.save(update_fields=[name for name in form.changed_data if name != "parent"] or None)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "unit", "role", "title"]
+    list_filter = ["role"]
+    autocomplete_fields = ["user", "unit"]
+    list_select_related = ["user", "unit"]
+
+
+@admin.register(LeaderCharge)
+class LeaderChargeAdmin(admin.ModelAdmin):
+    list_display = ["leader", "unit", "title"]
+    autocomplete_fields = ["leader", "unit"]
+    list_select_related = ["leader", "unit"]
+
+
+class CategoryInline(admin.TabularInline):
+    model = Category
+    extra = 0
+
+
+@admin.register(Standard)
+class StandardAdmin(admin.ModelAdmin):
+    list_display = ["name", "campaign", "is_active"]
+    inlines = [CategoryInline]
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    extra = 0
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "standard", "order"]
+    inlines = [CriterionInline]
+
+
+@admin.register(Criterion)
+class CriterionAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "points", "deadline_days"]
+    list_filter = ["category__standard"]
+    search_fields = ["name"]
+
+
+@admin.register(Point)
+class PointAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "unit"]
+    list_filter = ["kind", "campaign"]
+    search_fields = ["code", "name", "address"]
+    autocomplete_fields = ["unit"]
+    list_select_related = ["unit"]

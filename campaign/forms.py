@@ -1,0 +1,26 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _(
+            "Wrong username or password. Both are case-sensitive; after %(limit)s failed "
+            "tries the account is locked for a while."
+        ),
+        "inactive": _("This account is switched off. Ask your campaign office."),
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
+        self.fields["password"].widget = forms.PasswordInput(attrs={"autocomplete": "current-password"})
+
+    def get_invalid_login_error(self):
+        return forms.ValidationError(
+            self.error_messages["invalid_login"],
+            code="invalid_login",
+            params={"limit": settings.AXES_FAILURE_LIMIT},
+        )

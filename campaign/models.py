@@ -1,0 +1,314 @@
+"""The foundation: people, campaigns, the command tree, the standard and the points."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from campaign.enums import DeadlineDays, PointKind, Role, UnitKind
+
+
+class User(AbstractUser):
+    name = models.CharField(_("name"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.name or self.username
+
+
+class Campaign(models.Model):
+    key = models.SlugField(_("key"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    city = models.CharField(_("city"), max_length=60)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    time_zone = models.CharField(_("time zone"), max_length=40, default="Asia/Shanghai")
+    # Scoring settings (DOMAIN.md "Monthly scoring"); coordinators may change them.
+    inspection_weight = models.DecimalField(
+        _("inspection weight"), max_digits=3, decimal_places=2, default=Decimal("0.80"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    min_sample = models.PositiveSmallIntegerField(
+        _("minimum visits to be ranked"), default=3, validators=[MinValueValidator(1)]
+    )
+    bottom_n = models.PositiveSmallIntegerField(
+        _("bottom places watched (N)"), default=1, validators=[MinValueValidator(1)]
+    )
+    streak_k = models.PositiveSmallIntegerField(
+        _("months in a row before accountability (K)"), default=3, validators=[MinValueValidator(1)]
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def on_time_weight(self) -> Decimal:
+        return Decimal(1) - self.inspection_weight
+
+
+class Unit(models.Model):
+    """A node of the command tree. `path` holds the ids from the root ("1/7/42/"), so a subtree
+    is one indexed prefix query; services.place_unit() keeps it right."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="units", verbose_name=_("campaign")
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("parent"),
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=UnitKind.choices)
+    name = models.CharField(_("name"), max_length=120)
+    code = models.CharField(_("code"), max_length=12)
+    key = models.SlugField(_("seed key"), max_length=60, blank=True)
+    path = models.CharField(_("path"), max_length=255, db_index=True, editable=False)
+    depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    placeholder = models.BooleanField(
+        _("placeholder"), default=False,
+        help_text=_("The source gives only a count, not this unit's name."),
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "code"], name="unit_code_unique"),
+            models.UniqueConstraint(
+                fields=["campaign", "key"], condition=~models.Q(key=""), name="unit_key_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("unit-detail", args=[self.pk])
+
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.split("/") if part][:-1]
+
+
+class Membership(models.Model):
+    """A person's place in a unit with a role; they see that unit's subtree."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+        verbose_name=_("user"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("unit")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    title = models.CharField(_("title"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["unit__path", "role", "user__username"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class LeaderCharge(models.Model):
+    """A leader takes charge of (包联) a unit: they watch its subtree."""
+
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="charges",
+        verbose_name=_("leader"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="leader_charges", verbose_name=_("unit")
+    )
+    title = models.CharField(_("title"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["unit__path", "leader__username"]
+        verbose_name = _("leader in charge (包联)")
+        verbose_name_plural = _("leaders in charge (包联)")
+        constraints = [
+            models.UniqueConstraint(fields=["leader", "unit"], name="leader_charge_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.leader} → {self.unit}"
+
+
+class Standard(models.Model):
+    """An evaluation standard (测评体系): categories of deductible criteria."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="standards", verbose_name=_("campaign")
+    )
+    key = models.SlugField(_("key"), max_length=60)
+    name = models.CharField(_("name"), max_length=120)
+    is_active = models.BooleanField(_("in force"), default=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["campaign", "pk"]
+        verbose_name = _("standard")
+        verbose_name_plural = _("standards")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "key"], name="standard_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    standard = models.ForeignKey(
+        Standard, on_delete=models.PROTECT, related_name="categories", verbose_name=_("standard")
+    )
+    key = models.SlugField(_("key"), max_length=60)
+    name = models.CharField(_("name"), max_length=120)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["standard", "order", "pk"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        constraints = [
+            models.UniqueConstraint(fields=["standard", "key"], name="category_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Criterion(models.Model):
+    """A deductible item (测评项): what an inspection checks, what a failure costs, and how long
+    the responsible unit gets to fix it by default."""
+
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="criteria", verbose_name=_("category")
+    )
+    key = models.SlugField(_("key"), max_length=60)
+    name = models.CharField(_("name"), max_length=200)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    points = models.DecimalField(
+        _("points deducted"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    deadline_days = models.PositiveSmallIntegerField(
+        _("default deadline"), choices=DeadlineDays.choices, default=DeadlineDays.THREE_DAYS
+    )
+    # Empty list: applies to every point kind.
+    point_kinds = models.JSONField(_("point kinds"), default=list, blank=True)
+    is_active = models.BooleanField(_("in force"), default=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["category", "order", "pk"]
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "key"], name="criterion_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def applies_to(self, point_kind: str) -> bool:
+        return not self.point_kinds or point_kind in self.point_kinds
+
+
+class Point(models.Model):
+    """A place that is inspected (点位), with the unit that answers for it."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="points", verbose_name=_("campaign")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="points", verbose_name=_("responsible unit")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=PointKind.choices)
+    code = models.CharField(_("code"), max_length=24)
+    name = models.CharField(_("name"), max_length=120)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("point")
+        verbose_name_plural = _("points")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "code"], name="point_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+def _photo_path(photo: "Photo", filename: str) -> str:
+    return f"photos/{photo.uploaded_at:%Y/%m}/{filename}"
+
+
+class Photo(models.Model):
+    """An uploaded photo, stored re-encoded without EXIF. `unit` decides who may see it: the
+    file is private and only served after a permission check. Capture time and GPS are kept
+    here as data, read from EXIF before it was stripped."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="photos", verbose_name=_("unit")
+    )
+    image = models.FileField(_("image"), upload_to=_photo_path, max_length=200)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=_photo_path, max_length=200)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256 of the upload"), max_length=64, db_index=True)
+    original_name = models.CharField(_("original file name"), max_length=200, blank=True)
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.original_name or f"photo {self.pk}"

@@ -1,0 +1,89 @@
+"""Who sees what, and who may do what.
+
+A person sees the subtrees of the units they belong to and of the units they take charge of
+(包联). Everything is fetched through a `visible_*` query: out of scope is a 404; in scope
+without the right is a 403 (the view asks a `can_*` predicate).
+"""
+
+from django.db.models import Q, QuerySet
+
+from campaign.enums import Role
+from campaign.models import Membership, Point, Unit, User
+
+
+def _scope(user: User) -> tuple[list[str], list[tuple[str, str]]]:
+    """Scope paths and (path, role) pairs, read once per request and kept on the user object."""
+    cached = getattr(user, "_campaign_scope", None)
+    if cached is None:
+        roles = [
+            (path, role)
+            for path, role in Membership.objects.filter(user=user).values_list("unit__path", "role")
+        ]
+        # Taking charge of a unit (包联) makes one its leader: they watch its whole subtree.
+        roles += [(path, Role.LEADER) for path in user.charges.values_list("unit__path", flat=True)]
+        paths = [path for path, _role in roles]
+        cached = (_outermost(paths), roles)
+        user._campaign_scope = cached
+    return cached
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    """Drop paths inside another path of the list, so the OR'd filter stays short."""
+    kept: list[str] = []
+    for path in sorted(set(paths), key=len):
+        if not any(path.startswith(outer) for outer in kept):
+            kept.append(path)
+    return kept
+
+
+def scope_q(user: User, field: str = "unit") -> Q:
+    """A filter on `<field>__path` for the objects of units in the user's scope."""
+    if user.is_superuser:
+        return Q()
+    paths = _scope(user)[0]
+    if not paths:
+        return Q(pk__in=[])
+    query = Q()
+    for path in paths:
+        query |= Q(**{f"{field}__path__startswith": path})
+    return query
+
+
+def visible_units(user: User) -> QuerySet[Unit]:
+    if user.is_superuser:
+        return Unit.objects.all()
+    paths = _scope(user)[0]
+    if not paths:
+        return Unit.objects.none()
+    query = Q()
+    for path in paths:
+        query |= Q(path__startswith=path)
+    return Unit.objects.filter(query)
+
+
+def visible_points(user: User) -> QuerySet[Point]:
+    return Point.objects.filter(scope_q(user))
+
+
+def roles_in(user: User, unit: Unit) -> set[str]:
+    """The roles the user holds at this unit or at one of its ancestors."""
+    if not user.is_authenticated:
+        return set()
+    return {role for path, role in _scope(user)[1] if unit.path.startswith(path)}
+
+
+def has_role(user: User, unit: Unit, *roles: str) -> bool:
+    if user.is_superuser:
+        return True
+    return bool(roles_in(user, unit) & set(roles))
+
+
+def user_roles(user: User) -> set[str]:
+    """Every role the user holds anywhere (to decide what menus to show)."""
+    if user.is_superuser:
+        return set(Role.values)
+    return {role for _path, role in _scope(user)[1]}
+
+
+def can_manage_unit(user: User, unit: Unit) -> bool:
+    return has_role(user, unit, Role.COORDINATOR)

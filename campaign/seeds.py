@@ -1,0 +1,140 @@
+"""Loading the fixtures in `seeds/` (built from the source documents) idempotently.
+
+Records are matched by their `key`, so a second load updates nothing and creates nothing.
+"""
+
+import datetime as dt
+import json
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+
+from campaign.enums import DeadlineDays, PointKind, UnitKind
+from campaign.models import Campaign, Category, Criterion, Standard, Unit
+from campaign.services import create_unit, move_unit
+
+
+class SeedError(Exception):
+    pass
+
+
+def _read(directory: Path, name: str) -> list[dict]:
+    path = directory / name
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise SeedError(f"{path}: {error}") from error
+
+
+def _sync(model, lookup: dict, values: dict, counter: Counter) -> object:
+    """Create or update one row; counts only real changes, so a second load reports none."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model.objects.create(**lookup, **values)
+        counter[f"{model._meta.model_name} created"] += 1
+        return obj
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save(update_fields=changed)
+        counter[f"{model._meta.model_name} updated"] += 1
+    return obj
+
+
+@transaction.atomic
+def load_seeds(directory: Path) -> Counter:
+    counter: Counter = Counter()
+    campaigns = {}
+    for record in _read(directory, "campaigns.json"):
+        campaigns[record["key"]] = _sync(
+            Campaign,
+            {"key": record["key"]},
+            {
+                "name": record["name"],
+                "city": record["city"],
+                "start": dt.date.fromisoformat(record["start"]),
+                "end": dt.date.fromisoformat(record["end"]),
+                "source": record["source"],
+                "note": record.get("note", ""),
+            },
+            counter,
+        )
+    _load_units(_read(directory, "units.json"), campaigns, counter)
+    _load_standards(_read(directory, "standards.json"), campaigns, counter)
+    return counter
+
+
+def _load_units(records: list[dict], campaigns: dict, counter: Counter) -> None:
+    units: dict[tuple[str, str], Unit] = {
+        (unit.campaign.key, unit.key): unit
+        for unit in Unit.objects.exclude(key="").select_related("campaign", "parent")
+    }
+    for order, record in enumerate(records):
+        if record["kind"] not in UnitKind.values:
+            raise SeedError(f"unit {record['key']}: unknown kind {record['kind']!r}")
+        campaign = campaigns[record["campaign"]]
+        parent = units[(campaign.key, record["parent"])] if record["parent"] else None
+        values = {
+            "kind": record["kind"],
+            "name": record["name"],
+            "code": record["code"],
+            "order": order,
+            "placeholder": bool(record.get("placeholder")),
+            "source": record["source"],
+            "note": record.get("note", ""),
+        }
+        unit = units.get((campaign.key, record["key"]))
+        if unit is None:
+            unit = create_unit(parent=parent, campaign=campaign, key=record["key"], **values)
+            counter["unit created"] += 1
+        else:
+            if unit.parent_id != (parent.pk if parent else None):
+                unit = move_unit(unit, parent=parent)
+                counter["unit moved"] += 1
+            unit = _sync(Unit, {"pk": unit.pk}, values, counter)
+        units[(campaign.key, record["key"])] = unit
+
+
+def _load_standards(records: list[dict], campaigns: dict, counter: Counter) -> None:
+    for record in records:
+        standard = _sync(
+            Standard,
+            {"campaign": campaigns[record["campaign"]], "key": record["key"]},
+            {"name": record["name"], "source": record["source"], "note": record.get("note", "")},
+            counter,
+        )
+        for category_order, category_record in enumerate(record["categories"]):
+            category = _sync(
+                Category,
+                {"standard": standard, "key": category_record["key"]},
+                {
+                    "name": category_record["name"],
+                    "order": category_order,
+                    "source": category_record["source"],
+                    "note": category_record.get("note", ""),
+                },
+                counter,
+            )
+            for order, item in enumerate(category_record["criteria"]):
+                kinds = item.get("point_kinds", [])
+                if set(kinds) - set(PointKind.values):
+                    raise SeedError(f"criterion {item['key']}: unknown point kinds {kinds}")
+                if item["deadline_days"] not in DeadlineDays.values:
+                    raise SeedError(f"criterion {item['key']}: bad deadline_days")
+                _sync(
+                    Criterion,
+                    {"category": category, "key": item["key"]},
+                    {
+                        "name": item["name"],
+                        "order": order,
+                        "points": Decimal(str(item["points"])),
+                        "deadline_days": item["deadline_days"],
+                        "point_kinds": kinds,
+                        "source": item["source"],
+                        "note": item.get("note", ""),
+                    },
+                    counter,
+                )

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog, set_language
+
+from campaign import views
+from campaign.forms import LoginForm
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("units/", views.unit_tree, name="unit-tree"),
+    path("units/list/", views.UnitListView.as_view(), name="unit-list"),
+    path("units/<int:pk>/", views.unit_detail, name="unit-detail"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("", include("inspections.urls")),
+]

@@ -1,0 +1,105 @@
+from django.contrib import messages
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from campaign.enums import UnitKind
+from campaign.filters import UnitFilter
+from campaign.models import LeaderCharge, Membership
+from campaign.periods import Month
+from campaign.permissions import user_roles, visible_units
+from campaign.tables import UnitTable
+from campaign.tree import tree_rows
+
+
+class HomeView(TemplateView):
+    template_name = "campaign/home.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        memberships = Membership.objects.filter(user=user).select_related("unit", "unit__campaign")
+        charges = user.charges.select_related("unit", "unit__campaign")
+        return super().get_context_data(
+            memberships=memberships,
+            charges=charges,
+            roles=user_roles(user),
+            unit_count=visible_units(user).count(),
+            **kwargs,
+        )
+
+
+def unit_tree(request):
+    """The command tree the user can see, root to lane offices, opened to `depth` levels."""
+    units = visible_units(request.user).select_related("campaign").annotate(
+        child_count=Count("children")
+    ).order_by("campaign_id", "path")
+    kind = request.GET.get("kind", "")
+    if kind and kind not in UnitKind.values:
+        messages.warning(request, _("Unknown unit kind: showing all kinds."))
+        kind = ""
+    open_depth = _int_param(request, "depth", default=2, low=0, high=12)
+    return render(
+        request,
+        "campaign/unit_tree.html",
+        {
+            "rows": tree_rows(list(units), open_depth=open_depth, highlight_kind=kind),
+            "kinds": UnitKind.choices,
+            "kind": kind,
+            "open_depth": open_depth,
+        },
+    )
+
+
+class UnitListView(SingleTableMixin, FilterView):
+    table_class = UnitTable
+    filterset_class = UnitFilter
+    # Pagination is the table's: django-tables2 turns a bad or too large ?page= into the first
+    # or last page instead of a 404.
+    table_pagination = {"per_page": 50}
+    template_name = "campaign/unit_list.html"
+
+    def get_queryset(self):
+        return visible_units(self.request.user).select_related("parent", "campaign")
+
+
+def unit_detail(request, pk: int):
+    unit = get_object_or_404(visible_units(request.user).select_related("campaign", "parent"), pk=pk)
+    ancestors = visible_units(request.user).filter(pk__in=unit.ancestor_ids()).order_by("depth")
+    children = unit.children.annotate(child_count=Count("children")).order_by("order", "pk")
+    members = unit.memberships.select_related("user").order_by("role", "user__username")
+    leaders = unit.leader_charges.select_related("leader")
+    # Leaders in charge of an ancestor watch this unit too.
+    inherited_leaders = (
+        LeaderCharge.objects.filter(unit__pk__in=unit.ancestor_ids())
+        .select_related("leader", "unit")
+        .order_by("unit__depth")
+    )
+    month_value = request.GET.get("month")
+    month = Month.parse(month_value)
+    if month_value and month is None:
+        messages.warning(request, _("“%(value)s” is not a month (YYYY-MM): showing the current month.")
+                         % {"value": month_value[:20]})
+    return render(
+        request,
+        "campaign/unit_detail.html",
+        {
+            "unit": unit,
+            "ancestors": ancestors,
+            "children": children,
+            "members": members,
+            "leaders": leaders,
+            "inherited_leaders": inherited_leaders,
+            "month": month,
+        },
+    )
+
+
+def _int_param(request, name: str, *, default: int, low: int, high: int) -> int:
+    try:
+        value = int(request.GET.get(name, default))
+    except (TypeError, ValueError):
+        return default
+    return max(low, min(value, high))

@@ -1,0 +1,51 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class InspectionMode(models.TextChoices):
+    OPEN = "open", _("Announced check (明查)")
+    COVERT = "covert", _("Unannounced visit (暗访)")
+
+
+class RectificationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    SUBMITTED = "submitted", _("Submitted")
+    REWORK = "rework", _("Returned for rework")
+    RETURNED_TO_DISPATCH = "returned_to_dispatch", _("Sent back to dispatcher")
+    CLOSED = "closed", _("Closed")
+    VOIDED = "voided", _("Voided")
+
+
+class EventAction(models.TextChoices):
+    FILED = "filed", _("Filed")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    SUBMITTED = "submitted", _("Fix submitted")
+    CLOSED = "closed", _("Verified and closed")
+    RETURNED = "returned", _("Returned for rework")
+    SENT_BACK = "sent_back", _("Sent back to dispatcher")
+    REROUTED = "rerouted", _("Re-routed")
+    EXTENDED = "extended", _("Deadline extended")
+    VOIDED = "voided", _("Voided")
+    COMMENTED = "commented", _("Comment")
+
+
+class SolvingMethod(models.TextChoices):
+    """Yingze's 721 method: how a problem was solved (70% service, 20% management,
+    10% enforcement is the target mix)."""
+
+    SERVICE = "service", _("Service")
+    MANAGEMENT = "management", _("Management")
+    ENFORCEMENT = "enforcement", _("Enforcement")
+
+
+class RectificationSource(models.TextChoices):
+    FINDING = "finding", _("Inspection finding")
+    CITIZEN_REPORT = "citizen_report", _("Citizen report")
+    STANDALONE = "standalone", _("Filed directly")
+
+
+class CitizenReportStatus(models.TextChoices):
+    NEW = "new", _("New")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")

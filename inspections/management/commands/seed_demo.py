@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from campaign.demo import DEMO_PASSWORD, create_demo_accounts
+
+
+class Command(BaseCommand):
+    help = "Load the seeds and add demo accounts and demo data (development only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Run even when DJANGO_DEBUG is off."
+        )
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo adds accounts with a known password; it refuses to run with "
+                "DJANGO_DEBUG off. Use --force if this really is a demo install."
+            )
+        call_command("load_seeds", stdout=self.stdout)
+        usernames = create_demo_accounts()
+        self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}): {', '.join(usernames)}")

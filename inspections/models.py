@@ -1,0 +1,291 @@
+"""What happens in a campaign: inspection rounds, visits and findings, rectification items with
+their append-only history, and citizen reports."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from inspections.enums import (
+    CitizenReportStatus,
+    EventAction,
+    InspectionMode,
+    RectificationSource,
+    RectificationStatus,
+    SolvingMethod,
+)
+
+
+class InspectionRound(models.Model):
+    """An inspection round (旬督查): a random sample of points drawn from a recorded seed,
+    hidden from the inspected units until the round ends."""
+
+    campaign = models.ForeignKey(
+        "campaign.Campaign", on_delete=models.PROTECT, related_name="rounds",
+        verbose_name=_("campaign"),
+    )
+    unit = models.ForeignKey(
+        "campaign.Unit", on_delete=models.PROTECT, related_name="rounds",
+        verbose_name=_("unit inspected"),
+    )
+    name = models.CharField(_("name"), max_length=120)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    seed = models.BigIntegerField(_("random seed"))
+    sample_size = models.PositiveIntegerField(_("sample size"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    points = models.ManyToManyField(
+        "campaign.Point", related_name="rounds", blank=True, verbose_name=_("points drawn")
+    )
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        verbose_name = _("inspection round")
+        verbose_name_plural = _("inspection rounds")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Inspection(models.Model):
+    """One visit to a point. `unit` is the point's responsible unit at the time of the visit,
+    so later re-assignments of the point do not move past scores."""
+
+    campaign = models.ForeignKey(
+        "campaign.Campaign", on_delete=models.PROTECT, related_name="inspections",
+        verbose_name=_("campaign"),
+    )
+    round = models.ForeignKey(
+        InspectionRound, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="inspections", verbose_name=_("round"),
+    )
+    point = models.ForeignKey(
+        "campaign.Point", on_delete=models.PROTECT, related_name="inspections",
+        verbose_name=_("point"),
+    )
+    unit = models.ForeignKey(
+        "campaign.Unit", on_delete=models.PROTECT, related_name="inspections",
+        verbose_name=_("responsible unit"),
+    )
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="inspections",
+        verbose_name=_("inspector"),
+    )
+    mode = models.CharField(_("mode"), max_length=8, choices=InspectionMode.choices)
+    visited_at = models.DateTimeField(_("visited at"), db_index=True)
+    note = models.TextField(_("note"), blank=True)
+    # Written by inspections.services when findings are recorded: the standard may change later,
+    # and a month's scores are read from these two numbers without touching findings.
+    points_possible = models.DecimalField(_("points possible"), max_digits=7, decimal_places=2)
+    points_deducted = models.DecimalField(
+        _("points deducted"), max_digits=7, decimal_places=2, default=0
+    )
+
+    class Meta:
+        ordering = ["-visited_at", "-pk"]
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        indexes = [models.Index(fields=["campaign", "visited_at"], name="inspection_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.point} · {self.visited_at:%Y-%m-%d}"
+
+
+class Finding(models.Model):
+    """A criterion not met on a visit; it files one rectification item."""
+
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, related_name="findings",
+        verbose_name=_("inspection"),
+    )
+    criterion = models.ForeignKey(
+        "campaign.Criterion", on_delete=models.PROTECT, related_name="findings",
+        verbose_name=_("criterion"),
+    )
+    points = models.DecimalField(_("points deducted"), max_digits=5, decimal_places=2)
+    note = models.TextField(_("note"), blank=True)
+    photos = models.ManyToManyField(
+        "campaign.Photo", related_name="findings", blank=True, verbose_name=_("photos")
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+
+    def __str__(self) -> str:
+        return f"{self.criterion} (−{self.points})"
+
+
+class CitizenReport(models.Model):
+    """A public photo report (随手拍), followed by its tracking code."""
+
+    campaign = models.ForeignKey(
+        "campaign.Campaign", on_delete=models.PROTECT, related_name="citizen_reports",
+        verbose_name=_("campaign"),
+    )
+    tracking_code = models.CharField(_("tracking code"), max_length=16, unique=True)
+    description = models.TextField(_("description"))
+    location = models.CharField(_("location"), max_length=200)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    contact = models.CharField(_("contact (optional)"), max_length=60, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CitizenReportStatus.choices,
+        default=CitizenReportStatus.NEW,
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("triaged by"),
+    )
+    triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True)
+    photos = models.ManyToManyField(
+        "campaign.Photo", related_name="citizen_reports", blank=True, verbose_name=_("photos")
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("citizen report")
+        verbose_name_plural = _("citizen reports")
+
+    def __str__(self) -> str:
+        return self.tracking_code
+
+
+class RectificationQuerySet(models.QuerySet):
+    """Derived facts live here, never as stored flags."""
+
+    PENDING = [
+        RectificationStatus.OPEN,
+        RectificationStatus.ACKNOWLEDGED,
+        RectificationStatus.REWORK,
+        RectificationStatus.RETURNED_TO_DISPATCH,
+    ]
+
+    def pending(self):
+        """Still waiting for the unit's fix."""
+        return self.filter(status__in=self.PENDING)
+
+    def overdue(self, now):
+        """Past the deadline and no fix submitted."""
+        return self.pending().filter(deadline__lt=now)
+
+    def due_soon(self, now, until):
+        return self.pending().filter(deadline__gte=now, deadline__lt=until)
+
+
+class Rectification(models.Model):
+    """An item handed to a unit to fix by a deadline (整改事项). Its status is written only by
+    inspections.workflow; every change appends a RectificationEvent."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    campaign = models.ForeignKey(
+        "campaign.Campaign", on_delete=models.PROTECT, related_name="rectifications",
+        verbose_name=_("campaign"),
+    )
+    unit = models.ForeignKey(
+        "campaign.Unit", on_delete=models.PROTECT, related_name="rectifications",
+        verbose_name=_("responsible unit"),
+    )
+    source = models.CharField(_("source"), max_length=16, choices=RectificationSource.choices)
+    point = models.ForeignKey(
+        "campaign.Point", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="rectifications", verbose_name=_("point"),
+    )
+    criterion = models.ForeignKey(
+        "campaign.Criterion", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="rectifications", verbose_name=_("criterion"),
+    )
+    finding = models.OneToOneField(
+        Finding, on_delete=models.PROTECT, null=True, blank=True, related_name="rectification",
+        verbose_name=_("finding"),
+    )
+    citizen_report = models.OneToOneField(
+        CitizenReport, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="rectification", verbose_name=_("citizen report"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=24, choices=RectificationStatus.choices,
+        default=RectificationStatus.OPEN,
+    )
+    deadline = models.DateTimeField(_("deadline"))
+    rework_count = models.PositiveSmallIntegerField(_("rework count"), default=0)
+    method = models.CharField(
+        _("how it was solved"), max_length=12, choices=SolvingMethod.choices, blank=True
+    )
+    # Bumped by every workflow step: a form loaded before someone else's change is refused.
+    version = models.PositiveIntegerField(_("version"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("filed by"),
+    )
+    created_at = models.DateTimeField(_("filed at"), db_index=True)
+    submitted_at = models.DateTimeField(_("last submitted at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = RectificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("rectification item")
+        verbose_name_plural = _("rectification items")
+        indexes = [
+            models.Index(fields=["unit", "status", "deadline"], name="rect_unit_status_idx"),
+            models.Index(fields=["campaign", "deadline"], name="rect_deadline_idx"),
+            models.Index(fields=["status", "deadline"], name="rect_status_deadline_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inspections:rectification-detail", args=[self.pk])
+
+
+class RectificationEvent(models.Model):
+    """One step in an item's life, append-only: who, when, what, note, photos."""
+
+    rectification = models.ForeignKey(
+        Rectification, on_delete=models.PROTECT, related_name="events",
+        verbose_name=_("rectification item"),
+    )
+    action = models.CharField(_("action"), max_length=16, choices=EventAction.choices)
+    from_status = models.CharField(
+        _("from"), max_length=24, choices=RectificationStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=24, choices=RectificationStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("at"), db_index=True)
+    note = models.TextField(_("note"), blank=True)
+    # Facts of the step: old and new deadline, old and new unit, the solving method.
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    photos = models.ManyToManyField(
+        "campaign.Photo", related_name="rectification_events", blank=True,
+        verbose_name=_("photos"),
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("rectification event")
+        verbose_name_plural = _("rectification events")
+        indexes = [
+            models.Index(fields=["rectification", "created_at"], name="event_item_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rectification.code} {self.get_action_display()}"

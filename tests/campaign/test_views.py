@@ -1,0 +1,84 @@
+import pytest
+from django.urls import reverse
+
+from campaign.enums import Role
+from campaign.models import LeaderCharge
+from tests import factories
+
+
+@pytest.fixture
+def staff_client(client, tree, member):
+    user = member(tree["street_a"], role=Role.UNIT_STAFF)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_pages_need_a_login(client):
+    response = client.get(reverse("unit-tree"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_unit_detail_shows_kind_parent_children_members_and_leaders(client, tree, member):
+    coordinator = member(tree["district_a"], role=Role.COORDINATOR, name="王协调")
+    member(tree["street_a"], role=Role.UNIT_STAFF, name="张专干")
+    leader = factories.UserFactory(name="赵领导")
+    LeaderCharge.objects.create(leader=leader, unit=tree["district_a"], title="包联领导")
+    client.force_login(coordinator)
+    page = client.get(reverse("unit-detail", args=[tree["street_a"].pk])).content.decode()
+    assert "甲街道" in page and "街乡" in page   # kind in Chinese
+    assert "甲区" in page                        # parent
+    assert "甲巷长办公室" in page                 # child
+    assert "张专干" in page and "责任单位" in page  # member and role
+    assert "赵领导" in page                       # leader of an ancestor
+
+
+@pytest.mark.django_db
+def test_unit_outside_scope_is_404(staff_client, tree):
+    response = staff_client.get(reverse("unit-detail", args=[tree["street_b"].pk]))
+    assert response.status_code == 404
+    assert "乙街道" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_tree_shows_only_the_subtree(staff_client, tree):
+    page = staff_client.get(reverse("unit-tree")).content.decode()
+    assert "甲街道" in page and "甲巷长办公室" in page
+    assert "乙街道" not in page and "市指挥部" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", [
+    "?page=abc", "?page=99999999", "?page=-3", "?page=1e9", "?sort=nonsense",
+    "?kind=nonsense", "?per_page=abc", "?name=%00",
+])
+def test_unit_list_survives_malformed_parameters(staff_client, query):
+    response = staff_client.get(reverse("unit-list") + query)
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_unit_list_clamps_page_past_the_end(staff_client):
+    response = staff_client.get(reverse("unit-list") + "?page=99999999")
+    assert response.context["table"].page.number == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["?depth=abc", "?depth=999", "?kind=bogus"])
+def test_tree_survives_malformed_parameters(staff_client, query):
+    assert staff_client.get(reverse("unit-tree") + query).status_code == 200
+
+
+@pytest.mark.django_db
+def test_bad_month_gives_a_clear_message(staff_client, tree):
+    url = reverse("unit-detail", args=[tree["street_a"].pk]) + "?month=2019-13"
+    page = staff_client.get(url).content.decode()
+    assert "不是有效的月份" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/units/999999/", "/units/99999999999999999999999/", "/units/abc/"])
+def test_unknown_unit_ids_are_404(staff_client, path):
+    assert staff_client.get(path).status_code == 404

@@ -1,0 +1,103 @@
+import datetime as dt
+from decimal import Decimal
+
+import factory
+
+from campaign.models import Campaign, Category, Criterion, Membership, Point, Standard, Unit, User
+from campaign.services import create_unit
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    key = factory.Sequence(lambda n: f"campaign-{n}")
+    name = factory.Sequence(lambda n: f"创城{n}")
+    city = "太原市"
+    start = dt.date(2019, 1, 1)
+    end = dt.date(2020, 12, 31)
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    """Builds through services.create_unit, so path and depth are real."""
+
+    class Meta:
+        model = Unit
+
+    parent = None
+    kind = "street"
+    name = factory.Sequence(lambda n: f"单位{n}")
+    code = factory.Sequence(lambda n: f"U{n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, parent=None, campaign=None, **kwargs):
+        return create_unit(parent=parent, campaign=campaign, **kwargs)
+
+    @factory.lazy_attribute
+    def campaign(self):
+        return self.parent.campaign if self.parent else CampaignFactory()
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    name = factory.Sequence(lambda n: f"用户{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    unit = factory.SubFactory(UnitFactory)
+    role = "unit_staff"
+
+
+class StandardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Standard
+
+    campaign = factory.SubFactory(CampaignFactory)
+    key = factory.Sequence(lambda n: f"standard-{n}")
+    name = factory.Sequence(lambda n: f"测评体系{n}")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    standard = factory.SubFactory(StandardFactory)
+    key = factory.Sequence(lambda n: f"category-{n}")
+    name = factory.Sequence(lambda n: f"类别{n}")
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    category = factory.SubFactory(CategoryFactory)
+    key = factory.Sequence(lambda n: f"criterion-{n}")
+    name = factory.Sequence(lambda n: f"测评项{n}")
+    points = Decimal("2")
+    deadline_days = 3
+    point_kinds = factory.LazyFunction(list)
+
+
+class PointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Point
+
+    unit = factory.SubFactory(UnitFactory)
+    campaign = factory.LazyAttribute(lambda point: point.unit.campaign)
+    kind = "back_street"
+    code = factory.Sequence(lambda n: f"P{n:05d}")
+    name = factory.Sequence(lambda n: f"点位{n}")
