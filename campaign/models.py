@@ -61,7 +61,7 @@ class Campaign(models.Model):
 
 
 class Unit(models.Model):
-    """A node of the command tree. `path` holds the ids from the root ("1/7/42/"), so a subtree
+    """A node of the command tree. `path` holds the ids from the root ("00000001/00000007/"), so a subtree
     is one indexed prefix query; services.place_unit() keeps it right."""
 
     campaign = models.ForeignKey(

@@ -6,9 +6,11 @@ from django.conf import settings
 
 
 def _manage(*args, **env):
+    # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE is a test-process setting, not production's.
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, capture_output=True,
-        text=True, env={**os.environ, **env},
+        text=True, env={**base, **env},
     )
 
 

@@ -37,21 +37,20 @@ def test_roles_hold_in_the_subtree_only(tree, member):
 
 @pytest.mark.django_db
 def test_sibling_ids_sharing_a_prefix_do_not_leak(campaign):
-    # Paths are "1/2/" and "1/21/": the trailing slash keeps them apart.
+    # Fixed-width ids and the trailing slash keep unit 2 apart from unit 21.
     root = factories.UnitFactory(campaign=campaign, kind="headquarters")
     units = [factories.UnitFactory(parent=root) for _ in range(25)]
-    short = next(u for u in units if len(u.path.split("/")[1]) < len(units[-1].path.split("/")[1]))
     user = factories.UserFactory()
-    factories.MembershipFactory(user=user, unit=short)
-    assert list(visible_units(user)) == [short]
+    factories.MembershipFactory(user=user, unit=units[1])
+    assert list(visible_units(user)) == [units[1]]
 
 
 @pytest.mark.django_db
 def test_move_unit_rewrites_the_subtree(tree):
     moved = move_unit(tree["street_a"], parent=tree["district_b"])
     tree["lane_a"].refresh_from_db()
-    assert moved.path == f"{tree['district_b'].path}{moved.pk}/"
-    assert tree["lane_a"].path == f"{moved.path}{tree['lane_a'].pk}/"
+    assert moved.path == f"{tree['district_b'].path}{moved.pk:08d}/"
+    assert tree["lane_a"].path == f"{moved.path}{tree['lane_a'].pk:08d}/"
     assert (moved.depth, tree["lane_a"].depth) == (2, 3)
 
 
