@@ -69,9 +69,9 @@ def export_tasks(tasks: list[Task]) -> bytes:
     for task in tasks:
         sheet.append([
             task.code, codes.get(task.parent_id, task.parent.code if task.parent_id else ""),
-            task.unit.code, task.title, task.get_category_display(), task.start, task.due,
+            task.unit.code, task.title, str(task.get_category_display()), task.start, task.due,
             float(task.target), task.measure, task.lead.username if task.lead else "",
-            task.description, float(task.done), task.status.label, task.unit.name,
+            task.description, float(task.done), str(task.status.label), task.unit.name,
         ])
     buffer = io.BytesIO()
     book.save(buffer)
