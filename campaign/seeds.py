@@ -147,8 +147,10 @@ def _load_standards(records: list[dict], campaigns: dict, counter: Counter) -> N
 def _load_tasks(records: list[dict], campaigns: dict, counter: Counter) -> None:
     """Tasks with the figures the documents report. A figure is a progress report with no
     reporter and the document as its source; a changed figure becomes a correcting report."""
-    units = {(unit.campaign.key, unit.key): unit for unit in Unit.objects.exclude(key="").select_related("campaign")}
-    tasks = {(task.campaign.key, task.key): task for task in Task.objects.exclude(key="").select_related("campaign")}
+    keyed_units = Unit.objects.exclude(key="").select_related("campaign")
+    units = {(unit.campaign.key, unit.key): unit for unit in keyed_units}
+    keyed_tasks = Task.objects.exclude(key="").select_related("campaign")
+    tasks = {(task.campaign.key, task.key): task for task in keyed_tasks}
     for record in records:
         if record["category"] not in TaskCategory.values:
             raise SeedError(f"task {record['key']}: unknown category {record['category']!r}")

@@ -36,7 +36,8 @@ class UnitChoiceField(forms.ModelChoiceField):
 class TaskForm(forms.Form):
     unit = UnitChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none())
     title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
     category = forms.ChoiceField(label=_("Category"), choices=TaskCategory.choices)
     start = forms.DateField(label=_("Start date"), widget=DATE)
     due = forms.DateField(label=_("Due date"), widget=DATE)

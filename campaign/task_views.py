@@ -48,7 +48,9 @@ def _board(request):
     data = request.GET.copy()
     filterset = TaskFilter(data, queryset=visible_tasks(user), units=units, leaders=leaders)
     if not filterset.is_valid():
-        labels = ", ".join(str(filterset.filters[name].label) for name in filterset.errors if name in filterset.filters)
+        labels = ", ".join(
+            str(filterset.filters[name].label) for name in filterset.errors if name in filterset.filters
+        )
         messages.warning(request, _("Some filters were not understood and were left out: %(names)s.")
                          % {"names": labels})
         for name in filterset.errors:
@@ -173,7 +175,9 @@ def task_split(request, pk: int):
         messages.error(request, _("This task already has progress reports; progress is reported on "
                                   "tasks that are not split, so it cannot be split now."))
         return redirect(task)
-    units = visible_units(user).filter(path__startswith=task.unit.path).exclude(pk=task.unit_id).order_by("path")
+    units = (
+        visible_units(user).filter(path__startswith=task.unit.path).exclude(pk=task.unit_id).order_by("path")
+    )
     leaders = leaders_over(units)
     rows = _int_param(request, "rows", default=2, low=1, high=30)
     formset = split_formset(rows)(request.POST or None, form_kwargs={"units": units, "leaders": leaders})
@@ -212,7 +216,8 @@ def task_report(request, pk: int):
             messages.warning(request, _("“%(value)s” is not a report number: this is a new report.")
                              % {"value": corrects_value[:20]})
         else:
-            corrects = get_object_or_404(task.reports.select_related("task", "task__unit"), pk=int(corrects_value))
+            corrects = get_object_or_404(task.reports.select_related("task", "task__unit"),
+                                         pk=int(corrects_value))
     if corrects is not None:
         if not can_correct_progress(user, corrects):
             raise PermissionDenied
@@ -259,7 +264,8 @@ def task_import(request):
                 messages.success(request, _("%(count)s tasks imported under %(unit)s.")
                                  % {"count": len(result.created), "unit": unit})
                 return redirect(f"{reverse('task-board')}?unit={unit.pk}")
-            messages.error(request, _("Nothing was imported: correct the rows below and send the file again."))
+            messages.error(request, _("Nothing was imported: correct the rows below and send the file "
+                                      "again."))
     return render(request, "campaign/task_import.html", {"form": form, "result": result})
 
 

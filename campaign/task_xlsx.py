@@ -92,10 +92,9 @@ def import_tasks(upload, *, unit: Unit, by: User) -> ImportResult:
     with transaction.atomic():
         made: dict[str, Task] = {}
         for row in rows:
-            parent = made.get(row.parent_code) or (
-                Task.objects.filter(campaign=unit.campaign, code=row.parent_code).select_related("unit").first()
-                if row.parent_code else None
-            )
+            parent = made.get(row.parent_code)
+            if parent is None and row.parent_code:
+                parent = Task.objects.select_related("unit").get(campaign=unit.campaign, code=row.parent_code)
             try:
                 task = create_task(
                     unit=row.unit, parent=parent, code=row.code, title=row.title, category=row.category,
@@ -163,7 +162,8 @@ def _parse(raw, unit: Unit, errors: list[RowError]) -> list[_Row]:
                             % {"code": parent_code, "unit": unit})
         row_unit = units.get(unit_code)
         if row_unit is None:
-            problems.append(_("no unit with the code “%(code)s” under %(unit)s") % {"code": unit_code, "unit": unit})
+            problems.append(_("no unit with the code “%(code)s” under %(unit)s")
+                            % {"code": unit_code, "unit": unit})
         if not title:
             problems.append(_("the title is empty"))
         category = _category(values[4])
@@ -171,12 +171,15 @@ def _parse(raw, unit: Unit, errors: list[RowError]) -> list[_Row]:
             problems.append(_("unknown category “%(value)s”") % {"value": _text(values[4])})
         start, due = _date(values[5]), _date(values[6])
         if start is None:
-            problems.append(_("the start date “%(value)s” is not a date (YYYY-MM-DD)") % {"value": _text(values[5])})
+            problems.append(_("the start date “%(value)s” is not a date (YYYY-MM-DD)")
+                            % {"value": _text(values[5])})
         if due is None:
-            problems.append(_("the due date “%(value)s” is not a date (YYYY-MM-DD)") % {"value": _text(values[6])})
+            problems.append(_("the due date “%(value)s” is not a date (YYYY-MM-DD)")
+                            % {"value": _text(values[6])})
         target = _number(values[7])
         if target is None or target <= 0:
-            problems.append(_("the target “%(value)s” is not a number above zero") % {"value": _text(values[7])})
+            problems.append(_("the target “%(value)s” is not a number above zero")
+                            % {"value": _text(values[7])})
         measure = _text(values[8])
         if not measure:
             problems.append(_("the measure is empty"))

@@ -184,7 +184,8 @@ def split_task(task: Task, children: list[ChildSpec], *, by: User) -> list[Task]
             _("The child tasks add up to %(total)s %(measure)s but the task's target is %(target)s "
               "%(measure)s: %(gap)s %(measure)s %(direction)s.") % {
                 "total": amount(task.target - gap), "target": amount(task.target),
-                "measure": task.measure, "gap": amount(abs(gap)), "direction": _("missing") if gap > 0 else _("too many"),
+                "measure": task.measure, "gap": amount(abs(gap)),
+                "direction": _("missing") if gap > 0 else _("too many"),
             }
         )
     return [
@@ -232,7 +233,8 @@ def _check_report(task, *, quantity, reported_on, note, over_target_reason, corr
     if reported_on > timezone.localdate():
         raise TaskError(_("The date of the work cannot be in the future."))
     if reported_on < task.start:
-        raise TaskError(_("The date of the work is before the task's start (%(start)s).") % {"start": task.start})
+        raise TaskError(_("The date of the work is before the task's start (%(start)s).")
+                        % {"start": task.start})
     if corrects is not None:
         if corrects.task_id != task.pk:
             raise TaskError(_("That report belongs to another task."))

@@ -19,7 +19,9 @@ D = Decimal
 def test_task_seeds_match_the_documents(capsys):
     call_command("load_seeds")
     assert "task created: 16" in capsys.readouterr().out
-    targets = {task.key: (task.unit.key, task.target, task.measure) for task in Task.objects.select_related("unit")}
+    targets = {
+        task.key: (task.unit.key, task.target, task.measure) for task in Task.objects.select_related("unit")
+    }
     assert targets["xhl-back-streets"] == ("ty-xhl", D(162), "条")
     assert targets["xhl-old-compounds"] == ("ty-xhl", D(897), "个")
     assert targets["xhl-markets"] == ("ty-xhl", D(11), "个")
@@ -54,7 +56,8 @@ def test_task_seeds_load_twice_changes_nothing(capsys):
 @pytest.mark.django_db
 def test_a_changed_seed_figure_becomes_a_correction(tmp_path, capsys):
     for name in ("campaigns.json", "units.json", "standards.json"):
-        (tmp_path / name).write_text((settings.SEEDS_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
+        text = (settings.SEEDS_DIR / name).read_text(encoding="utf-8")
+        (tmp_path / name).write_text(text, encoding="utf-8")
     records = json.loads((settings.SEEDS_DIR / "tasks.json").read_text(encoding="utf-8"))
     (tmp_path / "tasks.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     call_command("load_seeds", dir=str(tmp_path))
@@ -65,7 +68,9 @@ def test_a_changed_seed_figure_becomes_a_correction(tmp_path, capsys):
     call_command("load_seeds", dir=str(tmp_path))
     assert "progress figure corrected: 1" in capsys.readouterr().out
     reports = Progress.objects.filter(task__key="jy-old-compounds").order_by("pk")
-    assert [(report.quantity, report.corrects_id) for report in reports] == [(D("90.5"), None), (D(91), reports[0].pk)]
+    assert [(report.quantity, report.corrects_id) for report in reports] == [
+        (D("90.5"), None), (D(91), reports[0].pk),
+    ]
 
 
 def test_every_task_record_cites_a_seed_document():

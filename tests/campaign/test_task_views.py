@@ -104,8 +104,8 @@ def test_board_query_count_does_not_grow_with_the_board(client, tree, coordinato
     def grow(size):
         for _ in range(size):
             top = factories.TaskFactory(unit=tree["district_a"], target=D(20))
-            child, _other = split_task(top, [ChildSpec(tree["street_a"], D(10)), ChildSpec(tree["lane_a"], D(10))],
-                                       by=None)
+            halves = [ChildSpec(tree["street_a"], D(10)), ChildSpec(tree["lane_a"], D(10))]
+            child, _other = split_task(top, halves, by=None)
             factories.ProgressFactory(task=child, quantity=D(3))
 
     client.force_login(coordinator)
@@ -136,7 +136,8 @@ def test_my_tasks_puts_behind_ones_first(client, tree, leader, staff):
 
 
 def test_task_detail_shows_children_reports_and_buttons(client, tasks, staff, coordinator):
-    report_progress(tasks["street"], quantity=D(12), reported_on=dt.date(2019, 6, 1), by=staff, note="完成文庙巷")
+    report_progress(tasks["street"], quantity=D(12), reported_on=dt.date(2019, 6, 1), by=staff,
+                    note="完成文庙巷")
     client.force_login(coordinator)
     page = client.get(reverse("task-detail", args=[tasks["top"].pk])).content.decode()
     assert "完成文庙巷" in page and "+12" in page
@@ -270,7 +271,8 @@ def test_report_past_the_target_asks_for_a_reason(client, tasks, staff):
     response = client.post(url, {"quantity": "61", "reported_on": "2019-06-30"})
     assert response.status_code == 200 and "61" in response.content.decode()
     assert not Progress.objects.exists()
-    response = client.post(url, {"quantity": "61", "reported_on": "2019-06-30", "over_target_reason": "新增一条"})
+    response = client.post(url, {"quantity": "61", "reported_on": "2019-06-30",
+                                 "over_target_reason": "新增一条"})
     assert response.status_code == 302
 
 
@@ -278,7 +280,7 @@ def test_correct_through_the_page(client, tasks, staff):
     wrong = report_progress(tasks["street"], quantity=D(9), reported_on=dt.date(2019, 6, 1), by=staff)
     client.force_login(staff)
     url = reverse("task-report", args=[tasks["street"].pk]) + f"?corrects={wrong.pk}"
-    assert "#%d" % wrong.pk in client.get(url).content.decode()
+    assert f"取代第 {wrong.pk} 号报告" in client.get(url).content.decode()
     response = client.post(url, {"quantity": "6", "reported_on": "2019-06-01", "note": "多报3条"})
     assert response.status_code == 302
     assert Progress.objects.get(corrects=wrong).quantity == D(6)

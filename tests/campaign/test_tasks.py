@@ -53,7 +53,8 @@ def test_task_status_one_day_task():
 def split_tree(tree):
     """city task 100 → district A 60 (→ street A 30, lane A 30), district B 40."""
     top = factories.TaskFactory(unit=tree["city"], target=D(100), start=START, due=DUE)
-    a, b = split_task(top, [ChildSpec(tree["district_a"], D(60)), ChildSpec(tree["district_b"], D(40))], by=None)
+    halves = [ChildSpec(tree["district_a"], D(60)), ChildSpec(tree["district_b"], D(40))]
+    a, b = split_task(top, halves, by=None)
     a1, a2 = split_task(a, [ChildSpec(tree["street_a"], D(30)), ChildSpec(tree["lane_a"], D(30))], by=None)
     return {"top": top, "a": a, "b": b, "a1": a1, "a2": a2}
 
