@@ -4,7 +4,7 @@ Tasks are seen by everyone whose scope holds the task's unit. Coordinators of th
 unit above it) manage its tasks; unit staff of the unit (or above) report progress; leaders read.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from campaign.enums import Role
 from campaign.models import Membership, Photo, Progress, Task, Unit, User
@@ -33,8 +33,9 @@ def can_manage_task(user: User, task: Task) -> bool:
 
 
 def can_split_task(user: User, task: Task) -> bool:
-    """Progress is reported on leaf tasks only, so a task that has reports is not split."""
-    return can_manage_task(user, task) and not _has_reports(task)
+    """Progress is reported on leaf tasks only, so a task that has reports is not split; a task
+    whose children already add up to its target has nothing left to hand down."""
+    return can_manage_task(user, task) and not _has_reports(task) and not _fully_split(task)
 
 
 def can_report_progress(user: User, task: Task) -> bool:
@@ -59,6 +60,13 @@ def _has_children(task: Task) -> bool:
 def _has_reports(task: Task) -> bool:
     count = getattr(task, "report_count", None)
     return task.reports.exists() if count is None else count > 0
+
+
+def _fully_split(task: Task) -> bool:
+    if hasattr(task, "children_gap"):
+        return task.children_gap == 0
+    total = task.children.aggregate(total=Sum("target"))["total"]
+    return total is not None and total == task.target
 
 
 def _is_corrected(report: Progress) -> bool:

@@ -13,5 +13,6 @@ class TaskBoardTable(tables.Table):
 
     class Meta:
         attrs = {"class": "table table-sm align-middle task-board", "id": "task-board"}
-        row_attrs = {"data-status": lambda record: record.status}
+        row_attrs = {"data-status": lambda record: record.status,
+                     "style": lambda record: f"--level: {record.level}"}
         orderable = False

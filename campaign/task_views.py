@@ -172,8 +172,9 @@ def task_split(request, pk: int):
     if not can_manage_task(user, task):
         raise PermissionDenied
     if not can_split_task(user, task):
-        messages.error(request, _("This task already has progress reports; progress is reported on "
-                                  "tasks that are not split, so it cannot be split now."))
+        messages.error(request, _("This task cannot be split now: it has progress reports (progress "
+                                  "is reported on tasks that are not split), or its child tasks "
+                                  "already add up to its target."))
         return redirect(task)
     units = (
         visible_units(user).filter(path__startswith=task.unit.path).exclude(pk=task.unit_id).order_by("path")

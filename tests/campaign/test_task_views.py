@@ -142,7 +142,7 @@ def test_task_detail_shows_children_reports_and_buttons(client, tasks, staff, co
     page = client.get(reverse("task-detail", args=[tasks["top"].pk])).content.decode()
     assert "完成文庙巷" in page and "+12" in page
     assert "甲巷长办公室" in page
-    assert reverse("task-split", args=[tasks["top"].pk]) in page   # no reports on the top task
+    assert reverse("task-split", args=[tasks["top"].pk]) not in page   # fully split already
     assert reverse("task-report", args=[tasks["top"].pk]) not in page
     client.force_login(staff)
     page = client.get(reverse("task-detail", args=[tasks["street"].pk])).content.decode()
@@ -335,3 +335,12 @@ def test_photo_outside_scope_is_404(client, tree, tasks, member):
 def test_pages_need_a_login(client, tasks):
     response = client.get(reverse("task-board"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_split_of_a_reported_or_fully_split_task_says_why(client, tasks, staff, coordinator):
+    report_progress(tasks["street"], quantity=D(1), reported_on=dt.date(2019, 6, 1), by=staff)
+    client.force_login(coordinator)
+    for task in (tasks["street"], tasks["top"]):
+        response = client.get(reverse("task-split", args=[task.pk]), follow=True)
+        assert response.redirect_chain[-1][0] == task.get_absolute_url()
+        assert "现在不能分解" in response.content.decode()
