@@ -1,7 +1,7 @@
 import pytest
 
 from campaign.enums import Role
-from campaign.models import LeaderCharge
+from campaign.models import LeaderCharge, Unit
 from campaign.permissions import has_role, visible_units
 from campaign.services import TreeError, move_unit
 from tests import factories
@@ -39,8 +39,11 @@ def test_roles_hold_in_the_subtree_only(tree, member):
 def test_sibling_ids_sharing_a_prefix_do_not_leak(campaign):
     # Paths are "1/2/" and "1/21/": the trailing slash keeps them apart.
     root = factories.UnitFactory(campaign=campaign, kind="headquarters")
-    units = [factories.UnitFactory(parent=root) for _ in range(25)]
-    short = next(u for u in units if len(u.path.split("/")[1]) < len(units[-1].path.split("/")[1]))
+    short = factories.UnitFactory(parent=root)
+    longer = factories.UnitFactory(parent=root)
+    # Whatever the id sequence has reached (PostgreSQL does not reset it between tests), give the
+    # sibling a path segment that starts with `short`'s id: "…/2/" and "…/21/".
+    Unit.objects.filter(pk=longer.pk).update(path=f"{root.path}{short.pk}1/")
     user = factories.UserFactory()
     factories.MembershipFactory(user=user, unit=short)
     assert list(visible_units(user)) == [short]
