@@ -344,3 +344,10 @@ def test_split_of_a_reported_or_fully_split_task_says_why(client, tasks, staff, 
         response = client.get(reverse("task-split", args=[task.pk]), follow=True)
         assert response.redirect_chain[-1][0] == task.get_absolute_url()
         assert "现在不能分解" in response.content.decode()
+
+
+def test_admin_lists_tasks_read_only(client, tasks):
+    admin = factories.UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    assert client.get(reverse("admin:campaign_task_changelist")).status_code == 200
+    assert client.get(reverse("admin:campaign_task_add")).status_code == 403
