@@ -4,9 +4,11 @@ reporting progress, the task list as XLSX, and the leader's own tasks.
 Each view: scope (visible_* → 404) → predicate (can_* → 403) → form → one service call →
 message → redirect."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -127,11 +129,12 @@ def task_detail(request, pk: int):
     reports = list(
         visible_progress(user).filter(task__path__startswith=task.path)
         .select_related("task", "task__unit", "reported_by", "corrects")
-        .prefetch_related(Prefetch("photos"))
+        .prefetch_related("photos")
         .annotate(is_corrected=Exists(Progress.objects.filter(corrects=OuterRef("pk"))))
         .order_by("-reported_at", "-pk")[:200]
     )
     for report in reports:
+        # Spares can_correct_progress a query per report.
         report.task.child_count = 1 if report.task_id in split_tasks else 0
         report.can_correct = can_correct_progress(user, report)
     return render(request, "campaign/task_detail.html", {
@@ -201,7 +204,7 @@ def task_split(request, pk: int):
     existing = list(task.children.select_related("unit"))
     return render(request, "campaign/task_split.html", {
         "task": task, "formset": formset, "split_error": split_error, "existing": existing,
-        "existing_total": sum((child.target for child in existing), task.target * 0),
+        "existing_total": sum((child.target for child in existing), Decimal(0)),
         "rows": rows,
     })
 

@@ -351,3 +351,32 @@ def test_admin_lists_tasks_read_only(client, tasks):
     client.force_login(admin)
     assert client.get(reverse("admin:campaign_task_changelist")).status_code == 200
     assert client.get(reverse("admin:campaign_task_add")).status_code == 403
+
+
+@pytest.mark.parametrize(("name", "query"), [
+    ("task-board", {"unit": "9" * 25}), ("task-board", {"lead": "9" * 25}),
+    ("task-create", {"unit": "9" * 25}), ("task-mine", {"page": "-1"}), ("task-export", {"status": "x"}),
+])
+def test_huge_or_bad_numbers_never_500(client, tasks, coordinator, name, query):
+    client.force_login(coordinator)
+    assert client.get(reverse(name), query).status_code == 200
+
+
+def test_report_with_a_huge_correction_number_is_404(client, tasks, staff):
+    client.force_login(staff)
+    response = client.get(reverse("task-report", args=[tasks["street"].pk]), {"corrects": "9" * 12})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(("today", "status"), [
+    (dt.datetime(2019, 12, 31, 12), "behind"),     # the due day: 364 of 365 days over, 90 done
+    (dt.datetime(2020, 1, 1, 0, 30), "overdue"),    # the first minutes after the due date, Beijing time
+])
+def test_board_status_at_the_due_date(client, tree, staff, coordinator, today, status):
+    leaf = factories.TaskFactory(unit=tree["street_a"], title="到期任务", target=D(100))
+    report_progress(leaf, quantity=D(90), reported_on=dt.date(2019, 6, 1), by=staff)
+    zone = dt.timezone(dt.timedelta(hours=8))
+    with time_machine.travel(today.replace(tzinfo=zone), tick=False):
+        client.force_login(coordinator)
+        page = client.get(reverse("task-board")).content.decode()
+    assert f'data-status="{status}"' in page
