@@ -9,7 +9,9 @@ from campaign.models import (
     LeaderCharge,
     Membership,
     Point,
+    Progress,
     Standard,
+    Task,
     Unit,
     User,
 )
@@ -107,3 +109,32 @@ class PointAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "address"]
     autocomplete_fields = ["unit"]
     list_select_related = ["unit"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Tasks and progress reports change only through campaign.tasks (splitting keeps targets
+    adding up, reports are never overwritten), so the admin only reads them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Task)
+class TaskAdmin(ReadOnlyAdmin):
+    list_display = ["code", "title", "unit", "target", "measure", "start", "due", "lead"]
+    list_filter = ["campaign", "category"]
+    search_fields = ["code", "title", "key"]
+    list_select_related = ["unit", "lead"]
+
+
+@admin.register(Progress)
+class ProgressAdmin(ReadOnlyAdmin):
+    list_display = ["task", "quantity", "reported_on", "reported_by", "corrects"]
+    search_fields = ["task__title", "task__code"]
+    list_select_related = ["task", "reported_by", "corrects"]

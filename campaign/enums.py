@@ -39,3 +39,23 @@ class DeadlineDays(models.IntegerChoices):
     SEVEN_DAYS = 7, _("7 days")
     FIFTEEN_DAYS = 15, _("15 days")
     THIRTY_DAYS = 30, _("30 days")
+
+
+class TaskCategory(models.TextChoices):
+    BACK_STREET = "back_street", _("Back streets")
+    OLD_COMPOUND = "old_compound", _("Old residential compounds")
+    MARKET = "market", _("Markets")
+    MAIN_ROAD = "main_road", _("Main roads")
+    CITY_APPEARANCE = "city_appearance", _("City appearance")
+    INFRASTRUCTURE = "infrastructure", _("Public facilities")
+    CIVILITY = "civility", _("Civic manners")
+    OTHER = "other", _("Other")
+
+
+class TaskStatus(models.TextChoices):
+    """Derived, never stored: see campaign.tasks.task_status for the rule."""
+
+    OVERDUE = "overdue", _("Overdue")
+    BEHIND = "behind", _("Behind")
+    ON_TRACK = "on_track", _("On track")
+    DONE = "done", _("Done")

@@ -9,7 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from campaign.enums import DeadlineDays, PointKind, Role, UnitKind
+from campaign.enums import DeadlineDays, PointKind, Role, TaskCategory, UnitKind
 
 
 class User(AbstractUser):
@@ -312,3 +312,110 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or f"photo {self.pk}"
+
+
+class Task(models.Model):
+    """A campaign target handed to a unit (任务清单), possibly split into child tasks for units
+    below. `path` holds the task ids from the top task ("3/17/"), so a task's subtree is one
+    prefix query; campaign.tasks writes it. Progress and status are derived, never stored."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("campaign")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("responsible unit")
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("parent task"),
+    )
+    path = models.CharField(_("path"), max_length=255, db_index=True, editable=False)
+    code = models.CharField(_("code"), max_length=40)
+    key = models.SlugField(_("seed key"), max_length=60, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    category = models.CharField(_("category"), max_length=24, choices=TaskCategory.choices)
+    start = models.DateField(_("start date"))
+    due = models.DateField(_("due date"))
+    target = models.DecimalField(
+        _("target quantity"), max_digits=12, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    measure = models.CharField(_("unit of measure"), max_length=20)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="led_tasks", verbose_name=_("lead leader"),
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "code"], name="task_code_unique"),
+            models.UniqueConstraint(
+                fields=["campaign", "key"], condition=~models.Q(key=""), name="task_key_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(due__gte=models.F("start")),
+                                   name="task_due_after_start"),
+            models.CheckConstraint(condition=models.Q(target__gt=0), name="task_target_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("task-detail", args=[self.pk])
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 1
+
+
+class Progress(models.Model):
+    """One progress report (进度): the quantity done since the previous report. Reports are
+    never edited: a correction is a new report naming the one it replaces (`corrects`), and
+    only reports nobody has corrected count."""
+
+    task = models.ForeignKey(
+        Task, on_delete=models.PROTECT, related_name="reports", verbose_name=_("task")
+    )
+    quantity = models.DecimalField(
+        _("quantity done"), max_digits=12, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    reported_on = models.DateField(_("date of the work"))
+    note = models.TextField(_("note"), blank=True)
+    over_target_reason = models.TextField(_("reason for going past the target"), blank=True)
+    corrects = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="correction",
+        verbose_name=_("corrects report"),
+    )
+    photos = models.ManyToManyField(
+        Photo, blank=True, related_name="progress_reports", verbose_name=_("photos")
+    )
+    # Empty for figures loaded from the seed documents (then `source` names the document).
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("reported by"),
+    )
+    reported_at = models.DateTimeField(_("reported at"))
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["reported_at", "pk"]
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gte=0), name="progress_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} +{self.quantity}"

@@ -10,10 +10,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
-from campaign.enums import DeadlineDays, PointKind, UnitKind
-from campaign.models import Campaign, Category, Criterion, Standard, Unit
+from campaign.enums import DeadlineDays, PointKind, TaskCategory, UnitKind
+from campaign.models import Campaign, Category, Criterion, Progress, Standard, Task, Unit
 from campaign.services import create_unit, move_unit
+from campaign.tasks import TaskError, create_task
 
 
 class SeedError(Exception):
@@ -64,6 +66,8 @@ def load_seeds(directory: Path) -> Counter:
         )
     _load_units(_read(directory, "units.json"), campaigns, counter)
     _load_standards(_read(directory, "standards.json"), campaigns, counter)
+    if (directory / "tasks.json").exists():
+        _load_tasks(_read(directory, "tasks.json"), campaigns, counter)
     return counter
 
 
@@ -138,3 +142,56 @@ def _load_standards(records: list[dict], campaigns: dict, counter: Counter) -> N
                     },
                     counter,
                 )
+
+
+def _load_tasks(records: list[dict], campaigns: dict, counter: Counter) -> None:
+    """Tasks with the figures the documents report. A figure is a progress report with no
+    reporter and the document as its source; a changed figure becomes a correcting report."""
+    keyed_units = Unit.objects.exclude(key="").select_related("campaign")
+    units = {(unit.campaign.key, unit.key): unit for unit in keyed_units}
+    keyed_tasks = Task.objects.exclude(key="").select_related("campaign")
+    tasks = {(task.campaign.key, task.key): task for task in keyed_tasks}
+    for record in records:
+        if record["category"] not in TaskCategory.values:
+            raise SeedError(f"task {record['key']}: unknown category {record['category']!r}")
+        campaign = campaigns[record["campaign"]]
+        try:
+            unit = units[(campaign.key, record["unit"])]
+            parent = tasks[(campaign.key, record["parent"])] if record["parent"] else None
+        except KeyError as error:
+            raise SeedError(f"task {record['key']}: unknown unit or parent {error}") from error
+        values = {
+            "unit": unit, "title": record["title"], "category": record["category"],
+            "start": dt.date.fromisoformat(record["start"]), "due": dt.date.fromisoformat(record["due"]),
+            "target": Decimal(str(record["target"])).quantize(Decimal("0.01")), "measure": record["measure"],
+            "source": record["source"], "note": record.get("note", ""),
+        }
+        task = tasks.get((campaign.key, record["key"]))
+        if task is None:
+            try:
+                task = create_task(**values, parent=parent, code=record["code"], key=record["key"], by=None)
+            except TaskError as error:
+                raise SeedError(f"task {record['key']}: {error}") from error
+            counter["task created"] += 1
+        else:
+            task = _sync(Task, {"pk": task.pk}, values, counter)
+        tasks[(campaign.key, record["key"])] = task
+        for figure in record.get("progress", []):
+            _sync_figure(task, figure, counter)
+
+
+def _sync_figure(task: Task, figure: dict, counter: Counter) -> None:
+    day = dt.date.fromisoformat(figure["reported_on"])
+    quantity = Decimal(str(figure["quantity"])).quantize(Decimal("0.01"))
+    current = Progress.objects.filter(
+        task=task, reported_by=None, reported_on=day, correction__isnull=True
+    ).first()
+    if current is not None and current.quantity == quantity:
+        return
+    Progress.objects.create(
+        task=task, quantity=quantity, reported_on=day, note=figure.get("note", ""),
+        source=figure["source"], corrects=current,
+        reported_at=timezone.make_aware(dt.datetime.combine(day, dt.time(18))),
+        over_target_reason=figure.get("over_target_reason", ""),
+    )
+    counter["progress figure corrected" if current else "progress figure created"] += 1

@@ -101,3 +101,40 @@ class PointFactory(factory.django.DjangoModelFactory):
     kind = "back_street"
     code = factory.Sequence(lambda n: f"P{n:05d}")
     name = factory.Sequence(lambda n: f"点位{n}")
+
+
+# --- Issue 5: campaign tasks and progress -------------------------------------------------
+class TaskFactory(factory.django.DjangoModelFactory):
+    """Builds through campaign.tasks.create_task, so path and code are real."""
+
+    class Meta:
+        model = "campaign.Task"
+
+    unit = factory.SubFactory(UnitFactory)
+    parent = None
+    title = factory.Sequence(lambda n: f"任务{n}")
+    category = "back_street"
+    start = dt.date(2019, 1, 1)
+    due = dt.date(2019, 12, 31)
+    target = Decimal("100")
+    measure = "条"
+    lead = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from campaign.tasks import create_task
+
+        kwargs.setdefault("by", None)
+        return create_task(**kwargs)
+
+
+class ProgressFactory(factory.django.DjangoModelFactory):
+    """A report written straight to the table (tests of reading); services write real ones."""
+
+    class Meta:
+        model = "campaign.Progress"
+
+    task = factory.SubFactory(TaskFactory)
+    quantity = Decimal("10")
+    reported_on = dt.date(2019, 3, 1)
+    reported_at = factory.LazyFunction(lambda: dt.datetime(2019, 3, 1, 10, tzinfo=dt.UTC))

@@ -1,7 +1,7 @@
 import pytest
 
 from campaign.enums import Role
-from campaign.models import LeaderCharge
+from campaign.models import LeaderCharge, Unit
 from campaign.permissions import has_role, visible_units
 from campaign.services import TreeError, move_unit
 from tests import factories
@@ -37,12 +37,16 @@ def test_roles_hold_in_the_subtree_only(tree, member):
 
 @pytest.mark.django_db
 def test_sibling_ids_sharing_a_prefix_do_not_leak(campaign):
-    # Fixed-width ids and the trailing slash keep unit 2 apart from unit 21.
+    # Paths ".../00000002/" and ".../000000021/": the trailing slash keeps them apart.
     root = factories.UnitFactory(campaign=campaign, kind="headquarters")
-    units = [factories.UnitFactory(parent=root) for _ in range(25)]
+    short = factories.UnitFactory(parent=root)
+    longer = factories.UnitFactory(parent=root)
+    # Whatever the id sequence has reached (PostgreSQL does not reset it between tests), give the
+    # sibling a path segment that starts with `short`'s.
+    Unit.objects.filter(pk=longer.pk).update(path=f"{root.path}{short.pk:08d}1/")
     user = factories.UserFactory()
-    factories.MembershipFactory(user=user, unit=units[1])
-    assert list(visible_units(user)) == [units[1]]
+    factories.MembershipFactory(user=user, unit=short)
+    assert list(visible_units(user)) == [short]
 
 
 @pytest.mark.django_db

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from campaign.demo import DEMO_PASSWORD, create_demo_accounts
+from campaign.demo import DEMO_PASSWORD, create_demo_accounts, create_demo_tasks
 
 
 class Command(BaseCommand):
@@ -21,4 +21,5 @@ class Command(BaseCommand):
             )
         call_command("load_seeds", stdout=self.stdout)
         usernames = create_demo_accounts()
+        self.stdout.write(f"Demo tasks created: {create_demo_tasks()}")
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}): {', '.join(usernames)}")

@@ -1,0 +1,36 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from campaign.enums import TaskCategory, TaskStatus
+from campaign.models import Task, Unit, User
+from campaign.task_forms import UnitChoiceField, styled
+
+
+class TaskFilter(django_filters.FilterSet):
+    """Filters of the battle map. Status is derived after the query (campaign.tasks), so its
+    filter only validates the value here; the view applies it."""
+
+    unit = django_filters.ModelChoiceFilter(
+        label=_("Unit"), queryset=Unit.objects.none(), method="filter_subtree"
+    )
+    lead = django_filters.ModelChoiceFilter(label=_("Lead leader"), queryset=User.objects.none())
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=TaskStatus.choices, method="keep")
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=TaskCategory.choices)
+    title = django_filters.CharFilter(label=_("Title"), lookup_expr="icontains")
+
+    class Meta:
+        model = Task
+        fields = ["unit", "lead", "status", "category", "title"]
+
+    def __init__(self, *args, units, leaders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["unit"].queryset = units
+        self.filters["lead"].queryset = leaders
+        self.filters["unit"].field_class = UnitChoiceField
+        styled(self.form, small=True)
+
+    def filter_subtree(self, queryset, name, value):
+        return queryset.filter(unit__path__startswith=value.path) if value else queryset
+
+    def keep(self, queryset, name, value):
+        return queryset

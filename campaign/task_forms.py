@@ -1,0 +1,144 @@
+"""Forms for tasks and progress reports: they check the shape of the input only; the rules
+live in campaign.tasks, whose TaskError the views show on the form."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaign.enums import TaskCategory
+from campaign.models import Unit, User
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def styled(form: forms.BaseForm, small: bool = False) -> None:
+    """Bootstrap classes on every widget."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.Select):
+            css = "form-select"
+        elif isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        else:
+            css = "form-control"
+        if small and css != "form-check-input":
+            css += f" {css}-sm"
+        widget.attrs["class"] = css
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
+        return f"{'　' * obj.depth}{obj.name}"
+
+
+class TaskForm(forms.Form):
+    unit = UnitChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none())
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    category = forms.ChoiceField(label=_("Category"), choices=TaskCategory.choices)
+    start = forms.DateField(label=_("Start date"), widget=DATE)
+    due = forms.DateField(label=_("Due date"), widget=DATE)
+    target = forms.DecimalField(label=_("Target quantity"), max_digits=12, decimal_places=2,
+                                min_value=Decimal("0.01"))
+    measure = forms.CharField(label=_("Unit of measure"), max_length=20,
+                              help_text=_("For example 条, 个, 处, 平方米 or %."))
+    lead = forms.ModelChoiceField(label=_("Lead leader"), queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args, units, leaders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["lead"].queryset = leaders
+        styled(self)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("due") and data["due"] < data["start"]:
+            self.add_error("due", _("The due date is before the start date."))
+        return data
+
+
+class SplitChildForm(forms.Form):
+    unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    target = forms.DecimalField(label=_("Target"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    title = forms.CharField(label=_("Title (optional)"), max_length=200, required=False)
+    due = forms.DateField(label=_("Due date (optional)"), required=False, widget=DATE)
+    lead = forms.ModelChoiceField(label=_("Lead leader"), queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args, units, leaders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["lead"].queryset = leaders
+        styled(self, small=True)
+
+
+class BaseSplitFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        filled = [form for form in self.forms if form.has_changed() and form.cleaned_data]
+        if not filled:
+            raise forms.ValidationError(_("Fill in at least one child task."))
+
+
+def split_formset(rows: int):
+    """A formset class showing `rows` empty child rows (a POST brings its own count)."""
+    return forms.formset_factory(SplitChildForm, formset=BaseSplitFormSet, extra=rows, max_num=30,
+                                 absolute_max=30, validate_max=True)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    widget = MultipleFileInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*", "multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if len(files) > 6:
+            raise forms.ValidationError(_("Send at most 6 photos with one report."))
+        return [super(MultiplePhotoField, self).clean(file, initial) for file in files]
+
+
+class ProgressForm(forms.Form):
+    quantity = forms.DecimalField(label=_("Quantity done"), max_digits=12, decimal_places=2,
+                                  min_value=Decimal("0"),
+                                  help_text=_("Done since the last report, not the running total."))
+    reported_on = forms.DateField(label=_("Date of the work"), widget=DATE)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    over_target_reason = forms.CharField(
+        label=_("Reason for going past the target"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed only when the total done would pass the target."),
+    )
+    photos = MultiplePhotoField(label=_("Photos"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"reported_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        styled(self)
+
+
+class ImportForm(forms.Form):
+    unit = UnitChoiceField(label=_("Import under unit"), queryset=Unit.objects.none())
+    file = forms.FileField(label=_("Task list (.xlsx)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        styled(self)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return upload
+

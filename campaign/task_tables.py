@@ -1,0 +1,18 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+
+class TaskBoardTable(tables.Table):
+    """Rows are tasks with campaign.tasks.attach_progress applied (a list, in tree order)."""
+
+    task = tables.TemplateColumn(template_name="campaign/_task_cell.html", verbose_name=_("Task"),
+                                 orderable=False, accessor="title")
+    progress = tables.TemplateColumn(template_name="campaign/_task_bars.html",
+                                     verbose_name=_("Progress against time"), orderable=False,
+                                     accessor="percent", attrs={"td": {"class": "task-bars"}})
+
+    class Meta:
+        attrs = {"class": "table table-sm align-middle task-board", "id": "task-board"}
+        row_attrs = {"data-status": lambda record: record.status,
+                     "style": lambda record: f"--level: {record.level}"}
+        orderable = False
