@@ -284,7 +284,9 @@ def test_correct_through_the_page(client, tasks, staff):
     response = client.post(url, {"quantity": "6", "reported_on": "2019-06-01", "note": "多报3条"})
     assert response.status_code == 302
     assert Progress.objects.get(corrects=wrong).quantity == D(6)
-    assert client.get(url).status_code == 403         # already corrected
+    response = client.get(url, follow=True)          # already corrected: said, not a bare 403
+    assert response.redirect_chain == [(reverse("task-detail", args=[tasks["street"].pk]), 302)]
+    assert [str(m) for m in response.context["messages"]] == ["该进度报告已被更正过；请更正最新的那份报告。"]
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "1" * 30])

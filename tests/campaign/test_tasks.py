@@ -128,7 +128,7 @@ def test_split_refuses_a_task_with_reports(tree):
 def test_child_path_and_code(tree):
     top = factories.TaskFactory(unit=tree["district_a"], target=D(10))
     (child,) = split_task(top, [ChildSpec(tree["street_a"], D(10))], by=None)
-    assert child.path == f"{top.pk}/{child.pk}/"
+    assert child.path == f"{top.pk:08d}/{child.pk:08d}/"
     assert child.code == f"{tree['street_a'].code}-T{child.pk}"
     assert child.title == f"{top.title}（甲街道）"
     assert child.measure == top.measure and child.due == top.due
