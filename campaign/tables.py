@@ -30,4 +30,5 @@ class UnitTable(tables.Table):
         model = Unit
         fields = ["name", "kind", "parent", "code", "campaign"]
         order_by = "path"
+        per_page = 50  # also when ?per_page=0
         attrs = {"class": "table table-sm table-hover align-middle"}

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -90,12 +91,14 @@ def test_rollup_sums_uncorrected_reports_of_the_subtree(split_tree):
 
 @pytest.mark.django_db
 def test_rollup_does_not_mix_sibling_paths(tree):
-    """Task 1's subtree must not take in task 12's reports ("1/" vs "12/")."""
-    tasks = [factories.TaskFactory(unit=tree["city"]) for _ in range(12)]
-    factories.ProgressFactory(task=tasks[11], quantity=D(3))
-    first = Task.objects.get(pk=tasks[0].pk)
-    attach_progress([first], within=Task.objects.all())
-    assert first.done == D(0)
+    """A task's subtree must not take in a sibling whose path merely starts with the same
+    characters ("00000005/" vs "000000051/"), whatever ids the database hands out."""
+    first, other = factories.TaskFactory(unit=tree["city"]), factories.TaskFactory(unit=tree["city"])
+    Task.objects.filter(pk=other.pk).update(path=f"{first.path[:-1]}1/")
+    factories.ProgressFactory(task=other, quantity=D(3))
+    first, other = Task.objects.get(pk=first.pk), Task.objects.get(pk=other.pk)
+    attach_progress([first, other], within=Task.objects.all())
+    assert (first.done, other.done) == (D(0), D(3))
 
 
 @pytest.mark.django_db
@@ -103,7 +106,7 @@ def test_split_refuses_children_that_do_not_add_up(tree):
     top = factories.TaskFactory(unit=tree["district_a"], target=D(897), measure="个")
     with pytest.raises(TaskError) as error:
         split_task(top, [ChildSpec(tree["street_a"], D(400)), ChildSpec(tree["lane_a"], D(400))], by=None)
-    assert "800" in str(error.value) and "897" in str(error.value) and "97" in str(error.value)
+    assert str(error.value) == "下级任务合计 800 个，而本任务目标是 897 个：还差 97 个。"
     assert not Task.objects.filter(parent=top).exists()
 
 
@@ -183,20 +186,20 @@ def test_correction_is_a_new_report_and_keeps_the_old(leaf, member):
 
 @pytest.mark.django_db
 @time_machine.travel(dt.datetime(2019, 3, 1, 12), tick=False)
-@pytest.mark.parametrize(("quantity", "day"), [
-    (D(-1), dt.date(2019, 2, 1)),
-    (D(1), dt.date(2019, 3, 2)),      # in the future
-    (D(1), dt.date(2018, 12, 31)),    # before the start
+@pytest.mark.parametrize(("quantity", "day", "message"), [
+    (D(-1), dt.date(2019, 2, 1), "完成数量不能为负数。"),
+    (D(1), dt.date(2019, 3, 2), "完成日期不能晚于今天。"),
+    (D(1), dt.date(2018, 12, 31), "完成日期早于任务开始日期（2019-01-01）。"),
 ])
-def test_report_refuses_bad_values(leaf, member, quantity, day):
-    with pytest.raises(TaskError):
+def test_report_refuses_bad_values(leaf, member, quantity, day, message):
+    with pytest.raises(TaskError, match=f"^{re.escape(message)}$"):
         report_progress(leaf, quantity=quantity, reported_on=day, by=member(leaf.unit))
 
 
 @pytest.mark.django_db
 @time_machine.travel(dt.datetime(2019, 3, 1, 12), tick=False)
 def test_report_on_a_split_task_is_refused(split_tree, member):
-    with pytest.raises(TaskError):
+    with pytest.raises(TaskError, match="^该任务已分解：请在下级任务上报告进度。$"):
         report_progress(split_tree["a"], quantity=D(1), reported_on=dt.date(2019, 1, 2),
                         by=member(split_tree["a"].unit))
 
