@@ -253,8 +253,9 @@ def _parse(raw, unit: Unit, errors: list[RowError]) -> list[_Row]:
                 parent = stored_parents.get(parent_code) if parent_code not in failed else None
                 has_reports = parent.has_reports if parent is not None else None
             if parent is not None or not parent_code:
-                problems += task_problems(unit=row_unit, start=start, due=due, target=target, lead=lead,
-                                          measure=measure, parent=parent, parent_has_reports=has_reports)
+                rules = task_problems(unit=row_unit, start=start, due=due, target=target, lead=lead,
+                                      measure=measure, parent=parent, parent_has_reports=has_reports)
+                problems += [problem.rstrip("。.") for problem in rules]  # joined with "; " below
         if code:
             seen.add(code)
         if problems:
@@ -321,7 +322,7 @@ def _category(value) -> str | None:
 
 def _date(value) -> dt.date | None:
     """A real date cell, or text in a format the web form takes (in the page's language), or
-    2026-11-01 / 2026/11/01 / 2026.11.01 whatever the language."""
+    2026-11-01 / 2026/11/01 / 2026.11.01 / 2026年11月1日 whatever the language."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -331,7 +332,7 @@ def _date(value) -> dt.date | None:
         return forms.DateField().to_python(text)
     except ValidationError:
         pass
-    for layout in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"):
+    for layout in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
         try:
             return dt.datetime.strptime(text, layout).date()
         except ValueError:

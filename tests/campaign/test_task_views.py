@@ -81,7 +81,8 @@ def test_board_filters_by_unit_status_category_and_lead(client, tasks, staff, co
 @pytest.mark.parametrize(("query", "left_out"), [
     ({"unit": "abc"}, "单位"), ({"unit": "999999"}, "单位"), ({"status": "nonsense"}, "状态"),
     ({"category": "x"}, "类别"), ({"lead": "-1"}, "牵头领导"), ({"page": "abc"}, None),
-    ({"page": "9999"}, None), ({"title": "\x00"}, "任务名称"), ({"unit": "1e9", "status": "late"}, "单位, 状态"),
+    ({"page": "9999"}, None), ({"title": "\x00"}, "任务名称"),
+    ({"unit": "1e9", "status": "late"}, "单位, 状态"),
 ])
 def test_board_survives_bad_parameters(client, tasks, coordinator, query, left_out):
     """The bad filter is named and left out: the coordinator still sees all three tasks."""
@@ -292,7 +293,8 @@ def test_correct_through_the_page(client, tasks, staff):
     client.force_login(staff)
     url = reverse("task-report", args=[tasks["street"].pk]) + f"?corrects={wrong.pk}"
     assert f"取代第 {wrong.pk} 号报告" in client.get(url).content.decode()
-    response = client.post(url, {"quantity": "6", "reported_on": "2019-06-01", "note": "多报3条"}, follow=True)
+    response = client.post(url, {"quantity": "6", "reported_on": "2019-06-01", "note": "多报3条"},
+                           follow=True)
     assert [str(m) for m in response.context["messages"]] == ["已报告“甲区背街小巷（甲街道）”的进度。"]
     assert Progress.objects.get(corrects=wrong).quantity == D(6)
     response = client.get(url, follow=True)          # already corrected: said, not a bare 403
@@ -491,7 +493,8 @@ def test_split_names_the_bad_rows(client, tree, coordinator):
 
 def test_split_success_message_counts_in_english_and_chinese(client, tree, coordinator):
     client.force_login(coordinator)
-    for language, expected in [("en", "“A” split into 1 child task."), ("zh-hans", "“B”已分解为 1 个下级任务。")]:
+    for language, expected in [("en", "“A” split into 1 child task."),
+                               ("zh-hans", "“B”已分解为 1 个下级任务。")]:
         top = factories.TaskFactory(unit=tree["district_a"], target=D(10), title=expected[1])
         client.cookies["django_language"] = language
         response = client.post(reverse("task-split", args=[top.pk]), {
@@ -503,17 +506,18 @@ def test_split_success_message_counts_in_english_and_chinese(client, tree, coord
 
 def test_task_page_pages_the_history(client, tasks, staff):
     for day in range(1, 102):
-        factories.ProgressFactory(task=tasks["street"], quantity=D("0.1"),
-                                  reported_at=dt.datetime(2019, 6, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=day))
+        at = dt.datetime(2019, 6, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=day)
+        factories.ProgressFactory(task=tasks["street"], quantity=D("0.1"), reported_at=at)
     client.force_login(staff)
     url = reverse("task-detail", args=[tasks["street"].pk])
     page = client.get(url).content.decode()
     assert page.count('id="report-') == 100
-    assert re.search(r'id="reports-count">(.*?)</p>', page).group(1) == "共 101 条报告，当前显示第 1–100 条，最新的在前。"
+    counted = re.compile(r'id="reports-count">(.*?)</p>')
+    assert counted.search(page).group(1) == "共 101 条报告，当前显示第 1–100 条，最新的在前。"
     assert 'href="?page=2#task-reports"' in page
     page = client.get(url, {"page": "2"}).content.decode()
     assert page.count('id="report-') == 1
-    assert re.search(r'id="reports-count">(.*?)</p>', page).group(1) == "共 101 条报告，当前显示第 101–101 条，最新的在前。"
+    assert counted.search(page).group(1) == "共 101 条报告，当前显示第 101–101 条，最新的在前。"
     assert client.get(url, {"page": "x²"}).status_code == 200
 
 

@@ -1,6 +1,7 @@
 """campaign.tasks: status rule, roll-up arithmetic, splitting and progress reports."""
 
 import datetime as dt
+import importlib
 import io
 import re
 from decimal import Decimal
@@ -15,11 +16,13 @@ from campaign.models import LeaderCharge, Photo, Progress, Task
 from campaign.photos import PhotoError
 from campaign.tasks import (
     ChildSpec,
+    SplitError,
     TaskError,
     attach_progress,
     create_task,
     report_progress,
     split_task,
+    task_path,
     task_status,
 )
 from tests import factories
@@ -237,3 +240,65 @@ def test_create_task_refuses_a_used_code(tree):
     with pytest.raises(TaskError):
         create_task(unit=tree["city"], code="X-1", title="t", category="other", start=START, due=DUE,
                     target=D(1), measure="个", by=None)
+
+
+# Review of issue 5: padded paths, per-row split errors.
+
+def test_paths_sort_as_the_tree_does():
+    parent = Task(path="00000017/")
+    paths = sorted([task_path(parent, 100), task_path(parent, 18)])
+    assert paths == ["00000017/00000018/", "00000017/00000100/"]
+    assert task_path(None, 17) == "00000017/"
+
+
+@pytest.mark.django_db
+def test_migration_pads_stored_paths(tree):
+    from django.apps import apps
+
+    padding = importlib.import_module("campaign.migrations.0003_task_padded_paths")
+    top = factories.TaskFactory(unit=tree["district_a"], target=D(10))
+    (child,) = split_task(top, [ChildSpec(tree["street_a"], D(10))], by=None)
+    Task.objects.filter(pk=top.pk).update(path=f"{top.pk}/")
+    Task.objects.filter(pk=child.pk).update(path=f"{top.pk}/{child.pk}/")
+    padding.pad(apps, None)
+    assert Task.objects.get(pk=child.pk).path == f"{top.pk:08d}/{child.pk:08d}/"
+    padding.unpad(apps, None)
+    assert Task.objects.get(pk=child.pk).path == f"{top.pk}/{child.pk}/"
+
+
+@pytest.mark.django_db
+def test_split_reports_every_bad_row_and_refuses_a_unit_twice(tree):
+    top = factories.TaskFactory(unit=tree["district_a"], target=D(10), measure="个", start=START, due=DUE)
+    children = [ChildSpec(tree["street_a"], D(4)), ChildSpec(tree["district_b"], D(3)),
+                ChildSpec(tree["street_a"], D(3), due=dt.date(2019, 2, 1))]
+    with pytest.raises(SplitError) as error:
+        split_task(top, children, by=None)
+    assert error.value.rows == {
+        1: ["下级任务只能交给甲区的下级单位；乙区不在其下。"],
+        2: ["下级任务的日期必须在上级任务的起止日期之内（2019-01-01 至 2019-01-10）。",
+            "甲街道 已有本任务的下级任务，同一单位只能分解一次。"],
+    }
+    assert str(error.value) == (
+        "第 2 个下级任务：下级任务只能交给甲区的下级单位；乙区不在其下。 "
+        "第 3 个下级任务：下级任务的日期必须在上级任务的起止日期之内（2019-01-01 至 2019-01-10）。 "
+        "甲街道 已有本任务的下级任务，同一单位只能分解一次。"
+    )
+    assert not top.children.exists()
+
+
+@pytest.mark.django_db
+def test_split_refuses_a_unit_that_already_has_a_child(tree):
+    top = factories.TaskFactory(unit=tree["district_a"], target=D(10))
+    split_task(top, [ChildSpec(tree["street_a"], D(10))], by=None)
+    Task.objects.filter(pk=top.pk).update(target=D(20))
+    message = "第 1 个下级任务：甲街道 已有本任务的下级任务，同一单位只能分解一次。"
+    with pytest.raises(SplitError, match=f"^{message}$"):
+        split_task(top, [ChildSpec(tree["street_a"], D(10))], by=None)
+
+
+@pytest.mark.django_db
+def test_create_task_gives_every_problem_at_once(tree):
+    leader = factories.UserFactory(name="赵")
+    with pytest.raises(TaskError, match="^完成期限早于开始日期。 赵不是甲区的包联领导。$"):
+        create_task(unit=tree["district_a"], title="t", category="market", start=DUE, due=START,
+                    target=D(1), measure="个", lead=leader, by=None)
