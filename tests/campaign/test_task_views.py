@@ -482,12 +482,12 @@ def test_split_names_the_bad_rows(client, tree, coordinator):
     assert response.status_code == 200 and not top.children.exists()
     assert response.context["split_error"] == (
         "第 2 个下级任务：下级任务的日期必须在上级任务的起止日期之内（2019-01-01 至 2019-12-31）。 "
-        "第 3 个下级任务：甲街道 已有本任务的下级任务，同一单位只能分解一次。"
+        "第 3 个下级任务：甲街道已有本任务的下级任务，同一单位只能分解一次。"
     )
     forms = response.context["formset"].forms
     assert [form.non_field_errors() for form in forms] == [
         [], ["下级任务的日期必须在上级任务的起止日期之内（2019-01-01 至 2019-12-31）。"],
-        ["甲街道 已有本任务的下级任务，同一单位只能分解一次。"],
+        ["甲街道已有本任务的下级任务，同一单位只能分解一次。"],
     ]
 
 

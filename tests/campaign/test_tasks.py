@@ -276,12 +276,12 @@ def test_split_reports_every_bad_row_and_refuses_a_unit_twice(tree):
     assert error.value.rows == {
         1: ["下级任务只能交给甲区的下级单位；乙区不在其下。"],
         2: ["下级任务的日期必须在上级任务的起止日期之内（2019-01-01 至 2019-01-10）。",
-            "甲街道 已有本任务的下级任务，同一单位只能分解一次。"],
+            "甲街道已有本任务的下级任务，同一单位只能分解一次。"],
     }
     assert str(error.value) == (
         "第 2 个下级任务：下级任务只能交给甲区的下级单位；乙区不在其下。 "
         "第 3 个下级任务：下级任务的日期必须在上级任务的起止日期之内（2019-01-01 至 2019-01-10）。 "
-        "甲街道 已有本任务的下级任务，同一单位只能分解一次。"
+        "甲街道已有本任务的下级任务，同一单位只能分解一次。"
     )
     assert not top.children.exists()
 
@@ -291,7 +291,7 @@ def test_split_refuses_a_unit_that_already_has_a_child(tree):
     top = factories.TaskFactory(unit=tree["district_a"], target=D(10))
     split_task(top, [ChildSpec(tree["street_a"], D(10))], by=None)
     Task.objects.filter(pk=top.pk).update(target=D(20))
-    message = "第 1 个下级任务：甲街道 已有本任务的下级任务，同一单位只能分解一次。"
+    message = "第 1 个下级任务：甲街道已有本任务的下级任务，同一单位只能分解一次。"
     with pytest.raises(SplitError, match=f"^{message}$"):
         split_task(top, [ChildSpec(tree["street_a"], D(10))], by=None)
 
