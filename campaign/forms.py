@@ -2,6 +2,12 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+# Django 6.1's blank choice of every select (django.db.models.fields.BLANK_CHOICE_LABEL) has no
+# Chinese in Django's own catalogue; naming it here keeps it in ours, which LOCALE_PATHS puts
+# first, so every select in the project shows it in Chinese.
+gettext_noop("- Select an option -")
 
 
 class LoginForm(AuthenticationForm):

@@ -16,3 +16,4 @@ class TaskBoardTable(tables.Table):
         row_attrs = {"data-status": lambda record: record.status,
                      "style": lambda record: f"--level: {record.level}"}
         orderable = False
+        per_page = 50  # also when ?per_page=0

@@ -4,22 +4,26 @@ reporting progress, the task list as XLSX, and the leader's own tasks.
 Each view: scope (visible_* → 404) → predicate (can_* → 403) → form → one service call →
 message → redirect."""
 
+import re
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
 
-from campaign.models import Progress, Task, User
+from campaign.models import Progress, User
 from campaign.permissions import visible_units
 from campaign.photos import PhotoError
+from campaign.tables import PAGINATION
 from campaign.task_filters import TaskFilter
 from campaign.task_forms import ImportForm, ProgressForm, TaskForm, split_formset
 from campaign.task_permissions import (
@@ -37,13 +41,16 @@ from campaign.task_permissions import (
 )
 from campaign.task_tables import TaskBoardTable
 from campaign.task_xlsx import ImportFileError, export_tasks, import_tasks
-from campaign.tasks import STATUS_ORDER, ChildSpec, TaskError, attach_progress, split_task
+from campaign.tasks import STATUS_ORDER, ChildSpec, SplitError, TaskError, attach_progress, split_task
 from campaign.tasks import create_task as create_task_service
 from campaign.tasks import report_progress as report_progress_service
 
+REPORTS_PER_PAGE = 100
 
-def _board(request):
-    """The filtered tasks of the board (and of its export), with progress attached."""
+
+def _board(request, *, warn: bool = True):
+    """The filtered tasks of the board (and of its export), with progress attached. The export
+    (`warn=False`) leaves bad filters out silently: a message would surface on the next page."""
     user = request.user
     units = visible_units(user).order_by("path")
     leaders = User.objects.filter(pk__in=visible_tasks(user).filter(lead__isnull=False).values("lead"))
@@ -53,8 +60,9 @@ def _board(request):
         labels = ", ".join(
             str(filterset.filters[name].label) for name in filterset.errors if name in filterset.filters
         )
-        messages.warning(request, _("Some filters were not understood and were left out: %(names)s.")
-                         % {"names": labels})
+        if warn:
+            messages.warning(request, _("Some filters were not understood and were left out: %(names)s.")
+                             % {"names": labels})
         for name in filterset.errors:
             data.pop(name, None)
         filterset = TaskFilter(data, queryset=visible_tasks(user), units=units, leaders=leaders)
@@ -81,7 +89,7 @@ def _board(request):
 def task_board(request):
     filterset, tasks, counts, unit = _board(request)
     table = TaskBoardTable(tasks)
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    RequestConfig(request, paginate=PAGINATION).configure(table)
     return render(request, "campaign/task_board.html", {
         "filter": filterset, "table": table, "tasks_total": len(tasks), "unit": unit,
         "status_counts": [(status, counts[status]) for status in STATUS_ORDER],
@@ -92,7 +100,7 @@ def task_board(request):
 
 @require_GET
 def task_export(request):
-    _filterset, tasks, _counts, _unit = _board(request)
+    _filterset, tasks, _counts, _unit = _board(request, warn=False)
     response = HttpResponse(
         export_tasks(tasks),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -111,7 +119,7 @@ def task_mine(request):
     for task in tasks:
         task.level = 0
     table = TaskBoardTable(tasks)
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    RequestConfig(request, paginate=PAGINATION).configure(table)
     return render(request, "campaign/task_mine.html", {"table": table, "tasks_total": len(tasks)})
 
 
@@ -121,24 +129,28 @@ def task_detail(request, pk: int):
     task = get_object_or_404(
         visible_tasks(user).select_related("unit", "lead", "campaign", "parent"), pk=pk
     )
-    children = list(task.children.select_related("unit", "lead").order_by("unit__path", "pk"))
-    subtree = Task.objects.filter(path__startswith=task.path)
+    subtree = visible_tasks(user).filter(path__startswith=task.path)
+    # In path order, as on the board.
+    children = list(subtree.filter(parent=task).select_related("unit", "lead").order_by("path"))
     attach_progress([task, *children], within=subtree)
     ancestors = visible_tasks(user).filter(pk__in=[int(part) for part in task.path.split("/")[:-2]])
     split_tasks = set(subtree.filter(children__isnull=False).values_list("pk", flat=True))
-    reports = list(
+    reports = (
         visible_progress(user).filter(task__path__startswith=task.path)
         .select_related("task", "task__unit", "reported_by", "corrects")
         .prefetch_related("photos")
         .annotate(is_corrected=Exists(Progress.objects.filter(corrects=OuterRef("pk"))))
-        .order_by("-reported_at", "-pk")[:200]
+        .order_by("-reported_at", "-pk")
     )
-    for report in reports:
+    # get_page turns a bad or too large ?page= into the first or last page.
+    reports_page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    for report in reports_page:
         # Spares can_correct_progress a query per report.
         report.task.child_count = 1 if report.task_id in split_tasks else 0
         report.can_correct = can_correct_progress(user, report)
     return render(request, "campaign/task_detail.html", {
-        "task": task, "children": children, "ancestors": ancestors.order_by("path"), "reports": reports,
+        "task": task, "children": children, "ancestors": ancestors.order_by("path"),
+        "reports": reports_page,
         "can_split": can_split_task(user, task), "can_report": can_report_progress(user, task),
         "can_manage": can_manage_task(user, task),
     })
@@ -152,7 +164,7 @@ def task_create(request):
         raise PermissionDenied
     initial = {}
     unit_value = request.GET.get("unit", "")
-    if unit_value.isdigit():
+    if _is_id(unit_value):
         unit = units.filter(pk=int(unit_value)).first()
         if unit is not None and can_create_task(user, unit):
             initial["unit"] = unit
@@ -184,28 +196,42 @@ def task_split(request, pk: int):
     )
     leaders = leaders_over(units)
     rows = _int_param(request, "rows", default=2, low=1, high=30)
-    formset = split_formset(rows)(request.POST or None, form_kwargs={"units": units, "leaders": leaders})
+    data = request.POST or None
+    adding_row = request.method == "POST" and "add_row" in request.POST
+    if adding_row:
+        # "One more row" re-shows what was typed with one more empty row, checking nothing yet.
+        data = request.POST.copy()
+        total = data.get("form-TOTAL_FORMS", "")
+        data["form-TOTAL_FORMS"] = str(min(int(total) + 1, 30) if _is_id(total) else rows)
+    formset = split_formset(rows)(data, form_kwargs={"units": units, "leaders": leaders})
     split_error = ""
-    if request.method == "POST" and formset.is_valid():
+    if request.method == "POST" and not adding_row and formset.is_valid():
+        filled = [form for form in formset.forms if form.has_changed() and form.cleaned_data]
         specs = [
             ChildSpec(unit=form.cleaned_data["unit"], target=form.cleaned_data["target"],
                       title=form.cleaned_data["title"], due=form.cleaned_data["due"],
                       lead=form.cleaned_data["lead"])
-            for form in formset.forms if form.has_changed() and form.cleaned_data
+            for form in filled
         ]
         try:
             children = split_task(task, specs, by=user)
+        except SplitError as error:
+            for index, problems in error.rows.items():
+                filled[index].add_error(None, " ".join(problems))
+            split_error = str(error)
         except TaskError as error:
             split_error = str(error)
         else:
-            messages.success(request, _("“%(task)s” split into %(count)s child tasks.")
-                             % {"task": task, "count": len(children)})
+            messages.success(request, ngettext(
+                "“%(task)s” split into %(count)s child task.", "“%(task)s” split into %(count)s child tasks.",
+                len(children),
+            ) % {"task": task, "count": len(children)})
             return redirect(task)
     existing = list(task.children.select_related("unit"))
     return render(request, "campaign/task_split.html", {
         "task": task, "formset": formset, "split_error": split_error, "existing": existing,
         "existing_total": sum((child.target for child in existing), Decimal(0)),
-        "rows": rows,
+        "rows": rows, "adding_row": adding_row,
     })
 
 
@@ -216,17 +242,19 @@ def task_report(request, pk: int):
     corrects = None
     corrects_value = request.GET.get("corrects", "")
     if corrects_value:
-        if not corrects_value.isdigit() or len(corrects_value) > 12:
+        if not _is_id(corrects_value):
             messages.warning(request, _("“%(value)s” is not a report number: this is a new report.")
                              % {"value": corrects_value[:20]})
         else:
             corrects = get_object_or_404(task.reports.select_related("task", "task__unit"),
                                          pk=int(corrects_value))
-    if corrects is not None:
-        if not can_correct_progress(user, corrects):
-            raise PermissionDenied
-    elif not can_report_progress(user, task):
+    if not can_report_progress(user, task):
         raise PermissionDenied
+    if corrects is not None and not can_correct_progress(user, corrects):
+        # The one reason left: someone corrected it already. Say so instead of a bare 403.
+        messages.error(request, _("That report has already been corrected; correct the latest report "
+                                  "instead."))
+        return redirect(task)
     form = ProgressForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -265,8 +293,11 @@ def task_import(request):
             form.add_error("file", str(error))
         else:
             if not result.errors:
-                messages.success(request, _("%(count)s tasks imported under %(unit)s.")
-                                 % {"count": len(result.created), "unit": unit})
+                count = len(result.created)
+                messages.success(request, ngettext(
+                    "%(count)s task imported under %(unit)s.", "%(count)s tasks imported under %(unit)s.",
+                    count,
+                ) % {"count": count, "unit": unit})
                 return redirect(f"{reverse('task-board')}?unit={unit.pk}")
             messages.error(request, _("Nothing was imported: correct the rows below and send the file "
                                       "again."))
@@ -285,6 +316,11 @@ def task_photo(request, pk: int, thumb: bool = False):
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _is_id(value: str) -> bool:
+    """ASCII digits only ("²".isdigit() is true, int("²") fails), at most 12 of them."""
+    return re.fullmatch(r"[0-9]{1,12}", value) is not None
 
 
 def _int_param(request, name: str, *, default: int, low: int, high: int) -> int:

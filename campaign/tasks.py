@@ -8,6 +8,7 @@ Derived, never stored:
 """
 
 import datetime as dt
+import uuid
 from bisect import bisect_left
 from dataclasses import dataclass
 from decimal import Decimal
@@ -117,43 +118,61 @@ def create_task(
     parent: Task | None = None, code: str = "", key: str = "", source: str = "", note: str = "",
 ) -> Task:
     """Create a task for a unit, or a child task when `parent` is given."""
-    _check_task(unit=unit, start=start, due=due, target=target, lead=lead, parent=parent, measure=measure)
+    problems = task_problems(unit=unit, start=start, due=due, target=target, lead=lead, parent=parent,
+                             measure=measure)
+    if problems:
+        raise TaskError(" ".join(problems))
     code = code.strip()
     if code and Task.objects.filter(campaign=unit.campaign, code=code).exists():
         raise TaskError(_("The code “%(code)s” is already used by another task.") % {"code": code})
     task = Task.objects.create(
-        campaign=unit.campaign, unit=unit, parent=parent, path="", code=code or "-", key=key,
-        title=title, description=description, category=category, start=start, due=due,
+        # Until the id is known an empty code holds a value no person or import can give.
+        campaign=unit.campaign, unit=unit, parent=parent, path="", code=code or f"~{uuid.uuid4().hex}",
+        key=key, title=title, description=description, category=category, start=start, due=due,
         target=target, measure=measure, lead=lead, source=source, note=note, created_by=by,
     )
-    task.path = f"{parent.path if parent else ''}{task.pk}/"
+    task.path = task_path(parent, task.pk)
     if not code:
         task.code = f"{unit.code}-T{task.pk}"
     Task.objects.filter(pk=task.pk).update(path=task.path, code=task.code)
     return task
 
 
-def _check_task(*, unit, start, due, target, lead, parent, measure) -> None:
+def task_path(parent: Task | None, pk: int) -> str:
+    """Zero-padded ids from the top task, "00000003/00000017/", so paths sort as the tree does."""
+    return f"{parent.path if parent else ''}{pk:08d}/"
+
+
+def task_problems(
+    *, unit: Unit, start: dt.date, due: dt.date, target: Decimal, lead: User | None, measure: str,
+    parent: Task | None, parent_has_reports: bool | None = None,
+) -> list[str]:
+    """Every rule a new task breaks (empty: none). `parent` may be an unsaved task (a row of an
+    import); then say whether it has reports in `parent_has_reports`."""
+    problems = []
     if due < start:
-        raise TaskError(_("The due date is before the start date."))
+        problems.append(_("The due date is before the start date."))
     if target <= 0:
-        raise TaskError(_("The target quantity must be more than zero."))
+        problems.append(_("The target quantity must be more than zero."))
     if lead is not None and not has_role(lead, unit, Role.LEADER):
-        raise TaskError(_("%(name)s is not a leader in charge of %(unit)s.") % {"name": lead, "unit": unit})
+        problems.append(_("%(name)s is not a leader in charge of %(unit)s.") % {"name": lead, "unit": unit})
     if parent is None:
-        return
-    if parent.reports.exists():
-        raise TaskError(_("“%(task)s” already has progress reports; progress is reported on tasks "
+        return problems
+    if parent_has_reports is None:
+        parent_has_reports = parent.reports.exists()
+    if parent_has_reports:
+        problems.append(_("“%(task)s” already has progress reports; progress is reported on tasks "
                           "that are not split, so it cannot get child tasks now.") % {"task": parent})
-    if unit.pk == parent.unit_id or not unit.path.startswith(parent.unit.path):
-        raise TaskError(_("A child task goes to a unit below %(unit)s; %(child)s is not below it.")
+    if unit.pk == parent.unit.pk or not unit.path.startswith(parent.unit.path):
+        problems.append(_("A child task goes to a unit below %(unit)s; %(child)s is not below it.")
                         % {"unit": parent.unit, "child": unit})
     if measure != parent.measure:
-        raise TaskError(_("A child task counts in the same measure as its parent (%(measure)s).")
+        problems.append(_("A child task counts in the same measure as its parent (%(measure)s).")
                         % {"measure": parent.measure})
     if start < parent.start or due > parent.due:
-        raise TaskError(_("A child task must fit in its parent's dates (%(start)s to %(due)s).")
+        problems.append(_("A child task must fit in its parent's dates (%(start)s to %(due)s).")
                         % {"start": parent.start, "due": parent.due})
+    return problems
 
 
 @dataclass
@@ -171,13 +190,39 @@ def split_gap(task: Task, targets: list[Decimal]) -> Decimal:
     return task.target - existing - sum(targets, Decimal(0))
 
 
+class SplitError(TaskError):
+    """Some child rows break a rule: `rows` maps the row's index (from 0) to its problems."""
+
+    def __init__(self, rows: dict[int, list[str]]):
+        self.rows = rows
+        super().__init__(" ".join(
+            _("Child task %(number)s: %(problems)s") % {"number": index + 1, "problems": " ".join(problems)}
+            for index, problems in sorted(rows.items())
+        ))
+
+
 @transaction.atomic
 def split_task(task: Task, children: list[ChildSpec], *, by: User) -> list[Task]:
-    """Split a task into child tasks for units below; the children's targets must add up to
-    the parent's target exactly."""
+    """Split a task into child tasks for units below, one per unit; the children's targets must
+    add up to the parent's target exactly. Every bad row is reported at once (SplitError)."""
     task = Task.objects.select_for_update().select_related("unit", "campaign").get(pk=task.pk)
     if not children:
         raise TaskError(_("Give at least one child task."))
+    rows: dict[int, list[str]] = {}
+    has_reports = task.reports.exists()
+    taken = set(task.children.values_list("unit_id", flat=True))
+    for index, child in enumerate(children):
+        problems = task_problems(
+            unit=child.unit, start=task.start, due=child.due or task.due, target=child.target,
+            lead=child.lead, measure=task.measure, parent=task, parent_has_reports=has_reports,
+        )
+        if child.unit.pk in taken:
+            problems.append(_("%(unit)s already has a child task of this task.") % {"unit": child.unit})
+        taken.add(child.unit.pk)
+        if problems:
+            rows[index] = problems
+    if rows:
+        raise SplitError(rows)
     gap = split_gap(task, [child.target for child in children])
     if gap:
         raise TaskError(

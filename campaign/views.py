@@ -11,7 +11,7 @@ from campaign.filters import UnitFilter
 from campaign.models import LeaderCharge, Membership
 from campaign.periods import Month
 from campaign.permissions import user_roles, visible_units
-from campaign.tables import UnitTable
+from campaign.tables import PAGINATION, UnitTable
 from campaign.tree import tree_rows
 
 
@@ -57,8 +57,8 @@ class UnitListView(SingleTableMixin, FilterView):
     table_class = UnitTable
     filterset_class = UnitFilter
     # Pagination is the table's: django-tables2 turns a bad or too large ?page= into the first
-    # or last page instead of a 404.
-    table_pagination = {"per_page": 50}
+    # or last page instead of a 404; ClampedPaginator holds ?per_page= to 1…200.
+    table_pagination = PAGINATION
     template_name = "campaign/unit_list.html"
 
     def get_queryset(self):

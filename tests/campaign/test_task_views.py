@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -77,14 +78,21 @@ def test_board_filters_by_unit_status_category_and_lead(client, tasks, staff, co
     assert page.count("data-status=") == 1
 
 
-@pytest.mark.parametrize("query", [
-    {"unit": "abc"}, {"unit": "999999"}, {"status": "nonsense"}, {"category": "x"}, {"lead": "-1"},
-    {"page": "abc"}, {"page": "9999"}, {"title": "\x00"}, {"unit": "1e9", "status": "late"},
+@pytest.mark.parametrize(("query", "left_out"), [
+    ({"unit": "abc"}, "单位"), ({"unit": "999999"}, "单位"), ({"status": "nonsense"}, "状态"),
+    ({"category": "x"}, "类别"), ({"lead": "-1"}, "牵头领导"), ({"page": "abc"}, None),
+    ({"page": "9999"}, None), ({"title": "\x00"}, "任务名称"),
+    ({"unit": "1e9", "status": "late"}, "单位, 状态"),
 ])
-def test_board_survives_bad_parameters(client, tasks, coordinator, query):
+def test_board_survives_bad_parameters(client, tasks, coordinator, query, left_out):
+    """The bad filter is named and left out: the coordinator still sees all three tasks."""
     client.force_login(coordinator)
     response = client.get(reverse("task-board"), query)
     assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == (
+        [f"部分筛选条件无法识别，已忽略：{left_out}。"] if left_out else []
+    )
+    assert response.content.decode().count("data-status=") == 3
 
 
 def test_board_unit_outside_scope_is_ignored(client, tasks, coordinator, tree):
@@ -155,7 +163,8 @@ def test_task_detail_says_where_children_do_not_add_up(client, tasks, coordinato
     Task.objects.filter(pk=tasks["top"].pk).update(target=D(120))
     client.force_login(coordinator)
     page = client.get(reverse("task-detail", args=[tasks["top"].pk])).content.decode()
-    assert 'id="children-gap"' in page and "120" in page and "20" in page
+    gap = re.search(r'<div class="alert alert-danger py-2" id="children-gap">\s*(.*?)\s*</div>', page, re.S)
+    assert gap.group(1) == "下级任务合计 100 条，与目标 120 条 不符（相差 20）。"
 
 
 def test_task_detail_out_of_scope_is_404(client, tasks, staff):
@@ -269,7 +278,10 @@ def test_report_past_the_target_asks_for_a_reason(client, tasks, staff):
     client.force_login(staff)
     url = reverse("task-report", args=[tasks["street"].pk])
     response = client.post(url, {"quantity": "61", "reported_on": "2019-06-30"})
-    assert response.status_code == 200 and "61" in response.content.decode()
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "按这份报告累计完成 61 条，超过目标 60 条。请填写超出目标的理由。"
+    ]
     assert not Progress.objects.exists()
     response = client.post(url, {"quantity": "61", "reported_on": "2019-06-30",
                                  "over_target_reason": "新增一条"})
@@ -281,10 +293,13 @@ def test_correct_through_the_page(client, tasks, staff):
     client.force_login(staff)
     url = reverse("task-report", args=[tasks["street"].pk]) + f"?corrects={wrong.pk}"
     assert f"取代第 {wrong.pk} 号报告" in client.get(url).content.decode()
-    response = client.post(url, {"quantity": "6", "reported_on": "2019-06-01", "note": "多报3条"})
-    assert response.status_code == 302
+    response = client.post(url, {"quantity": "6", "reported_on": "2019-06-01", "note": "多报3条"},
+                           follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["已报告“甲区背街小巷（甲街道）”的进度。"]
     assert Progress.objects.get(corrects=wrong).quantity == D(6)
-    assert client.get(url).status_code == 403         # already corrected
+    response = client.get(url, follow=True)          # already corrected: said, not a bare 403
+    assert response.redirect_chain == [(reverse("task-detail", args=[tasks["street"].pk]), 302)]
+    assert [str(m) for m in response.context["messages"]] == ["该进度报告已被更正过；请更正最新的那份报告。"]
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "1" * 30])
@@ -380,3 +395,155 @@ def test_board_status_at_the_due_date(client, tree, staff, coordinator, today, s
         client.force_login(coordinator)
         page = client.get(reverse("task-board")).content.decode()
     assert f'data-status="{status}"' in page
+
+
+# Review of issue 5: bad input, pagination, messages, visibility.
+
+@pytest.mark.parametrize(("value", "per_page"), [("-5", 1), ("0", 50), ("1", 1), ("100000", 200)])
+@pytest.mark.parametrize("name", ["task-board", "task-mine"])
+def test_task_tables_hold_per_page_to_1_to_200(client, tasks, coordinator, name, value, per_page):
+    Task.objects.update(lead=coordinator)
+    client.force_login(coordinator)
+    response = client.get(reverse(name), {"per_page": value})
+    assert response.status_code == 200
+    assert response.context["table"].paginator.per_page == per_page
+    assert response.content.decode().count("data-status=") == min(per_page, 3)
+
+
+@pytest.mark.parametrize("name", ["task-create", "task-import"])
+def test_selects_offer_a_blank_choice_in_chinese(client, tree, coordinator, name):
+    client.force_login(coordinator)
+    page = client.get(reverse(name)).content.decode()
+    assert '<option value="" selected>- 请选择 -</option>' in page
+    assert "Select an option" not in page
+
+
+def test_split_page_blank_choice_is_in_chinese(client, tasks, coordinator):
+    Task.objects.filter(pk=tasks["lane"].pk).update(target=D(40))
+    client.force_login(coordinator)
+    top = factories.TaskFactory(unit=tree_unit(tasks), target=D(5))
+    page = client.get(reverse("task-split", args=[top.pk])).content.decode()
+    assert page.count('<option value="" selected>- 请选择 -</option>') == 4     # unit and lead, 2 rows
+
+
+def tree_unit(tasks):
+    return tasks["top"].unit
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "1²"])
+def test_create_with_a_non_ascii_digit_unit_is_ignored(client, tree, coordinator, value):
+    client.force_login(coordinator)
+    response = client.get(reverse("task-create"), {"unit": value})
+    assert response.status_code == 200 and response.context["form"].initial == {}
+
+
+@pytest.mark.parametrize("value", ["²", "١٢"])
+def test_correct_with_a_non_ascii_digit_is_a_new_report(client, tasks, staff, value):
+    client.force_login(staff)
+    response = client.get(reverse("task-report", args=[tasks["street"].pk]), {"corrects": value})
+    assert response.status_code == 200 and response.context["corrects"] is None
+    assert [str(m) for m in response.context["messages"]] == [f"“{value}”不是进度报告编号：按新报告填写。"]
+
+
+def test_export_with_a_bad_filter_queues_no_message(client, tasks, coordinator):
+    client.force_login(coordinator)
+    assert client.get(reverse("task-export"), {"unit": "abc"}).status_code == 200
+    response = client.get(reverse("task-board"))
+    assert [str(m) for m in response.context["messages"]] == []
+
+
+def test_one_more_row_keeps_what_was_typed(client, tree, coordinator):
+    top = factories.TaskFactory(unit=tree["district_a"], target=D(162), title="背街小巷")
+    client.force_login(coordinator)
+    url = reverse("task-split", args=[top.pk])
+    assert 'name="add_row"' in client.get(url).content.decode()
+    response = client.post(url, {
+        "form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "0", "add_row": "1",
+        "form-0-unit": tree["street_a"].pk, "form-0-target": "100", "form-0-title": "甲街道背街小巷",
+        "form-1-target": "abc",
+    })
+    page = response.content.decode()
+    assert response.status_code == 200 and not top.children.exists()
+    assert len(response.context["formset"].forms) == 3
+    assert 'value="甲街道背街小巷"' in page and 'name="form-0-target" value="100"' in page
+    assert 'name="form-1-target" value="abc"' in page and 'name="form-2-target"' in page
+    assert "invalid-feedback" not in page and "alert-danger" not in page      # nothing checked yet
+
+
+def test_split_names_the_bad_rows(client, tree, coordinator):
+    top = factories.TaskFactory(unit=tree["district_a"], target=D(10), title="背街小巷")
+    client.force_login(coordinator)
+    response = client.post(reverse("task-split", args=[top.pk]), {
+        "form-TOTAL_FORMS": "3", "form-INITIAL_FORMS": "0",
+        "form-0-unit": tree["street_a"].pk, "form-0-target": "4",
+        "form-1-unit": tree["lane_a"].pk, "form-1-target": "3", "form-1-due": "2020-01-31",
+        "form-2-unit": tree["street_a"].pk, "form-2-target": "3",
+    })
+    assert response.status_code == 200 and not top.children.exists()
+    assert response.context["split_error"] == (
+        "第 2 个下级任务：下级任务的日期必须在上级任务的起止日期之内（2019-01-01 至 2019-12-31）。 "
+        "第 3 个下级任务：甲街道已有本任务的下级任务，同一单位只能分解一次。"
+    )
+    forms = response.context["formset"].forms
+    assert [form.non_field_errors() for form in forms] == [
+        [], ["下级任务的日期必须在上级任务的起止日期之内（2019-01-01 至 2019-12-31）。"],
+        ["甲街道已有本任务的下级任务，同一单位只能分解一次。"],
+    ]
+
+
+def test_split_success_message_counts_in_english_and_chinese(client, tree, coordinator):
+    client.force_login(coordinator)
+    for language, expected in [("en", "“A” split into 1 child task."),
+                               ("zh-hans", "“B”已分解为 1 个下级任务。")]:
+        top = factories.TaskFactory(unit=tree["district_a"], target=D(10), title=expected[1])
+        client.cookies["django_language"] = language
+        response = client.post(reverse("task-split", args=[top.pk]), {
+            "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "0",
+            "form-0-unit": tree["street_a"].pk, "form-0-target": "10",
+        }, follow=True)
+        assert [str(m) for m in response.context["messages"]] == [expected]
+
+
+def test_task_page_pages_the_history(client, tasks, staff):
+    for day in range(1, 102):
+        at = dt.datetime(2019, 6, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=day)
+        factories.ProgressFactory(task=tasks["street"], quantity=D("0.1"), reported_at=at)
+    client.force_login(staff)
+    url = reverse("task-detail", args=[tasks["street"].pk])
+    page = client.get(url).content.decode()
+    assert page.count('id="report-') == 100
+    counted = re.compile(r'id="reports-count">(.*?)</p>')
+    assert counted.search(page).group(1) == "共 101 条报告，当前显示第 1–100 条，最新的在前。"
+    assert 'href="?page=2#task-reports"' in page
+    page = client.get(url, {"page": "2"}).content.decode()
+    assert page.count('id="report-') == 1
+    assert counted.search(page).group(1) == "共 101 条报告，当前显示第 101–101 条，最新的在前。"
+    assert client.get(url, {"page": "x²"}).status_code == 200
+
+
+def test_task_page_shows_only_visible_children_and_their_reports(client, tree, tasks, staff, coordinator):
+    """A child moved to a unit outside the viewer's scope drops out of the page and its figures."""
+    report_progress(tasks["street"], quantity=D(7), reported_on=dt.date(2019, 6, 1), by=staff)
+    report_progress(tasks["lane"], quantity=D(5), reported_on=dt.date(2019, 6, 1), by=staff)
+    Task.objects.filter(pk=tasks["lane"].pk).update(unit=tree["district_b"], title="搬走的任务")
+    client.force_login(member_of(tree["district_a"]))
+    response = client.get(reverse("task-detail", args=[tasks["top"].pk]))
+    page = response.content.decode()
+    assert [child.pk for child in response.context["children"]] == [tasks["street"].pk]
+    assert "搬走的任务" not in page
+    assert response.context["task"].done == D(7)
+
+
+def member_of(unit):
+    user = factories.UserFactory()
+    factories.MembershipFactory(user=user, unit=unit, role=Role.COORDINATOR)
+    return user
+
+
+def test_task_page_lists_children_in_path_order(client, tree, coordinator):
+    top = factories.TaskFactory(unit=tree["district_a"], target=D(10))
+    first, second = split_task(top, [ChildSpec(tree["street_a"], D(4)), ChildSpec(tree["lane_a"], D(6))],
+                               by=None)
+    client.force_login(coordinator)
+    response = client.get(reverse("task-detail", args=[top.pk]))
+    assert [child.pk for child in response.context["children"]] == [first.pk, second.pk]

@@ -151,7 +151,10 @@ def test_import_page_with_a_bad_file_says_so(client, tree, coordinator):
     response = client.post(reverse("task-import"), {
         "unit": tree["district_a"].pk, "file": SimpleUploadedFile("x.xlsx", b"hello"),
     })
-    assert response.status_code == 200 and "XLSX" in response.content.decode()
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [
+        "该文件不是 XLSX 工作簿。请把任务清单另存为 .xlsx（Excel 或 WPS）后重试。"
+    ]
 
 
 def test_import_needs_a_coordinator(client, tree, member):
@@ -174,3 +177,139 @@ def test_export_holds_only_the_visible_tasks(client, tree, member):
     content = client.get(reverse("task-export")).content
     rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
     assert [row[3] for row in rows[1:]] == ["甲街道任务"]
+
+
+# Review of issue 5: codes, lengths, every problem at once, dates, formulas, closing the file.
+
+def _row(code, unit, *, parent="", title="任务", start="2019-01-01", due="2019-12-31", target=1, measure="个",
+         lead="", category="market"):
+    return [code, parent, unit.code, title, category, start, due, target, measure, lead, ""]
+
+
+@pytest.mark.parametrize("code", ["-", "TY-XHL-T45", "X-T1"])
+def test_import_refuses_codes_of_the_form_the_system_gives(tree, coordinator, code):
+    result = import_tasks(_sheet([_row(code, tree["district_a"])]), unit=tree["district_a"], by=coordinator)
+    assert [(error.row, error.message) for error in result.errors] == [(2, (
+        f"编号“{code}”是系统自动编号的格式（“-”或以“-T”加数字结尾）：请留空由系统编号，或另取一个编号"
+    ))]
+    assert not Task.objects.exists()
+
+
+def test_a_task_coded_dash_does_not_block_later_tasks(tree):
+    factories.TaskFactory(unit=tree["district_a"], code="-")
+    later = factories.TaskFactory(unit=tree["district_a"])
+    assert later.code == f"{tree['district_a'].code}-T{later.pk}"
+
+
+def test_import_when_a_parent_row_fails_names_it(tree, coordinator):
+    """The parent breaks a rule (its lead leads nothing): its child says so instead of a 500."""
+    factories.UserFactory(username="zhao", name="赵")
+    a = tree["district_a"]
+    result = import_tasks(_sheet([
+        _row("P", a, target=5, lead="zhao"),
+        _row("C", tree["street_a"], parent="P", target=5),
+    ]), unit=a, by=coordinator)
+    assert [(error.row, error.message) for error in result.errors] == [
+        (2, "赵不是甲区的包联领导"),
+        (3, "上级任务所在的第 2 行有错误"),
+    ]
+    assert not Task.objects.exists()
+
+
+def test_import_reports_lengths_and_decimals(tree, coordinator):
+    a = tree["district_a"]
+    result = import_tasks(_sheet([
+        _row("C" * 41, a, title="题" * 201, target="1.005", measure="个" * 21),
+        _row("C" * 40, a, title="题" * 200, target="1.5", measure="个" * 20),
+    ]), unit=a, by=coordinator)
+    assert [(error.row, error.message) for error in result.errors] == [(2, (
+        "编号超过 40 个字; 任务名称超过 200 个字; 目标“1.005”的小数超过 2 位; 计量单位超过 20 个字"
+    ))]
+    assert not Task.objects.exists()
+
+
+def test_import_lists_every_problem_of_every_row_at_once(tree, coordinator):
+    """Shape problems and rule problems together, in one pass."""
+    factories.UserFactory(username="zhao", name="赵")
+    a = tree["district_a"]
+    result = import_tasks(_sheet([
+        _row("P", a, target=5, due="2019-06-30"),
+        _row("C", tree["street_a"], parent="P", target=5, due="2019-12-31", measure="条"),
+        _row("D", a, category="飞行", start="2019-05-01", due="2019-04-01", lead="zhao"),
+    ]), unit=a, by=coordinator)
+    assert [(error.row, error.message) for error in result.errors] == [
+        (3, "下级任务的计量单位必须与上级任务相同（个）; "
+            "下级任务的日期必须在上级任务的起止日期之内（2019-01-01 至 2019-06-30）"),
+        (4, "无法识别的类别“飞行”; 完成期限早于开始日期; 赵不是甲区的包联领导"),
+    ]
+
+
+def test_import_refuses_a_parent_with_progress_reports(tree, coordinator):
+    parent = factories.TaskFactory(unit=tree["district_a"], code="OLD", title="旧任务", target=D(5),
+                                   measure="个")
+    factories.ProgressFactory(task=parent, quantity=D(1))
+    result = import_tasks(_sheet([_row("C", tree["street_a"], parent="OLD", target=5)]),
+                          unit=tree["district_a"], by=coordinator)
+    assert [(error.row, error.message) for error in result.errors] == [
+        (2, "“旧任务”已有进度报告；进度只在未分解的任务上报告，所以现在不能再给它添加下级任务")
+    ]
+
+
+def test_import_takes_the_date_formats_of_the_web_form(tree, coordinator):
+    a = tree["district_a"]
+    result = import_tasks(_sheet([
+        _row("A", a, start="2019/02/01", due="2019-11-01"),
+        _row("B", a, start=dt.datetime(2019, 3, 1), due=dt.date(2019, 12, 1)),
+        _row("C", a, start="2019年4月1日", due="2019.12.31"),
+    ]), unit=a, by=coordinator)
+    assert result.errors == []
+    assert list(Task.objects.order_by("code").values_list("code", "start", "due")) == [
+        ("A", dt.date(2019, 2, 1), dt.date(2019, 11, 1)),
+        ("B", dt.date(2019, 3, 1), dt.date(2019, 12, 1)),
+        ("C", dt.date(2019, 4, 1), dt.date(2019, 12, 31)),
+    ]
+
+
+def test_import_says_not_xlsx_for_a_file_that_is_not_a_zip(tree, coordinator):
+    with pytest.raises(ImportFileError) as error:
+        import_tasks(SimpleUploadedFile("x.xlsx", b"hello"), unit=tree["district_a"], by=coordinator)
+    assert str(error.value) == "该文件不是 XLSX 工作簿。请把任务清单另存为 .xlsx（Excel 或 WPS）后重试。"
+
+
+def test_import_closes_the_workbook(tree, coordinator, monkeypatch):
+    from campaign import task_xlsx
+
+    closed = []
+    real_load = task_xlsx.load_workbook
+
+    def load(*args, **kwargs):
+        book = real_load(*args, **kwargs)
+        real_close = book.close
+        book.close = lambda: (closed.append(True), real_close())
+        return book
+
+    monkeypatch.setattr(task_xlsx, "load_workbook", load)
+    import_tasks(_sheet([_row("A", tree["district_a"])]), unit=tree["district_a"], by=coordinator)
+    with pytest.raises(ImportFileError):
+        import_tasks(_sheet([]), unit=tree["district_a"], by=coordinator)
+    assert closed == [True, True]
+
+
+def test_import_success_message_counts(client, tree, coordinator):
+    client.force_login(coordinator)
+    for language, code, expected in [("en", "E", "1 task imported under 甲区."),
+                                     ("zh-hans", "Z", "已在甲区下导入 1 项任务。")]:
+        client.cookies["django_language"] = language
+        response = client.post(reverse("task-import"), {
+            "unit": tree["district_a"].pk, "file": _sheet([_row(code, tree["district_a"])]),
+        }, follow=True)
+        assert [str(m) for m in response.context["messages"]] == [expected]
+
+
+@pytest.mark.parametrize("title", ['=HYPERLINK("http://x.example","点我")', "+1", "-1", "@SUM(A1)", "\tX"])
+def test_export_writes_formula_like_text_as_text(client, tree, coordinator, title):
+    factories.TaskFactory(unit=tree["district_a"], title=title)
+    client.force_login(coordinator)
+    sheet = load_workbook(io.BytesIO(client.get(reverse("task-export")).content)).active
+    cell = sheet.cell(row=2, column=4)
+    assert (cell.value, cell.data_type) == (title, "s")

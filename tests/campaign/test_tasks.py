@@ -1,7 +1,9 @@
 """campaign.tasks: status rule, roll-up arithmetic, splitting and progress reports."""
 
 import datetime as dt
+import importlib
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -14,11 +16,13 @@ from campaign.models import LeaderCharge, Photo, Progress, Task
 from campaign.photos import PhotoError
 from campaign.tasks import (
     ChildSpec,
+    SplitError,
     TaskError,
     attach_progress,
     create_task,
     report_progress,
     split_task,
+    task_path,
     task_status,
 )
 from tests import factories
@@ -90,12 +94,14 @@ def test_rollup_sums_uncorrected_reports_of_the_subtree(split_tree):
 
 @pytest.mark.django_db
 def test_rollup_does_not_mix_sibling_paths(tree):
-    """Task 1's subtree must not take in task 12's reports ("1/" vs "12/")."""
-    tasks = [factories.TaskFactory(unit=tree["city"]) for _ in range(12)]
-    factories.ProgressFactory(task=tasks[11], quantity=D(3))
-    first = Task.objects.get(pk=tasks[0].pk)
-    attach_progress([first], within=Task.objects.all())
-    assert first.done == D(0)
+    """A task's subtree must not take in a sibling whose path merely starts with the same
+    characters ("00000005/" vs "000000051/"), whatever ids the database hands out."""
+    first, other = factories.TaskFactory(unit=tree["city"]), factories.TaskFactory(unit=tree["city"])
+    Task.objects.filter(pk=other.pk).update(path=f"{first.path[:-1]}1/")
+    factories.ProgressFactory(task=other, quantity=D(3))
+    first, other = Task.objects.get(pk=first.pk), Task.objects.get(pk=other.pk)
+    attach_progress([first, other], within=Task.objects.all())
+    assert (first.done, other.done) == (D(0), D(3))
 
 
 @pytest.mark.django_db
@@ -103,7 +109,7 @@ def test_split_refuses_children_that_do_not_add_up(tree):
     top = factories.TaskFactory(unit=tree["district_a"], target=D(897), measure="个")
     with pytest.raises(TaskError) as error:
         split_task(top, [ChildSpec(tree["street_a"], D(400)), ChildSpec(tree["lane_a"], D(400))], by=None)
-    assert "800" in str(error.value) and "897" in str(error.value) and "97" in str(error.value)
+    assert str(error.value) == "下级任务合计 800 个，而本任务目标是 897 个：还差 97 个。"
     assert not Task.objects.filter(parent=top).exists()
 
 
@@ -128,7 +134,7 @@ def test_split_refuses_a_task_with_reports(tree):
 def test_child_path_and_code(tree):
     top = factories.TaskFactory(unit=tree["district_a"], target=D(10))
     (child,) = split_task(top, [ChildSpec(tree["street_a"], D(10))], by=None)
-    assert child.path == f"{top.pk}/{child.pk}/"
+    assert child.path == f"{top.pk:08d}/{child.pk:08d}/"
     assert child.code == f"{tree['street_a'].code}-T{child.pk}"
     assert child.title == f"{top.title}（甲街道）"
     assert child.measure == top.measure and child.due == top.due
@@ -183,20 +189,20 @@ def test_correction_is_a_new_report_and_keeps_the_old(leaf, member):
 
 @pytest.mark.django_db
 @time_machine.travel(dt.datetime(2019, 3, 1, 12), tick=False)
-@pytest.mark.parametrize(("quantity", "day"), [
-    (D(-1), dt.date(2019, 2, 1)),
-    (D(1), dt.date(2019, 3, 2)),      # in the future
-    (D(1), dt.date(2018, 12, 31)),    # before the start
+@pytest.mark.parametrize(("quantity", "day", "message"), [
+    (D(-1), dt.date(2019, 2, 1), "完成数量不能为负数。"),
+    (D(1), dt.date(2019, 3, 2), "完成日期不能晚于今天。"),
+    (D(1), dt.date(2018, 12, 31), "完成日期早于任务开始日期（2019-01-01）。"),
 ])
-def test_report_refuses_bad_values(leaf, member, quantity, day):
-    with pytest.raises(TaskError):
+def test_report_refuses_bad_values(leaf, member, quantity, day, message):
+    with pytest.raises(TaskError, match=f"^{re.escape(message)}$"):
         report_progress(leaf, quantity=quantity, reported_on=day, by=member(leaf.unit))
 
 
 @pytest.mark.django_db
 @time_machine.travel(dt.datetime(2019, 3, 1, 12), tick=False)
 def test_report_on_a_split_task_is_refused(split_tree, member):
-    with pytest.raises(TaskError):
+    with pytest.raises(TaskError, match="^该任务已分解：请在下级任务上报告进度。$"):
         report_progress(split_tree["a"], quantity=D(1), reported_on=dt.date(2019, 1, 2),
                         by=member(split_tree["a"].unit))
 
@@ -234,3 +240,65 @@ def test_create_task_refuses_a_used_code(tree):
     with pytest.raises(TaskError):
         create_task(unit=tree["city"], code="X-1", title="t", category="other", start=START, due=DUE,
                     target=D(1), measure="个", by=None)
+
+
+# Review of issue 5: padded paths, per-row split errors.
+
+def test_paths_sort_as_the_tree_does():
+    parent = Task(path="00000017/")
+    paths = sorted([task_path(parent, 100), task_path(parent, 18)])
+    assert paths == ["00000017/00000018/", "00000017/00000100/"]
+    assert task_path(None, 17) == "00000017/"
+
+
+@pytest.mark.django_db
+def test_migration_pads_stored_paths(tree):
+    from django.apps import apps
+
+    padding = importlib.import_module("campaign.migrations.0003_task_padded_paths")
+    top = factories.TaskFactory(unit=tree["district_a"], target=D(10))
+    (child,) = split_task(top, [ChildSpec(tree["street_a"], D(10))], by=None)
+    Task.objects.filter(pk=top.pk).update(path=f"{top.pk}/")
+    Task.objects.filter(pk=child.pk).update(path=f"{top.pk}/{child.pk}/")
+    padding.pad(apps, None)
+    assert Task.objects.get(pk=child.pk).path == f"{top.pk:08d}/{child.pk:08d}/"
+    padding.unpad(apps, None)
+    assert Task.objects.get(pk=child.pk).path == f"{top.pk}/{child.pk}/"
+
+
+@pytest.mark.django_db
+def test_split_reports_every_bad_row_and_refuses_a_unit_twice(tree):
+    top = factories.TaskFactory(unit=tree["district_a"], target=D(10), measure="个", start=START, due=DUE)
+    children = [ChildSpec(tree["street_a"], D(4)), ChildSpec(tree["district_b"], D(3)),
+                ChildSpec(tree["street_a"], D(3), due=dt.date(2019, 2, 1))]
+    with pytest.raises(SplitError) as error:
+        split_task(top, children, by=None)
+    assert error.value.rows == {
+        1: ["下级任务只能交给甲区的下级单位；乙区不在其下。"],
+        2: ["下级任务的日期必须在上级任务的起止日期之内（2019-01-01 至 2019-01-10）。",
+            "甲街道已有本任务的下级任务，同一单位只能分解一次。"],
+    }
+    assert str(error.value) == (
+        "第 2 个下级任务：下级任务只能交给甲区的下级单位；乙区不在其下。 "
+        "第 3 个下级任务：下级任务的日期必须在上级任务的起止日期之内（2019-01-01 至 2019-01-10）。 "
+        "甲街道已有本任务的下级任务，同一单位只能分解一次。"
+    )
+    assert not top.children.exists()
+
+
+@pytest.mark.django_db
+def test_split_refuses_a_unit_that_already_has_a_child(tree):
+    top = factories.TaskFactory(unit=tree["district_a"], target=D(10))
+    split_task(top, [ChildSpec(tree["street_a"], D(10))], by=None)
+    Task.objects.filter(pk=top.pk).update(target=D(20))
+    message = "第 1 个下级任务：甲街道已有本任务的下级任务，同一单位只能分解一次。"
+    with pytest.raises(SplitError, match=f"^{message}$"):
+        split_task(top, [ChildSpec(tree["street_a"], D(10))], by=None)
+
+
+@pytest.mark.django_db
+def test_create_task_gives_every_problem_at_once(tree):
+    leader = factories.UserFactory(name="赵")
+    with pytest.raises(TaskError, match="^完成期限早于开始日期。 赵不是甲区的包联领导。$"):
+        create_task(unit=tree["district_a"], title="t", category="market", start=DUE, due=START,
+                    target=D(1), measure="个", lead=leader, by=None)

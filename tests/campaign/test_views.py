@@ -82,3 +82,13 @@ def test_bad_month_gives_a_clear_message(staff_client, tree):
 @pytest.mark.parametrize("path", ["/units/999999/", "/units/99999999999999999999999/", "/units/abc/"])
 def test_unknown_unit_ids_are_404(staff_client, path):
     assert staff_client.get(path).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("value", "per_page", "rows"), [("-5", 1, 1), ("0", 50, 2), ("100000", 200, 2)])
+def test_unit_list_holds_per_page_to_1_to_200(staff_client, value, per_page, rows):
+    """Street A's staff sees street A and lane A: two rows."""
+    response = staff_client.get(reverse("unit-list"), {"per_page": value})
+    assert response.status_code == 200
+    assert response.context["table"].paginator.per_page == per_page
+    assert len(response.context["table"].page.object_list) == rows
