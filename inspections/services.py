@@ -191,17 +191,16 @@ def _record_visit(*, point, by, mode, visited_at, note, findings, finding_photos
         points_possible=sum((c.points for c in criteria.values()), Decimal(0)),
         points_deducted=sum((f.criterion.points for f in findings), Decimal(0)),
     )
-    now = timezone.now()
     for finding, photos in zip(findings, finding_photos, strict=True):
         row = Finding.objects.create(inspection=inspection, criterion=finding.criterion,
                                      points=finding.criterion.points, note=finding.note)
         row.photos.set([*photos, *visit_photos])
-        deadline = finding.deadline or default_deadline(finding.criterion, max(visited_at, now))
+        # The item is filed as of the visit, and its default deadline counts from then.
         workflow.file_rectification(
             unit=point.unit, title=f"{point.name}：{finding.criterion.name}",
-            description=finding.note, deadline=deadline, by=by, point=point,
-            criterion=finding.criterion, finding=row, photos=photos or visit_photos,
-            at=max(visited_at, now) if finding.deadline is None else now,
+            description=finding.note, by=by, point=point, criterion=finding.criterion,
+            deadline=finding.deadline or default_deadline(finding.criterion, visited_at),
+            finding=row, photos=photos or visit_photos, at=visited_at,
         )
     return inspection
 

@@ -180,29 +180,36 @@ def file_rectification(
 
 
 @transaction.atomic
-def acknowledge(item: Rectification, *, by: User, version: int | None, note: str = "") -> Rectification:
+def acknowledge(
+    item: Rectification, *, by: User, version: int | None, note: str = "",
+    at: dt.datetime | None = None,
+) -> Rectification:
     """The unit takes the item on (签收)."""
     item = _step(item, A.ACKNOWLEDGED, by=by, version=version)
     before, item.status = item.status, S.ACKNOWLEDGED
     _save(item)
-    _record(item, A.ACKNOWLEDGED, by=by, from_status=before, note=note)
+    _record(item, A.ACKNOWLEDGED, by=by, from_status=before, note=note, at=at)
     return item
 
 
 @transaction.atomic
-def send_back(item: Rectification, *, by: User, version: int | None, reason: str) -> Rectification:
+def send_back(
+    item: Rectification, *, by: User, version: int | None, reason: str,
+    at: dt.datetime | None = None,
+) -> Rectification:
     """The unit is not responsible: back to the dispatcher with a reason (回退)."""
     reason = _require(reason, _("Say why the item is not your unit's."))
     item = _step(item, A.SENT_BACK, by=by, version=version)
     before, item.status = item.status, S.RETURNED_TO_DISPATCH
     _save(item)
-    _record(item, A.SENT_BACK, by=by, from_status=before, note=reason)
+    _record(item, A.SENT_BACK, by=by, from_status=before, note=reason, at=at)
     return item
 
 
 @transaction.atomic
 def reroute(
-    item: Rectification, *, by: User, version: int | None, to_unit: Unit, note: str = ""
+    item: Rectification, *, by: User, version: int | None, to_unit: Unit, note: str = "",
+    at: dt.datetime | None = None,
 ) -> Rectification:
     """A coordinator hands the item to another unit of their scope; it starts again as open."""
     item = _step(item, A.REROUTED, by=by, version=version)
@@ -216,7 +223,7 @@ def reroute(
     _save(item, "unit")
     _record(item, A.REROUTED, by=by, from_status=before, note=note,
             data={"from_unit": old_unit.pk, "to_unit": to_unit.pk,
-                  "from_unit_name": old_unit.name, "to_unit_name": to_unit.name})
+                  "from_unit_name": old_unit.name, "to_unit_name": to_unit.name}, at=at)
     return item
 
 
@@ -277,6 +284,7 @@ def return_for_rework(
 @transaction.atomic
 def extend_deadline(
     item: Rectification, *, by: User, version: int | None, deadline: dt.datetime, reason: str,
+    at: dt.datetime | None = None,
 ) -> Rectification:
     """A coordinator grants more time (延期); the old and new deadline are kept."""
     reason = _require(reason, _("Say why the deadline is extended."))
@@ -287,16 +295,19 @@ def extend_deadline(
     item.deadline = deadline
     _save(item, "deadline")
     _record(item, A.EXTENDED, by=by, from_status=item.status, note=reason,
-            data={"old_deadline": old.isoformat(), "new_deadline": deadline.isoformat()})
+            data={"old_deadline": old.isoformat(), "new_deadline": deadline.isoformat()}, at=at)
     return item
 
 
 @transaction.atomic
-def void(item: Rectification, *, by: User, version: int | None, reason: str) -> Rectification:
+def void(
+    item: Rectification, *, by: User, version: int | None, reason: str,
+    at: dt.datetime | None = None,
+) -> Rectification:
     """Not a real problem (不属实): the item stays, voided, with the reason."""
     reason = _require(reason, _("Say why the item is voided."))
     item = _step(item, A.VOIDED, by=by, version=version)
     before, item.status = item.status, S.VOIDED
     _save(item)
-    _record(item, A.VOIDED, by=by, from_status=before, note=reason)
+    _record(item, A.VOIDED, by=by, from_status=before, note=reason, at=at)
     return item
