@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 import tablib
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaign.enums import PointKind
@@ -286,7 +286,9 @@ def import_points(campaign: Campaign, data: tablib.Dataset, *, by: User) -> Impo
             campaign=campaign)
     }
     kinds = {value: value for value in PointKind.values}
-    kinds.update({str(label): value for value, label in PointKind.choices})
+    for language in ("zh-hans", "en"):   # a kind may be written as its name in either language
+        with translation.override(language):
+            kinds.update({str(label): value for value, label in PointKind.choices})
     existing = {point.code: point for point in Point.objects.filter(campaign=campaign)}
     rows, seen = [], set()
     for number, raw in enumerate(data.dict, start=2):
