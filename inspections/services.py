@@ -354,14 +354,33 @@ def new_tracking_code() -> str:
     return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
 
 
+PUBLIC_UPLOADER = "citizen-reports"
+
+
+def public_uploader() -> User:
+    """The account public photos are stored under (it cannot log in)."""
+    user, created = User.objects.get_or_create(
+        username=PUBLIC_UPLOADER, defaults={"name": "随手拍", "is_active": False})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def campaign_root(campaign: Campaign) -> Unit | None:
+    return Unit.objects.filter(campaign=campaign, parent=None).order_by("pk").first()
+
+
 def report_problem(
     *, campaign: Campaign, description: str, location: str, contact: str = "",
-    uploads: Sequence = (), uploader: User,
+    uploads: Sequence = (),
 ) -> CitizenReport:
-    """A citizen's photo report (随手拍). Photos belong to the campaign's root unit until the
-    report is triaged; `uploader` is the account the public form stores photos under."""
-    root = Unit.objects.filter(campaign=campaign, parent=None).order_by("pk").first()
-    photos = store_photos(uploads, unit=root, by=uploader)
+    """A citizen's photo report (随手拍). Its photos belong to the campaign's root unit, so
+    the campaign office sees them; the public never sees any photo back."""
+    root = campaign_root(campaign)
+    if root is None:
+        raise InspectionError(_("This campaign takes no reports yet."))
+    photos = store_photos(uploads, unit=root, by=public_uploader())
     try:
         with transaction.atomic():
             report = CitizenReport.objects.create(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inspections.views import figures, items, photos, registers, visits
+from inspections.views import figures, items, photos, registers, reports, visits
 
 app_name = "inspections"
 urlpatterns = [
@@ -38,4 +38,8 @@ urlpatterns = [
     path("standards/<int:standard_pk>/criteria/<int:pk>/", registers.criterion_edit,
          name="criterion-edit"),
     path("units/<int:pk>/figures/", figures.unit_figures_view, name="unit-figures"),
+    path("report/", reports.report_create, name="report-create"),
+    path("report/track/", reports.report_track, name="report-track"),
+    path("reports/", reports.report_list, name="report-list"),
+    path("reports/<int:pk>/", reports.report_detail, name="report-detail"),
 ]

@@ -275,7 +275,8 @@ def test_filters_overdue_and_subtree(client, tree, people):
 
 def test_ledger_exports_with_the_filters(client, many, people):
     client = login(client, people["staff"])
-    csv = client.get(reverse("inspections:ledger-export-csv") + f"?unit={people['staff'].memberships.get().unit.pk}")
+    unit = people["staff"].memberships.get().unit
+    csv = client.get(reverse("inspections:ledger-export-csv") + f"?unit={unit.pk}")
     text = b"".join(csv.streaming_content).decode("utf-8-sig")
     lines = text.strip().splitlines()
     assert len(lines) == 31 and "乙街道的秘密" not in text
