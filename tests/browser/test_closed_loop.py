@@ -32,6 +32,7 @@ def test_visit_fix_and_close_show_on_the_timeline(page, live_server, login, tree
     page.get_by_role("button", name="保存督查记录").click()
     page.wait_for_url("**/inspections/*/")
     page.get_by_role("link", name=Rectification.objects.get().code).click()
+    page.locator("#before-after").wait_for()
     assert page.locator("#before-after img").count() == 1
     page.context.clear_cookies()
 
@@ -43,7 +44,8 @@ def test_visit_fix_and_close_show_on_the_timeline(page, live_server, login, tree
     page.locator("#step-submit textarea").fill("已清理完毕")
     page.locator("#step-submit input[type=file]").set_input_files(jpeg)
     page.locator("#step-submit button[type=submit]").click()
-    assert page.locator(".alert-success").is_visible()
+    page.locator(".alert-success").wait_for()
+    assert "已提交" in page.locator("h1 .badge").inner_text()
     page.context.clear_cookies()
 
     # The coordinator verifies and closes.
@@ -51,6 +53,7 @@ def test_visit_fix_and_close_show_on_the_timeline(page, live_server, login, tree
     page.goto(f"{live_server.url}{item.get_absolute_url()}")
     page.locator("#step-close").get_by_label("服务").check()
     page.locator("#step-close button[type=submit]").click()
+    page.locator(".alert-success").wait_for()
     timeline = page.locator("#timeline li")
     assert timeline.count() == 3
     text = page.locator("#timeline").inner_text()

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 import tablib
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaign.models import Point
 from campaign.periods import Month
@@ -13,6 +13,13 @@ from inspections.models import Inspection, Rectification
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched in English here; the pages are checked in Chinese elsewhere."""
+    with translation.override("en"):
+        yield
+
 
 
 def test_sample_is_reproducible_and_stratified(tree):

@@ -1,7 +1,7 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from inspections import workflow
 from inspections.enums import EventAction as A
@@ -10,6 +10,13 @@ from inspections.models import Rectification, RectificationEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched in English here; the pages are checked in Chinese elsewhere."""
+    with translation.override("en"):
+        yield
+
 
 
 def bring_to(status, item, people, photo):
