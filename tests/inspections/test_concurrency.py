@@ -58,7 +58,7 @@ def test_two_people_at_once_one_wins_the_other_is_told(item, people):
     losers = [r for r in results if isinstance(r, Exception)]
     assert len(winners) == 1 and len(losers) == 1
     assert isinstance(losers[0], workflow.StaleVersionError)
-    assert "changed meanwhile" in str(losers[0])
+    assert "已被他人修改" in str(losers[0])   # threads speak the site language
     fresh = Rectification.objects.get(pk=item.pk)
     assert fresh.version == version + 1
     assert list(fresh.events.values_list("action", flat=True)) == [A.FILED, winners[0].events.last().action]
