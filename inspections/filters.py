@@ -13,6 +13,7 @@ from campaign.periods import Month
 from campaign.permissions import visible_units
 from inspections.enums import RectificationStatus
 from inspections.models import Rectification
+from inspections.widgets import FastSelect
 
 DUE_SOON_DAYS = 3
 
@@ -32,13 +33,14 @@ class MonthFilter(django_filters.CharFilter):
 
 
 class RectificationFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=RectificationStatus.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=RectificationStatus.choices,
+                                         widget=FastSelect)
     unit = django_filters.ModelChoiceFilter(label=_("Unit (with units below)"), queryset=None,
-                                            method="filter_unit")
+                                            method="filter_unit", widget=FastSelect)
     category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=None,
-                                                field_name="criterion__category")
+                                                field_name="criterion__category", widget=FastSelect)
     point_kind = django_filters.ChoiceFilter(label=_("Point kind"), choices=PointKind.choices,
-                                             field_name="point__kind")
+                                             field_name="point__kind", widget=FastSelect)
     month = MonthFilter(label=_("Filed in month"), method="filter_month")
     overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue",
                                            widget=forms.CheckboxInput)
@@ -53,7 +55,7 @@ class RectificationFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["unit"].queryset = visible_units(user).order_by("path")
+        self.filters["unit"].queryset = visible_units(user).order_by("path").only("pk", "name")
         self.filters["category"].queryset = Category.objects.filter(
             standard__campaign_id__in=visible_units(user).values("campaign_id")
         ).order_by("standard_id", "order", "pk")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from campaign.enums import DeadlineDays, PointKind
 from campaign.models import Category, Criterion, Point
 from inspections.enums import InspectionMode, SolvingMethod
+from inspections.widgets import FastSelect
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -96,7 +97,7 @@ class ExtendForm(StepForm):
 
 
 class RerouteForm(StepForm):
-    unit = forms.ModelChoiceField(label=_("Hand to unit"), queryset=None)
+    unit = forms.ModelChoiceField(label=_("Hand to unit"), queryset=None, widget=FastSelect)
     note = _text(_("Note"), required=False, rows=2)
 
     def __init__(self, *args, units, **kwargs):
@@ -149,9 +150,9 @@ FindingFormSet = forms.formset_factory(FindingForm, formset=BaseFindingFormSet, 
 
 
 class StandaloneForm(Form):
-    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=None)
+    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=None, widget=FastSelect)
     point = forms.ModelChoiceField(label=_("Point (optional)"), queryset=Point.objects.none(),
-                                   required=False)
+                                   required=False, widget=FastSelect)
     title = forms.CharField(label=_("Title"), max_length=200)
     description = _text(_("Description"), required=False)
     deadline = forms.DateTimeField(label=_("Deadline"), widget=DATETIME_WIDGET)
@@ -171,7 +172,8 @@ class StandaloneForm(Form):
 
 
 class RoundForm(Form):
-    unit = forms.ModelChoiceField(label=_("Units inspected (subtree of)"), queryset=None)
+    unit = forms.ModelChoiceField(label=_("Units inspected (subtree of)"), queryset=None,
+                                  widget=FastSelect)
     name = forms.CharField(label=_("Name"), max_length=120)
     starts_on = forms.DateField(label=_("Starts on"), widget=DATE_WIDGET)
     ends_on = forms.DateField(label=_("Ends on"), widget=DATE_WIDGET)
@@ -241,7 +243,8 @@ class TrackForm(Form):
 
 
 class TriageForm(Form):
-    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=None, required=False)
+    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=None, required=False,
+                                  widget=FastSelect)
     title = forms.CharField(label=_("Item title"), max_length=200, required=False)
     deadline = forms.DateTimeField(label=_("Deadline"), widget=DATETIME_WIDGET, required=False)
     reason = forms.CharField(label=_("Reason (when rejecting)"), required=False, max_length=2000)
