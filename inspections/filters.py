@@ -59,6 +59,12 @@ class RectificationFilter(django_filters.FilterSet):
         self.filters["category"].queryset = Category.objects.filter(
             standard__campaign_id__in=visible_units(user).values("campaign_id")
         ).order_by("standard_id", "order", "pk")
+        for name, field in self.form.fields.items():
+            if name not in ("overdue", "due_soon"):
+                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                field.widget.attrs["class"] = f"{css} {css}-sm"
+            else:
+                field.widget.attrs["class"] = "form-check-input"
 
     def filter_unit(self, queryset, name, value):
         return queryset.filter(unit__path__startswith=value.path) if value else queryset

@@ -119,7 +119,7 @@ class VisitForm(Form):
 
 class FindingForm(Form):
     criterion = forms.ModelChoiceField(label=_("Criterion not met"), queryset=None,
-                                       required=False)
+                                       required=False, empty_label=_("— none —"))
     note = forms.CharField(label=_("What was seen"), required=False, max_length=2000)
     deadline = forms.DateTimeField(
         label=_("Deadline (empty: the criterion's default)"), required=False,
