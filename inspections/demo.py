@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 
 from campaign.enums import PointKind, Role
 from campaign.models import Membership, Point, Unit, User
+from campaign.periods import Month
 from inspections import services, workflow
 from inspections.enums import InspectionMode, SolvingMethod
 from inspections.models import Rectification
@@ -88,7 +89,7 @@ def build(*, today: dt.date | None = None) -> dict[str, int]:
     with transaction.atomic():
         points = create_points(rng)
     counts = {"points": len(points), "rounds": 0, "visits": 0, "items": 0}
-    start = (today.replace(day=1) - dt.timedelta(days=62)).replace(day=1)
+    start = Month.of(today).previous().previous().first_day   # this month and the two before
     day = start
     while day <= today:
         for district_key in DISTRICTS:

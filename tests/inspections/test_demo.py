@@ -21,7 +21,7 @@ def test_demo_builds_every_state_and_refuses_to_run_twice():
         statuses = dict(Rectification.objects.values_list("status").annotate(n=Count("pk")))
         overdue = Rectification.objects.overdue(dt.datetime(2026, 3, 20, 4, tzinfo=dt.UTC)).count()
     assert counts["points"] == 18 * 12   # 12 streets of Xinghualing, 6 of Jinyuan
-    assert counts["rounds"] == 2 * 11      # every ten days from 1 December, per district
+    assert counts["rounds"] == 2 * 8       # every ten days from 1 January, per district
     assert set(statuses) == set(S.values)
     assert overdue > 0
     assert Rectification.objects.filter(rework_count__gt=0).exists()
