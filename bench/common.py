@@ -42,6 +42,21 @@ def _create_postgres(parts, name: str) -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
+def p50_interleaved(calls: dict, *, runs: int, warmup: int = 3) -> dict[str, float]:
+    """Median wall time (ms) of each call, taking them in turn on every round, so a busy
+    machine slows every page alike and the ratios stay fair."""
+    for _ in range(warmup):
+        for call in calls.values():
+            call()
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(runs):
+        for name, call in calls.items():
+            started = time.perf_counter()
+            call()
+            times[name].append((time.perf_counter() - started) * 1000)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def p50(call, *, runs: int, warmup: int = 3) -> float:
     """Median wall time of `call` in milliseconds."""
     for _ in range(warmup):

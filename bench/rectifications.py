@@ -9,7 +9,7 @@ import datetime as dt
 import random
 import time
 
-from common import p50, use_bench_database
+from common import p50_interleaved, use_bench_database
 
 BATCH = 5000
 POINTS = 5000
@@ -120,7 +120,8 @@ def _measure(user, runs: int) -> None:
     for url in pages.values():
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-    results = {name: p50(lambda url=url: client.get(url), runs=runs) for name, url in pages.items()}
+    results = p50_interleaved(
+        {name: (lambda url=url: client.get(url)) for name, url in pages.items()}, runs=runs)
     floor = results["floor (home, logged in)"]
     total = Rectification.objects.count()
     print(f"\n  {total:,} items; p50 over {runs} requests each")
