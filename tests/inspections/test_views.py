@@ -2,6 +2,7 @@ import datetime as dt
 import errno
 import io
 import os
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.storage import FileSystemStorage
@@ -14,6 +15,7 @@ from campaign.models import Photo, Point
 from inspections import workflow
 from inspections.enums import RectificationStatus as S
 from inspections.models import Inspection, Rectification
+from inspections.views.items import _cursor_of
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -399,3 +401,22 @@ def test_unit_figures_page(client, tree, people, item):
     assert client.get(reverse("inspections:unit-figures", args=[tree["street_b"].pk])).status_code == 404
     unit_page = client.get(reverse("unit-detail", args=[tree["street_a"].pk]) + "?month=2019-05")
     assert f"{url}?month=2019-05" in unit_page.content.decode()
+
+
+@pytest.mark.parametrize("sort", ["-created_at", "created_at", "deadline", "-deadline", "code",
+                                  "-status"])
+def test_keyset_pages_visit_every_item_once_even_with_ties(client, tree, people, sort):
+    at = dt.datetime(2019, 5, 1, 2, tzinfo=dt.UTC)
+    for n in range(7):   # the same filing time and deadline for all: only ids break the ties
+        workflow.file_rectification(unit=tree["street_a"], title=f"同时{n}", by=people["inspector"],
+                                    deadline=at + dt.timedelta(days=1), at=at)
+    client = login(client, people["coordinator"])
+    url = reverse("inspections:rectification-list") + f"?per_page=20&sort={sort}"
+    everything = [item.pk for item in client.get(url).context["rows"]]
+    assert len(everything) == 7
+    for size in (1, 2, 3):   # walk the list a few rows at a time, each from the last one's cursor
+        walked, cursor = [], ""
+        while rows := client.get(url + cursor).context["rows"][:size]:
+            walked += [row.pk for row in rows]
+            cursor = "&" + urlencode({"after": _cursor_of(rows[-1], sort.lstrip("-"))})
+        assert walked == everything
