@@ -19,7 +19,10 @@ def unit_figures_view(request, pk: int):
                                     "month.") % {"value": value[:20]})
     month = month or Month.of(timezone.localdate())
     figures = unit_figures(unit, month)
-    return render(request, "inspections/unit_figures.html", {
+    # ?partial=1: the table alone, fetched into the unit page.
+    template = "inspections/_unit_figures_table.html" if request.GET.get("partial") else (
+        "inspections/unit_figures.html")
+    return render(request, template, {
         "unit": unit, "month": month, "figures": figures, "rates": figures.rates,
         "previous": month.previous(), "next": month.next(),
     })

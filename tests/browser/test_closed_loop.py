@@ -62,3 +62,9 @@ def test_visit_fix_and_close_show_on_the_timeline(page, live_server, login, tree
     assert "李督查" in text and "张街道" in text and "王协调" in text and "已清理完毕" in text
     assert page.locator("#before-after img").count() == 2
     page.screenshot(path="/tmp/closed-loop-detail.png", full_page=True)
+
+    # The street's page shows this month's figures, fetched from the inspections app.
+    page.goto(f"{live_server.url}{tree['street_a'].get_absolute_url()}")
+    figures = page.locator("#unit-figures")
+    figures.wait_for()
+    assert "100.0%" in figures.locator("tr", has_text="结案率").first.inner_text()
