@@ -245,6 +245,9 @@ class Rectification(models.Model):
             models.Index(fields=["unit", "status", "deadline"], name="rect_unit_status_idx"),
             models.Index(fields=["campaign", "deadline"], name="rect_deadline_idx"),
             models.Index(fields=["status", "deadline"], name="rect_status_deadline_idx"),
+            # Keyset pagination of the lists: newest first, ties broken by id.
+            models.Index(fields=["created_at", "id"], name="rect_created_id_idx"),
+            models.Index(fields=["deadline", "id"], name="rect_deadline_id_idx"),
         ]
 
     def __str__(self) -> str:
@@ -252,6 +255,11 @@ class Rectification(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("inspections:rectification-detail", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        """Still waiting for the unit's fix (overdue once past the deadline)."""
+        return self.status in RectificationQuerySet.PENDING
 
 
 class RectificationEvent(models.Model):
@@ -289,3 +297,24 @@ class RectificationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rectification.code} {self.get_action_display()}"
+
+
+class CodeSequence(models.Model):
+    """The last sequence number handed out for a unit and year; the row is locked while a new
+    item code is taken, so two inspectors filing at once never get the same code."""
+
+    unit = models.ForeignKey(
+        "campaign.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("item code sequence")
+        verbose_name_plural = _("item code sequences")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="code_sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.year}: {self.last}"

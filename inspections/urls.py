@@ -1,2 +1,45 @@
+from django.urls import path
+
+from inspections.views import figures, items, photos, registers, reports, visits
+
 app_name = "inspections"
-urlpatterns: list = []
+urlpatterns = [
+    path("items/", items.rectification_list, name="rectification-list"),
+    path("items/new/", items.rectification_create, name="rectification-create"),
+    path("items/ledger/", items.rectification_ledger, name="rectification-ledger"),
+    path("items/ledger.csv", items.rectification_ledger_export, {"fmt": "csv"},
+         name="ledger-export-csv"),
+    path("items/ledger.xlsx", items.rectification_ledger_export, {"fmt": "xlsx"},
+         name="ledger-export-xlsx"),
+    path("items/<int:pk>/", items.rectification_detail, name="rectification-detail"),
+    path("items/<int:pk>/<slug:step>/", items.rectification_step, name="rectification-step"),
+    path("photos/<int:pk>/", photos.photo, name="photo"),
+    path("photos/<int:pk>/thumb/", photos.photo, {"size": "thumb"}, name="photo-thumb"),
+    path("rounds/", visits.round_list, name="round-list"),
+    path("rounds/new/", visits.round_create, name="round-create"),
+    path("rounds/<int:pk>/", visits.round_detail, name="round-detail"),
+    path("points/", visits.point_list, name="point-list"),
+    path("points/new/", registers.point_edit, name="point-create"),
+    path("points/<int:pk>/edit/", registers.point_edit, name="point-edit"),
+    path("points/<int:point_pk>/visit/", visits.visit_create, name="visit-create"),
+    path("points/export.csv", registers.points_export, {"fmt": "csv"}, name="points-export-csv"),
+    path("points/export.xlsx", registers.points_export, {"fmt": "xlsx"},
+         name="points-export-xlsx"),
+    path("points/import/", registers.points_import, name="points-import"),
+    path("inspections/<int:pk>/", visits.inspection_detail, name="inspection-detail"),
+    path("standards/", registers.standard_list, name="standard-list"),
+    path("standards/<int:pk>/", registers.standard_detail, name="standard-detail"),
+    path("standards/<int:standard_pk>/categories/new/", registers.category_edit,
+         name="category-create"),
+    path("standards/<int:standard_pk>/categories/<int:pk>/", registers.category_edit,
+         name="category-edit"),
+    path("standards/<int:standard_pk>/criteria/new/", registers.criterion_edit,
+         name="criterion-create"),
+    path("standards/<int:standard_pk>/criteria/<int:pk>/", registers.criterion_edit,
+         name="criterion-edit"),
+    path("units/<int:pk>/figures/", figures.unit_figures_view, name="unit-figures"),
+    path("report/", reports.report_create, name="report-create"),
+    path("report/track/", reports.report_track, name="report-track"),
+    path("reports/", reports.report_list, name="report-list"),
+    path("reports/<int:pk>/", reports.report_detail, name="report-detail"),
+]

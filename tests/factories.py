@@ -138,3 +138,35 @@ class ProgressFactory(factory.django.DjangoModelFactory):
     quantity = Decimal("10")
     reported_on = dt.date(2019, 3, 1)
     reported_at = factory.LazyFunction(lambda: dt.datetime(2019, 3, 1, 10, tzinfo=dt.UTC))
+
+
+# ---- issue 3: the closed loop (items are filed through the workflow, never written raw) ----
+
+def make_jpeg(width: int = 64, height: int = 48, colour=(200, 80, 40), name: str = "photo.jpg"):
+    """An uploaded JPEG, as a phone would send it."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def file_item(unit, *, by, deadline=None, title="占道经营", **fields):
+    """A rectification item filed for `unit` by `by` (who needs an inspecting role there)."""
+    from django.utils import timezone
+
+    from inspections import workflow
+
+    return workflow.file_rectification(
+        unit=unit, title=title, by=by,
+        deadline=deadline or timezone.now() + dt.timedelta(days=3), **fields,
+    )
+
+
+def store_photo_for(unit, *, by):
+    from campaign.photos import store_photo
+
+    return store_photo(make_jpeg(), unit=unit, by=by)

@@ -35,7 +35,9 @@ def test_roles_hold_in_the_subtree_only(tree, member):
     assert not has_role(coordinator, tree["street_a"], Role.INSPECTOR)
 
 
-@pytest.mark.django_db
+# Fresh sequences: on PostgreSQL ids keep growing across tests, and 25 siblings past a digit
+# boundary (e.g. 1000…1024) would all have ids of one length.
+@pytest.mark.django_db(transaction=True, reset_sequences=True)
 def test_sibling_ids_sharing_a_prefix_do_not_leak(campaign):
     # Paths ".../00000002/" and ".../000000021/": the trailing slash keeps them apart.
     root = factories.UnitFactory(campaign=campaign, kind="headquarters")

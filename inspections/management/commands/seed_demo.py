@@ -1,8 +1,11 @@
+import time
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from campaign.demo import DEMO_PASSWORD, create_demo_accounts, create_demo_tasks
+from inspections.demo import DemoError, build
 
 
 class Command(BaseCommand):
@@ -23,3 +26,13 @@ class Command(BaseCommand):
         usernames = create_demo_accounts()
         self.stdout.write(f"Demo tasks created: {create_demo_tasks()}")
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}): {', '.join(usernames)}")
+        started = time.monotonic()
+        try:
+            counts = build()
+        except DemoError as error:
+            self.stdout.write(f"{error} Nothing added.")
+            return
+        self.stdout.write(
+            "Closed-loop demo: {points} points, {rounds} rounds, {visits} visits, {items} items "
+            "({seconds:.1f} s).".format(**counts, seconds=time.monotonic() - started)
+        )

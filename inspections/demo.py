@@ -1,0 +1,201 @@
+"""Demo data for the closed loop: points under Xinghualing's and Jinyuan's streets and lane
+offices, and three months of rounds, visits, findings and items in every state, up to today.
+
+Everything goes through the services and the workflow (no status is written here), with
+generated photos. Deterministic (a fixed seed) and refusing to run twice.
+"""
+
+import datetime as dt
+import io
+import random
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageDraw
+
+from campaign.enums import PointKind, Role
+from campaign.models import Membership, Point, Unit, User
+from campaign.periods import Month
+from inspections import services, workflow
+from inspections.enums import InspectionMode, SolvingMethod
+from inspections.models import Rectification
+
+SEED = 2019
+DISTRICTS = ("ty-xhl", "ty-jy")
+STREET_KINDS = [PointKind.BACK_STREET, PointKind.OLD_COMPOUND, PointKind.MAIN_ROAD,
+                PointKind.MARKET, PointKind.PUBLIC_PLACE]
+KIND_WORDS = {
+    PointKind.BACK_STREET: "背街小巷", PointKind.OLD_COMPOUND: "老旧小区",
+    PointKind.MAIN_ROAD: "主干道", PointKind.MARKET: "农贸市场", PointKind.PUBLIC_PLACE: "公共广场",
+}
+
+
+class DemoError(Exception):
+    pass
+
+
+def _photo(rng: random.Random, label: str, colour: tuple[int, int, int]) -> SimpleUploadedFile:
+    image = Image.new("RGB", (480, 360), colour)
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randrange(440), rng.randrange(320)
+        shade = tuple(max(0, c - rng.randrange(80)) for c in colour)
+        draw.rectangle([x, y, x + rng.randrange(20, 120), y + rng.randrange(20, 80)], fill=shade)
+    draw.text((12, 12), label, fill=(255, 255, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=70)
+    return SimpleUploadedFile(f"{label}.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def _staff(street: Unit) -> User:
+    """A stand-in street staff member (no password: for the demo's history only)."""
+    user, created = User.objects.get_or_create(
+        username=f"staff-{street.key or street.pk}", defaults={"name": f"{street.name}专干（演示）"})
+    if created:
+        user.set_unusable_password()
+        user.save()
+    Membership.objects.get_or_create(user=user, unit=street, role=Role.UNIT_STAFF)
+    return user
+
+
+def create_points(rng: random.Random) -> list[Point]:
+    points = []
+    for district_key in DISTRICTS:
+        district = Unit.objects.get(key=district_key)
+        for street in district.children.filter(kind="street").order_by("order", "pk"):
+            lanes = list(street.children.filter(kind="lane_office").order_by("pk")[:4])
+            for number in range(1, 13):
+                kind = STREET_KINDS[(number - 1) % len(STREET_KINDS)]
+                unit = lanes[number % len(lanes)] if lanes and kind == PointKind.BACK_STREET else street
+                points.append(Point.objects.create(
+                    campaign=street.campaign, unit=unit, kind=kind,
+                    code=f"{street.code}-P{number:03d}",
+                    name=f"{street.name}{KIND_WORDS[kind]}{number:02d}（演示）",
+                    address=f"{street.name}演示点位{number}号",
+                ))
+    return points
+
+
+def build(*, today: dt.date | None = None) -> dict[str, int]:
+    """Create the demo; refuses when it is already there."""
+    if Point.objects.filter(code__endswith="-P001", name__endswith="（演示）").exists():
+        raise DemoError("The closed-loop demo data is already there.")
+    rng = random.Random(SEED)
+    now = timezone.now()
+    today = today or timezone.localdate()
+    inspector = User.objects.get(username="inspector")
+    coordinator = User.objects.get(username="coordinator")
+    with transaction.atomic():
+        points = create_points(rng)
+    counts = {"points": len(points), "rounds": 0, "visits": 0, "items": 0}
+    start = Month.of(today).previous().previous().first_day   # this month and the two before
+    day = start
+    while day <= today:
+        for district_key in DISTRICTS:
+            district = Unit.objects.get(key=district_key)
+            ends = min(day + dt.timedelta(days=9), today)
+            round_ = services.plan_round(
+                unit=district, name=f"{district.name}{day:%Y年%m月%d日}旬督查（演示）",
+                starts_on=day, ends_on=ends, sample_size=8, by=inspector,
+                seed=rng.randrange(2**31),
+            )
+            counts["rounds"] += 1
+            for point in round_.points.select_related("unit", "campaign"):
+                at = timezone.make_aware(dt.datetime.combine(
+                    day + dt.timedelta(days=rng.randrange(0, (ends - day).days + 1)),
+                    dt.time(rng.randrange(8, 18), rng.randrange(60))))
+                if at > now:
+                    continue
+                _visit(rng, point, round_, at, inspector, coordinator, now, counts)
+        day += dt.timedelta(days=10)
+    return counts
+
+
+def _visit(rng, point, round_, at, inspector, coordinator, now, counts) -> None:
+    criteria = services.applicable_criteria(point)
+    chosen = rng.sample(criteria, min(len(criteria), rng.choice([0, 1, 1, 2, 2, 3])))
+    findings = [
+        services.FindingInput(criterion=criterion, note="现场发现（演示）",
+                              uploads=[_photo(rng, "before", (150, 90, 60))])
+        for criterion in chosen
+    ]
+    visit = services.record_visit(
+        point=point, by=inspector, mode=rng.choice(InspectionMode.values), visited_at=at,
+        findings=findings, round=round_,
+    )
+    counts["visits"] += 1
+    for finding in visit.findings.all():
+        item = Rectification.objects.get(finding=finding)
+        _live(rng, item, at, coordinator, inspector, now)
+        counts["items"] += 1
+
+
+def _live(rng, item, at, coordinator, inspector, now) -> None:
+    """Take the item through a random part of its life, never past now."""
+    staff = _staff(_street_of(item.unit))
+    fate = rng.choice(["open", "ack", "submitted", "closed", "closed", "closed", "rework",
+                       "rework_closed", "sent_back", "extended", "voided"])
+    clock = at + dt.timedelta(hours=rng.randrange(1, 20))
+
+    def step(hours):
+        nonlocal clock
+        clock += dt.timedelta(hours=hours)
+        return clock if clock < now else None
+
+    if fate == "open":
+        return
+    if fate == "voided":
+        if when := step(5):
+            workflow.void(item, by=coordinator, version=None, reason="经核实不属实（演示）", at=when)
+        return
+    if fate == "sent_back":
+        if when := step(2):
+            item = workflow.send_back(item, by=staff, version=None, reason="非本单位责任（演示）",
+                                      at=when)
+        if (when := step(24)) and rng.random() < 0.5:
+            street = _street_of(item.unit)
+            siblings = list(street.parent.children.filter(kind="street").exclude(pk=street.pk))
+            workflow.reroute(item, by=coordinator, version=None, to_unit=rng.choice(siblings),
+                             note="改派至属地街道（演示）", at=when)
+        return
+    if not (when := step(2)):
+        return
+    item = workflow.acknowledge(item, by=staff, version=None, at=when)
+    if fate == "ack":
+        return
+    if fate == "extended":
+        if when := step(6):
+            workflow.extend_deadline(item, by=coordinator, version=None, at=when,
+                                     deadline=item.deadline + dt.timedelta(days=7),
+                                     reason="需协调产权单位（演示）")
+        return
+    late = rng.random() < 0.25
+    hours = (item.deadline - clock).total_seconds() / 3600
+    if not (when := step(max(1, hours + 24) if late else max(1, hours * rng.uniform(0.2, 0.9)))):
+        return
+    photo = services.store_photos([_photo(rng, "after", (60, 140, 90))], unit=item.unit, by=staff)
+    item = workflow.submit(item, by=staff, version=None, photos=photo, note="已整改（演示）",
+                           at=when)
+    if fate == "submitted":
+        return
+    if fate in ("rework", "rework_closed"):
+        if not (when := step(20)):
+            return
+        item = workflow.return_for_rework(item, by=inspector, version=None,
+                                          reason="复查仍有问题（演示）", at=when)
+        if fate == "rework" or not (when := step(30)):
+            return
+        photo = services.store_photos([_photo(rng, "after2", (60, 150, 110))], unit=item.unit,
+                                      by=staff)
+        item = workflow.submit(item, by=staff, version=None, photos=photo, at=when)
+    if when := step(rng.randrange(4, 40)):
+        workflow.close(item, by=inspector, version=None, at=when,
+                       method=rng.choices(SolvingMethod.values, weights=[7, 2, 1])[0],
+                       note="复查合格（演示）")
+
+
+def _street_of(unit: Unit) -> Unit:
+    if unit.kind == "street" or unit.parent is None:
+        return unit
+    return unit.parent if unit.parent.kind == "street" else unit

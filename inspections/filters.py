@@ -1,0 +1,92 @@
+"""Filters of the item lists and the ledger (the same filters for both)."""
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaign.enums import PointKind
+from campaign.models import Category
+from campaign.periods import Month
+from campaign.permissions import visible_units
+from inspections.enums import RectificationStatus
+from inspections.models import Rectification
+from inspections.widgets import FastSelect
+
+DUE_SOON_DAYS = 3
+
+
+class MonthField(forms.CharField):
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2019-07"})
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value and Month.parse(value) is None:
+            raise forms.ValidationError(_("Not a month (YYYY-MM)."))
+        return value
+
+
+class MonthFilter(django_filters.CharFilter):
+    field_class = MonthField
+
+
+class RectificationFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=RectificationStatus.choices,
+                                         widget=FastSelect)
+    unit = django_filters.ModelChoiceFilter(label=_("Unit (with units below)"), queryset=None,
+                                            method="filter_unit", widget=FastSelect)
+    category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=None,
+                                                field_name="criterion__category", widget=FastSelect)
+    point_kind = django_filters.ChoiceFilter(label=_("Point kind"), choices=PointKind.choices,
+                                             field_name="point__kind", widget=FastSelect)
+    month = MonthFilter(label=_("Filed in month"), method="filter_month")
+    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue",
+                                           widget=forms.CheckboxInput)
+    due_soon = django_filters.BooleanFilter(
+        label=_("Due within %(days)s days") % {"days": DUE_SOON_DAYS}, method="filter_due_soon",
+        widget=forms.CheckboxInput,
+    )
+
+    class Meta:
+        model = Rectification
+        fields = ["status", "unit", "category", "point_kind", "month", "overdue", "due_soon"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["unit"].queryset = visible_units(user).order_by("path").only("pk", "name")
+        self.filters["category"].queryset = Category.objects.filter(
+            standard__campaign_id__in=visible_units(user).values("campaign_id")
+        ).order_by("standard_id", "order", "pk")
+        for name, field in self.form.fields.items():
+            if name not in ("overdue", "due_soon"):
+                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                field.widget.attrs["class"] = f"{css} {css}-sm"
+            else:
+                field.widget.attrs["class"] = "form-check-input"
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(unit__path__startswith=value.path) if value else queryset
+
+    def filter_month(self, queryset, name, value):
+        month = Month.parse(value)
+        if month is None:
+            return queryset
+        start, end = month.bounds(str(timezone.get_current_timezone()))
+        return queryset.filter(created_at__gte=start, created_at__lt=end)
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue(timezone.now()) if value else queryset
+
+    def filter_due_soon(self, queryset, name, value):
+        if not value:
+            return queryset
+        now = timezone.now()
+        return queryset.due_soon(now, now + dt.timedelta(days=DUE_SOON_DAYS))
+
+    def active(self) -> bool:
+        """Whether any filter is set (a filtered list may be counted; the whole table is not)."""
+        if not self.form.is_valid():
+            return False
+        return any(value not in (None, "", False) for value in self.form.cleaned_data.values())

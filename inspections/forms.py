@@ -1,0 +1,254 @@
+"""Forms validate input only; the services and the workflow decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from campaign.enums import DeadlineDays, PointKind
+from campaign.models import Category, Criterion, Point
+from inspections.enums import InspectionMode, SolvingMethod
+from inspections.widgets import FastSelect
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PhotoInput(forms.ClearableFileInput):
+    """Several photos at once; on a phone the camera opens directly."""
+
+    allow_multiple_selected = True
+
+    def __init__(self, attrs=None):
+        super().__init__({"accept": "image/*", "capture": "environment", **(attrs or {})})
+
+
+class PhotosField(forms.FileField):
+    widget = PhotoInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if self.required and not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return [super(PhotosField, self).clean(file, initial) for file in files]
+
+    def bound_data(self, data, initial):
+        return data
+
+
+def _style(form) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
+            widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", "form-select")
+        elif not isinstance(widget, forms.HiddenInput):
+            widget.attrs.setdefault("class", "form-control")
+
+
+class Form(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class ModelForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+def _text(label, *, required=True, rows=3):
+    return forms.CharField(label=label, required=required, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": rows}))
+
+
+class StepForm(Form):
+    """Every step carries the item version its page showed; a stale one is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class AcknowledgeForm(StepForm):
+    note = _text(_("Note"), required=False, rows=2)
+
+
+class SendBackForm(StepForm):
+    reason = _text(_("Why is this not your unit's item?"))
+
+
+class SubmitForm(StepForm):
+    photos = PhotosField(label=_("After-photos"))
+    note = _text(_("What was done"), required=False)
+
+
+class CloseForm(StepForm):
+    method = forms.ChoiceField(label=_("How it was solved (721)"), choices=SolvingMethod.choices,
+                               widget=forms.RadioSelect)
+    note = _text(_("Note"), required=False, rows=2)
+
+
+class ReturnForm(StepForm):
+    reason = _text(_("What is still wrong?"))
+
+
+class ExtendForm(StepForm):
+    deadline = forms.DateTimeField(label=_("New deadline"), widget=DATETIME_WIDGET)
+    reason = _text(_("Reason for the extension"))
+
+
+class RerouteForm(StepForm):
+    unit = forms.ModelChoiceField(label=_("Hand to unit"), queryset=None, widget=FastSelect)
+    note = _text(_("Note"), required=False, rows=2)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+
+class VoidForm(StepForm):
+    reason = _text(_("Why is the item not real (不属实)?"))
+
+
+class VisitForm(Form):
+    mode = forms.ChoiceField(label=_("Mode"), choices=InspectionMode.choices,
+                             initial=InspectionMode.COVERT)
+    visited_at = forms.DateTimeField(label=_("Visited at"), widget=DATETIME_WIDGET)
+    note = _text(_("Note"), required=False, rows=2)
+    photos = PhotosField(label=_("Photos of the point"), required=False)
+
+
+class FindingForm(Form):
+    criterion = forms.ModelChoiceField(label=_("Criterion not met"), queryset=None,
+                                       required=False, empty_label=_("— none —"))
+    note = forms.CharField(label=_("What was seen"), required=False, max_length=2000)
+    deadline = forms.DateTimeField(
+        label=_("Deadline (empty: the criterion's default)"), required=False,
+        widget=DATETIME_WIDGET,
+    )
+    photos = PhotosField(label=_("Photos"), required=False)
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criterion"].queryset = Criterion.objects.filter(
+            pk__in=[criterion.pk for criterion in criteria]
+        ).select_related("category")
+        self.fields["criterion"].label_from_instance = (
+            lambda c: f"{c.category.name} · {c.name} (−{c.points:g})"
+        )
+
+
+class BaseFindingFormSet(forms.BaseFormSet):
+    def clean(self):
+        chosen = [form.cleaned_data.get("criterion") for form in self.forms
+                  if form.cleaned_data.get("criterion")]
+        if len(chosen) != len(set(chosen)):
+            raise forms.ValidationError(_("Each criterion can be recorded only once per visit."))
+
+
+FindingFormSet = forms.formset_factory(FindingForm, formset=BaseFindingFormSet, extra=3,
+                                       max_num=20, validate_max=True)
+
+
+class StandaloneForm(Form):
+    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=None, widget=FastSelect)
+    point = forms.ModelChoiceField(label=_("Point (optional)"), queryset=Point.objects.none(),
+                                   required=False, widget=FastSelect)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = _text(_("Description"), required=False)
+    deadline = forms.DateTimeField(label=_("Deadline"), widget=DATETIME_WIDGET)
+    photos = PhotosField(label=_("Photos"), required=False)
+
+    def __init__(self, *args, units, points, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["point"].queryset = points
+
+    def clean(self):
+        data = super().clean()
+        point, unit = data.get("point"), data.get("unit")
+        if point and unit and point.unit_id != unit.pk:
+            self.add_error("point", _("This point belongs to %(unit)s.") % {"unit": point.unit})
+        return data
+
+
+class RoundForm(Form):
+    unit = forms.ModelChoiceField(label=_("Units inspected (subtree of)"), queryset=None,
+                                  widget=FastSelect)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    starts_on = forms.DateField(label=_("Starts on"), widget=DATE_WIDGET)
+    ends_on = forms.DateField(label=_("Ends on"), widget=DATE_WIDGET)
+    sample_size = forms.IntegerField(label=_("Points to draw"), min_value=1, max_value=500,
+                                     initial=20)
+    seed = forms.IntegerField(label=_("Random seed (empty: a new one)"), required=False,
+                              min_value=0, max_value=2**62)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("The round cannot end before it starts."))
+        return data
+
+
+class CategoryForm(ModelForm):
+    class Meta:
+        model = Category
+        fields = ["key", "name", "order", "source", "note"]
+
+
+class CriterionForm(ModelForm):
+    point_kinds = forms.MultipleChoiceField(
+        label=_("Point kinds (none ticked: every kind)"), choices=PointKind.choices,
+        required=False, widget=forms.CheckboxSelectMultiple,
+    )
+    deadline_days = forms.TypedChoiceField(label=_("Default deadline"), coerce=int,
+                                           choices=DeadlineDays.choices)
+
+    class Meta:
+        model = Criterion
+        fields = ["category", "key", "name", "order", "points", "deadline_days", "point_kinds",
+                  "is_active", "source", "note"]
+
+    def __init__(self, *args, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories
+
+
+class PointForm(ModelForm):
+    class Meta:
+        model = Point
+        fields = ["code", "name", "kind", "unit", "address", "latitude", "longitude", "is_active"]
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+
+class PointImportForm(Form):
+    file = forms.FileField(label=_("File (.xlsx or .csv)"))
+
+
+class CitizenReportForm(Form):
+    description = _text(_("What is the problem?"))
+    location = forms.CharField(label=_("Where?"), max_length=200)
+    contact = forms.CharField(label=_("Phone or e-mail (optional)"), required=False, max_length=60)
+    photos = PhotosField(label=_("Photos"))
+
+
+class TrackForm(Form):
+    code = forms.CharField(label=_("Tracking code"), max_length=16)
+
+
+class TriageForm(Form):
+    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=None, required=False,
+                                  widget=FastSelect)
+    title = forms.CharField(label=_("Item title"), max_length=200, required=False)
+    deadline = forms.DateTimeField(label=_("Deadline"), widget=DATETIME_WIDGET, required=False)
+    reason = forms.CharField(label=_("Reason (when rejecting)"), required=False, max_length=2000)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units

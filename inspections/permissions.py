@@ -1,0 +1,139 @@
+"""Who sees which inspections, items and photos, and who may take which step.
+
+Every object is fetched through a `visible_*` query (out of scope: 404); a `can_*` predicate
+says whether the person holds the role for a step (no right: 403). Whether the step is legal in
+the item's current status is the workflow's business (inspections.workflow.allowed).
+"""
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from campaign.enums import Role
+from campaign.models import Photo, Unit, User
+from campaign.permissions import _scope, has_role, scope_q
+from inspections.enums import EventAction
+from inspections.models import Finding, Inspection, InspectionRound, Rectification, RectificationEvent
+
+INSPECTING = (Role.COORDINATOR, Role.INSPECTOR)
+
+
+def _paths_q(user: User, roles: tuple[str, ...], field: str) -> Q:
+    """Objects of units under a unit where the user holds one of `roles`."""
+    if user.is_superuser:
+        return Q()
+    paths = sorted({path for path, role in _scope(user)[1] if role in roles})
+    if not paths:
+        return Q(pk__in=[])
+    query = Q()
+    for path in paths:
+        query |= Q(**{f"{field}__path__startswith": path})
+    return query
+
+
+def visible_rectifications(user: User) -> QuerySet[Rectification]:
+    return Rectification.objects.filter(scope_q(user))
+
+
+def visible_inspections(user: User, *, today: dt.date | None = None) -> QuerySet[Inspection]:
+    """Inspectors and coordinators see the visits in their scope at once; the inspected units
+    (and leaders) see a visit made in a round only after that round has ended, so an
+    unannounced round stays unannounced (不发通知、不打招呼)."""
+    today = today or timezone.localdate()
+    public = Q(round__isnull=True) | Q(round__ends_on__lt=today)
+    return Inspection.objects.filter(
+        _paths_q(user, INSPECTING, "unit") | (scope_q(user) & public)
+    )
+
+
+def visible_rounds(user: User, *, today: dt.date | None = None) -> QuerySet[InspectionRound]:
+    today = today or timezone.localdate()
+    return InspectionRound.objects.filter(
+        _paths_q(user, INSPECTING, "unit") | (scope_q(user) & Q(ends_on__lt=today))
+    )
+
+
+def visible_photos(user: User) -> QuerySet[Photo]:
+    """A photo is seen by whoever sees its unit, or an item it documents (a re-routed item
+    takes its before-photos along to the new unit)."""
+    if user.is_superuser:
+        return Photo.objects.all()
+    items = visible_rectifications(user)
+    on_finding = Finding.objects.filter(
+        photos=OuterRef("pk"), rectification__in=items.values("pk")
+    )
+    on_event = RectificationEvent.objects.filter(
+        photos=OuterRef("pk"), rectification__in=items.values("pk")
+    )
+    return Photo.objects.filter(scope_q(user) | Q(Exists(on_finding)) | Q(Exists(on_event)))
+
+
+def can_inspect(user: User, unit: Unit) -> bool:
+    """Plan rounds, record visits and file items for this unit."""
+    return has_role(user, unit, *INSPECTING)
+
+
+def can_file(user: User, unit: Unit) -> bool:
+    return has_role(user, unit, *INSPECTING)
+
+
+def can_acknowledge(user: User, item: Rectification) -> bool:
+    return has_role(user, item.unit, Role.UNIT_STAFF)
+
+
+def can_send_back(user: User, item: Rectification) -> bool:
+    return has_role(user, item.unit, Role.UNIT_STAFF)
+
+
+def can_submit(user: User, item: Rectification) -> bool:
+    return has_role(user, item.unit, Role.UNIT_STAFF)
+
+
+def can_verify(user: User, item: Rectification) -> bool:
+    """Close or return a submitted fix; the submitter is refused by the workflow and by
+    `can_close`."""
+    return has_role(user, item.unit, *INSPECTING)
+
+
+def has_submitted(user: User, item: Rectification) -> bool:
+    return item.events.filter(action=EventAction.SUBMITTED, actor=user).exists()
+
+
+def can_close(user: User, item: Rectification) -> bool:
+    """Separation of duties: whoever submitted a fix for the item never closes it."""
+    return can_verify(user, item) and not has_submitted(user, item)
+
+
+def can_return(user: User, item: Rectification) -> bool:
+    return can_verify(user, item)
+
+
+def can_extend(user: User, item: Rectification) -> bool:
+    return has_role(user, item.unit, Role.COORDINATOR)
+
+
+def can_reroute(user: User, item: Rectification) -> bool:
+    return has_role(user, item.unit, Role.COORDINATOR)
+
+
+def can_void(user: User, item: Rectification) -> bool:
+    return has_role(user, item.unit, Role.COORDINATOR)
+
+
+def can_manage_standard(user: User, unit: Unit) -> bool:
+    """Edit the standard and the point register of the campaign whose root unit this is."""
+    return has_role(user, unit, Role.COORDINATOR)
+
+
+def units_with_role(user: User, *roles: str) -> QuerySet[Unit]:
+    """Units under a unit where the user holds one of `roles` (e.g. re-routing targets)."""
+    if user.is_superuser:
+        return Unit.objects.all()
+    paths = sorted({path for path, role in _scope(user)[1] if role in roles})
+    if not paths:
+        return Unit.objects.none()
+    query = Q()
+    for path in paths:
+        query |= Q(path__startswith=path)
+    return Unit.objects.filter(query)

@@ -1,0 +1,471 @@
+"""Inspections and what surrounds the item workflow: drawing a round's sample, recording a
+visit with its findings (each files an item through the workflow), the standard and the point
+register (with import and export), citizen reports, and a unit's figures."""
+
+import datetime as dt
+import random
+import secrets
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import tablib
+from django.db import transaction
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from campaign.enums import PointKind
+from campaign.models import Campaign, Criterion, Photo, Point, Unit, User
+from campaign.periods import Month
+from campaign.photos import discard_files, store_photo
+from inspections import permissions, workflow
+from inspections.enums import CitizenReportStatus, EventAction, RectificationStatus
+from inspections.models import (
+    CitizenReport,
+    Finding,
+    Inspection,
+    InspectionRound,
+    Rectification,
+    RectificationEvent,
+)
+
+
+class InspectionError(Exception):
+    """A visit, round or import refused; the message is for the person."""
+
+
+# ---- photos -------------------------------------------------------------------------------
+
+def store_photos(uploads: Sequence, *, unit: Unit, by: User) -> list[Photo]:
+    """Store every upload or none: a refused one removes those stored before it."""
+    stored: list[Photo] = []
+    try:
+        for upload in uploads:
+            stored.append(store_photo(upload, unit=unit, by=by))
+    except Exception:
+        forget_photos(stored)
+        raise
+    return stored
+
+
+def forget_photos(photos: Sequence[Photo]) -> None:
+    """Undo stored photos when the step they were meant for was refused."""
+    for photo in photos:
+        discard_files(photo)
+        if photo.pk:
+            Photo.objects.filter(pk=photo.pk).delete()
+
+
+# ---- deadlines and points -----------------------------------------------------------------
+
+def default_deadline(criterion: Criterion, at: dt.datetime) -> dt.datetime:
+    """The end of the day `deadline_days` after `at`, local time (0: the same day)."""
+    day = timezone.localtime(at).date() + dt.timedelta(days=criterion.deadline_days)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+
+
+def applicable_criteria(point: Point):
+    """Criteria in force of the campaign's standards in force that apply to the point's kind."""
+    criteria = Criterion.objects.filter(
+        is_active=True, category__standard__is_active=True,
+        category__standard__campaign_id=point.campaign_id,
+    ).select_related("category").order_by("category__order", "category_id", "order", "pk")
+    return [criterion for criterion in criteria if criterion.applies_to(point.kind)]
+
+
+def points_possible(point: Point) -> Decimal:
+    return sum((criterion.points for criterion in applicable_criteria(point)), Decimal(0))
+
+
+# ---- rounds -------------------------------------------------------------------------------
+
+def draw_sample(points: Sequence[Point], size: int, seed: int) -> list[Point]:
+    """A stratified random sample: strata are (responsible unit, point kind); each gets its
+    share of `size` by largest remainder (at least one when size allows). The same points,
+    size and seed always give the same sample."""
+    strata: dict[tuple, list[Point]] = defaultdict(list)
+    for point in sorted(points, key=lambda p: p.pk):
+        strata[(point.unit_id, point.kind)].append(point)
+    keys = sorted(strata)
+    total = sum(len(strata[key]) for key in keys)
+    size = min(size, total)
+    if not size:
+        return []
+    if size >= len(keys):
+        shares = {key: 1 for key in keys}
+        rest = size - len(keys)
+        quotas = {key: rest * (len(strata[key]) - 1) / max(total - len(keys), 1) for key in keys}
+    else:
+        shares = {key: 0 for key in keys}
+        rest = size
+        quotas = {key: size * len(strata[key]) / total for key in keys}
+    for key in keys:
+        shares[key] += int(quotas[key])
+    left = size - sum(shares.values())
+    rng = random.Random(seed)
+    order = sorted(keys, key=lambda key: (-(quotas[key] - int(quotas[key])), rng.random()))
+    for key in order:
+        if left <= 0:
+            break
+        if shares[key] < len(strata[key]):
+            shares[key] += 1
+            left -= 1
+    chosen: list[Point] = []
+    for key in keys:
+        chosen.extend(rng.sample(strata[key], min(shares[key], len(strata[key]))))
+    return chosen
+
+
+@transaction.atomic
+def plan_round(
+    *, unit: Unit, name: str, starts_on: dt.date, ends_on: dt.date, sample_size: int, by: User,
+    seed: int | None = None,
+) -> InspectionRound:
+    """Plan an inspection round (旬督查) over a unit's subtree with a recorded seed."""
+    if not permissions.can_inspect(by, unit):
+        raise InspectionError(_("You may not plan rounds for %(unit)s.") % {"unit": unit})
+    if ends_on < starts_on:
+        raise InspectionError(_("The round cannot end before it starts."))
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    points = list(Point.objects.filter(unit__path__startswith=unit.path, is_active=True))
+    chosen = draw_sample(points, sample_size, seed)
+    round_ = InspectionRound.objects.create(
+        campaign=unit.campaign, unit=unit, name=name, starts_on=starts_on, ends_on=ends_on,
+        seed=seed, sample_size=sample_size, created_by=by,
+    )
+    round_.points.set(chosen)
+    return round_
+
+
+# ---- visits -------------------------------------------------------------------------------
+
+@dataclass
+class FindingInput:
+    criterion: Criterion
+    note: str = ""
+    deadline: dt.datetime | None = None
+    uploads: list = field(default_factory=list)
+
+
+def record_visit(
+    *, point: Point, by: User, mode: str, visited_at: dt.datetime, note: str = "",
+    findings: Sequence[FindingInput] = (), uploads: Sequence = (),
+    round: InspectionRound | None = None,
+) -> Inspection:
+    """Record a visit (明查/暗访); each finding files an item for the point's responsible unit.
+    Photos are stored first; if anything is refused, none stays."""
+    stored: list[Photo] = []
+    try:
+        visit_photos = store_photos(uploads, unit=point.unit, by=by)
+        stored += visit_photos
+        finding_photos = []
+        for finding in findings:
+            photos = store_photos(finding.uploads, unit=point.unit, by=by)
+            stored += photos
+            finding_photos.append(photos)
+        return _record_visit(point=point, by=by, mode=mode, visited_at=visited_at, note=note,
+                             findings=findings, finding_photos=finding_photos,
+                             visit_photos=visit_photos, round=round)
+    except Exception:
+        forget_photos(stored)
+        raise
+
+
+@transaction.atomic
+def _record_visit(*, point, by, mode, visited_at, note, findings, finding_photos, visit_photos,
+                  round) -> Inspection:
+    if not permissions.can_inspect(by, point.unit):
+        raise InspectionError(_("You may not inspect %(point)s.") % {"point": point})
+    if visited_at > timezone.now() + dt.timedelta(minutes=5):
+        raise InspectionError(_("A visit cannot be in the future."))
+    criteria = {criterion.pk: criterion for criterion in applicable_criteria(point)}
+    for finding in findings:
+        if finding.criterion.pk not in criteria:
+            raise InspectionError(_("“%(criterion)s” does not apply to a %(kind)s.") % {
+                "criterion": finding.criterion, "kind": point.get_kind_display()})
+    inspection = Inspection.objects.create(
+        campaign=point.campaign, round=round, point=point, unit=point.unit, inspector=by,
+        mode=mode, visited_at=visited_at, note=note,
+        points_possible=sum((c.points for c in criteria.values()), Decimal(0)),
+        points_deducted=sum((f.criterion.points for f in findings), Decimal(0)),
+    )
+    for finding, photos in zip(findings, finding_photos, strict=True):
+        row = Finding.objects.create(inspection=inspection, criterion=finding.criterion,
+                                     points=finding.criterion.points, note=finding.note)
+        row.photos.set([*photos, *visit_photos])
+        # The item is filed as of the visit, and its default deadline counts from then.
+        workflow.file_rectification(
+            unit=point.unit, title=f"{point.name}：{finding.criterion.name}",
+            description=finding.note, by=by, point=point, criterion=finding.criterion,
+            deadline=finding.deadline or default_deadline(finding.criterion, visited_at),
+            finding=row, photos=photos or visit_photos, at=visited_at,
+        )
+    return inspection
+
+
+def file_standalone(
+    *, unit: Unit, title: str, description: str, deadline: dt.datetime, by: User,
+    point: Point | None = None, criterion: Criterion | None = None, uploads: Sequence = (),
+) -> Rectification:
+    """File an item without a visit (a leader's instruction, a complaint by phone…)."""
+    photos = store_photos(uploads, unit=unit, by=by)
+    try:
+        return workflow.file_rectification(
+            unit=unit, title=title, description=description, deadline=deadline, by=by,
+            point=point, criterion=criterion, photos=photos,
+        )
+    except Exception:
+        forget_photos(photos)
+        raise
+
+
+def submit_fix(item: Rectification, *, by: User, version: int | None, uploads: Sequence,
+               note: str = "") -> Rectification:
+    """Store the after-photos and submit; a refused step leaves no photo behind."""
+    if not uploads:
+        raise workflow.TransitionError(_("Add at least one photo showing the fix."))
+    photos = store_photos(uploads, unit=item.unit, by=by)
+    try:
+        return workflow.submit(item, by=by, version=version, photos=photos, note=note)
+    except Exception:
+        forget_photos(photos)
+        raise
+
+
+# ---- point register -----------------------------------------------------------------------
+
+POINT_COLUMNS = ["code", "name", "kind", "unit_code", "address", "latitude", "longitude", "active"]
+
+
+def export_points(points) -> tablib.Dataset:
+    data = tablib.Dataset(headers=POINT_COLUMNS)
+    for point in points.select_related("unit").order_by("code"):
+        data.append([
+            point.code, point.name, point.kind, point.unit.code, point.address,
+            "" if point.latitude is None else str(point.latitude),
+            "" if point.longitude is None else str(point.longitude),
+            "1" if point.is_active else "0",
+        ])
+    return data
+
+
+def read_table(content: bytes, filename: str) -> tablib.Dataset:
+    """An uploaded CSV or XLSX as a dataset; anything else is refused."""
+    name = filename.lower()
+    try:
+        if name.endswith(".xlsx"):
+            return tablib.Dataset().load(content, format="xlsx")
+        if name.endswith(".csv"):
+            return tablib.Dataset().load(content.decode("utf-8-sig"), format="csv")
+    except Exception as error:   # tablib and openpyxl raise many kinds on a broken file
+        raise InspectionError(_("The file could not be read (%(reason)s).") % {
+            "reason": type(error).__name__}) from error
+    raise InspectionError(_("Send an .xlsx or .csv file."))
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def import_points(campaign: Campaign, data: tablib.Dataset, *, by: User) -> ImportResult:
+    """Create or update points by code from a dataset. Every row is checked first; one bad row
+    and nothing is imported (the result lists each bad row)."""
+    result = ImportResult()
+    headers = [str(header or "").strip().lower() for header in (data.headers or [])]
+    missing = [column for column in ("code", "name", "kind", "unit_code") if column not in headers]
+    if missing:
+        result.errors.append((1, _("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)}))
+        return result
+    allowed_units = {
+        unit.code: unit for unit in permissions.units_with_role(by, "coordinator").filter(
+            campaign=campaign)
+    }
+    kinds = {value: value for value in PointKind.values}
+    for language in ("zh-hans", "en"):   # a kind may be written as its name in either language
+        with translation.override(language):
+            kinds.update({str(label): value for value, label in PointKind.choices})
+    existing = {point.code: point for point in Point.objects.filter(campaign=campaign)}
+    rows, seen = [], set()
+    for number, raw in enumerate(data.dict, start=2):
+        row = {str(key or "").strip().lower(): ("" if value is None else str(value).strip())
+               for key, value in raw.items()}
+        problems = []
+        code = row.get("code", "")
+        if not code or len(code) > 24:
+            problems.append(_("code is empty or longer than 24 characters"))
+        elif code in seen:
+            problems.append(_("code %(code)s appears twice") % {"code": code})
+        seen.add(code)
+        if not row.get("name") or len(row["name"]) > 120:
+            problems.append(_("name is empty or longer than 120 characters"))
+        kind = kinds.get(row.get("kind", ""))
+        if kind is None:
+            problems.append(_("unknown kind “%(kind)s”") % {"kind": row.get("kind", "")[:30]})
+        unit = allowed_units.get(row.get("unit_code", ""))
+        if unit is None:
+            problems.append(_("unit code “%(code)s” is not a unit you manage") % {
+                "code": row.get("unit_code", "")[:30]})
+        coordinates = []
+        for name, limit in (("latitude", 90), ("longitude", 180)):
+            value = row.get(name, "")
+            try:
+                number_value = Decimal(value).quantize(Decimal("0.000001")) if value else None
+            except InvalidOperation:
+                number_value = None
+                problems.append(_("%(name)s “%(value)s” is not a number") % {
+                    "name": name, "value": value[:20]})
+            if number_value is not None and abs(number_value) > limit:
+                problems.append(_("%(name)s is out of range") % {"name": name})
+            coordinates.append(number_value)
+        active = row.get("active", "1").lower() not in ("0", "false", "no", "否")
+        if problems:
+            result.errors.append((number, "; ".join(str(p) for p in problems)))
+            continue
+        rows.append((code, dict(name=row["name"], kind=kind, unit=unit,
+                                address=row.get("address", "")[:200], latitude=coordinates[0],
+                                longitude=coordinates[1], is_active=active)))
+    if result.errors:
+        return result
+    with transaction.atomic():
+        for code, values in rows:
+            point = existing.get(code)
+            if point is None:
+                Point.objects.create(campaign=campaign, code=code, **values)
+                result.created += 1
+            else:
+                for name, value in values.items():
+                    setattr(point, name, value)
+                point.save()
+                result.updated += 1
+    return result
+
+
+# ---- citizen reports ----------------------------------------------------------------------
+
+TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
+
+
+PUBLIC_UPLOADER = "citizen-reports"
+
+
+def public_uploader() -> User:
+    """The account public photos are stored under (it cannot log in)."""
+    user, created = User.objects.get_or_create(
+        username=PUBLIC_UPLOADER, defaults={"name": "随手拍", "is_active": False})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def campaign_root(campaign: Campaign) -> Unit | None:
+    return Unit.objects.filter(campaign=campaign, parent=None).order_by("pk").first()
+
+
+def report_problem(
+    *, campaign: Campaign, description: str, location: str, contact: str = "",
+    uploads: Sequence = (),
+) -> CitizenReport:
+    """A citizen's photo report (随手拍). Its photos belong to the campaign's root unit, so
+    the campaign office sees them; the public never sees any photo back."""
+    root = campaign_root(campaign)
+    if root is None:
+        raise InspectionError(_("This campaign takes no reports yet."))
+    photos = store_photos(uploads, unit=root, by=public_uploader())
+    try:
+        with transaction.atomic():
+            report = CitizenReport.objects.create(
+                campaign=campaign, tracking_code=new_tracking_code(), description=description,
+                location=location, contact=contact,
+            )
+            report.photos.set(photos)
+    except Exception:
+        forget_photos(photos)
+        raise
+    return report
+
+
+@transaction.atomic
+def accept_report(
+    report: CitizenReport, *, unit: Unit, title: str, deadline: dt.datetime, by: User,
+) -> Rectification:
+    """Triage: the report becomes an item for a unit."""
+    report = CitizenReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != CitizenReportStatus.NEW:
+        raise InspectionError(_("This report has already been triaged."))
+    item = workflow.file_rectification(
+        unit=unit, title=title, description=report.description, deadline=deadline, by=by,
+        citizen_report=report, photos=list(report.photos.all()),
+    )
+    report.status, report.triaged_by, report.triaged_at = CitizenReportStatus.ACCEPTED, by, timezone.now()
+    report.save(update_fields=["status", "triaged_by", "triaged_at"])
+    return item
+
+
+@transaction.atomic
+def reject_report(report: CitizenReport, *, reason: str, by: User) -> CitizenReport:
+    report = CitizenReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != CitizenReportStatus.NEW:
+        raise InspectionError(_("This report has already been triaged."))
+    if not reason.strip():
+        raise InspectionError(_("Say why the report is rejected."))
+    report.status, report.reason = CitizenReportStatus.REJECTED, reason.strip()
+    report.triaged_by, report.triaged_at = by, timezone.now()
+    report.save(update_fields=["status", "reason", "triaged_by", "triaged_at"])
+    return report
+
+
+# ---- a unit's figures ---------------------------------------------------------------------
+
+@dataclass
+class UnitFigures:
+    filed: int
+    disposed: int
+    disposed_on_time: int
+    closed: int
+    closed_on_time: int
+    reworked: int
+    extended: int
+    overdue_now: int
+
+    def rate(self, count: int) -> Decimal | None:
+        if not self.filed:
+            return None
+        return (Decimal(100) * count / self.filed).quantize(Decimal("0.1"))
+
+    @property
+    def rates(self) -> dict[str, Decimal | None]:
+        return {name: self.rate(getattr(self, name)) for name in (
+            "disposed", "disposed_on_time", "closed", "closed_on_time", "reworked", "extended")}
+
+
+def unit_figures(unit: Unit, month: Month, *, now: dt.datetime | None = None) -> UnitFigures:
+    """The unit's (subtree's) figures over the items filed in `month`, voided ones left out."""
+    now = now or timezone.now()
+    start, end = month.bounds(unit.campaign.time_zone)
+    items = Rectification.objects.filter(unit__path__startswith=unit.path)
+    base = items.filter(created_at__gte=start, created_at__lt=end).exclude(
+        status=RectificationStatus.VOIDED)
+    fixed = Q(status__in=[RectificationStatus.SUBMITTED, RectificationStatus.CLOSED])
+    extended = RectificationEvent.objects.filter(rectification=OuterRef("pk"),
+                                                 action=EventAction.EXTENDED)
+    figures = base.annotate(was_extended=Exists(extended)).aggregate(
+        filed=Count("pk"),
+        disposed=Count("pk", filter=fixed),
+        disposed_on_time=Count("pk", filter=fixed & Q(submitted_at__lte=F("deadline"))),
+        closed=Count("pk", filter=Q(status=RectificationStatus.CLOSED)),
+        closed_on_time=Count("pk", filter=Q(status=RectificationStatus.CLOSED,
+                                            closed_at__lte=F("deadline"))),
+        reworked=Count("pk", filter=Q(rework_count__gt=0)),
+        extended=Count("pk", filter=Q(was_extended=True)),
+    )
+    return UnitFigures(**figures, overdue_now=items.overdue(now).count())

@@ -1,0 +1,323 @@
+"""Rectification items: the lists and the ledger, the item page and its workflow steps."""
+
+import csv
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from campaign.enums import Role
+from campaign.permissions import user_roles, visible_points
+from campaign.photos import PhotoError
+from inspections import forms, permissions, services, workflow
+from inspections.enums import EventAction as A
+from inspections.filters import RectificationFilter
+from inspections.models import Rectification
+from inspections.tables import SORTS, LedgerTable, RectificationTable, ledger_headers, ledger_row
+
+PER_PAGE_CHOICES = (20, 50, 100, 200)
+COUNT_CAP = 1000
+LEDGER_EXPORT_MAX = 200_000
+
+def _scoped(user):
+    return permissions.visible_rectifications(user).select_related("unit")
+
+
+def _sort(request) -> tuple[str, bool]:
+    raw = request.GET.get("sort", "-created_at")
+    descending = raw.startswith("-")
+    key = raw.lstrip("-")
+    if key not in SORTS:
+        return "created_at", True
+    return key, descending
+
+
+def _cursor(value: str, key: str):
+    """The keyset position `<sort value>~<id>`; a malformed one means the first page."""
+    head, _sep, tail = value.rpartition("~")
+    if not head and not tail:
+        return None
+    try:
+        if key == "code":
+            return (value,)
+        pk = int(tail)
+        if key in ("created_at", "deadline"):
+            moment = dt.datetime.fromisoformat(head)
+            if timezone.is_naive(moment):
+                return None
+            return (moment, pk)
+        return (head, pk)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _after(queryset, fields: tuple[str, ...], values: tuple, descending: bool):
+    op = "lt" if descending else "gt"
+    if len(fields) == 1:
+        return queryset.filter(**{f"{fields[0]}__{op}": values[0]})
+    first, second = fields
+    # The plain range on the first field lets the planner walk the index from the cursor
+    # (a bare OR of the two cases is read by SQLite as two scans and a sort).
+    return queryset.filter(**{f"{first}__{op}e": values[0]}).filter(
+        Q(**{f"{first}__{op}": values[0]}) | Q(**{f"{second}__{op}": values[1]})
+    )
+
+
+def _cursor_of(item, key: str) -> str:
+    value = getattr(item, key)
+    if key == "code":
+        return value
+    if isinstance(value, dt.datetime):
+        value = value.isoformat()
+    return f"{value}~{item.pk}"
+
+
+def _per_page(request) -> int:
+    try:
+        value = int(request.GET.get("per_page", 50))
+    except (TypeError, ValueError):
+        return 50
+    return value if value in PER_PAGE_CHOICES else 50
+
+
+def _list_context(request, *, queryset, table_class):
+    """Filter, sort and cut one keyset page; counts only a filtered list, and caps the count."""
+    filterset = RectificationFilter(request.GET or None, queryset=queryset, user=request.user)
+    if filterset.is_bound and not filterset.form.is_valid():
+        for field, errors in filterset.form.errors.items():
+            label = filterset.form.fields[field].label if field in filterset.form.fields else ""
+            messages.warning(request, f"{label}: {' '.join(errors)}")
+    items = filterset.qs
+    key, descending = _sort(request)
+    fields = SORTS[key]
+    position = _cursor(request.GET.get("after", ""), key)
+    page = items.order_by(*[f"-{f}" if descending else f for f in fields])
+    if position:
+        page = _after(page, fields, position, descending)
+    per_page = _per_page(request)
+    rows = list(page[: per_page + 1])
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    count = None
+    if filterset.active():
+        count = items.order_by()[: COUNT_CAP + 1].count()
+    keep = {name: value for name, value in request.GET.items() if name not in ("after",)}
+    next_url = "?" + urlencode({**keep, "after": _cursor_of(rows[-1], key)}) if more else None
+    first_url = "?" + urlencode(keep) if position else None
+    headers = []
+    for column in table_class([]).columns:
+        link = None
+        if column.name in SORTS:
+            flip = "" if (key == column.name and descending) else "-"
+            link = "?" + urlencode({**{n: v for n, v in keep.items() if n != "sort"},
+                                     "sort": f"{flip}{column.name}"})
+        headers.append({"name": column.name, "header": column.header, "link": link,
+                        "active": key == column.name, "descending": descending})
+    export_query = urlencode({n: v for n, v in keep.items() if n not in ("per_page", "sort")})
+    return {
+        "filter": filterset, "rows": rows, "headers": headers, "count": count,
+        "count_capped": count is not None and count > COUNT_CAP, "count_cap": COUNT_CAP,
+        "next_url": next_url, "first_url": first_url, "per_page": per_page,
+        "per_page_choices": PER_PAGE_CHOICES, "export_query": export_query,
+        "roles": user_roles(request.user), "now": timezone.now(),
+    }
+
+
+def rectification_list(request):
+    context = _list_context(request, queryset=_scoped(request.user), table_class=RectificationTable)
+    return render(request, "inspections/rectification_list.html", context)
+
+
+def _ledger_queryset(user):
+    return _scoped(user).select_related("point", "criterion", "criterion__category")
+
+
+def rectification_ledger(request):
+    context = _list_context(request, queryset=_ledger_queryset(request.user),
+                            table_class=LedgerTable)
+    return render(request, "inspections/rectification_ledger.html", context)
+
+
+def rectification_ledger_export(request, fmt: str):
+    """The ledger (台账) with the page's filters, as CSV (streamed) or XLSX."""
+    filterset = RectificationFilter(request.GET or None, queryset=_ledger_queryset(request.user),
+                                    user=request.user)
+    items = filterset.qs.order_by("-created_at", "-id")[:LEDGER_EXPORT_MAX]
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        response = StreamingHttpResponse(_csv_lines(items), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="ledger-{stamp}.csv"'
+        return response
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Ledger"))
+    sheet.append(ledger_headers())
+    for item in items.iterator(chunk_size=2000):
+        sheet.append(ledger_row(item))
+    response = HttpResponse(
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="ledger-{stamp}.xlsx"'
+    book.save(response)
+    return response
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_lines(items):
+    writer = csv.writer(_Echo())
+    yield "\ufeff"   # Excel opens UTF-8 Chinese text right only with the BOM
+    yield writer.writerow(ledger_headers())
+    for item in items.iterator(chunk_size=2000):
+        yield writer.writerow(ledger_row(item))
+
+
+# ---- the item page ------------------------------------------------------------------------
+
+STEP_FORMS = {
+    A.ACKNOWLEDGED: forms.AcknowledgeForm,
+    A.SENT_BACK: forms.SendBackForm,
+    A.SUBMITTED: forms.SubmitForm,
+    A.CLOSED: forms.CloseForm,
+    A.RETURNED: forms.ReturnForm,
+    A.EXTENDED: forms.ExtendForm,
+    A.REROUTED: forms.RerouteForm,
+    A.VOIDED: forms.VoidForm,
+}
+STEP_SLUGS = {
+    "acknowledge": A.ACKNOWLEDGED, "send-back": A.SENT_BACK, "submit": A.SUBMITTED,
+    "close": A.CLOSED, "return": A.RETURNED, "extend": A.EXTENDED, "reroute": A.REROUTED,
+    "void": A.VOIDED,
+}
+
+
+def _step_form(action: str, user, item, data=None, files=None):
+    kwargs = {"initial": {"version": item.version}}
+    if action == A.REROUTED:
+        kwargs["units"] = permissions.units_with_role(user, Role.COORDINATOR).filter(
+            campaign_id=item.campaign_id).exclude(pk=item.unit_id).order_by("path")
+    if action == A.EXTENDED:
+        kwargs["initial"]["deadline"] = timezone.localtime(item.deadline) + dt.timedelta(days=3)
+    return STEP_FORMS[action](data, files, **kwargs)
+
+
+def _detail(request, item, *, bound: dict | None = None, status: int = 200):
+    events = list(
+        item.events.select_related("actor").prefetch_related("photos").order_by("created_at", "pk")
+    )
+    before = []
+    if item.finding_id:
+        before = list(item.finding.photos.all())
+    before = before or [photo for event in events if event.action == A.FILED for photo in event.photos.all()]
+    after = [photo for event in events if event.action == A.SUBMITTED for photo in event.photos.all()]
+    actions = workflow.available_actions(request.user, item)
+    step_forms = {
+        slug: (bound or {}).get(action) or _step_form(action, request.user, item)
+        for slug, action in STEP_SLUGS.items() if action in actions
+    }
+    return render(request, "inspections/rectification_detail.html", {
+        "item": item, "events": events, "before": before, "after": after,
+        "step_forms": step_forms, "now": timezone.now(),
+        "overdue": item.status in workflow.PENDING and item.deadline < timezone.now(),
+        "submitter_blocked": (item.status == "submitted" and permissions.can_verify(request.user, item)
+                              and A.CLOSED not in actions),
+    }, status=status)
+
+
+def _item(request, pk: int) -> Rectification:
+    return get_object_or_404(
+        _scoped(request.user).select_related("point", "criterion", "criterion__category",
+                                             "created_by", "finding", "campaign"),
+        pk=pk,
+    )
+
+
+def rectification_detail(request, pk: int):
+    return _detail(request, _item(request, pk))
+
+
+@require_POST
+def rectification_step(request, pk: int, step: str):
+    """Every step of an item: scope (404), right (403), form, one workflow call, redirect."""
+    action = STEP_SLUGS.get(step)
+    item = _item(request, pk)
+    if action is None:
+        raise PermissionDenied
+    if not workflow.PREDICATES[action](request.user, item):
+        if action == A.CLOSED and permissions.can_verify(request.user, item):
+            messages.error(request, _("You submitted the fix for %(code)s: someone else must "
+                                      "verify and close it.") % {"code": item.code})
+        raise PermissionDenied
+    form = _step_form(action, request.user, item, request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Please correct the errors below."))
+        return _detail(request, item, bound={action: form}, status=400)
+    data = form.cleaned_data
+    try:
+        _run(action, item, request.user, data)
+    except (workflow.TransitionError, PhotoError) as error:
+        messages.error(request, str(error))
+        item.refresh_from_db()
+        return _detail(request, item, bound={action: form}, status=409)
+    messages.success(request, _("%(code)s: %(action)s.") % {"code": item.code,
+                                                          "action": A(action).label})
+    return redirect(item)
+
+
+def _run(action: str, item, user, data: dict):
+    version = data["version"]
+    match action:
+        case A.ACKNOWLEDGED:
+            workflow.acknowledge(item, by=user, version=version, note=data["note"])
+        case A.SENT_BACK:
+            workflow.send_back(item, by=user, version=version, reason=data["reason"])
+        case A.SUBMITTED:
+            services.submit_fix(item, by=user, version=version, uploads=data["photos"],
+                                note=data["note"])
+        case A.CLOSED:
+            workflow.close(item, by=user, version=version, method=data["method"], note=data["note"])
+        case A.RETURNED:
+            workflow.return_for_rework(item, by=user, version=version, reason=data["reason"])
+        case A.EXTENDED:
+            workflow.extend_deadline(item, by=user, version=version, deadline=data["deadline"],
+                                     reason=data["reason"])
+        case A.REROUTED:
+            workflow.reroute(item, by=user, version=version, to_unit=data["unit"],
+                             note=data["note"])
+        case A.VOIDED:
+            workflow.void(item, by=user, version=version, reason=data["reason"])
+
+
+# ---- filing an item without a visit -------------------------------------------------------
+
+def rectification_create(request):
+    units = permissions.units_with_role(request.user, *permissions.INSPECTING).order_by("path")
+    if not units.exists():
+        raise PermissionDenied
+    points = visible_points(request.user).filter(is_active=True).select_related("unit")
+    form = forms.StandaloneForm(request.POST or None, request.FILES or None, units=units,
+                                points=points)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            item = services.file_standalone(
+                unit=data["unit"], title=data["title"], description=data["description"],
+                deadline=data["deadline"], by=request.user, point=data["point"],
+                uploads=data["photos"],
+            )
+        except (workflow.TransitionError, PhotoError) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Item %(code)s filed.") % {"code": item.code})
+            return redirect(item)
+    return render(request, "inspections/rectification_form.html", {"form": form})

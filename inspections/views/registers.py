@@ -1,0 +1,150 @@
+"""The coordinator's registers: the evaluation standard (categories → criteria) and the points
+(点位), with XLSX/CSV import and export of points."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from campaign.enums import Role
+from campaign.models import Campaign, Category, Criterion, Standard, Unit
+from campaign.permissions import visible_points, visible_units
+from inspections import forms, permissions, services
+
+
+def _visible_standards(user):
+    return Standard.objects.filter(campaign_id__in=visible_units(user).values("campaign_id"))
+
+
+def _root(campaign_id: int) -> Unit:
+    return Unit.objects.filter(campaign_id=campaign_id, parent=None).order_by("pk").first()
+
+
+def _can_edit_standard(user, standard: Standard) -> bool:
+    root = _root(standard.campaign_id)
+    return root is not None and permissions.can_manage_standard(user, root)
+
+
+def standard_list(request):
+    standards = _visible_standards(request.user).select_related("campaign")
+    return render(request, "inspections/standard_list.html", {"standards": standards})
+
+
+def standard_detail(request, pk: int):
+    standard = get_object_or_404(_visible_standards(request.user).select_related("campaign"), pk=pk)
+    categories = standard.categories.prefetch_related("criteria")
+    return render(request, "inspections/standard_detail.html", {
+        "standard": standard, "categories": categories,
+        "can_edit": _can_edit_standard(request.user, standard),
+    })
+
+
+def _edit(request, *, standard: Standard, form, title: str):
+    if not _can_edit_standard(request.user, standard):
+        raise PermissionDenied
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Saved."))
+        return redirect("inspections:standard-detail", pk=standard.pk)
+    return render(request, "inspections/register_form.html", {
+        "form": form, "title": title, "back": standard,
+    })
+
+
+def category_edit(request, standard_pk: int, pk: int | None = None):
+    standard = get_object_or_404(_visible_standards(request.user), pk=standard_pk)
+    category = get_object_or_404(standard.categories, pk=pk) if pk else Category(standard=standard)
+    form = forms.CategoryForm(request.POST or None, instance=category)
+    return _edit(request, standard=standard, form=form,
+                 title=_("Category") if pk else _("New category"))
+
+
+def criterion_edit(request, standard_pk: int, pk: int | None = None):
+    standard = get_object_or_404(_visible_standards(request.user), pk=standard_pk)
+    criterion = (get_object_or_404(Criterion, category__standard=standard, pk=pk) if pk
+                 else Criterion())
+    form = forms.CriterionForm(request.POST or None, instance=criterion,
+                               categories=standard.categories.all())
+    return _edit(request, standard=standard, form=form,
+                 title=_("Criterion") if pk else _("New criterion"))
+
+
+def _managed_units(user):
+    return permissions.units_with_role(user, Role.COORDINATOR).order_by("path")
+
+
+def point_edit(request, pk: int | None = None):
+    units = _managed_units(request.user)
+    if pk:
+        point = get_object_or_404(visible_points(request.user), pk=pk)
+        if not permissions.can_manage_standard(request.user, point.unit):
+            raise PermissionDenied
+    else:
+        if not units.exists():
+            raise PermissionDenied
+        point = None
+    form = forms.PointForm(request.POST or None, instance=point, units=units)
+    if request.method == "POST" and form.is_valid():
+        point = form.save(commit=False)
+        point.campaign = point.unit.campaign
+        point.save()
+        messages.success(request, _("Point %(code)s saved.") % {"code": point.code})
+        return redirect("inspections:point-list")
+    return render(request, "inspections/register_form.html", {
+        "form": form, "title": _("Point") if pk else _("New point"), "back": None,
+    })
+
+
+def _campaign(request) -> Campaign:
+    campaigns = Campaign.objects.filter(pk__in=_managed_units(request.user).values("campaign_id"))
+    value = request.GET.get("campaign") or request.POST.get("campaign") or ""
+    campaign = campaigns.filter(pk=int(value)).first() if value.isdigit() else campaigns.first()
+    if campaign is None:
+        raise PermissionDenied
+    return campaign
+
+
+@require_GET
+def points_export(request, fmt: str):
+    campaign = _campaign(request)
+    points = visible_points(request.user).filter(campaign=campaign)
+    data = services.export_points(points)
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    if fmt == "csv":
+        response = HttpResponse("\ufeff" + data.export("csv"), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            data.export("xlsx"),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="points-{stamp}.{fmt}"'
+    return response
+
+
+def points_import(request):
+    campaign = _campaign(request)
+    form = forms.PointImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > 10 * 1024 * 1024:
+                raise services.InspectionError(_("The file is larger than 10 MB."))
+            data = services.read_table(upload.read(), upload.name)
+            result = services.import_points(campaign, data, by=request.user)
+        except services.InspectionError as error:
+            form.add_error("file", str(error))
+        else:
+            if not result.errors:
+                messages.success(request, _("%(created)s points created, %(updated)s updated.")
+                                 % {"created": result.created, "updated": result.updated})
+                return redirect("inspections:point-list")
+            messages.error(request, _("Nothing was imported: correct the rows below and send "
+                                      "the file again."))
+    return render(request, "inspections/points_import.html", {
+        "form": form, "result": result, "campaign": campaign,
+        "columns": services.POINT_COLUMNS,
+    }, status=400 if result and result.errors else 200)

@@ -1,0 +1,100 @@
+"""Citizen reports (随手拍): a public form and tracking page, and the coordinator's triage."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaign.enums import Role
+from campaign.models import Campaign
+from campaign.photos import PhotoError
+from inspections import forms, permissions, services, workflow
+from inspections.enums import CitizenReportStatus
+from inspections.models import CitizenReport
+
+
+def _public_campaign(request) -> Campaign:
+    key = request.GET.get("campaign", "")[:60]
+    campaigns = Campaign.objects.order_by("start", "pk")
+    campaign = campaigns.filter(key=key).first() if key else campaigns.first()
+    if campaign is None:
+        raise PermissionDenied
+    return campaign
+
+
+@login_not_required
+def report_create(request):
+    campaign = _public_campaign(request)
+    form = forms.CitizenReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = services.report_problem(
+                campaign=campaign, description=data["description"], location=data["location"],
+                contact=data["contact"], uploads=data["photos"],
+            )
+        except (PhotoError, services.InspectionError) as error:
+            form.add_error("photos", str(error))
+        else:
+            return render(request, "inspections/report_thanks.html", {"report": report})
+    return render(request, "inspections/report_form.html", {"form": form, "campaign": campaign})
+
+
+@login_not_required
+def report_track(request):
+    form = forms.TrackForm(request.GET or None)
+    report = None
+    if form.is_bound and form.is_valid():
+        code = form.cleaned_data["code"].strip().upper()
+        report = CitizenReport.objects.filter(tracking_code=code).select_related(
+            "rectification").first()
+        if report is None:
+            form.add_error("code", _("No report has this tracking code."))
+    return render(request, "inspections/report_track.html", {"form": form, "report": report})
+
+
+def _triage_campaigns(user):
+    return permissions.units_with_role(user, Role.COORDINATOR).filter(parent=None).values(
+        "campaign_id")
+
+
+def report_list(request):
+    campaigns = _triage_campaigns(request.user)
+    if not campaigns.exists():
+        raise PermissionDenied
+    reports = CitizenReport.objects.filter(campaign_id__in=campaigns).order_by("-created_at")[:200]
+    return render(request, "inspections/report_list.html", {"reports": reports})
+
+
+def report_detail(request, pk: int):
+    report = get_object_or_404(
+        CitizenReport.objects.filter(campaign_id__in=_triage_campaigns(request.user)), pk=pk)
+    units = permissions.units_with_role(request.user, Role.COORDINATOR).filter(
+        campaign_id=report.campaign_id).order_by("path")
+    form = forms.TriageForm(request.POST or None, units=units, initial={
+        "title": report.description[:60],
+        "deadline": timezone.localtime() + dt.timedelta(days=3)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if "reject" in request.POST:
+                services.reject_report(report, reason=data["reason"], by=request.user)
+                messages.success(request, _("Report rejected."))
+                return redirect("inspections:report-list")
+            if not (data["unit"] and data["title"] and data["deadline"]):
+                raise services.InspectionError(_("Choose a unit, a title and a deadline."))
+            item = services.accept_report(report, unit=data["unit"], title=data["title"],
+                                          deadline=data["deadline"], by=request.user)
+        except (services.InspectionError, workflow.TransitionError) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Item %(code)s filed.") % {"code": item.code})
+            return redirect(item)
+    return render(request, "inspections/report_detail.html", {
+        "report": report, "form": form, "photos": report.photos.all(),
+        "open": report.status == CitizenReportStatus.NEW,
+    })

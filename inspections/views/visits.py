@@ -1,0 +1,124 @@
+"""Inspection rounds (旬督查) and visits (明查/暗访) with their findings."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaign.permissions import visible_points
+from campaign.photos import PhotoError
+from inspections import forms, permissions, services, workflow
+
+
+def round_list(request):
+    rounds = permissions.visible_rounds(request.user).select_related("unit", "created_by")[:200]
+    return render(request, "inspections/round_list.html", {
+        "rounds": rounds,
+        "can_plan": permissions.units_with_role(request.user, *permissions.INSPECTING).exists(),
+        "today": timezone.localdate(),
+    })
+
+
+def round_create(request):
+    units = permissions.units_with_role(request.user, *permissions.INSPECTING).order_by("path")
+    if not units.exists():
+        raise PermissionDenied
+    form = forms.RoundForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            round_ = services.plan_round(
+                unit=data["unit"], name=data["name"], starts_on=data["starts_on"],
+                ends_on=data["ends_on"], sample_size=data["sample_size"], seed=data["seed"],
+                by=request.user,
+            )
+        except services.InspectionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Round planned: %(count)s points drawn with seed "
+                                        "%(seed)s.") % {"count": round_.points.count(),
+                                                        "seed": round_.seed})
+            return redirect("inspections:round-detail", pk=round_.pk)
+    return render(request, "inspections/round_form.html", {"form": form})
+
+
+def round_detail(request, pk: int):
+    round_ = get_object_or_404(permissions.visible_rounds(request.user).select_related("unit"),
+                               pk=pk)
+    points = round_.points.select_related("unit").order_by("unit__path", "kind", "code")
+    visited = set(round_.inspections.values_list("point_id", flat=True))
+    return render(request, "inspections/round_detail.html", {
+        "round": round_, "points": points, "visited": visited,
+        "can_inspect": permissions.can_inspect(request.user, round_.unit),
+    })
+
+
+def visit_create(request, point_pk: int):
+    """Record a visit to a point, on a phone in the street: findings with photos, each filing an
+    item for the point's responsible unit."""
+    point = get_object_or_404(visible_points(request.user).select_related("unit", "campaign"),
+                              pk=point_pk)
+    if not permissions.can_inspect(request.user, point.unit):
+        raise PermissionDenied
+    round_ = None
+    round_pk = request.GET.get("round", "")
+    if round_pk.isdigit():
+        round_ = permissions.visible_rounds(request.user).filter(pk=int(round_pk)).first()
+    criteria = services.applicable_criteria(point)
+    data = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+    form = forms.VisitForm(data, files, initial={
+        "visited_at": timezone.localtime().replace(second=0, microsecond=0)})
+    findings = forms.FindingFormSet(data, files, prefix="finding",
+                                    form_kwargs={"criteria": criteria})
+    if request.method == "POST" and form.is_valid() and findings.is_valid():
+        try:
+            inspection = services.record_visit(
+                point=point, by=request.user, mode=form.cleaned_data["mode"],
+                visited_at=form.cleaned_data["visited_at"], note=form.cleaned_data["note"],
+                uploads=form.cleaned_data["photos"], round=round_,
+                findings=[
+                    services.FindingInput(
+                        criterion=row["criterion"], note=row["note"],
+                        deadline=row["deadline"], uploads=row["photos"],
+                    )
+                    for row in findings.cleaned_data if row.get("criterion")
+                ],
+            )
+        except (services.InspectionError, workflow.TransitionError, PhotoError) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Visit recorded with %(count)s findings.") % {
+                "count": inspection.findings.count()})
+            return redirect("inspections:inspection-detail", pk=inspection.pk)
+    return render(request, "inspections/visit_form.html", {
+        "point": point, "form": form, "findings": findings, "round": round_,
+        "criteria": criteria,
+    })
+
+
+def inspection_detail(request, pk: int):
+    inspection = get_object_or_404(
+        permissions.visible_inspections(request.user).select_related(
+            "point", "unit", "inspector", "round"),
+        pk=pk,
+    )
+    findings = inspection.findings.select_related(
+        "criterion", "criterion__category", "rectification").prefetch_related("photos")
+    return render(request, "inspections/inspection_detail.html", {
+        "inspection": inspection, "findings": findings,
+    })
+
+
+def point_list(request):
+    """Points to visit: the inspector's starting place in the street."""
+    points = visible_points(request.user).filter(is_active=True).select_related("unit")
+    query = request.GET.get("q", "").strip()[:60]
+    if query:
+        points = points.filter(name__icontains=query) | points.filter(code__icontains=query)
+    return render(request, "inspections/point_list.html", {
+        "points": points.order_by("code")[:200], "q": query,
+        "can_inspect": permissions.units_with_role(request.user, *permissions.INSPECTING).exists(),
+        "can_manage": permissions.units_with_role(request.user, "coordinator").exists(),
+    })

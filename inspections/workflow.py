@@ -1,0 +1,313 @@
+"""The rectification item's life: the only code that writes `Rectification.status`.
+
+Every step locks the row, checks the version the person's form was loaded with, checks that the
+step is legal from the current status and that the person may take it, changes the item and
+appends one RectificationEvent. A refused step raises TransitionError and changes nothing.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaign.enums import Role
+from campaign.models import Criterion, Photo, Point, Unit, User
+from inspections import permissions
+from inspections.enums import EventAction as A
+from inspections.enums import RectificationSource, SolvingMethod
+from inspections.enums import RectificationStatus as S
+from inspections.models import (
+    CitizenReport,
+    CodeSequence,
+    Finding,
+    Rectification,
+    RectificationEvent,
+)
+
+
+class TransitionError(Exception):
+    """A step refused; the message is for the person who tried it."""
+
+
+class StaleVersionError(TransitionError):
+    """Someone changed the item after the person's page was loaded."""
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: frozenset[str]
+    target: str | None     # None: the status stays (a deadline extension)
+
+
+PENDING = frozenset({S.OPEN, S.ACKNOWLEDGED, S.REWORK, S.RETURNED_TO_DISPATCH})
+
+# action → the statuses it may start from and the status it leads to.
+TRANSITIONS: dict[str, Move] = {
+    A.ACKNOWLEDGED: Move(frozenset({S.OPEN}), S.ACKNOWLEDGED),
+    A.SENT_BACK: Move(frozenset({S.OPEN, S.ACKNOWLEDGED}), S.RETURNED_TO_DISPATCH),
+    A.REROUTED: Move(frozenset({S.OPEN, S.ACKNOWLEDGED, S.RETURNED_TO_DISPATCH}), S.OPEN),
+    A.SUBMITTED: Move(frozenset({S.OPEN, S.ACKNOWLEDGED, S.REWORK}), S.SUBMITTED),
+    A.CLOSED: Move(frozenset({S.SUBMITTED}), S.CLOSED),
+    A.RETURNED: Move(frozenset({S.SUBMITTED}), S.REWORK),
+    A.EXTENDED: Move(PENDING, None),
+    A.VOIDED: Move(PENDING | {S.SUBMITTED}, S.VOIDED),
+}
+
+# The status table as people read it: from each status, where an item can go.
+STATUS_TABLE: dict[str, set[str]] = {
+    status: {move.target or status for move in TRANSITIONS.values() if status in move.sources}
+    for status in S.values
+}
+
+PREDICATES = {
+    A.ACKNOWLEDGED: permissions.can_acknowledge,
+    A.SENT_BACK: permissions.can_send_back,
+    A.REROUTED: permissions.can_reroute,
+    A.SUBMITTED: permissions.can_submit,
+    A.CLOSED: permissions.can_close,
+    A.RETURNED: permissions.can_return,
+    A.EXTENDED: permissions.can_extend,
+    A.VOIDED: permissions.can_void,
+}
+
+
+def allowed(item: Rectification, action: str) -> bool:
+    return item.status in TRANSITIONS[action].sources
+
+
+def available_actions(user: User, item: Rectification) -> set[str]:
+    """The steps this person may take on the item now: what the page offers as buttons."""
+    return {
+        action for action, predicate in PREDICATES.items()
+        if allowed(item, action) and predicate(user, item)
+    }
+
+
+def _lock(item: Rectification, version: int | None) -> Rectification:
+    locked = Rectification.objects.select_for_update().select_related("unit").get(pk=item.pk)
+    if version is not None and locked.version != version:
+        raise StaleVersionError(_(
+            "Item %(code)s was changed meanwhile by someone else. Nothing was saved: look at "
+            "its latest state and try again."
+        ) % {"code": locked.code})
+    return locked
+
+
+def _step(item: Rectification, action: str, *, by: User, version: int | None) -> Rectification:
+    """Lock, check version, legality and the right; returns the locked row."""
+    item = _lock(item, version)
+    if not allowed(item, action):
+        raise TransitionError(_(
+            "Item %(code)s is “%(status)s”: “%(action)s” is not possible from there."
+        ) % {"code": item.code, "status": item.get_status_display(),
+             "action": A(action).label})
+    if not PREDICATES[action](by, item):
+        raise TransitionError(_("You may not do “%(action)s” on item %(code)s.") % {
+            "action": A(action).label, "code": item.code})
+    return item
+
+
+def _record(
+    item: Rectification, action: str, *, by: User, from_status: str, note: str = "",
+    data: dict | None = None, photos: Sequence[Photo] = (), at: dt.datetime | None = None,
+) -> RectificationEvent:
+    event = RectificationEvent.objects.create(
+        rectification=item, action=action, from_status=from_status, to_status=item.status,
+        actor=by, created_at=at or timezone.now(), note=note, data=data or {},
+    )
+    if photos:
+        event.photos.set(photos)
+    return event
+
+
+def _require(text: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise TransitionError(message)
+    return text
+
+
+def _save(item: Rectification, *fields: str) -> None:
+    item.version = F("version") + 1
+    item.save(update_fields=["status", "version", *fields])
+    item.refresh_from_db(fields=["version"])
+
+
+def next_code(unit: Unit, year: int) -> str:
+    """`<unit code>-<year>-<4-digit sequence>`, e.g. XHL-JH-2019-0042; the counter row is locked."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                CodeSequence.objects.get_or_create(unit=unit, year=year)
+        except IntegrityError:
+            pass    # another transaction created it at the same moment: it exists now
+        sequence = CodeSequence.objects.select_for_update().get(unit=unit, year=year)
+        sequence.last += 1
+        sequence.save(update_fields=["last"])
+    return f"{unit.code}-{year}-{sequence.last:04d}"
+
+
+@transaction.atomic
+def file_rectification(
+    *, unit: Unit, title: str, deadline: dt.datetime, by: User, description: str = "",
+    point: Point | None = None, criterion: Criterion | None = None,
+    finding: Finding | None = None, citizen_report: CitizenReport | None = None,
+    photos: Sequence[Photo] = (), at: dt.datetime | None = None,
+) -> Rectification:
+    """File (立案) an item for a unit with a deadline."""
+    if not permissions.can_file(by, unit):
+        raise TransitionError(_("You may not file items for %(unit)s.") % {"unit": unit})
+    at = at or timezone.now()
+    if deadline < at:
+        raise TransitionError(_("The deadline cannot be before the time the item is filed."))
+    source = (
+        RectificationSource.FINDING if finding else
+        RectificationSource.CITIZEN_REPORT if citizen_report else RectificationSource.STANDALONE
+    )
+    item = Rectification.objects.create(
+        code=next_code(unit, timezone.localtime(at).year), campaign=unit.campaign, unit=unit,
+        source=source, point=point, criterion=criterion, finding=finding,
+        citizen_report=citizen_report, title=_require(title, _("Give the item a title.")),
+        description=description, status=S.OPEN, deadline=deadline, created_by=by, created_at=at,
+    )
+    _record(item, A.FILED, by=by, from_status="", photos=photos, at=at,
+            data={"deadline": deadline.isoformat(), "unit": unit.pk})
+    return item
+
+
+@transaction.atomic
+def acknowledge(
+    item: Rectification, *, by: User, version: int | None, note: str = "",
+    at: dt.datetime | None = None,
+) -> Rectification:
+    """The unit takes the item on (签收)."""
+    item = _step(item, A.ACKNOWLEDGED, by=by, version=version)
+    before, item.status = item.status, S.ACKNOWLEDGED
+    _save(item)
+    _record(item, A.ACKNOWLEDGED, by=by, from_status=before, note=note, at=at)
+    return item
+
+
+@transaction.atomic
+def send_back(
+    item: Rectification, *, by: User, version: int | None, reason: str,
+    at: dt.datetime | None = None,
+) -> Rectification:
+    """The unit is not responsible: back to the dispatcher with a reason (回退)."""
+    reason = _require(reason, _("Say why the item is not your unit's."))
+    item = _step(item, A.SENT_BACK, by=by, version=version)
+    before, item.status = item.status, S.RETURNED_TO_DISPATCH
+    _save(item)
+    _record(item, A.SENT_BACK, by=by, from_status=before, note=reason, at=at)
+    return item
+
+
+@transaction.atomic
+def reroute(
+    item: Rectification, *, by: User, version: int | None, to_unit: Unit, note: str = "",
+    at: dt.datetime | None = None,
+) -> Rectification:
+    """A coordinator hands the item to another unit of their scope; it starts again as open."""
+    item = _step(item, A.REROUTED, by=by, version=version)
+    if to_unit.pk == item.unit_id:
+        raise TransitionError(_("The item is already with %(unit)s.") % {"unit": to_unit})
+    targets = permissions.units_with_role(by, Role.COORDINATOR)
+    if to_unit.campaign_id != item.campaign_id or not targets.filter(pk=to_unit.pk).exists():
+        raise TransitionError(_("You may not hand items to %(unit)s.") % {"unit": to_unit})
+    before, old_unit = item.status, item.unit
+    item.status, item.unit = S.OPEN, to_unit
+    _save(item, "unit")
+    _record(item, A.REROUTED, by=by, from_status=before, note=note,
+            data={"from_unit": old_unit.pk, "to_unit": to_unit.pk,
+                  "from_unit_name": old_unit.name, "to_unit_name": to_unit.name}, at=at)
+    return item
+
+
+@transaction.atomic
+def submit(
+    item: Rectification, *, by: User, version: int | None, photos: Sequence[Photo], note: str = "",
+    at: dt.datetime | None = None,
+) -> Rectification:
+    """The unit says it is fixed and shows the after-photos."""
+    item = _step(item, A.SUBMITTED, by=by, version=version)
+    if not photos:
+        raise TransitionError(_("Add at least one photo showing the fix."))
+    at = at or timezone.now()
+    before, item.status, item.submitted_at = item.status, S.SUBMITTED, at
+    _save(item, "submitted_at")
+    _record(item, A.SUBMITTED, by=by, from_status=before, note=note.strip(), photos=photos, at=at)
+    return item
+
+
+@transaction.atomic
+def close(
+    item: Rectification, *, by: User, version: int | None, method: str, note: str = "",
+    at: dt.datetime | None = None,
+) -> Rectification:
+    """Verified (核查结案), recording how it was solved (the 721 method)."""
+    if method not in SolvingMethod.values:
+        raise TransitionError(_("Choose how the problem was solved: service, management or "
+                                "enforcement."))
+    item = _lock(item, version)
+    if allowed(item, A.CLOSED) and permissions.has_submitted(by, item):
+        raise TransitionError(_("You submitted the fix for %(code)s: someone else must verify "
+                                "and close it.") % {"code": item.code})
+    item = _step(item, A.CLOSED, by=by, version=None)
+    at = at or timezone.now()
+    before, item.status, item.method, item.closed_at = item.status, S.CLOSED, method, at
+    _save(item, "method", "closed_at")
+    _record(item, A.CLOSED, by=by, from_status=before, note=note.strip(),
+            data={"method": method}, at=at)
+    return item
+
+
+@transaction.atomic
+def return_for_rework(
+    item: Rectification, *, by: User, version: int | None, reason: str,
+    at: dt.datetime | None = None,
+) -> Rectification:
+    """Not fixed (核查不通过): back to the unit, one more rework."""
+    reason = _require(reason, _("Say what is still wrong."))
+    item = _step(item, A.RETURNED, by=by, version=version)
+    before, item.status = item.status, S.REWORK
+    item.rework_count += 1
+    _save(item, "rework_count")
+    _record(item, A.RETURNED, by=by, from_status=before, note=reason,
+            data={"rework_count": item.rework_count}, at=at)
+    return item
+
+
+@transaction.atomic
+def extend_deadline(
+    item: Rectification, *, by: User, version: int | None, deadline: dt.datetime, reason: str,
+    at: dt.datetime | None = None,
+) -> Rectification:
+    """A coordinator grants more time (延期); the old and new deadline are kept."""
+    reason = _require(reason, _("Say why the deadline is extended."))
+    item = _step(item, A.EXTENDED, by=by, version=version)
+    if deadline <= item.deadline:
+        raise TransitionError(_("The new deadline must be later than the current one."))
+    old = item.deadline
+    item.deadline = deadline
+    _save(item, "deadline")
+    _record(item, A.EXTENDED, by=by, from_status=item.status, note=reason,
+            data={"old_deadline": old.isoformat(), "new_deadline": deadline.isoformat()}, at=at)
+    return item
+
+
+@transaction.atomic
+def void(
+    item: Rectification, *, by: User, version: int | None, reason: str,
+    at: dt.datetime | None = None,
+) -> Rectification:
+    """Not a real problem (不属实): the item stays, voided, with the reason."""
+    reason = _require(reason, _("Say why the item is voided."))
+    item = _step(item, A.VOIDED, by=by, version=version)
+    before, item.status = item.status, S.VOIDED
+    _save(item)
+    _record(item, A.VOIDED, by=by, from_status=before, note=reason, at=at)
+    return item

@@ -1,0 +1,70 @@
+import pytest
+
+from campaign.enums import Role
+from inspections.models import Rectification
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def jpeg(tmp_path):
+    path = tmp_path / "scene.jpg"
+    path.write_bytes(factories.make_jpeg(320, 240).read())
+    return str(path)
+
+
+def test_visit_fix_and_close_show_on_the_timeline(page, live_server, login, tree, member, jpeg):
+    member(tree["city"], Role.INSPECTOR, username="inspector", name="李督查")
+    member(tree["street_a"], Role.UNIT_STAFF, username="street", name="张街道")
+    member(tree["city"], Role.COORDINATOR, username="coordinator", name="王协调")
+    criterion = factories.CriterionFactory(category__standard__campaign=tree["city"].campaign,
+                                           name="占道经营", points=2)
+    point = factories.PointFactory(unit=tree["street_a"], name="东巷")
+
+    # The inspector in the street, on a phone.
+    page.set_viewport_size({"width": 390, "height": 844})
+    login("inspector")
+    page.goto(f"{live_server.url}/points/{point.pk}/visit/")
+    page.locator("#id_finding-0-criterion").select_option(str(criterion.pk))
+    page.locator("#id_finding-0-note").fill("门口堆放杂物")
+    page.locator("#id_finding-0-photos").set_input_files(jpeg)
+    page.get_by_role("button", name="添加问题").click()   # a fourth row, left empty
+    assert page.locator("fieldset.finding").count() == 4
+    page.get_by_role("button", name="保存督查记录").click()
+    page.wait_for_url("**/inspections/*/")
+    page.get_by_role("link", name=Rectification.objects.get().code).click()
+    page.locator("#before-after").wait_for()
+    assert page.locator("#before-after img").count() == 1
+    page.context.clear_cookies()
+
+    # Street staff submit the fix with an after-photo.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login("street")
+    item = Rectification.objects.get()
+    page.goto(f"{live_server.url}{item.get_absolute_url()}")
+    page.locator("#step-submit textarea").fill("已清理完毕")
+    page.locator("#step-submit input[type=file]").set_input_files(jpeg)
+    page.locator("#step-submit button[type=submit]").click()
+    page.locator(".alert-success").wait_for()
+    assert "已提交" in page.locator("h1 .badge").inner_text()
+    page.context.clear_cookies()
+
+    # The coordinator verifies and closes.
+    login("coordinator")
+    page.goto(f"{live_server.url}{item.get_absolute_url()}")
+    page.locator("#step-close").get_by_label("服务").check()
+    page.locator("#step-close button[type=submit]").click()
+    page.locator(".alert-success").wait_for()
+    timeline = page.locator("#timeline li")
+    assert timeline.count() == 3
+    text = page.locator("#timeline").inner_text()
+    assert "李督查" in text and "张街道" in text and "王协调" in text and "已清理完毕" in text
+    assert page.locator("#before-after img").count() == 2
+    page.screenshot(path="/tmp/closed-loop-detail.png", full_page=True)
+
+    # The street's page shows this month's figures, fetched from the inspections app.
+    page.goto(f"{live_server.url}{tree['street_a'].get_absolute_url()}")
+    figures = page.locator("#unit-figures")
+    figures.wait_for()
+    assert "100.0%" in figures.locator("tr", has_text="结案率").first.inner_text()

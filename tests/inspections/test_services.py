@@ -1,0 +1,127 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import tablib
+import time_machine
+from django.utils import timezone, translation
+
+from campaign.models import Point
+from campaign.periods import Month
+from inspections import services, workflow
+from inspections.models import Inspection, Rectification
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched in English here; the pages are checked in Chinese elsewhere."""
+    with translation.override("en"):
+        yield
+
+
+
+def test_sample_is_reproducible_and_stratified(tree):
+    points = [factories.PointFactory(unit=tree["street_a"], kind="back_street") for _ in range(6)]
+    points += [factories.PointFactory(unit=tree["street_a"], kind="market") for _ in range(2)]
+    points += [factories.PointFactory(unit=tree["street_b"], kind="back_street") for _ in range(4)]
+    first = services.draw_sample(points, 6, seed=42)
+    assert [p.pk for p in first] == [p.pk for p in services.draw_sample(points, 6, seed=42)]
+    strata = sorted((p.unit_id, p.kind) for p in first)
+    # 12 points in three strata (6, 2, 4): each gets one, the other three go by size.
+    assert strata.count((tree["street_a"].pk, "back_street")) == 3
+    assert strata.count((tree["street_a"].pk, "market")) == 1
+    assert strata.count((tree["street_b"].pk, "back_street")) == 2
+    assert len(services.draw_sample(points, 50, seed=1)) == 12
+
+
+def test_visit_files_items_and_keeps_points_in_step(tree, people):
+    campaign = tree["city"].campaign
+    standard = factories.StandardFactory(campaign=campaign)
+    applies = factories.CriterionFactory(category__standard=standard, points=Decimal("2.5"),
+                                         deadline_days=7, point_kinds=["back_street"])
+    also = factories.CriterionFactory(category=applies.category, points=Decimal("1"),
+                                      deadline_days=0)
+    factories.CriterionFactory(category=applies.category, points=5, point_kinds=["market"])
+    point = factories.PointFactory(unit=tree["lane_a"], kind="back_street")
+    at = timezone.make_aware(dt.datetime(2019, 6, 3, 10, 30))
+    with time_machine.travel(at):
+        visit = services.record_visit(
+            point=point, by=people["inspector"], mode="open", visited_at=at,
+            findings=[services.FindingInput(criterion=applies, note="垃圾堆放"),
+                      services.FindingInput(criterion=also)],
+        )
+    assert (visit.points_possible, visit.points_deducted) == (Decimal("3.5"), Decimal("3.5"))
+    items = Rectification.objects.filter(finding__inspection=visit).order_by("pk")
+    assert [(i.unit, i.deadline.isoformat()) for i in items] == [
+        (tree["lane_a"], "2019-06-10T15:59:59+00:00"), (tree["lane_a"], "2019-06-03T15:59:59+00:00")]
+
+
+def test_a_criterion_for_another_kind_is_refused(tree, people):
+    market_only = factories.CriterionFactory(category__standard__campaign=tree["city"].campaign,
+                                             point_kinds=["market"])
+    point = factories.PointFactory(unit=tree["street_a"], kind="back_street")
+    with pytest.raises(services.InspectionError, match="does not apply"):
+        services.record_visit(point=point, by=people["inspector"], mode="open",
+                              visited_at=timezone.now(),
+                              findings=[services.FindingInput(criterion=market_only)])
+    assert Inspection.objects.count() == 0
+
+
+def test_point_import_all_or_nothing(tree, people):
+    campaign = tree["city"].campaign
+    data = tablib.Dataset(headers=["code", "name", "kind", "unit_code", "latitude"])
+    data.append(["P1", "东街", "back_street", tree["street_a"].code, "37.87"])
+    data.append(["P2", "", "集市", "NOPE", "abc"])
+    data.append(["P1", "重复", "market", tree["street_a"].code, ""])
+    result = services.import_points(campaign, data, by=people["coordinator"])
+    assert [number for number, _ in result.errors] == [3, 4]
+    assert "name" in result.errors[0][1] and "NOPE" in result.errors[0][1]
+    assert Point.objects.count() == 0
+    good = tablib.Dataset(headers=["code", "name", "kind", "unit_code"])
+    good.append(["P1", "东街", "背街小巷", tree["street_a"].code])
+    result = services.import_points(campaign, good, by=people["coordinator"])
+    assert (result.created, result.errors) == (1, [])
+    assert Point.objects.get(code="P1").kind == "back_street"
+
+
+def test_points_round_trip_through_xlsx(tree, people):
+    factories.PointFactory(unit=tree["street_a"], code="A-1", name="一号")
+    data = services.export_points(Point.objects.all())
+    read = services.read_table(data.export("xlsx"), "points.xlsx")
+    result = services.import_points(tree["city"].campaign, read, by=people["coordinator"])
+    assert (result.created, result.updated, result.errors) == (0, 1, [])
+
+
+def test_unit_figures_exact(tree, people, photo):
+    inspector, staff, coordinator = people["inspector"], people["staff"], people["coordinator"]
+    zone = dt.timezone(dt.timedelta(hours=8))
+    day = dt.datetime(2019, 7, 1, 9, tzinfo=zone)
+    deadline = day + dt.timedelta(days=3)
+    file = lambda: workflow.file_rectification(  # noqa: E731
+        unit=tree["lane_a"], title="t", by=inspector, deadline=deadline, at=day)
+    on_time = file()
+    workflow.submit(on_time, by=staff, version=None, photos=[photo], at=day + dt.timedelta(days=1))
+    workflow.close(on_time, by=coordinator, version=None, method="service",
+                   at=day + dt.timedelta(days=2))
+    late = file()
+    workflow.submit(late, by=staff, version=None, photos=[photo], at=day + dt.timedelta(days=5))
+    reworked = file()
+    workflow.submit(reworked, by=staff, version=None, photos=[photo], at=day + dt.timedelta(days=1))
+    workflow.return_for_rework(reworked, by=inspector, version=None, reason="x",
+                               at=day + dt.timedelta(days=2))
+    extended = file()
+    workflow.extend_deadline(extended, by=coordinator, version=None, reason="x",
+                             deadline=deadline + dt.timedelta(days=30))
+    voided = file()
+    workflow.void(voided, by=coordinator, version=None, reason="x")
+    now = day + dt.timedelta(days=10)
+    figures = services.unit_figures(tree["street_a"], Month(2019, 7), now=now)
+    assert (figures.filed, figures.disposed, figures.disposed_on_time, figures.closed,
+            figures.closed_on_time, figures.reworked, figures.extended, figures.overdue_now) == (
+        4, 2, 1, 1, 1, 1, 1, 1)
+    assert figures.rates == {"disposed": Decimal("50.0"), "disposed_on_time": Decimal("25.0"),
+                             "closed": Decimal("25.0"), "closed_on_time": Decimal("25.0"),
+                             "reworked": Decimal("25.0"), "extended": Decimal("25.0")}
+    assert services.unit_figures(tree["street_b"], Month(2019, 7), now=now).rates["closed"] is None
