@@ -109,9 +109,14 @@ def _due_items(campaign: Campaign, month: Month, path: str, now: dt.datetime) ->
     )
 
 
-# The rule of scoring.is_on_time, as a filter for the aggregate.
+# The rule of scoring.is_on_time, as filters for SQL (its negation spelled out: SQL's NULLs make
+# a plain NOT of ON_TIME drop the items never submitted).
 ON_TIME = Q(last_submitted__lte=F("deadline")) & (
     Q(last_returned__isnull=True) | Q(last_returned__lt=F("last_submitted"))
+)
+NOT_ON_TIME = (
+    Q(last_submitted__isnull=True) | Q(last_submitted__gt=F("deadline"))
+    | Q(last_returned__gte=F("last_submitted"))
 )
 
 
@@ -242,7 +247,7 @@ def loss_details(
         })
     missed = (
         _due_items(campaign, month, root.path, now)
-        .exclude(ON_TIME)
+        .filter(NOT_ON_TIME)
         .select_related("unit")
         .order_by("deadline", "pk")
     )
@@ -486,3 +491,18 @@ def default_month(campaign: Campaign, parent: Unit, now: dt.datetime | None = No
     now = now or timezone.now()
     last_ended = Month.of(timezone.localtime(now).date()).previous()
     return min(last_ended, Month.of(campaign.end))
+
+
+@transaction.atomic
+def update_scoring_settings(campaign: Campaign, values: dict, *, by: User) -> Campaign:
+    """Change the weights, minimum sample, N and K. Published bulletins keep the settings they
+    were published with; drafts use the new ones at once."""
+    fields = ["inspection_weight", "min_sample", "bottom_n", "streak_k"]
+    for name in fields:
+        setattr(campaign, name, values[name])
+    campaign.save(update_fields=fields)
+    return campaign
+
+
+def current_bulletins() -> QuerySet[Bulletin]:
+    return Bulletin.objects.filter(is_current=True).select_related("parent", "campaign")

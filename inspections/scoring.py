@@ -112,6 +112,11 @@ class Standing:
         return on_time_rate(self.due, self.on_time)
 
     @property
+    def on_time_percent(self) -> Decimal | None:
+        rate = self.on_time_rate
+        return None if rate is None else (rate * HUNDRED).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    @property
     def movement(self) -> int | None:
         """Places gained since last month (negative: lost); None when new or not ranked."""
         if not self.ranked or self.previous_rank is None:
