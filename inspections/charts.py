@@ -32,7 +32,7 @@ def line_chart(
 ) -> Chart:
     """Place (label, value) pairs on a chart from `low` to `high` (`invert`: low at the top, as
     for ranks). Missing values are skipped."""
-    left, right, top, bottom = 44, 12, 12, height - 28
+    left, right, top, bottom = 44, 32, 12, height - 28
     span = (high - low) or 1
     step = (width - left - right) / max(len(series) - 1, 1)
 
@@ -44,6 +44,7 @@ def line_chart(
         ChartPoint(left + index * step, y_of(float(value)), label, str(value))
         for index, (label, value) in enumerate(series) if value is not None
     ]
-    tick_values = [low + span * n / (ticks - 1) for n in range(ticks)]
-    y_ticks = [(y_of(v), f"{v:.0f}") for v in tick_values]
+    # Whole-number ticks, drawn where the whole number is.
+    tick_values = sorted({round(low + span * n / max(ticks - 1, 1)) for n in range(ticks)})
+    y_ticks = [(y_of(v), str(v)) for v in tick_values]
     return Chart(width, height, left, bottom, points, y_ticks)

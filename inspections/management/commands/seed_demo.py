@@ -3,6 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from campaign.demo import DEMO_PASSWORD, create_demo_accounts
+from inspections.demo_scores import create_demo_scores
 
 
 class Command(BaseCommand):
@@ -22,3 +23,6 @@ class Command(BaseCommand):
         call_command("load_seeds", stdout=self.stdout)
         usernames = create_demo_accounts()
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}): {', '.join(usernames)}")
+        # issue 4: rankings with published months, a draft month, ties and accountability.
+        for line in create_demo_scores():
+            self.stdout.write(line)
