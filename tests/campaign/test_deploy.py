@@ -6,9 +6,12 @@ from django.conf import settings
 
 
 def _manage(*args, **env):
+    # The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a production
+    # check must not inherit it (async.E001), whatever order the suite runs in.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, capture_output=True,
-        text=True, env={**os.environ, **env},
+        text=True, env={**inherited, **env},
     )
 
 
