@@ -286,3 +286,35 @@ def test_query_counts_are_fixed(client, district, coordinator, published):
              count_queries(trend, {})]
     assert before == after
     assert before[0] == (10 if published else 13)
+
+
+@pytest.mark.parametrize("month", ["2019-13", "abc", "", "2019-7x", "%00"])
+def test_drill_down_survives_a_malformed_month(client, district, coordinator, month):
+    client.force_login(coordinator)
+    street = district["streets"][0]
+    response = client.get(reverse("inspections:unit-score-detail", args=[street.pk]), {"month": month})
+    assert response.status_code == 200
+
+
+def test_trend_and_drill_down_of_units_out_of_scope_are_404(client, district, member):
+    staff = member(district["streets"][0], role="unit_staff")
+    client.force_login(staff)
+    street_b = district["tree"]["street_b"]
+    trend = "inspections:unit-score-trend"
+    assert client.get(reverse(trend, args=[street_b.pk])).status_code == 404
+    assert client.get(reverse(trend, args=[district["streets"][0].pk])).status_code == 200
+
+
+def test_other_peer_kind_can_be_chosen(client, district, coordinator):
+    _month_of_visits(district)
+    factories.UnitFactory(parent=district["unit"], kind="work_group", name="工作小组1")
+    client.force_login(coordinator)
+    params = {"parent": district["unit"].pk, "month": "2019-07"}
+    assert [line.unit.name for line in client.get(RANKINGS, params).context["lines"]][0] == "甲街道"
+    response = client.get(RANKINGS, {**params, "kind": "work_group"})
+    assert [line.unit.name for line in response.context["lines"]] == ["工作小组1"]
+
+
+def test_a_user_without_any_unit_is_forbidden(client, db):
+    client.force_login(factories.UserFactory())
+    assert client.get(RANKINGS).status_code == 403
