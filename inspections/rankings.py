@@ -76,10 +76,6 @@ class MonthResult:
         return [line for line in self.lines if line.unit.kind == kind]
 
 
-def month_date(month: Month) -> dt.date:
-    return month.first_day
-
-
 def _peer_of(parent: Unit, path: str) -> int | None:
     """The id of the child of `parent` whose subtree holds `path` (None: the parent itself)."""
     rest = path[len(parent.path):]
@@ -127,52 +123,52 @@ def _visits(campaign: Campaign, month: Month, path: str) -> QuerySet:
     )
 
 
-def _published_history(parent: Unit, months: list[Month]) -> dict[tuple[int, dt.date], tuple]:
+def _earlier_months(campaign: Campaign, month: Month) -> list[Month]:
+    """The months a streak looks back on (K − 1 of them, at least last month), newest first."""
+    earlier = [month.previous()]
+    for _step in range(campaign.streak_k - 2):
+        earlier.append(earlier[-1].previous())
+    return earlier
+
+
+def _published_history(parents: list[Unit], months: list[Month]) -> dict[tuple[int, dt.date], tuple]:
     rows = MonthlyScore.objects.filter(
-        parent=parent, bulletin__is_current=True, month__in=[m.first_day for m in months]
+        parent__in=parents, bulletin__is_current=True, month__in=[m.first_day for m in months]
     ).values_list("unit_id", "month", "rank", "in_bottom")
     return {(unit_id, month): (rank, in_bottom) for unit_id, month, rank, in_bottom in rows}
 
 
-def compute_month(
-    campaign: Campaign, month: Month, parent: Unit, *, now: dt.datetime | None = None
-) -> MonthResult:
-    """Score and rank the children of `parent` for a month, live. Four queries whatever the
-    number of units: the peers, visits grouped by unit and points, items due grouped by unit
-    with the on-time count, and the published history (last month's ranks, bottom-N streaks)."""
-    now = now or timezone.now()
-    peers = list(Unit.objects.filter(parent=parent).order_by("order", "pk"))
-    visits: dict[int, list[VisitGroup]] = defaultdict(list)
-    rows = (
-        _visits(campaign, month, parent.path)
+def _visit_rows(campaign: Campaign, month: Month, path: str):
+    """(unit path, possible, deducted, count): the month's visits grouped by unit and points."""
+    return (
+        _visits(campaign, month, path)
         .values_list("unit__path", "points_possible", "points_deducted")
         .annotate(count=Count("pk"))
         .order_by()
     )
-    for path, possible, deducted, count in rows:
-        peer = _peer_of(parent, path)
-        if peer is not None:
-            visits[peer].append(VisitGroup(possible, deducted, count))
-    due: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    rows = (
-        _due_items(campaign, month, parent.path, now)
+
+
+def _due_rows(campaign: Campaign, month: Month, path: str, now: dt.datetime):
+    """(unit path, due, on time): the month's items due grouped by unit."""
+    return (
+        _due_items(campaign, month, path, now)
         .values("unit__path")
         .annotate(due=Count("pk"), on_time=Count("pk", filter=ON_TIME))
         .values_list("unit__path", "due", "on_time")
         .order_by()
     )
-    for path, due_count, on_time_count in rows:
-        peer = _peer_of(parent, path)
-        if peer is not None:
-            due[peer][0] += due_count
-            due[peer][1] += on_time_count
-    earlier = [month.previous()]
-    for _step in range(campaign.streak_k - 2):
-        earlier.append(earlier[-1].previous())
-    history = _published_history(parent, earlier)
+
+
+def _rank_children(
+    campaign: Campaign, month: Month, parent: Unit, peers: list[Unit],
+    visits: dict[int, list[VisitGroup]], due: dict[int, list[int]], history: dict,
+) -> MonthResult:
+    """Apply the pure rule to the subtree totals of each peer, kind by kind."""
+    earlier = _earlier_months(campaign, month)
+    last_month = month.previous().first_day
     previous_ranks = {
-        unit_id: rank for (unit_id, day), (rank, _b) in history.items()
-        if day == month.previous().first_day and rank is not None
+        peer.pk: history[(peer.pk, last_month)][0]
+        for peer in peers if history.get((peer.pk, last_month), (None,))[0] is not None
     }
     bottoms: dict[int, list[bool]] = {
         peer.pk: [history.get((peer.pk, m.first_day), (None, False))[1] for m in earlier]
@@ -181,7 +177,7 @@ def compute_month(
     standings: dict[int, Standing] = {}
     for kind in {peer.kind for peer in peers}:
         group = [
-            scoring.standing(peer.pk, visits[peer.pk], *due[peer.pk],
+            scoring.standing(peer.pk, visits.get(peer.pk, []), *due.get(peer.pk, (0, 0)),
                              inspection_weight=campaign.inspection_weight)
             for peer in peers if peer.kind == kind
         ]
@@ -197,6 +193,62 @@ def compute_month(
         campaign, month, parent, lines, campaign.inspection_weight, campaign.min_sample,
         campaign.bottom_n, campaign.streak_k,
     )
+
+
+def compute_month(
+    campaign: Campaign, month: Month, parent: Unit, *, now: dt.datetime | None = None
+) -> MonthResult:
+    """Score and rank the children of `parent` for a month, live. Four queries whatever the
+    number of units: the peers, visits grouped by unit and points, items due grouped by unit
+    with the on-time count, and the published history (last month's ranks, bottom-N streaks)."""
+    now = now or timezone.now()
+    peers = list(Unit.objects.filter(parent=parent).order_by("order", "pk"))
+    visits: dict[int, list[VisitGroup]] = defaultdict(list)
+    for path, possible, deducted, count in _visit_rows(campaign, month, parent.path):
+        peer = _peer_of(parent, path)
+        if peer is not None:
+            visits[peer].append(VisitGroup(possible, deducted, count))
+    due: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for path, due_count, on_time_count in _due_rows(campaign, month, parent.path, now):
+        peer = _peer_of(parent, path)
+        if peer is not None:
+            due[peer][0] += due_count
+            due[peer][1] += on_time_count
+    history = _published_history([parent], _earlier_months(campaign, month))
+    return _rank_children(campaign, month, parent, peers, visits, due, history)
+
+
+def compute_all_groups(
+    campaign: Campaign, month: Month, *, now: dt.datetime | None = None
+) -> dict[int, MonthResult]:
+    """Every peer group of the campaign for a month in one pass, keyed by parent id: the same
+    figures as compute_month() for each parent, from four queries in all (the month's rows are
+    read once and added up the tree in Python)."""
+    now = now or timezone.now()
+    units = list(Unit.objects.filter(campaign=campaign).order_by("order", "pk"))
+    children: dict[int, list[Unit]] = defaultdict(list)
+    for unit in units:
+        if unit.parent_id is not None:
+            children[unit.parent_id].append(unit)
+
+    def ancestors_and_self(path: str) -> list[int]:
+        return [int(part) for part in path.split("/") if part]
+
+    visits: dict[int, list[VisitGroup]] = defaultdict(list)
+    for path, possible, deducted, count in _visit_rows(campaign, month, ""):
+        for unit_id in ancestors_and_self(path):
+            visits[unit_id].append(VisitGroup(possible, deducted, count))
+    due: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for path, due_count, on_time_count in _due_rows(campaign, month, "", now):
+        for unit_id in ancestors_and_self(path):
+            due[unit_id][0] += due_count
+            due[unit_id][1] += on_time_count
+    parents = [unit for unit in units if unit.pk in children]
+    history = _published_history(parents, _earlier_months(campaign, month))
+    return {
+        parent.pk: _rank_children(campaign, month, parent, children[parent.pk], visits, due, history)
+        for parent in parents
+    }
 
 
 def _when(value: dt.datetime | None, zone: str) -> str:

@@ -11,6 +11,7 @@ from campaign.periods import Month
 from inspections.models import Bulletin, MonthlyScore
 from inspections.rankings import (
     BulletinError,
+    compute_all_groups,
     compute_month,
     drill_down,
     month_ranking,
@@ -242,3 +243,21 @@ def test_two_coordinators_publishing_at_once_yield_one_revision(district):
     assert sorted(created for _b, created in results) == [False, True]
     assert len({bulletin.pk for bulletin, _created in results}) == 1
     assert Bulletin.objects.count() == 1 and MonthlyScore.objects.count() == 4
+
+
+def test_all_groups_in_one_pass_match_each_group(district, django_assert_num_queries):
+    campaign = district["unit"].campaign
+    _three_ranked(district)
+    item(district["streets"][1], events=[("submitted", dt.timedelta(0))])
+    item(district["tree"]["lane_a"], events=[("submitted", dt.timedelta(days=1))])
+    visit(factories.PointFactory(unit=district["tree"]["street_b"]), "50")
+    publish_bulletin(campaign, Month(2019, 6), district["unit"], by=None, now=NOW)
+    with django_assert_num_queries(4):
+        every = compute_all_groups(campaign, JULY, now=NOW)
+    parents = [district["tree"]["city"], district["unit"], district["tree"]["district_b"],
+               district["streets"][0]]
+    assert set(every) == {parent.pk for parent in parents}
+    for parent in parents:
+        one = compute_month(campaign, JULY, parent, now=NOW)
+        assert [(line.unit.pk, line.standing) for line in every[parent.pk].lines] == [
+            (line.unit.pk, line.standing) for line in one.lines]
