@@ -541,7 +541,7 @@ def default_month(campaign: Campaign, parent: Unit, now: dt.datetime | None = No
     if published is not None:
         return published
     now = now or timezone.now()
-    last_ended = Month.of(timezone.localtime(now).date()).previous()
+    last_ended = Month.of(now.astimezone(ZoneInfo(campaign.time_zone)).date()).previous()
     return min(last_ended, Month.of(campaign.end))
 
 

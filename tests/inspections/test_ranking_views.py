@@ -318,3 +318,14 @@ def test_other_peer_kind_can_be_chosen(client, district, coordinator):
 def test_a_user_without_any_unit_is_forbidden(client, db):
     client.force_login(factories.UserFactory())
     assert client.get(RANKINGS).status_code == 403
+
+
+def test_default_month_is_the_latest_published_else_the_last_ended(client, district, coordinator):
+    import time_machine
+
+    client.force_login(coordinator)
+    # 2019-09-01 01:00 in Shanghai is still August 31 in UTC: the last ended month is August.
+    with time_machine.travel(dt.datetime(2019, 8, 31, 17, 0, tzinfo=dt.UTC), tick=False):
+        assert str(client.get(RANKINGS, {"parent": district["unit"].pk}).context["month"]) == "2019-08"
+    publish_bulletin(district["unit"].campaign, Month(2019, 6), district["unit"], by=None, now=NOW)
+    assert str(client.get(RANKINGS, {"parent": district["unit"].pk}).context["month"]) == "2019-06"
