@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -321,8 +322,6 @@ def test_a_user_without_any_unit_is_forbidden(client, db):
 
 
 def test_default_month_is_the_latest_published_else_the_last_ended(client, district, coordinator):
-    import time_machine
-
     client.force_login(coordinator)
     # 2019-09-01 01:00 in Shanghai is still August 31 in UTC: the last ended month is August.
     with time_machine.travel(dt.datetime(2019, 8, 31, 17, 0, tzinfo=dt.UTC), tick=False):
