@@ -49,7 +49,7 @@ def test_coordinator_publishes_and_a_leader_reads_the_bulletin_and_drill_down(pa
     page.get_by_role("link", name="返回排名").click()
     page.locator("#ranking-table").get_by_role("link", name="涧河街道").click()
     assert "谁丢分" in page.locator("h1").inner_text()
-    visits = page.locator("#lost-visits tbody tr")
+    visits = page.locator("#lost-visits .lost-visit")
     assert visits.count() == 3
     assert "涧河街道占道经营" in visits.first.inner_text()
     assert "第4名" in page.locator("#score-summary").inner_text()
