@@ -13,7 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,41 +85,51 @@ def _peer_of(parent: Unit, path: str) -> int | None:
 
 def _due_items(campaign: Campaign, month: Month, path: str, now: dt.datetime) -> QuerySet:
     """Items whose deadline fell in the month (and has passed), voided ones left out, with the
-    time of their last submission and last return read from the event history."""
+    time of their standing fix read from the event history: the latest submission or return,
+    when it is a submission (as in scoring.is_on_time)."""
     start, end = month.bounds(campaign.time_zone)
-    events = RectificationEvent.objects.filter(rectification=OuterRef("pk")).order_by("-created_at")
+    latest = (
+        RectificationEvent.objects.filter(
+            rectification=OuterRef("pk"), action__in=[EventAction.SUBMITTED, EventAction.RETURNED]
+        )
+        # At the same instant the later-recorded event wins (a return is recorded after the fix
+        # it returns); ordering by the index's own columns keeps this a backward index walk.
+        .order_by("-created_at", "-pk")
+        .annotate(fix_at=Case(When(action=EventAction.SUBMITTED, then=F("created_at"))))
+        .values("fix_at")[:1]
+    )
     return (
         Rectification.objects.filter(
-            campaign=campaign, deadline__gte=start, deadline__lt=min(end, now),
-            unit__path__startswith=path,
+            _in_subtree(campaign, path), campaign=campaign, status__in=COUNTED,
+            deadline__gte=start, deadline__lt=min(end, now),
         )
-        .exclude(status=RectificationStatus.VOIDED)
-        .annotate(
-            last_submitted=Subquery(
-                events.filter(action=EventAction.SUBMITTED).values("created_at")[:1]
-            ),
-            last_returned=Subquery(
-                events.filter(action=EventAction.RETURNED).values("created_at")[:1]
-            ),
-        )
+        .annotate(standing_fix_at=Subquery(latest))
     )
 
 
-# The rule of scoring.is_on_time, as filters for SQL (its negation spelled out: SQL's NULLs make
-# a plain NOT of ON_TIME drop the items never submitted).
-ON_TIME = Q(last_submitted__lte=F("deadline")) & (
-    Q(last_returned__isnull=True) | Q(last_returned__lt=F("last_submitted"))
-)
-NOT_ON_TIME = (
-    Q(last_submitted__isnull=True) | Q(last_submitted__gt=F("deadline"))
-    | Q(last_returned__gte=F("last_submitted"))
-)
+# Voided items are left out; listing the others (rather than excluding one) lets the database
+# walk the (unit, status, deadline) index for a small subtree.
+COUNTED = [status for status in RectificationStatus.values if status != RectificationStatus.VOIDED]
+
+
+def _in_subtree(campaign: Campaign, path: str) -> Q:
+    """Rows charged to a unit of the subtree at `path` ("" is the whole campaign: no filter, so
+    the month's date index does the work)."""
+    if not path:
+        return Q()
+    return Q(unit__in=Unit.objects.filter(campaign=campaign, path__startswith=path).values("pk"))
+
+
+# The rule of scoring.is_on_time as SQL filters; the negation is spelled out because SQL's NULL
+# would make a plain NOT drop the items with no standing fix.
+ON_TIME = Q(standing_fix_at__lte=F("deadline"))
+NOT_ON_TIME = Q(standing_fix_at__isnull=True) | Q(standing_fix_at__gt=F("deadline"))
 
 
 def _visits(campaign: Campaign, month: Month, path: str) -> QuerySet:
     start, end = month.bounds(campaign.time_zone)
     return Inspection.objects.filter(
-        campaign=campaign, visited_at__gte=start, visited_at__lt=end, unit__path__startswith=path
+        _in_subtree(campaign, path), campaign=campaign, visited_at__gte=start, visited_at__lt=end
     )
 
 
@@ -300,6 +310,10 @@ def loss_details(
     missed = (
         _due_items(campaign, month, root.path, now)
         .filter(NOT_ON_TIME)
+        .annotate(last_submitted=Subquery(
+            RectificationEvent.objects.filter(rectification=OuterRef("pk"), action=EventAction.SUBMITTED)
+            .order_by("-created_at").values("created_at")[:1]
+        ))
         .select_related("unit")
         .order_by("deadline", "pk")
     )
@@ -313,9 +327,8 @@ def loss_details(
             "title": item.title,
             "unit": item.unit.name,
             "deadline": _when(item.deadline, zone),
-            "submitted": _when(item.last_submitted, zone),
-            "returned": bool(item.last_returned and item.last_submitted
-                             and item.last_returned >= item.last_submitted),
+            "submitted": _when(item.standing_fix_at or item.last_submitted, zone),
+            "returned": item.standing_fix_at is None and item.last_submitted is not None,
         })
     return dict(details)
 
@@ -427,16 +440,20 @@ def revisions_of(parent: Unit, month: Month) -> list[Bulletin]:
     )
 
 
-def frozen_month(bulletin: Bulletin) -> MonthResult:
-    """A published revision, read back from its frozen rows (one query)."""
+def frozen_month(bulletin: Bulletin, *, with_details: bool = False) -> MonthResult:
+    """A published revision, read back from its frozen rows (one query). The drill-down
+    details are large; they are read only when asked for."""
     rows = bulletin.scores.select_related("unit").order_by(
         F("rank").asc(nulls_last=True), "unit__order", "unit_id"
     )
+    if not with_details:
+        rows = rows.defer("details")
     lines = []
     details = {}
     for row in rows:
         lines.append(Line(row.unit, _standing_of(row)))
-        details[row.unit_id] = row.details
+        if with_details:
+            details[row.unit_id] = row.details
     return MonthResult(
         bulletin.campaign, Month.of(bulletin.month), bulletin.parent, lines,
         bulletin.inspection_weight, bulletin.min_sample, bulletin.bottom_n, bulletin.streak_k,
@@ -499,7 +516,7 @@ def trend(unit: Unit) -> list[MonthlyScore]:
     """The unit's published months, oldest first (one query)."""
     return list(
         MonthlyScore.objects.filter(unit=unit, bulletin__is_current=True)
-        .select_related("bulletin").order_by("month")
+        .select_related("bulletin").defer("details").order_by("month")
     )
 
 
@@ -513,6 +530,7 @@ def accountability(units: QuerySet[Unit], *, months: int = 12) -> list[tuple[Mon
             month=Subquery(latest.values("month")[:1]),
         )
         .select_related("unit", "parent", "bulletin")
+        .defer("details")
         .order_by("parent__path", "rank", "unit__order")
     )
     history: dict[int, list[MonthlyScore]] = defaultdict(list)
@@ -521,7 +539,7 @@ def accountability(units: QuerySet[Unit], *, months: int = 12) -> list[tuple[Mon
         for row in MonthlyScore.objects.filter(
             unit__in=[row.unit_id for row in flagged], bulletin__is_current=True,
             month__gt=oldest,
-        ).order_by("-month"):
+        ).defer("details").order_by("-month"):
             if len(history[row.unit_id]) < months:
                 history[row.unit_id].append(row)
     return [(row, history[row.unit_id]) for row in flagged]

@@ -73,6 +73,7 @@ def test_on_time_rate_from_the_event_history(district):
     item(a, events=[("submitted", -day), ("returned", -minute), ("submitted", -minute / 2)])  # fixed again
     item(a, events=[("submitted", -day), ("returned", day)])                      # returned after: late
     item(a, events=[("submitted", minute)])                                        # a minute late
+    item(a, events=[("submitted", -day), ("returned", -day)])                      # returned that instant
     item(a, status="open")                                                          # never submitted
     item(a, status="voided", events=[("submitted", day)])                          # voided: left out
     item(a, deadline=DEADLINE + 30 * day, events=[("submitted", minute)])          # due in August
@@ -80,8 +81,8 @@ def test_on_time_rate_from_the_event_history(district):
     assert lane_item.unit.parent == a
     result = compute_month(a.campaign, JULY, district["unit"], now=NOW)
     standing = lines(result)["甲街道"]
-    assert (standing.due, standing.on_time) == (6, 3)
-    assert standing.score == D("82.00")           # 0.8 × 90 + 0.2 × 50
+    assert (standing.due, standing.on_time) == (7, 3)
+    assert standing.score == D("80.57")           # 0.8 × 90 + 0.2 × 100 × 3/7 = 80.571…
 
 
 def test_items_not_yet_due_are_not_counted_in_the_running_month(district):
@@ -143,7 +144,8 @@ def test_published_month_unchanged_after_a_finding_is_edited_and_a_revision_chan
     type(finding.inspection).objects.filter(pk=finding.inspection_id).update(points_deducted=D("60"))
     frozen, revisions = month_ranking(campaign, JULY, district["unit"])
     assert lines(frozen)["甲街道"].score == D("90.00")
-    [frozen_visit] = [v for v in frozen.details[a.pk]["visits"] if v["id"] == finding.inspection_id]
+    details = drill_down(campaign, JULY, a).details
+    [frozen_visit] = [v for v in details["visits"] if v["id"] == finding.inspection_id]
     assert frozen_visit["findings"][0]["points"] == "10.00"
     assert len(revisions) == 1
 
