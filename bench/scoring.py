@@ -173,7 +173,12 @@ def measure(runs: int, log=print) -> dict:
 
     from campaign.models import Unit, User
     from campaign.periods import Month
-    from inspections.rankings import compute_all_groups, compute_month, publish_bulletin
+    from inspections.rankings import (
+        compute_all_groups,
+        compute_month,
+        publish_bulletin,
+        revise_bulletin,
+    )
 
     settings.ALLOWED_HOSTS = ["*"]
     setup_test_environment()
@@ -195,10 +200,13 @@ def measure(runs: int, log=print) -> dict:
     one_pass = time.perf_counter() - started
     district = Unit.objects.get(campaign=campaign, code="B3")
     street = Unit.objects.get(campaign=campaign, code="B3-4")
-    started = time.perf_counter()
     for month in list(_months())[-12:]:
-        publish_bulletin(campaign, month, district, by=None)
-    publish_month = (time.perf_counter() - started) / 12
+        bulletin, _created = publish_bulletin(campaign, month, district, by=None)
+    # A later run finds the months published: time a correction of the last one, which computes
+    # and freezes the group exactly as publishing does.
+    started = time.perf_counter()
+    revise_bulletin(bulletin, by=None, reason="bench")
+    publish_month = time.perf_counter() - started
     client = Client()
     client.force_login(User.objects.get(username="bench-coordinator"))
     floor = _p50(client, "/", runs)
@@ -207,7 +215,7 @@ def measure(runs: int, log=print) -> dict:
         "peer_groups": len(parents),
         "compute_month_each_group_ms": round(all_groups * 1000, 1),
         "compute_all_groups_one_pass_ms": round(one_pass * 1000, 1),
-        "publish_one_group_ms": round(publish_month * 1000, 1),
+        "publish_or_revise_one_group_ms": round(publish_month * 1000, 1),
         "floor_ms": round(floor, 2),
     }
     pages = {
