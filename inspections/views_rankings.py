@@ -100,6 +100,11 @@ def _ranking_context(request: HttpRequest) -> dict:
     kind = _kind(request, result, query.kind)
     lines = result.lines_of(kind)
     weights = (result.inspection_weight, 1 - result.inspection_weight)
+    # Everyone in the group reads the bulletin; only units in one's scope open to details.
+    linkable = set(
+        visible_units(request.user).filter(pk__in=[line.unit.pk for line in lines])
+        .values_list("pk", flat=True)
+    )
     return {
         "result": result,
         "parent": query.parent,
@@ -110,6 +115,7 @@ def _ranking_context(request: HttpRequest) -> dict:
                   for value in result.kinds()],
         "kind_label": UnitKind(kind).label if kind in UnitKind.values else kind,
         "lines": lines,
+        "linkable": linkable,
         "red_list": [line for line in lines if line.standing.in_top],
         "warning_list": [line for line in lines if line.standing.in_bottom],
         "flagged": [line for line in lines if line.standing.flagged],
@@ -151,6 +157,10 @@ def bulletin_export(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def bulletin_publish(request: HttpRequest) -> HttpResponse:
+    # Publishing never falls back to a default group or month: both must be given and valid.
+    if _int_or_none(request.POST.get("parent")) is None or Month.parse(request.POST.get("month")) is None:
+        messages.error(request, _("Say which group and which month (YYYY-MM) to publish."))
+        return redirect("inspections:ranking-list")
     query = _peer_group(request, request.POST)
     if not can_publish_bulletin(request.user, query.parent):
         raise PermissionDenied

@@ -95,7 +95,9 @@ def test_peer_group_out_of_scope_is_404(client, district, member):
     _month_of_visits(district)
     staff = member(district["streets"][0], role="unit_staff")
     client.force_login(staff)
-    assert _get(client, RANKINGS, parent=district["unit"].pk, month="2019-07").status_code == 200
+    response = _get(client, RANKINGS, parent=district["unit"].pk, month="2019-07")
+    assert response.status_code == 200
+    assert response.context["linkable"] == {district["streets"][0].pk}   # only their own street opens
     response = _get(client, RANKINGS, parent=district["tree"]["district_b"].pk, month="2019-07")
     assert response.status_code == 404
     assert "乙街道" not in response.content.decode()
@@ -286,7 +288,7 @@ def test_query_counts_are_fixed(client, district, coordinator, published):
     after = [count_queries(RANKINGS, params), count_queries(detail, {"month": "2019-07"}),
              count_queries(trend, {})]
     assert before == after
-    assert before[0] == (10 if published else 13)
+    assert before[0] == (11 if published else 14)
 
 
 @pytest.mark.parametrize("month", ["2019-13", "abc", "", "2019-7x", "%00"])
@@ -328,3 +330,14 @@ def test_default_month_is_the_latest_published_else_the_last_ended(client, distr
         assert str(client.get(RANKINGS, {"parent": district["unit"].pk}).context["month"]) == "2019-08"
     publish_bulletin(district["unit"].campaign, Month(2019, 6), district["unit"], by=None, now=NOW)
     assert str(client.get(RANKINGS, {"parent": district["unit"].pk}).context["month"]) == "2019-06"
+
+
+@pytest.mark.parametrize("data", [{"parent": "abc", "month": "2019-07"}, {"month": "2019-07"},
+                                  {"parent": "PARENT", "month": "2019-13"}, {"parent": "PARENT"}])
+def test_publishing_with_a_malformed_group_or_month_publishes_nothing(client, district, coordinator, data):
+    _month_of_visits(district)
+    client.force_login(coordinator)
+    data = {k: (district["unit"].pk if v == "PARENT" else v) for k, v in data.items()}
+    response = client.post(reverse("inspections:bulletin-publish"), data, follow=True)
+    assert response.status_code == 200 and "请指明" in response.content.decode()
+    assert Bulletin.objects.count() == 0
