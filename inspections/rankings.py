@@ -576,3 +576,7 @@ def update_scoring_settings(campaign: Campaign, values: dict, *, by: User) -> Ca
 
 def current_bulletins() -> QuerySet[Bulletin]:
     return Bulletin.objects.filter(is_current=True).select_related("parent", "campaign")
+
+
+def has_bulletins(parent: Unit) -> bool:
+    return Bulletin.objects.filter(parent=parent).exists()

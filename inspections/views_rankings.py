@@ -63,10 +63,15 @@ def _peer_group(request: HttpRequest, source) -> PeerGroupQuery:
     else:
         parent = (
             visible_units(request.user).filter(children__isnull=False)
-            .select_related("campaign").order_by("depth", "path").first()
+            .select_related("parent", "campaign").order_by("depth", "path").first()
         )
         if parent is None:
             raise PermissionDenied
+        # Staff of a street land on the bulletin their street is ranked in when nothing is
+        # published for the units below them.
+        if (parent.parent is not None and not rankings.has_bulletins(parent)
+                and rankings.has_bulletins(parent.parent)):
+            parent = parent.parent
     month = _month(request, source.get("month"),
                    lambda: rankings.default_month(parent.campaign, parent))
     raw_revision = source.get("revision")

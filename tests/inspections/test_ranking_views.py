@@ -341,3 +341,14 @@ def test_publishing_with_a_malformed_group_or_month_publishes_nothing(client, di
     response = client.post(reverse("inspections:bulletin-publish"), data, follow=True)
     assert response.status_code == 200 and "请指明" in response.content.decode()
     assert Bulletin.objects.count() == 0
+
+
+def test_street_staff_land_on_the_bulletin_their_street_is_ranked_in(client, district, member):
+    _month_of_visits(district)
+    staff = member(district["streets"][0], role="unit_staff")      # 甲街道 has a lane office below
+    client.force_login(staff)
+    assert client.get(RANKINGS).context["parent"] == district["streets"][0]
+    publish_bulletin(district["unit"].campaign, JULY, district["unit"], by=None, now=NOW)
+    response = client.get(RANKINGS)
+    assert response.context["parent"] == district["unit"]
+    assert str(response.context["month"]) == "2019-07"
