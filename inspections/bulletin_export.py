@@ -45,6 +45,11 @@ def bulletin_xlsx(result: MonthResult, *, title: str) -> bytes:
                 s.score, s.inspection_score, s.on_time_percent, s.due, s.on_time, s.visits,
                 s.previous_rank, _("Yes") if s.flagged else "",
             ])
+    sheet.append([])
+    sheet.append([_("Monthly score = %(w)s × inspection score + %(v)s × 100 × on-time rate (the "
+                    "inspection score alone when nothing fell due); fewer than %(n)s visits: not "
+                    "ranked.") % {"w": result.inspection_weight, "v": 1 - result.inspection_weight,
+                                  "n": result.min_sample}])
     for column, width in zip("ABCDEFGHIJK", [14, 10, 28, 10, 12, 14, 10, 12, 8, 12, 12], strict=True):
         sheet.column_dimensions[column].width = width
     buffer = BytesIO()

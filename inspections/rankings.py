@@ -490,7 +490,7 @@ class DrillDown:
 
 def drill_down(campaign: Campaign, month: Month, unit: Unit) -> DrillDown:
     """Where a unit's points went in a month: from the published bulletin's frozen rows when
-    the month is published (its own peer group), else live."""
+    the month is published (its own peer group), else live. `unit.parent` should be loaded."""
     row = (
         MonthlyScore.objects.filter(unit=unit, month=month.first_day, bulletin__is_current=True)
         .select_related("bulletin").first()
@@ -498,7 +498,12 @@ def drill_down(campaign: Campaign, month: Month, unit: Unit) -> DrillDown:
     if row is not None:
         return DrillDown(unit, month, _standing_of(row), row.details, row.bulletin)
     details = loss_details(campaign, month, unit, per_child=False).get(unit.pk, {})
-    start, end = month.bounds(campaign.time_zone)
+    details = details or {"visits": [], "missed": []}
+    if unit.parent is not None:
+        # The draft standing within its peer group, so the rank matches the rankings page.
+        group = compute_month(campaign, month, unit.parent)
+        standing = next(line.standing for line in group.lines if line.unit.pk == unit.pk)
+        return DrillDown(unit, month, standing, details, None)
     visit_rows = (
         _visits(campaign, month, unit.path).values_list("points_possible", "points_deducted")
         .annotate(count=Count("pk")).order_by()
@@ -509,7 +514,7 @@ def drill_down(campaign: Campaign, month: Month, unit: Unit) -> DrillDown:
     )
     standing = scoring.standing(unit.pk, groups, counts["due"], counts["on_time"],
                                 inspection_weight=campaign.inspection_weight)
-    return DrillDown(unit, month, standing, details or {"visits": [], "missed": []}, None)
+    return DrillDown(unit, month, standing, details, None)
 
 
 def trend(unit: Unit) -> list[MonthlyScore]:
