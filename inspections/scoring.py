@@ -14,7 +14,7 @@ out entirely, neither in the mean nor in the visits counted towards the minimum 
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 HUNDRED = Decimal(100)
@@ -105,7 +105,6 @@ class Standing:
     in_bottom: bool = False
     streak: int = 0
     flagged: bool = False
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def on_time_rate(self) -> Decimal | None:
