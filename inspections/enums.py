@@ -49,3 +49,11 @@ class CitizenReportStatus(models.TextChoices):
     NEW = "new", _("New")
     ACCEPTED = "accepted", _("Accepted")
     REJECTED = "rejected", _("Rejected")
+
+
+# issue 4: monthly scoring
+class BulletinStatus(models.TextChoices):
+    """A month's draft is computed live and never stored; publishing writes a frozen revision."""
+
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")

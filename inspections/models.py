@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from inspections.enums import (
+    BulletinStatus,
     CitizenReportStatus,
     EventAction,
     InspectionMode,
@@ -318,3 +319,108 @@ class CodeSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.year}: {self.last}"
+
+
+# issue 4: monthly scores and the published bulletin
+class Bulletin(models.Model):
+    """One published revision of a month's rankings for one peer group (the children of
+    `parent`). Its MonthlyScore rows are frozen: later edits to findings never change them.
+    A correction is a new revision with a reason; the one it replaces stays readable."""
+
+    campaign = models.ForeignKey(
+        "campaign.Campaign", on_delete=models.PROTECT, related_name="bulletins",
+        verbose_name=_("campaign"),
+    )
+    parent = models.ForeignKey(
+        "campaign.Unit", on_delete=models.PROTECT, related_name="bulletins",
+        verbose_name=_("peer group of"),
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    revision = models.PositiveSmallIntegerField(_("revision"), default=1)
+    is_current = models.BooleanField(_("current revision"), default=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BulletinStatus.choices,
+        default=BulletinStatus.PUBLISHED,
+    )
+    reason = models.TextField(_("reason for the correction"), blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("published by"),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # The scoring settings in force when the revision was published.
+    inspection_weight = models.DecimalField(_("inspection weight"), max_digits=3, decimal_places=2)
+    min_sample = models.PositiveSmallIntegerField(_("minimum visits to be ranked"))
+    bottom_n = models.PositiveSmallIntegerField(_("bottom places watched (N)"))
+    streak_k = models.PositiveSmallIntegerField(_("months in a row before accountability (K)"))
+
+    class Meta:
+        ordering = ["-month", "parent", "-revision"]
+        verbose_name = _("monthly bulletin")
+        verbose_name_plural = _("monthly bulletins")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "month", "revision"], name="bulletin_revision_unique"
+            ),
+            # Two coordinators publishing at once: the second insert fails here.
+            models.UniqueConstraint(
+                fields=["parent", "month"], condition=models.Q(is_current=True),
+                name="bulletin_one_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent} {self.month:%Y-%m} #{self.revision}"
+
+
+class MonthlyScore(models.Model):
+    """A unit's frozen figures in one bulletin revision. Decimal columns hold the rounded
+    values the bulletin printed (see inspections.scoring for the rounding)."""
+
+    bulletin = models.ForeignKey(
+        Bulletin, on_delete=models.PROTECT, related_name="scores", verbose_name=_("bulletin")
+    )
+    campaign = models.ForeignKey(
+        "campaign.Campaign", on_delete=models.PROTECT, related_name="monthly_scores",
+        verbose_name=_("campaign"),
+    )
+    month = models.DateField(_("month"))
+    unit = models.ForeignKey(
+        "campaign.Unit", on_delete=models.PROTECT, related_name="monthly_scores",
+        verbose_name=_("unit"),
+    )
+    parent = models.ForeignKey(
+        "campaign.Unit", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("peer group of"),
+    )
+    kind = models.CharField(_("kind"), max_length=24)
+    visits = models.PositiveIntegerField(_("visits counted"))
+    inspection_score = models.DecimalField(
+        _("inspection score"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    due = models.PositiveIntegerField(_("items due"))
+    on_time = models.PositiveIntegerField(_("items fixed on time"))
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, null=True, blank=True)
+    ranked = models.BooleanField(_("ranked"))
+    rank = models.PositiveSmallIntegerField(_("rank"), null=True, blank=True)
+    previous_rank = models.PositiveSmallIntegerField(_("rank last month"), null=True, blank=True)
+    group_size = models.PositiveSmallIntegerField(_("units ranked in the peer group"), default=0)
+    in_top = models.BooleanField(_("in the top N"), default=False)
+    in_bottom = models.BooleanField(_("in the bottom N"), default=False)
+    streak = models.PositiveSmallIntegerField(_("months in the bottom N in a row"), default=0)
+    flagged = models.BooleanField(_("flagged for accountability"), default=False)
+    # Where the points went (谁丢分), frozen with the figures: visits with their findings and
+    # the items that missed their deadline.
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["bulletin", "rank", "unit__order", "unit_id"]
+        verbose_name = _("monthly score")
+        verbose_name_plural = _("monthly scores")
+        constraints = [
+            models.UniqueConstraint(fields=["bulletin", "unit"], name="monthly_score_unique")
+        ]
+        indexes = [models.Index(fields=["unit", "month"], name="monthly_score_unit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.month:%Y-%m}: {self.score}"

@@ -170,3 +170,54 @@ def store_photo_for(unit, *, by):
     from campaign.photos import store_photo
 
     return store_photo(make_jpeg(), unit=unit, by=by)
+
+
+# issue 4: visits, findings and items with their events, built directly for scoring tests
+class InspectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "inspections.Inspection"
+
+    point = factory.SubFactory(PointFactory)
+    unit = factory.LazyAttribute(lambda visit: visit.point.unit)
+    campaign = factory.LazyAttribute(lambda visit: visit.point.campaign)
+    inspector = factory.SubFactory(UserFactory)
+    mode = "covert"
+    visited_at = dt.datetime(2019, 7, 10, 10, 0, tzinfo=dt.UTC)
+    points_possible = Decimal("100")
+    points_deducted = Decimal("0")
+
+
+class FindingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "inspections.Finding"
+
+    inspection = factory.SubFactory(InspectionFactory)
+    criterion = factory.SubFactory(CriterionFactory)
+    points = Decimal("2")
+
+
+class RectificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "inspections.Rectification"
+
+    code = factory.Sequence(lambda n: f"ZG{n:06d}")
+    unit = factory.SubFactory(UnitFactory)
+    campaign = factory.LazyAttribute(lambda item: item.unit.campaign)
+    source = "standalone"
+    title = factory.Sequence(lambda n: f"整改事项{n}")
+    status = "open"
+    deadline = dt.datetime(2019, 7, 15, 10, 0, tzinfo=dt.UTC)
+    created_by = factory.SubFactory(UserFactory)
+    created_at = dt.datetime(2019, 7, 1, 10, 0, tzinfo=dt.UTC)
+
+
+class RectificationEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "inspections.RectificationEvent"
+
+    rectification = factory.SubFactory(RectificationFactory)
+    action = "submitted"
+    from_status = "open"
+    to_status = "submitted"
+    actor = factory.SubFactory(UserFactory)
+    created_at = dt.datetime(2019, 7, 12, 10, 0, tzinfo=dt.UTC)

@@ -1,3 +1,6 @@
+import datetime as dt
+from decimal import Decimal as D
+
 import pytest
 
 from tests import factories
@@ -25,3 +28,25 @@ def item(tree, people):
 @pytest.fixture
 def photo(tree, people):
     return factories.store_photo_for(tree["street_a"], by=people["staff"])
+
+
+@pytest.fixture
+def district(tree):
+    """District A with four streets (甲街道 from `tree` plus three) and a point in each; 甲街道's
+    lane office has a point of its own, counted for 甲街道."""
+    district = tree["district_a"]
+    streets = [tree["street_a"]] + [
+        factories.UnitFactory(parent=district, kind="street", name=name, order=index)
+        for index, name in enumerate(["丙街道", "丁街道", "戊街道"], start=1)
+    ]
+    points = {street.pk: factories.PointFactory(unit=street) for street in streets}
+    points["lane"] = factories.PointFactory(unit=tree["lane_a"])
+    return {"unit": district, "streets": streets, "points": points, "tree": tree}
+
+
+def visit(point, deducted, *, possible="100", day=10, month=7, unit=None):
+    return factories.InspectionFactory(
+        point=point, unit=unit or point.unit, points_possible=D(possible),
+        points_deducted=D(deducted),
+        visited_at=dt.datetime(2019, month, day, 2, 0, tzinfo=dt.UTC),
+    )

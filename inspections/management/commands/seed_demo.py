@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from campaign.demo import DEMO_PASSWORD, create_demo_accounts, create_demo_tasks
 from inspections.demo import DemoError, build
+from inspections.demo_scores import create_demo_scores
 
 
 class Command(BaseCommand):
@@ -31,8 +32,11 @@ class Command(BaseCommand):
             counts = build()
         except DemoError as error:
             self.stdout.write(f"{error} Nothing added.")
-            return
-        self.stdout.write(
-            "Closed-loop demo: {points} points, {rounds} rounds, {visits} visits, {items} items "
-            "({seconds:.1f} s).".format(**counts, seconds=time.monotonic() - started)
-        )
+        else:
+            self.stdout.write(
+                "Closed-loop demo: {points} points, {rounds} rounds, {visits} visits, {items} items "
+                "({seconds:.1f} s).".format(**counts, seconds=time.monotonic() - started)
+            )
+        # issue 4: rankings with published months, a draft month, ties and accountability.
+        for line in create_demo_scores():
+            self.stdout.write(line)

@@ -1,0 +1,165 @@
+"""Demo data for the monthly rankings (never on a production install).
+
+Leaves Xinghualing's 12 street command groups with three published months and one draft month:
+ties, a street with too few visits to be ranked (小返乡), and one last three months running
+(中涧河乡, flagged for accountability). Visits, findings and items that already exist are used
+as they are; where a demo month has too few visits, numbered demo points, visits, findings and
+items with their events are added. Running it twice changes nothing.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from campaign.models import Campaign, Criterion, Point, Unit, User
+from campaign.periods import Month
+from inspections.enums import EventAction, InspectionMode, RectificationSource, RectificationStatus
+from inspections.models import Finding, Inspection, Rectification, RectificationEvent
+from inspections.rankings import publish_bulletin
+
+CAMPAIGN_KEY = "taiyuan-2018"
+PARENT_KEY = "ty-xhl"
+PUBLISHED = [Month(2020, 8), Month(2020, 9), Month(2020, 10)]
+DRAFT = Month(2020, 11)
+STREETS = ["xhl-jl", "xhl-sq", "xhl-gl", "xhl-xhljd", "xhl-blq", "xhl-ddg", "xhl-zgxc", "xhl-dhf",
+           "xhl-jh", "xhl-yjy", "xhl-zjh", "xhl-xf"]
+# Mean points lost per visit (of 100), street by street, month by month. Equal numbers in a
+# month are ties (their items go alike too); 中涧河乡 (xhl-zjh) is last every month.
+DEDUCTIONS = {
+    Month(2020, 8): [8, 12, 12, 15, 10, 18, 20, 9, 6, 14, 30, 5],
+    Month(2020, 9): [10, 9, 13, 13, 11, 16, 19, 7, 8, 15, 28, 4],
+    Month(2020, 10): [7, 11, 10, 14, 12, 12, 17, 9, 5, 16, 26, 6],
+    Month(2020, 11): [6, 10, 9, 12, 12, 15, 16, 8, 7, 13, 22, 5],
+}
+TOO_FEW = "xhl-xf"          # two visits a month: listed, not ranked
+VISITS = 3
+POINT_KINDS = ["back_street", "old_compound", "market"]
+
+
+def _user(username: str, fallback: User) -> User:
+    return User.objects.filter(username=username).first() or fallback
+
+
+def _points(campaign: Campaign, street: Unit) -> list[Point]:
+    points = []
+    for index, kind in enumerate(POINT_KINDS, start=1):
+        point, _created = Point.objects.get_or_create(
+            campaign=campaign, code=f"DEMO-{street.code}-{index}",
+            defaults={"unit": street, "kind": kind,
+                      "name": f"{street.name}演示点位{index}（演示数据）"},
+        )
+        points.append(point)
+    return points
+
+
+def _findings(visit: Inspection, lost: int, criteria: list[Criterion], offset: int) -> None:
+    """Split the points lost over a few criteria."""
+    left = Decimal(lost)
+    index = offset
+    while left > 0:
+        criterion = criteria[index % len(criteria)]
+        points = min(left, max(criterion.points, Decimal(2)) * 2)
+        Finding.objects.create(inspection=visit, criterion=criterion, points=points,
+                               note="演示数据")
+        left -= points
+        index += 1
+
+
+def _on_time_count(deduction: int) -> int:
+    return 3 if deduction < 10 else 2 if deduction < 16 else 1 if deduction < 25 else 0
+
+
+def _items(campaign: Campaign, street: Unit, month: Month, deduction: int, by: User,
+           staff: User, zone: ZoneInfo) -> None:
+    """Three items due mid-month: the first `on_time` fixed in time (the second of them only
+    after a returned fix), the others fixed two days late, or never for the worst streets."""
+    on_time = _on_time_count(deduction)
+    day, hour = dt.timedelta(days=1), dt.timedelta(hours=1)
+    S = RectificationStatus
+    for n in range(3):
+        deadline = dt.datetime(month.year, month.month, 10 + 5 * n, 18, 0, tzinfo=zone)
+        code = f"DEMO-{street.code}-{month}-{n + 1}"
+        if Rectification.objects.filter(code=code).exists():
+            continue
+        steps = [(EventAction.FILED, "", S.OPEN, by, -3 * day)]
+        if n < on_time and n == 1:
+            steps += [(EventAction.SUBMITTED, S.OPEN, S.SUBMITTED, staff, -2 * day),
+                      (EventAction.RETURNED, S.SUBMITTED, S.REWORK, by, -day),
+                      (EventAction.SUBMITTED, S.REWORK, S.SUBMITTED, staff, -3 * hour)]
+        elif n < on_time:
+            steps.append((EventAction.SUBMITTED, S.OPEN, S.SUBMITTED, staff, -6 * hour))
+        elif deduction < 25 or n < 2:
+            steps.append((EventAction.SUBMITTED, S.OPEN, S.SUBMITTED, staff, 2 * day))
+        if steps[-1][0] == EventAction.SUBMITTED:
+            steps.append((EventAction.CLOSED, S.SUBMITTED, S.CLOSED, by, steps[-1][4] + 20 * hour))
+        item = Rectification.objects.create(
+            code=code, campaign=campaign, unit=street, source=RectificationSource.STANDALONE,
+            title=f"{street.name}{month}演示整改事项{n + 1}", status=steps[-1][2],
+            deadline=deadline, created_by=by, created_at=deadline - 3 * day,
+            submitted_at=max((deadline + step[4] for step in steps
+                              if step[0] == EventAction.SUBMITTED), default=None),
+        )
+        RectificationEvent.objects.bulk_create([
+            RectificationEvent(rectification=item, action=action, from_status=before,
+                               to_status=after, actor=actor, created_at=deadline + offset,
+                               note="演示数据")
+            for action, before, after, actor, offset in steps
+        ])
+
+
+@transaction.atomic
+def create_demo_scores() -> list[str]:
+    """Fill in the demo months where they have too few visits, then publish the three earlier
+    months; the last stays a draft. Returns what it did, one line per month."""
+    campaign = Campaign.objects.get(key=CAMPAIGN_KEY)
+    zone = ZoneInfo(campaign.time_zone)
+    parent = Unit.objects.get(campaign=campaign, key=PARENT_KEY)
+    streets = {unit.key: unit for unit in Unit.objects.filter(parent=parent, key__in=STREETS)}
+    anyone = User.objects.filter(is_superuser=True).first() or User.objects.create(
+        username="demo-system", name="演示数据"
+    )
+    inspector = _user("inspector", anyone)
+    coordinator = _user("district", _user("coordinator", anyone))
+    staff = _user("street", anyone)
+    criteria = list(Criterion.objects.filter(category__standard__campaign=campaign,
+                                             is_active=True).order_by("pk")[:12])
+    report = []
+    for month in [*PUBLISHED, DRAFT]:
+        start, end = month.bounds(campaign.time_zone)
+        visits = Inspection.objects.filter(
+            campaign=campaign, visited_at__gte=start, visited_at__lt=end,
+            unit__path__startswith=parent.path,
+        )
+        made_before = visits.filter(point__code__startswith="DEMO-").exists()
+        if not made_before and visits.count() < VISITS * len(STREETS):
+            for index, key in enumerate(STREETS):
+                street = streets[key]
+                deduction = DEDUCTIONS[month][index]
+                count = 2 if key == TOO_FEW else VISITS
+                # Around the mean: −2, 0, +2 points, so each visit reads differently.
+                spread = [deduction - 2, deduction, deduction + 2][:count]
+                if count == 2:
+                    spread = [deduction - 1, deduction + 1]
+                for n, (point, lost) in enumerate(zip(_points(campaign, street), spread,
+                                                      strict=False)):
+                    visit = Inspection.objects.create(
+                        campaign=campaign, point=point, unit=street, inspector=inspector,
+                        mode=InspectionMode.COVERT if n % 2 else InspectionMode.OPEN,
+                        visited_at=dt.datetime(month.year, month.month, 5 + 8 * n, 9 + index % 6,
+                                               tzinfo=zone),
+                        note="演示数据", points_possible=Decimal(100), points_deducted=Decimal(lost),
+                    )
+                    _findings(visit, lost, criteria, index + n)
+                _items(campaign, street, month, deduction, coordinator, staff, zone)
+        if month in PUBLISHED:
+            published_at = dt.datetime.combine(month.next().first_day, dt.time(10), tzinfo=zone)
+            bulletin, created = publish_bulletin(
+                campaign, month, parent, by=coordinator, now=published_at + dt.timedelta(days=2)
+            )
+            report.append(f"{parent.name} {month}: {'published' if created else 'already published'}"
+                          f" (revision {bulletin.revision})")
+        else:
+            report.append(f"{parent.name} {month}: draft")
+    return report

@@ -1,0 +1,87 @@
+import csv
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
+
+from campaign.models import Unit
+from campaign.periods import Month
+from inspections.rankings import BulletinError, month_ranking, publish_bulletin
+
+
+class Command(BaseCommand):
+    help = ("Print a month's rankings of a peer group (the published bulletin, else the draft); "
+            "--publish publishes it.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("month", help="YYYY-MM")
+        parser.add_argument("--parent", help="the peer group's parent unit: code, seed key or id "
+                                             "(default: the root of the only campaign)")
+        parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+        parser.add_argument("--publish", action="store_true", help="publish the month first")
+
+    def handle(self, *args, month, parent, format, publish, **options):
+        parsed = Month.parse(month)
+        if parsed is None:
+            raise CommandError(f"“{month}” is not a month: write it as YYYY-MM, e.g. 2019-07.")
+        unit = self._parent(parent)
+        campaign = unit.campaign
+        if publish:
+            try:
+                bulletin, created = publish_bulletin(campaign, parsed, unit, by=None)
+            except BulletinError as error:
+                raise CommandError(str(error)) from error
+            state = "published" if created else "already published"
+            self.stderr.write(f"{unit.name} {parsed}: {state}, revision {bulletin.revision}")
+        result, _revisions = month_ranking(campaign, parsed, unit)
+        rows = [self._row(line) for kind in result.kinds() for line in result.lines_of(kind)]
+        status = "draft" if result.is_draft else f"published revision {result.bulletin.revision}"
+        if format == "json":
+            self.stdout.write(json.dumps({
+                "parent": {"id": unit.pk, "code": unit.code, "name": unit.name},
+                "month": str(parsed), "status": status,
+                "inspection_weight": str(result.inspection_weight), "min_sample": result.min_sample,
+                "rows": rows,
+            }, ensure_ascii=False, indent=2))
+        elif format == "csv":
+            writer = csv.DictWriter(self.stdout, fieldnames=list(rows[0]) if rows else ["unit"])
+            writer.writeheader()
+            writer.writerows(rows)
+        else:
+            self.stdout.write(f"{unit.name} {parsed} ({status})")
+            self.stdout.write(f"{'rank':>6}  {'score':>7}  {'insp.':>7}  {'on time':>9}  {'visits':>6}  "
+                              f"{'kind':<12} unit")
+            for row in rows:
+                on_time = f"{row['on_time']}/{row['due']}" if row["due"] else "-"
+                self.stdout.write(
+                    f"{row['rank'] or 'n/r':>6}  {row['score'] or '-':>7}  "
+                    f"{row['inspection_score'] or '-':>7}  {on_time:>9}  {row['visits']:>6}  "
+                    f"{row['kind']:<12} {row['unit']}{'  [flagged]' if row['flagged'] else ''}"
+                )
+
+    def _parent(self, value: str | None) -> Unit:
+        if value is None:
+            roots = list(Unit.objects.filter(parent=None).select_related("campaign")[:2])
+            if len(roots) != 1:
+                raise CommandError("There is more than one campaign: name the peer group with --parent.")
+            return roots[0]
+        query = Q(code=value) | Q(key=value)
+        if value.isdigit():
+            query |= Q(pk=int(value))
+        units = list(Unit.objects.filter(query).select_related("campaign")[:2])
+        if not units:
+            raise CommandError(f"No unit has the code, key or id “{value}”.")
+        if len(units) > 1:
+            raise CommandError(f"“{value}” names more than one unit: use its id.")
+        return units[0]
+
+    @staticmethod
+    def _row(line) -> dict:
+        s = line.standing
+        return {
+            "rank": s.rank, "unit": line.unit.name, "code": line.unit.code, "kind": line.unit.kind,
+            "score": str(s.score) if s.score is not None else None,
+            "inspection_score": str(s.inspection_score) if s.inspection_score is not None else None,
+            "due": s.due, "on_time": s.on_time, "visits": s.visits, "ranked": s.ranked,
+            "previous_rank": s.previous_rank, "flagged": s.flagged,
+        }

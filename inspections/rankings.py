@@ -1,0 +1,587 @@
+"""Monthly scores, rankings and the published bulletin: the service module of this feature.
+
+`compute_month()` reads a month with a fixed number of SQL aggregates (never a query per unit)
+and hands plain data to the pure rule in `inspections.scoring`. `publish_bulletin()` and
+`revise_bulletin()` freeze a revision; everything a published month shows is read back from
+those frozen rows.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaign.models import Campaign, Unit, User
+from campaign.periods import Month
+from inspections import scoring
+from inspections.enums import BulletinStatus, EventAction, RectificationStatus
+from inspections.models import (
+    Bulletin,
+    Finding,
+    Inspection,
+    MonthlyScore,
+    Rectification,
+    RectificationEvent,
+)
+from inspections.scoring import Standing, VisitGroup
+
+
+class BulletinError(Exception):
+    pass
+
+
+@dataclass
+class Line:
+    """A unit's line in a ranking: the unit and its standing."""
+
+    unit: Unit
+    standing: Standing
+
+
+@dataclass
+class MonthResult:
+    campaign: Campaign
+    month: Month
+    parent: Unit
+    lines: list[Line]
+    inspection_weight: Decimal
+    min_sample: int
+    bottom_n: int
+    streak_k: int
+    bulletin: Bulletin | None = None          # None: a draft, computed live
+    details: dict[int, dict] = field(default_factory=dict)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.bulletin is None
+
+    @property
+    def status(self) -> str:
+        return BulletinStatus.DRAFT if self.bulletin is None else self.bulletin.status
+
+    def kinds(self) -> list[str]:
+        """Peer kinds present, the most numerous first."""
+        counts: dict[str, int] = defaultdict(int)
+        for line in self.lines:
+            counts[line.unit.kind] += 1
+        return sorted(counts, key=lambda kind: -counts[kind])
+
+    def lines_of(self, kind: str) -> list[Line]:
+        return [line for line in self.lines if line.unit.kind == kind]
+
+
+def _peer_of(parent: Unit, path: str) -> int | None:
+    """The id of the child of `parent` whose subtree holds `path` (None: the parent itself)."""
+    rest = path[len(parent.path):]
+    head = rest.split("/", 1)[0]
+    return int(head) if head else None
+
+
+def _due_items(campaign: Campaign, month: Month, path: str, now: dt.datetime) -> QuerySet:
+    """Items whose deadline fell in the month (and has passed), voided ones left out, with the
+    time of their standing fix read from the event history: the latest submission or return,
+    when it is a submission (as in scoring.is_on_time)."""
+    start, end = month.bounds(campaign.time_zone)
+    latest = (
+        RectificationEvent.objects.filter(
+            rectification=OuterRef("pk"), action__in=[EventAction.SUBMITTED, EventAction.RETURNED]
+        )
+        # At the same instant the later-recorded event wins (a return is recorded after the fix
+        # it returns); ordering by the index's own columns keeps this a backward index walk.
+        .order_by("-created_at", "-pk")
+        .annotate(fix_at=Case(When(action=EventAction.SUBMITTED, then=F("created_at"))))
+        .values("fix_at")[:1]
+    )
+    return (
+        Rectification.objects.filter(
+            _in_subtree(campaign, path), campaign=campaign, status__in=COUNTED,
+            deadline__gte=start, deadline__lt=min(end, now),
+        )
+        .annotate(standing_fix_at=Subquery(latest))
+    )
+
+
+# Voided items are left out; listing the others (rather than excluding one) lets the database
+# walk the (unit, status, deadline) index for a small subtree.
+COUNTED = [status for status in RectificationStatus.values if status != RectificationStatus.VOIDED]
+
+
+def _in_subtree(campaign: Campaign, path: str) -> Q:
+    """Rows charged to a unit of the subtree at `path` ("" is the whole campaign: no filter, so
+    the month's date index does the work)."""
+    if not path:
+        return Q()
+    return Q(unit__in=Unit.objects.filter(campaign=campaign, path__startswith=path).values("pk"))
+
+
+# The rule of scoring.is_on_time as SQL filters; the negation is spelled out because SQL's NULL
+# would make a plain NOT drop the items with no standing fix.
+ON_TIME = Q(standing_fix_at__lte=F("deadline"))
+NOT_ON_TIME = Q(standing_fix_at__isnull=True) | Q(standing_fix_at__gt=F("deadline"))
+
+
+def _visits(campaign: Campaign, month: Month, path: str) -> QuerySet:
+    start, end = month.bounds(campaign.time_zone)
+    return Inspection.objects.filter(
+        _in_subtree(campaign, path), campaign=campaign, visited_at__gte=start, visited_at__lt=end
+    )
+
+
+def _earlier_months(campaign: Campaign, month: Month) -> list[Month]:
+    """The months a streak looks back on (K − 1 of them, at least last month), newest first."""
+    earlier = [month.previous()]
+    for _step in range(campaign.streak_k - 2):
+        earlier.append(earlier[-1].previous())
+    return earlier
+
+
+def _published_history(parents: list[Unit], months: list[Month]) -> dict[tuple[int, dt.date], tuple]:
+    rows = MonthlyScore.objects.filter(
+        parent__in=parents, bulletin__is_current=True, month__in=[m.first_day for m in months]
+    ).values_list("unit_id", "month", "rank", "in_bottom")
+    return {(unit_id, month): (rank, in_bottom) for unit_id, month, rank, in_bottom in rows}
+
+
+def _visit_rows(campaign: Campaign, month: Month, path: str):
+    """(unit path, possible, deducted, count): the month's visits grouped by unit and points."""
+    return (
+        _visits(campaign, month, path)
+        .values_list("unit__path", "points_possible", "points_deducted")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+
+
+def _due_rows(campaign: Campaign, month: Month, path: str, now: dt.datetime):
+    """(unit path, due, on time): the month's items due grouped by unit."""
+    return (
+        _due_items(campaign, month, path, now)
+        .values("unit__path")
+        .annotate(due=Count("pk"), on_time=Count("pk", filter=ON_TIME))
+        .values_list("unit__path", "due", "on_time")
+        .order_by()
+    )
+
+
+def _rank_children(
+    campaign: Campaign, month: Month, parent: Unit, peers: list[Unit],
+    visits: dict[int, list[VisitGroup]], due: dict[int, list[int]], history: dict,
+) -> MonthResult:
+    """Apply the pure rule to the subtree totals of each peer, kind by kind."""
+    earlier = _earlier_months(campaign, month)
+    last_month = month.previous().first_day
+    previous_ranks = {
+        peer.pk: history[(peer.pk, last_month)][0]
+        for peer in peers if history.get((peer.pk, last_month), (None,))[0] is not None
+    }
+    bottoms: dict[int, list[bool]] = {
+        peer.pk: [history.get((peer.pk, m.first_day), (None, False))[1] for m in earlier]
+        for peer in peers
+    }
+    standings: dict[int, Standing] = {}
+    for kind in {peer.kind for peer in peers}:
+        group = [
+            scoring.standing(peer.pk, visits.get(peer.pk, []), *due.get(peer.pk, (0, 0)),
+                             inspection_weight=campaign.inspection_weight)
+            for peer in peers if peer.kind == kind
+        ]
+        ranked = scoring.rank(group, min_sample=campaign.min_sample, bottom_n=campaign.bottom_n,
+                              previous_ranks=previous_ranks)
+        for s in scoring.with_streaks(ranked, bottoms, streak_k=campaign.streak_k):
+            standings[s.unit_id] = s
+    by_id = {peer.pk: peer for peer in peers}
+    lines = [Line(by_id[s.unit_id], s) for s in standings.values()]
+    lines.sort(key=lambda line: (not line.standing.ranked, line.standing.rank or 0,
+                                 line.unit.order, line.unit.pk))
+    return MonthResult(
+        campaign, month, parent, lines, campaign.inspection_weight, campaign.min_sample,
+        campaign.bottom_n, campaign.streak_k,
+    )
+
+
+def compute_month(
+    campaign: Campaign, month: Month, parent: Unit, *, now: dt.datetime | None = None
+) -> MonthResult:
+    """Score and rank the children of `parent` for a month, live. Four queries whatever the
+    number of units: the peers, visits grouped by unit and points, items due grouped by unit
+    with the on-time count, and the published history (last month's ranks, bottom-N streaks)."""
+    now = now or timezone.now()
+    peers = list(Unit.objects.filter(parent=parent).order_by("order", "pk"))
+    visits: dict[int, list[VisitGroup]] = defaultdict(list)
+    for path, possible, deducted, count in _visit_rows(campaign, month, parent.path):
+        peer = _peer_of(parent, path)
+        if peer is not None:
+            visits[peer].append(VisitGroup(possible, deducted, count))
+    due: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for path, due_count, on_time_count in _due_rows(campaign, month, parent.path, now):
+        peer = _peer_of(parent, path)
+        if peer is not None:
+            due[peer][0] += due_count
+            due[peer][1] += on_time_count
+    history = _published_history([parent], _earlier_months(campaign, month))
+    return _rank_children(campaign, month, parent, peers, visits, due, history)
+
+
+def compute_all_groups(
+    campaign: Campaign, month: Month, *, now: dt.datetime | None = None
+) -> dict[int, MonthResult]:
+    """Every peer group of the campaign for a month in one pass, keyed by parent id: the same
+    figures as compute_month() for each parent, from four queries in all (the month's rows are
+    read once and added up the tree in Python)."""
+    now = now or timezone.now()
+    units = list(Unit.objects.filter(campaign=campaign).order_by("order", "pk"))
+    children: dict[int, list[Unit]] = defaultdict(list)
+    for unit in units:
+        if unit.parent_id is not None:
+            children[unit.parent_id].append(unit)
+
+    def ancestors_and_self(path: str) -> list[int]:
+        return [int(part) for part in path.split("/") if part]
+
+    visits: dict[int, list[VisitGroup]] = defaultdict(list)
+    for path, possible, deducted, count in _visit_rows(campaign, month, ""):
+        for unit_id in ancestors_and_self(path):
+            visits[unit_id].append(VisitGroup(possible, deducted, count))
+    due: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for path, due_count, on_time_count in _due_rows(campaign, month, "", now):
+        for unit_id in ancestors_and_self(path):
+            due[unit_id][0] += due_count
+            due[unit_id][1] += on_time_count
+    parents = [unit for unit in units if unit.pk in children]
+    history = _published_history(parents, _earlier_months(campaign, month))
+    return {
+        parent.pk: _rank_children(campaign, month, parent, children[parent.pk], visits, due, history)
+        for parent in parents
+    }
+
+
+def _when(value: dt.datetime | None, zone: str) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def loss_details(
+    campaign: Campaign, month: Month, root: Unit, *, per_child: bool, now: dt.datetime | None = None
+) -> dict[int, dict]:
+    """Where the points went (谁丢分) in `root`'s subtree: each visit that deducted points with
+    its findings, and each item due that month that missed its deadline. Keyed by the child of
+    `root` they belong to (`per_child`), or all under `root.pk`. Three queries."""
+    now = now or timezone.now()
+    zone = campaign.time_zone
+    details: dict[int, dict] = defaultdict(lambda: {"visits": [], "missed": []})
+
+    def key(path: str) -> int | None:
+        return _peer_of(root, path) if per_child else root.pk
+
+    inspections = (
+        _visits(campaign, month, root.path)
+        .filter(points_deducted__gt=0, points_possible__gt=0)
+        .select_related("point", "unit")
+        .prefetch_related(
+            Prefetch("findings", queryset=Finding.objects.select_related("criterion").order_by("pk"))
+        )
+        .order_by("visited_at", "pk")
+    )
+    for visit in inspections:
+        owner = key(visit.unit.path)
+        if owner is None:
+            continue
+        details[owner]["visits"].append({
+            "id": visit.pk,
+            "visited_at": _when(visit.visited_at, zone),
+            "point": str(visit.point),
+            "unit": visit.unit.name,
+            "possible": str(visit.points_possible),
+            "deducted": str(visit.points_deducted),
+            "score": str(scoring.visit_score(visit.points_possible, visit.points_deducted)),
+            "findings": [
+                {"criterion": finding.criterion.name, "points": str(finding.points),
+                 "note": finding.note}
+                for finding in visit.findings.all()
+            ],
+        })
+    missed = (
+        _due_items(campaign, month, root.path, now)
+        .filter(NOT_ON_TIME)
+        .annotate(last_submitted=Subquery(
+            RectificationEvent.objects.filter(rectification=OuterRef("pk"), action=EventAction.SUBMITTED)
+            .order_by("-created_at").values("created_at")[:1]
+        ))
+        .select_related("unit")
+        .order_by("deadline", "pk")
+    )
+    for item in missed:
+        owner = key(item.unit.path)
+        if owner is None:
+            continue
+        details[owner]["missed"].append({
+            "id": item.pk,
+            "code": item.code,
+            "title": item.title,
+            "unit": item.unit.name,
+            "deadline": _when(item.deadline, zone),
+            "submitted": _when(item.standing_fix_at or item.last_submitted, zone),
+            "returned": item.standing_fix_at is None and item.last_submitted is not None,
+        })
+    return dict(details)
+
+
+def _settings_of(source: Campaign | Bulletin) -> dict:
+    return {
+        "inspection_weight": source.inspection_weight, "min_sample": source.min_sample,
+        "bottom_n": source.bottom_n, "streak_k": source.streak_k,
+    }
+
+
+def _freeze(bulletin: Bulletin, result: MonthResult, details: dict[int, dict]) -> None:
+    sizes: dict[str, int] = defaultdict(int)
+    for line in result.lines:
+        if line.standing.ranked:
+            sizes[line.unit.kind] += 1
+    MonthlyScore.objects.bulk_create([
+        MonthlyScore(
+            bulletin=bulletin, campaign=bulletin.campaign, month=bulletin.month, unit=line.unit,
+            parent=bulletin.parent, kind=line.unit.kind, visits=s.visits,
+            inspection_score=s.inspection_score, due=s.due, on_time=s.on_time, score=s.score,
+            ranked=s.ranked, rank=s.rank, previous_rank=s.previous_rank,
+            group_size=sizes[line.unit.kind], in_top=s.in_top, in_bottom=s.in_bottom,
+            streak=s.streak, flagged=s.flagged, details=details.get(line.unit.pk, {}),
+        )
+        for line in result.lines
+        for s in [line.standing]
+    ])
+
+
+def _check_publishable(campaign: Campaign, month: Month, parent: Unit, now: dt.datetime) -> None:
+    if parent.campaign_id != campaign.pk:
+        raise BulletinError(_("This unit belongs to another campaign."))
+    if month.bounds(campaign.time_zone)[1] > now:
+        raise BulletinError(_("%(month)s has not ended yet: it can be published once it is over.")
+                            % {"month": month})
+
+
+def publish_bulletin(
+    campaign: Campaign, month: Month, parent: Unit, *, by: User | None,
+    now: dt.datetime | None = None,
+) -> tuple[Bulletin, bool]:
+    """Freeze the month's rankings of `parent`'s children as revision 1. Idempotent: when the
+    month is already published, the current revision is returned and nothing changes; two
+    publishers at once end with one revision (the partial unique constraint decides)."""
+    now = now or timezone.now()
+    _check_publishable(campaign, month, parent, now)
+    with transaction.atomic():
+        current = Bulletin.objects.select_for_update().filter(
+            parent=parent, month=month.first_day, is_current=True
+        ).first()
+        if current is not None:
+            return current, False
+        try:
+            with transaction.atomic():
+                bulletin = Bulletin.objects.create(
+                    campaign=campaign, parent=parent, month=month.first_day, revision=1,
+                    published_by=by, published_at=now, **_settings_of(campaign),
+                )
+        except IntegrityError:
+            return Bulletin.objects.get(parent=parent, month=month.first_day, is_current=True), False
+        _freeze(bulletin, compute_month(campaign, month, parent, now=now),
+                loss_details(campaign, month, parent, per_child=True, now=now))
+    return bulletin, True
+
+
+def revise_bulletin(
+    bulletin: Bulletin, *, by: User | None, reason: str, now: dt.datetime | None = None
+) -> Bulletin:
+    """Publish a correction: a new revision computed from today's data, with a reason. The
+    revision it replaces stays stored and readable."""
+    now = now or timezone.now()
+    reason = reason.strip()
+    if not reason:
+        raise BulletinError(_("A correction needs a reason."))
+    campaign = bulletin.campaign
+    month = Month.of(bulletin.month)
+    with transaction.atomic():
+        current = Bulletin.objects.select_for_update().filter(
+            parent_id=bulletin.parent_id, month=bulletin.month, is_current=True
+        ).first()
+        if current is None or current.pk != bulletin.pk:
+            raise BulletinError(_("This bulletin has been revised meanwhile: open the current "
+                                  "revision and try again."))
+        Bulletin.objects.filter(pk=current.pk).update(is_current=False)
+        revision = Bulletin.objects.create(
+            campaign=campaign, parent=current.parent, month=current.month,
+            revision=current.revision + 1, reason=reason, published_by=by, published_at=now,
+            **_settings_of(campaign),
+        )
+        _freeze(revision, compute_month(campaign, month, current.parent, now=now),
+                loss_details(campaign, month, current.parent, per_child=True, now=now))
+    return revision
+
+
+def _standing_of(row: MonthlyScore) -> Standing:
+    return Standing(
+        row.unit_id, row.visits, row.inspection_score, row.due, row.on_time, row.score,
+        ranked=row.ranked, rank=row.rank, previous_rank=row.previous_rank, in_top=row.in_top,
+        in_bottom=row.in_bottom, streak=row.streak, flagged=row.flagged,
+    )
+
+
+def revisions_of(parent: Unit, month: Month) -> list[Bulletin]:
+    """Every published revision of the month, newest first."""
+    return list(
+        Bulletin.objects.filter(parent=parent, month=month.first_day)
+        .select_related("published_by").order_by("-revision")
+    )
+
+
+def frozen_month(bulletin: Bulletin, *, with_details: bool = False) -> MonthResult:
+    """A published revision, read back from its frozen rows (one query). The drill-down
+    details are large; they are read only when asked for."""
+    rows = bulletin.scores.select_related("unit").order_by(
+        F("rank").asc(nulls_last=True), "unit__order", "unit_id"
+    )
+    if not with_details:
+        rows = rows.defer("details")
+    lines = []
+    details = {}
+    for row in rows:
+        lines.append(Line(row.unit, _standing_of(row)))
+        if with_details:
+            details[row.unit_id] = row.details
+    return MonthResult(
+        bulletin.campaign, Month.of(bulletin.month), bulletin.parent, lines,
+        bulletin.inspection_weight, bulletin.min_sample, bulletin.bottom_n, bulletin.streak_k,
+        bulletin=bulletin, details=details,
+    )
+
+
+def month_ranking(
+    campaign: Campaign, month: Month, parent: Unit, *, revision: int | None = None
+) -> tuple[MonthResult, list[Bulletin]]:
+    """What the rankings page shows: the current (or a chosen) published revision from its
+    frozen rows, else the live draft. Returns it with the month's revisions."""
+    revisions = revisions_of(parent, month)
+    chosen = None
+    for bulletin in revisions:
+        if (revision is None and bulletin.is_current) or bulletin.revision == revision:
+            chosen = bulletin
+            break
+    if chosen is not None:
+        chosen.campaign = campaign
+        chosen.parent = parent
+        return frozen_month(chosen), revisions
+    return compute_month(campaign, month, parent), revisions
+
+
+@dataclass
+class DrillDown:
+    unit: Unit
+    month: Month
+    standing: Standing | None
+    details: dict
+    bulletin: Bulletin | None
+
+
+def drill_down(campaign: Campaign, month: Month, unit: Unit) -> DrillDown:
+    """Where a unit's points went in a month: from the published bulletin's frozen rows when
+    the month is published (its own peer group), else live. `unit.parent` should be loaded."""
+    row = (
+        MonthlyScore.objects.filter(unit=unit, month=month.first_day, bulletin__is_current=True)
+        .select_related("bulletin").first()
+    )
+    if row is not None:
+        return DrillDown(unit, month, _standing_of(row), row.details, row.bulletin)
+    details = loss_details(campaign, month, unit, per_child=False).get(unit.pk, {})
+    details = details or {"visits": [], "missed": []}
+    if unit.parent is not None:
+        # The draft standing within its peer group, so the rank matches the rankings page.
+        group = compute_month(campaign, month, unit.parent)
+        standing = next(line.standing for line in group.lines if line.unit.pk == unit.pk)
+        return DrillDown(unit, month, standing, details, None)
+    visit_rows = (
+        _visits(campaign, month, unit.path).values_list("points_possible", "points_deducted")
+        .annotate(count=Count("pk")).order_by()
+    )
+    groups = [VisitGroup(possible, deducted, count) for possible, deducted, count in visit_rows]
+    counts = _due_items(campaign, month, unit.path, timezone.now()).aggregate(
+        due=Count("pk"), on_time=Count("pk", filter=ON_TIME)
+    )
+    standing = scoring.standing(unit.pk, groups, counts["due"], counts["on_time"],
+                                inspection_weight=campaign.inspection_weight)
+    return DrillDown(unit, month, standing, details, None)
+
+
+def trend(unit: Unit) -> list[MonthlyScore]:
+    """The unit's published months, oldest first (one query)."""
+    return list(
+        MonthlyScore.objects.filter(unit=unit, bulletin__is_current=True)
+        .select_related("bulletin").defer("details").order_by("month")
+    )
+
+
+def accountability(units: QuerySet[Unit], *, months: int = 12) -> list[tuple[MonthlyScore, list]]:
+    """Units flagged in the latest published bulletin of their peer group, each with its last
+    `months` published months (two queries)."""
+    latest = Bulletin.objects.filter(parent=OuterRef("parent"), is_current=True).order_by("-month")
+    flagged = list(
+        MonthlyScore.objects.filter(
+            unit__in=units, flagged=True, bulletin__is_current=True,
+            month=Subquery(latest.values("month")[:1]),
+        )
+        .select_related("unit", "parent", "bulletin")
+        .defer("details")
+        .order_by("parent__path", "rank", "unit__order")
+    )
+    history: dict[int, list[MonthlyScore]] = defaultdict(list)
+    if flagged:
+        oldest = min(row.month for row in flagged) - dt.timedelta(days=31 * months)
+        for row in MonthlyScore.objects.filter(
+            unit__in=[row.unit_id for row in flagged], bulletin__is_current=True,
+            month__gt=oldest,
+        ).defer("details").order_by("-month"):
+            if len(history[row.unit_id]) < months:
+                history[row.unit_id].append(row)
+    return [(row, history[row.unit_id]) for row in flagged]
+
+
+def latest_published_month(parent: Unit) -> Month | None:
+    day = (
+        Bulletin.objects.filter(parent=parent, is_current=True)
+        .order_by("-month").values_list("month", flat=True).first()
+    )
+    return Month.of(day) if day else None
+
+
+def default_month(campaign: Campaign, parent: Unit, now: dt.datetime | None = None) -> Month:
+    """The latest published month, else the last month that has ended (within the campaign)."""
+    published = latest_published_month(parent)
+    if published is not None:
+        return published
+    now = now or timezone.now()
+    last_ended = Month.of(now.astimezone(ZoneInfo(campaign.time_zone)).date()).previous()
+    return min(last_ended, Month.of(campaign.end))
+
+
+@transaction.atomic
+def update_scoring_settings(campaign: Campaign, values: dict, *, by: User) -> Campaign:
+    """Change the weights, minimum sample, N and K. Published bulletins keep the settings they
+    were published with; drafts use the new ones at once."""
+    fields = ["inspection_weight", "min_sample", "bottom_n", "streak_k"]
+    for name in fields:
+        setattr(campaign, name, values[name])
+    campaign.save(update_fields=fields)
+    return campaign
+
+
+def current_bulletins() -> QuerySet[Bulletin]:
+    return Bulletin.objects.filter(is_current=True).select_related("parent", "campaign")
+
+
+def has_bulletins(parent: Unit) -> bool:
+    return Bulletin.objects.filter(parent=parent).exists()

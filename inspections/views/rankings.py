@@ -1,0 +1,257 @@
+"""Rankings, the bulletin, a unit's drill-down and trend, accountability, scoring settings."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from campaign.enums import UnitKind
+from campaign.models import Campaign, Unit
+from campaign.periods import Month
+from campaign.permissions import visible_units
+from inspections import rankings
+from inspections.bulletin_export import bulletin_xlsx
+from inspections.charts import line_chart
+from inspections.ranking_forms import ReviseBulletinForm, ScoringSettingsForm
+from inspections.ranking_permissions import (
+    can_edit_scoring,
+    can_publish_bulletin,
+    visible_peer_parents,
+)
+
+
+@dataclass
+class PeerGroupQuery:
+    parent: Unit
+    month: Month
+    kind: str
+    revision: int | None
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _month(request: HttpRequest, value: str | None, default) -> Month:
+    month = Month.parse(value)
+    if value and month is None:
+        messages.warning(request, _("“%(value)s” is not a month (YYYY-MM): showing %(month)s.")
+                         % {"value": value[:20], "month": default()})
+    return month or default()
+
+
+def _peer_group(request: HttpRequest, source) -> PeerGroupQuery:
+    """Read parent, month, kind and revision from a query or form; a malformed value gets a
+    message and the default, never an error. A parent out of scope is a 404."""
+    parents = visible_peer_parents(request.user).select_related("campaign")
+    raw_parent = source.get("parent")
+    parent_id = _int_or_none(raw_parent)
+    if raw_parent and parent_id is None:
+        messages.warning(request, _("“%(value)s” is not a unit: showing your own peer group.")
+                         % {"value": raw_parent[:20]})
+    if parent_id is not None:
+        parent = get_object_or_404(parents, pk=parent_id)
+    else:
+        parent = (
+            visible_units(request.user).filter(children__isnull=False)
+            .select_related("parent", "campaign").order_by("depth", "path").first()
+        )
+        if parent is None:
+            raise PermissionDenied
+        # Staff of a street land on the bulletin their street is ranked in when nothing is
+        # published for the units below them.
+        if (parent.parent is not None and not rankings.has_bulletins(parent)
+                and rankings.has_bulletins(parent.parent)):
+            parent = parent.parent
+    month = _month(request, source.get("month"),
+                   lambda: rankings.default_month(parent.campaign, parent))
+    raw_revision = source.get("revision")
+    revision = _int_or_none(raw_revision)
+    if raw_revision and revision is None:
+        messages.warning(request, _("“%(value)s” is not a revision number: showing the current one.")
+                         % {"value": raw_revision[:20]})
+    return PeerGroupQuery(parent, month, source.get("kind", ""), revision)
+
+
+def _kind(request: HttpRequest, result: rankings.MonthResult, wanted: str) -> str:
+    kinds = result.kinds()
+    if wanted and wanted not in kinds:
+        messages.warning(request, _("No units of that kind in this group: showing the largest kind."))
+        wanted = ""
+    return wanted or (kinds[0] if kinds else "")
+
+
+def _query_string(parent: Unit, month: Month, **extra) -> str:
+    params = {"parent": parent.pk, "month": str(month), **{k: v for k, v in extra.items() if v}}
+    return urlencode(params)
+
+
+def _ranking_context(request: HttpRequest) -> dict:
+    query = _peer_group(request, request.GET)
+    result, revisions = rankings.month_ranking(
+        query.parent.campaign, query.month, query.parent, revision=query.revision
+    )
+    if query.revision is not None and result.bulletin is None:
+        messages.warning(request, _("That revision does not exist: showing the current figures."))
+    kind = _kind(request, result, query.kind)
+    lines = result.lines_of(kind)
+    weights = (result.inspection_weight, 1 - result.inspection_weight)
+    # Everyone in the group reads the bulletin; only units in one's scope open to details.
+    linkable = set(
+        visible_units(request.user).filter(pk__in=[line.unit.pk for line in lines])
+        .values_list("pk", flat=True)
+    )
+    return {
+        "result": result,
+        "parent": query.parent,
+        "campaign": query.parent.campaign,
+        "month": query.month,
+        "kind": kind,
+        "kinds": [(value, UnitKind(value).label if value in UnitKind.values else value)
+                  for value in result.kinds()],
+        "kind_label": UnitKind(kind).label if kind in UnitKind.values else kind,
+        "lines": lines,
+        "linkable": linkable,
+        "red_list": [line for line in lines if line.standing.in_top],
+        "warning_list": [line for line in lines if line.standing.in_bottom],
+        "flagged": [line for line in lines if line.standing.flagged],
+        "revisions": revisions,
+        "weights": weights,
+        "previous_query": _query_string(query.parent, query.month.previous(), kind=kind),
+        "next_query": _query_string(query.parent, query.month.next(), kind=kind),
+        "query": _query_string(query.parent, query.month, kind=kind),
+        "can_publish": can_publish_bulletin(request.user, query.parent),
+        "can_edit_scoring": can_edit_scoring(
+            request.user, query.parent.campaign,
+            list(query.parent.campaign.units.filter(parent=None)),
+        ),
+    }
+
+
+def ranking_list(request: HttpRequest) -> HttpResponse:
+    """A month's rankings of one peer group: frozen rows when published, else the live draft."""
+    return render(request, "inspections/ranking_list.html", _ranking_context(request))
+
+
+def bulletin_detail(request: HttpRequest) -> HttpResponse:
+    """The bulletin laid out for reading and printing on A4."""
+    return render(request, "inspections/bulletin_detail.html", _ranking_context(request))
+
+
+def bulletin_export(request: HttpRequest) -> HttpResponse:
+    context = _ranking_context(request)
+    title = _("%(parent)s monthly bulletin %(month)s") % {
+        "parent": context["parent"].name, "month": context["month"]}
+    response = HttpResponse(
+        bulletin_xlsx(context["result"], title=title),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = f"bulletin-{context['parent'].code}-{context['month']}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+def bulletin_publish(request: HttpRequest) -> HttpResponse:
+    # Publishing never falls back to a default group or month: both must be given and valid.
+    if _int_or_none(request.POST.get("parent")) is None or Month.parse(request.POST.get("month")) is None:
+        messages.error(request, _("Say which group and which month (YYYY-MM) to publish."))
+        return redirect("inspections:ranking-list")
+    query = _peer_group(request, request.POST)
+    if not can_publish_bulletin(request.user, query.parent):
+        raise PermissionDenied
+    try:
+        bulletin, created = rankings.publish_bulletin(
+            query.parent.campaign, query.month, query.parent, by=request.user
+        )
+    except rankings.BulletinError as error:
+        messages.error(request, str(error))
+    else:
+        if created:
+            messages.success(request, _("The bulletin for %(month)s is published.")
+                             % {"month": query.month})
+        else:
+            messages.info(request, _("%(month)s was already published (revision %(n)s): nothing "
+                                     "changed.") % {"month": query.month, "n": bulletin.revision})
+    return redirect(f"{reverse('inspections:ranking-list')}?{_query_string(query.parent, query.month)}")
+
+
+def bulletin_revise(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = get_object_or_404(
+        rankings.current_bulletins().filter(parent__in=visible_peer_parents(request.user)), pk=pk
+    )
+    if not can_publish_bulletin(request.user, bulletin.parent):
+        raise PermissionDenied
+    month = Month.of(bulletin.month)
+    back = f"{reverse('inspections:ranking-list')}?{_query_string(bulletin.parent, month)}"
+    form = ReviseBulletinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revision = rankings.revise_bulletin(bulletin, by=request.user,
+                                                reason=form.cleaned_data["reason"])
+        except rankings.BulletinError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Revision %(n)s of %(month)s is published.")
+                             % {"n": revision.revision, "month": month})
+        return redirect(back)
+    return render(request, "inspections/bulletin_revise.html",
+                  {"bulletin": bulletin, "form": form, "back": back, "month": month})
+
+
+def unit_score_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where a unit's points went in a month (谁丢分)."""
+    unit = get_object_or_404(visible_units(request.user).select_related("campaign", "parent"), pk=pk)
+    month = _month(request, request.GET.get("month"),
+                   lambda: rankings.default_month(unit.campaign, unit.parent or unit))
+    drill = rankings.drill_down(unit.campaign, month, unit)
+    return render(request, "inspections/unit_score_detail.html", {
+        "unit": unit, "month": month, "drill": drill, "standing": drill.standing,
+        "previous_query": urlencode({"month": str(month.previous())}),
+        "next_query": urlencode({"month": str(month.next())}),
+        "ranking_query": _query_string(unit.parent, month) if unit.parent else "",
+    })
+
+
+def unit_score_trend(request: HttpRequest, pk: int) -> HttpResponse:
+    """A unit's published scores and ranks month by month: an SVG chart and a table."""
+    unit = get_object_or_404(visible_units(request.user).select_related("campaign"), pk=pk)
+    rows = rankings.trend(unit)
+    score_chart = line_chart([(str(row.month)[:7], row.score) for row in rows], low=0, high=100)
+    worst = max([row.group_size for row in rows] + [2])
+    rank_chart = line_chart([(str(row.month)[:7], row.rank) for row in rows], low=1, high=worst,
+                            invert=True, ticks=min(worst, 5))
+    return render(request, "inspections/unit_score_trend.html", {
+        "unit": unit, "rows": rows, "score_chart": score_chart, "rank_chart": rank_chart,
+    })
+
+
+def accountability_list(request: HttpRequest) -> HttpResponse:
+    """Units flagged for accountability (长期末位 → 问责) in the latest bulletin of their group."""
+    entries = rankings.accountability(visible_units(request.user))
+    return render(request, "inspections/accountability_list.html", {"entries": entries})
+
+
+def scoring_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(
+        Campaign.objects.filter(pk__in=visible_units(request.user).values("campaign_id")), pk=pk
+    )
+    roots = list(campaign.units.filter(parent=None))
+    if not can_edit_scoring(request.user, campaign, roots):
+        raise PermissionDenied
+    form = ScoringSettingsForm(request.POST or None, instance=campaign)
+    if request.method == "POST" and form.is_valid():
+        rankings.update_scoring_settings(campaign, form.cleaned_data, by=request.user)
+        messages.success(request, _("The scoring settings are saved. Drafts use them at once; "
+                                    "published bulletins keep the settings they were published with."))
+        return redirect("inspections:scoring-settings", pk=campaign.pk)
+    return render(request, "inspections/scoring_settings.html", {"campaign": campaign, "form": form})

@@ -1,0 +1,354 @@
+"""The rankings pages: happy paths, scope, roles, malformed parameters, query counts."""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from campaign.periods import Month
+from inspections.models import Bulletin
+from inspections.rankings import publish_bulletin
+from tests import factories
+from tests.inspections.conftest import visit
+
+pytestmark = pytest.mark.django_db
+JULY = Month(2019, 7)
+NOW = dt.datetime(2019, 9, 1, tzinfo=dt.UTC)
+RANKINGS = reverse("inspections:ranking-list")
+
+
+def _month_of_visits(district, month=7, deductions=("10", "20", "20", "40")):
+    for street, deducted in zip(district["streets"], deductions, strict=True):
+        for _n in range(3):
+            visit(district["points"][street.pk], deducted, month=month)
+    # A visit and an item in district B: data a district-A user must never see.
+    street_b = district["tree"]["street_b"]
+    lost = visit(factories.PointFactory(unit=street_b), "33", month=month)
+    factories.FindingFactory(inspection=lost, points=D("33"), note="乙区机密问题")
+
+
+@pytest.fixture
+def coordinator(district, member):
+    return member(district["unit"], role="coordinator", name="区协调员")
+
+
+def _get(client, url, **params):
+    return client.get(url, params)
+
+
+def test_rankings_page_shows_ranks_ties_components_and_formula(client, district, coordinator):
+    _month_of_visits(district)
+    client.force_login(coordinator)
+    response = _get(client, RANKINGS, parent=district["unit"].pk, month="2019-07")
+    page = response.content.decode()
+    assert response.status_code == 200
+    lines = response.context["lines"]
+    assert [(line.unit.name, line.standing.rank, line.standing.score) for line in lines] == [
+        ("甲街道", 1, D("90.00")), ("丙街道", 2, D("80.00")), ("丁街道", 2, D("80.00")),
+        ("戊街道", 4, D("60.00")),
+    ]
+    assert "草稿" in page                       # not published yet
+    assert "0.80 × 督查得分" in page             # the formula in force
+    assert [line.unit.name for line in response.context["warning_list"]] == ["戊街道"]
+    assert "publish-button" in page
+
+
+def test_unranked_unit_is_listed_last(client, district, coordinator):
+    _month_of_visits(district)
+    visit(district["points"][district["streets"][0].pk], "0", month=7)
+    extra = factories.UnitFactory(parent=district["unit"], kind="street", name="己街道")
+    visit(factories.PointFactory(unit=extra), "0")            # one perfect visit
+    client.force_login(coordinator)
+    response = _get(client, RANKINGS, parent=district["unit"].pk, month="2019-07")
+    lines = response.context["lines"]
+    assert (lines[-1].unit.name, lines[-1].standing.ranked) == ("己街道", False)
+    assert "不参与排名" in response.content.decode()
+
+
+@pytest.mark.parametrize("query", [
+    {"parent": "abc"}, {"parent": "1e9"}, {"month": "2019-13"}, {"month": "<script>"},
+    {"month": "99999-01"}, {"kind": "nonsense"}, {"revision": "x"}, {"revision": "99"},
+    {"parent": "", "month": ""},
+])
+def test_rankings_survive_malformed_parameters(client, district, coordinator, query):
+    client.force_login(coordinator)
+    params = {"parent": district["unit"].pk, "month": "2019-07", **query}
+    response = client.get(RANKINGS, params)
+    assert response.status_code in (200, 404)
+    if query.get("parent") != "1e9":
+        assert response.status_code == 200
+    assert "<script>" not in response.content.decode()
+
+
+def test_malformed_month_gets_a_message(client, district, coordinator):
+    client.force_login(coordinator)
+    response = client.get(RANKINGS, {"parent": district["unit"].pk, "month": "2019-13"}, follow=True)
+    assert "不是月份" in response.content.decode()
+
+
+def test_peer_group_out_of_scope_is_404(client, district, member):
+    _month_of_visits(district)
+    staff = member(district["streets"][0], role="unit_staff")
+    client.force_login(staff)
+    response = _get(client, RANKINGS, parent=district["unit"].pk, month="2019-07")
+    assert response.status_code == 200
+    assert response.context["linkable"] == {district["streets"][0].pk}   # only their own street opens
+    response = _get(client, RANKINGS, parent=district["tree"]["district_b"].pk, month="2019-07")
+    assert response.status_code == 404
+    assert "乙街道" not in response.content.decode()
+    # A sibling street's details are out of scope too.
+    sibling = district["streets"][1]
+    url = reverse("inspections:unit-score-detail", args=[sibling.pk])
+    assert client.get(url, {"month": "2019-07"}).status_code == 404
+    street_b = district["tree"]["street_b"]
+    response = client.get(reverse("inspections:unit-score-detail", args=[street_b.pk]), {"month": "2019-07"})
+    assert response.status_code == 404 and "乙区机密问题" not in response.content.decode()
+
+
+def test_publish_needs_the_coordinator_role_and_post(client, district, member):
+    _month_of_visits(district)
+    staff = member(district["streets"][0], role="unit_staff")
+    leader = factories.UserFactory()
+    factories.MembershipFactory(user=leader, unit=district["unit"], role="leader")
+    url = reverse("inspections:bulletin-publish")
+    data = {"parent": district["unit"].pk, "month": "2019-07"}
+    client.force_login(staff)
+    assert client.post(url, data).status_code == 403
+    client.force_login(leader)
+    assert client.post(url, data).status_code == 403
+    assert "publish-button" not in _get(client, RANKINGS, **data).content.decode()
+    assert client.get(url, data).status_code == 405
+    other = factories.UserFactory()
+    factories.MembershipFactory(user=other, unit=district["tree"]["district_b"], role="coordinator")
+    client.force_login(other)
+    assert client.post(url, data).status_code == 404
+    assert Bulletin.objects.count() == 0
+
+
+def test_coordinator_publishes_then_the_page_reads_frozen_rows(client, district, coordinator):
+    _month_of_visits(district)
+    client.force_login(coordinator)
+    data = {"parent": district["unit"].pk, "month": "2019-07"}
+    response = client.post(reverse("inspections:bulletin-publish"), data, follow=True)
+    assert "已发布" in response.content.decode()
+    bulletin = Bulletin.objects.get()
+    assert bulletin.published_by == coordinator
+    again = client.post(reverse("inspections:bulletin-publish"), data, follow=True)
+    assert Bulletin.objects.count() == 1 and "未作改动" in again.content.decode()
+    # Edit a visit afterwards: the published page does not move.
+    street = district["streets"][0]
+    street.inspections.update(points_deducted=D("90"))
+    lines = _get(client, RANKINGS, **data).context["lines"]
+    assert lines[0].unit.name == "甲街道" and lines[0].standing.score == D("90.00")
+
+
+def test_publishing_a_running_month_is_refused_with_a_message(client, district, coordinator):
+    client.force_login(coordinator)
+    response = client.post(reverse("inspections:bulletin-publish"),
+                           {"parent": district["unit"].pk, "month": "2099-01"}, follow=True)
+    assert "尚未结束" in response.content.decode()
+    assert Bulletin.objects.count() == 0
+
+
+def test_revise_with_a_reason(client, district, coordinator, member):
+    _month_of_visits(district)
+    bulletin, _created = publish_bulletin(district["unit"].campaign, JULY, district["unit"], by=None, now=NOW)
+    url = reverse("inspections:bulletin-revise", args=[bulletin.pk])
+    staff = member(district["streets"][0], role="unit_staff")
+    client.force_login(staff)
+    assert client.get(url).status_code == 403
+    client.force_login(coordinator)
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"reason": "  "})
+    assert response.status_code == 200 and "is-invalid" in response.content.decode()
+    district["streets"][3].inspections.update(points_deducted=D("0"))
+    response = client.post(url, {"reason": "戊街道督查记录更正"}, follow=True)
+    page = response.content.decode()
+    assert "戊街道督查记录更正" in page and "修订" in page
+    assert [b.revision for b in response.context["revisions"]] == [2, 1]
+    assert response.context["lines"][0].unit.name == "戊街道"
+    old = _get(client, RANKINGS, parent=district["unit"].pk, month="2019-07", revision="1")
+    assert old.context["lines"][0].unit.name == "甲街道"
+    assert "已被更正" in old.content.decode()
+    assert client.post(url, {"reason": "再改"}).status_code == 404   # no longer the current one
+
+
+def test_drill_down_shows_who_lost_points(client, district, coordinator):
+    street = district["streets"][0]
+    lost = visit(district["points"][street.pk], "12")
+    factories.FindingFactory(inspection=lost, points=D("12"), note="占道经营")
+    factories.RectificationFactory(unit=street, code="ZG-LATE", status="open")
+    client.force_login(coordinator)
+    response = client.get(reverse("inspections:unit-score-detail", args=[street.pk]), {"month": "2019-07"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "占道经营" in page and "−12.00" in page and "ZG-LATE" in page and "未提交" in page
+
+
+def test_trend_chart_and_table(client, district, coordinator):
+    campaign = district["unit"].campaign
+    for month in (5, 6, 7):
+        _month_of_visits(district, month)
+        publish_bulletin(campaign, Month(2019, month), district["unit"], by=None, now=NOW)
+    client.force_login(coordinator)
+    response = client.get(reverse("inspections:unit-score-trend", args=[district["streets"][3].pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count("<circle") == 6 and "<polyline" in page
+    assert [str(row.month) for row in response.context["rows"]] == ["2019-05-01", "2019-06-01", "2019-07-01"]
+    assert "4/4" in page
+
+
+def test_accountability_page_lists_flagged_units(client, district, coordinator, member):
+    campaign = district["unit"].campaign
+    campaign.streak_k = 2
+    campaign.save()
+    for month in (6, 7):
+        _month_of_visits(district, month)
+        publish_bulletin(campaign, Month(2019, month), district["unit"], by=None, now=NOW)
+    client.force_login(coordinator)
+    response = client.get(reverse("inspections:accountability-list"))
+    [(row, history)] = response.context["entries"]
+    assert row.unit.name == "戊街道" and row.streak == 2 and len(history) == 2
+    other = member(district["tree"]["district_b"], role="coordinator")
+    client.force_login(other)
+    assert client.get(reverse("inspections:accountability-list")).context["entries"] == []
+
+
+def test_bulletin_print_page_and_xlsx(client, district, coordinator):
+    _month_of_visits(district)
+    publish_bulletin(district["unit"].campaign, JULY, district["unit"], by=coordinator, now=NOW)
+    client.force_login(coordinator)
+    params = {"parent": district["unit"].pk, "month": "2019-07"}
+    page = client.get(reverse("inspections:bulletin-detail"), params).content.decode()
+    assert "bulletin.css" in page and "月通报" in page and "红榜" in page
+    response = client.get(reverse("inspections:bulletin-export"), params)
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(__import__("io").BytesIO(response.content)).active
+    rows = [row for row in sheet.iter_rows(values_only=True) if row and row[2] in ("甲街道", "戊街道")]
+    assert [(row[1], row[2], row[3]) for row in rows] == [(1, "甲街道", 90), (4, "戊街道", 60)]
+    assert "排名" in [cell for row in sheet.iter_rows(values_only=True) for cell in row if cell]
+
+
+def test_scoring_settings_edit(client, district, coordinator, member):
+    campaign = district["unit"].campaign
+    url = reverse("inspections:scoring-settings", args=[campaign.pk])
+    client.force_login(coordinator)                     # a district coordinator: not the campaign office
+    assert client.get(url).status_code == 403
+    office = member(district["tree"]["city"], role="coordinator")
+    client.force_login(office)
+    response = client.post(url, {"inspection_weight": "1.5", "min_sample": "0", "bottom_n": "2",
+                                 "streak_k": "3"})
+    assert response.status_code == 200 and "is-invalid" in response.content.decode()
+    assert 'value="1.5"' in response.content.decode()   # what was typed is kept
+    response = client.post(url, {"inspection_weight": "0.70", "min_sample": "2", "bottom_n": "2",
+                                 "streak_k": "4"}, follow=True)
+    campaign.refresh_from_db()
+    assert (campaign.inspection_weight, campaign.min_sample, campaign.bottom_n, campaign.streak_k) == (
+        D("0.70"), 2, 2, 4)
+    page = client.get(RANKINGS, {"parent": district["unit"].pk, "month": "2019-07"}).content.decode()
+    assert "0.70 × 督查得分" in page
+    outsider = factories.UserFactory()
+    factories.MembershipFactory(user=outsider, unit=factories.UnitFactory(), role="coordinator")
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("published", [False, True])
+def test_query_counts_are_fixed(client, district, coordinator, published):
+    def count_queries(url, params):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, params).status_code == 200
+        return len(captured.captured_queries)
+
+    client.force_login(coordinator)
+    _month_of_visits(district)
+    if published:
+        publish_bulletin(district["unit"].campaign, JULY, district["unit"], by=None, now=NOW)
+    params = {"parent": district["unit"].pk, "month": "2019-07"}
+    street = district["streets"][0]
+    detail = reverse("inspections:unit-score-detail", args=[street.pk])
+    trend = reverse("inspections:unit-score-trend", args=[street.pk])
+    before = [count_queries(RANKINGS, params), count_queries(detail, {"month": "2019-07"}),
+              count_queries(trend, {})]
+    # Ten more streets with visits, findings and items: the counts stay the same.
+    for n in range(10):
+        extra = factories.UnitFactory(parent=district["unit"], kind="street", name=f"新街道{n}")
+        for _v in range(3):
+            lost = visit(factories.PointFactory(unit=extra), "5")
+            factories.FindingFactory(inspection=lost)
+            factories.FindingFactory(inspection=visit(district["points"][street.pk], "5"))
+        factories.RectificationFactory(unit=extra)
+        factories.RectificationFactory(unit=street)
+    after = [count_queries(RANKINGS, params), count_queries(detail, {"month": "2019-07"}),
+             count_queries(trend, {})]
+    assert before == after
+    assert before[0] == (11 if published else 14)
+
+
+@pytest.mark.parametrize("month", ["2019-13", "abc", "", "2019-7x", "%00"])
+def test_drill_down_survives_a_malformed_month(client, district, coordinator, month):
+    client.force_login(coordinator)
+    street = district["streets"][0]
+    response = client.get(reverse("inspections:unit-score-detail", args=[street.pk]), {"month": month})
+    assert response.status_code == 200
+
+
+def test_trend_and_drill_down_of_units_out_of_scope_are_404(client, district, member):
+    staff = member(district["streets"][0], role="unit_staff")
+    client.force_login(staff)
+    street_b = district["tree"]["street_b"]
+    trend = "inspections:unit-score-trend"
+    assert client.get(reverse(trend, args=[street_b.pk])).status_code == 404
+    assert client.get(reverse(trend, args=[district["streets"][0].pk])).status_code == 200
+
+
+def test_other_peer_kind_can_be_chosen(client, district, coordinator):
+    _month_of_visits(district)
+    factories.UnitFactory(parent=district["unit"], kind="work_group", name="工作小组1")
+    client.force_login(coordinator)
+    params = {"parent": district["unit"].pk, "month": "2019-07"}
+    assert [line.unit.name for line in client.get(RANKINGS, params).context["lines"]][0] == "甲街道"
+    response = client.get(RANKINGS, {**params, "kind": "work_group"})
+    assert [line.unit.name for line in response.context["lines"]] == ["工作小组1"]
+
+
+def test_a_user_without_any_unit_is_forbidden(client, db):
+    client.force_login(factories.UserFactory())
+    assert client.get(RANKINGS).status_code == 403
+
+
+def test_default_month_is_the_latest_published_else_the_last_ended(client, district, coordinator):
+    client.force_login(coordinator)
+    # 2019-09-01 01:00 in Shanghai is still August 31 in UTC: the last ended month is August.
+    with time_machine.travel(dt.datetime(2019, 8, 31, 17, 0, tzinfo=dt.UTC), tick=False):
+        assert str(client.get(RANKINGS, {"parent": district["unit"].pk}).context["month"]) == "2019-08"
+    publish_bulletin(district["unit"].campaign, Month(2019, 6), district["unit"], by=None, now=NOW)
+    assert str(client.get(RANKINGS, {"parent": district["unit"].pk}).context["month"]) == "2019-06"
+
+
+@pytest.mark.parametrize("data", [{"parent": "abc", "month": "2019-07"}, {"month": "2019-07"},
+                                  {"parent": "PARENT", "month": "2019-13"}, {"parent": "PARENT"}])
+def test_publishing_with_a_malformed_group_or_month_publishes_nothing(client, district, coordinator, data):
+    _month_of_visits(district)
+    client.force_login(coordinator)
+    data = {k: (district["unit"].pk if v == "PARENT" else v) for k, v in data.items()}
+    response = client.post(reverse("inspections:bulletin-publish"), data, follow=True)
+    assert response.status_code == 200 and "请指明" in response.content.decode()
+    assert Bulletin.objects.count() == 0
+
+
+def test_street_staff_land_on_the_bulletin_their_street_is_ranked_in(client, district, member):
+    _month_of_visits(district)
+    staff = member(district["streets"][0], role="unit_staff")      # 甲街道 has a lane office below
+    client.force_login(staff)
+    assert client.get(RANKINGS).context["parent"] == district["streets"][0]
+    publish_bulletin(district["unit"].campaign, JULY, district["unit"], by=None, now=NOW)
+    response = client.get(RANKINGS)
+    assert response.context["parent"] == district["unit"]
+    assert str(response.context["month"]) == "2019-07"

@@ -1,0 +1,66 @@
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from inspections.models import Bulletin
+from tests.inspections.conftest import visit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def july(district):
+    for street, deducted in zip(district["streets"], ["10", "20", "20", "40"], strict=True):
+        for _n in range(3):
+            visit(district["points"][street.pk], deducted)
+    return district
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    call_command("rankings", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_table_by_code(july):
+    out, _err = run("2019-07", "--parent", july["unit"].code)
+    lines = out.splitlines()
+    assert "draft" in lines[0]
+    assert lines[2].split() == ["1", "90.00", "90.00", "-", "3", "street", "甲街道"]
+    assert lines[3].split()[:2] == lines[4].split()[:2] == ["2", "80.00"]
+
+
+def test_json_by_id_and_csv(july):
+    out, _err = run("2019-07", "--parent", str(july["unit"].pk), "--format", "json")
+    data = json.loads(out)
+    assert [(row["unit"], row["rank"], row["score"]) for row in data["rows"]][-1] == ("戊街道", 4, "60.00")
+    out, _err = run("2019-07", "--parent", str(july["unit"].pk), "--format", "csv")
+    assert out.splitlines()[0].startswith("rank,unit,code,kind,score")
+    assert out.splitlines()[1].startswith("1,甲街道,")
+
+
+def test_publish_twice_publishes_once(july):
+    _out, err = run("2019-07", "--parent", july["unit"].code, "--publish")
+    assert "published, revision 1" in err
+    out, err = run("2019-07", "--parent", july["unit"].code, "--publish")
+    assert "already published" in err and "published revision 1" in out
+    assert Bulletin.objects.count() == 1
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["2019-13"], "not a month"),
+    (["July"], "not a month"),
+    (["2019-07", "--parent", "nowhere"], "No unit"),
+    (["2099-01", "--parent", "PLACEHOLDER", "--publish"], "尚未结束"),
+])
+def test_clear_errors(july, args, message):
+    args = [july["unit"].code if a == "PLACEHOLDER" else a for a in args]
+    with pytest.raises(CommandError, match=message):
+        run(*args)
+
+
+def test_bad_format_is_refused(july):
+    with pytest.raises(CommandError):
+        run("2019-07", "--format", "xml")
