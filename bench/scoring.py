@@ -232,7 +232,18 @@ def measure(runs: int, log=print) -> dict:
     return figures
 
 
-def run(*, only: str | None = None, requests: int = 30) -> list[dict]:
+def add_arguments(group) -> None:
+    """Options when run through bench/run.py (`make bench`)."""
+    group.add_argument("--scoring-only", choices=["sqlite", "postgres"])
+    group.add_argument("--scoring-requests", type=int, default=30)
+
+
+def run(options) -> list[dict]:
+    """Entry for bench/run.py."""
+    return run_all(only=options.scoring_only, requests=options.scoring_requests)
+
+
+def run_all(*, only: str | None = None, requests: int = 30) -> list[dict]:
     """Run the benchmark on SQLite and (when DATABASE_URL is set) PostgreSQL, each in a child
     process; returns the figures per database."""
     targets = []
@@ -270,7 +281,7 @@ def main() -> None:
         figures = measure(args.requests, log=lambda text: print(text, file=sys.stderr, flush=True))
         print(json.dumps(figures))
         return
-    run(only=args.only, requests=args.requests)
+    run_all(only=args.only, requests=args.requests)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from campaign.models import (
     Criterion,
     LeaderCharge,
     Membership,
+    Photo,
     Point,
     Progress,
     Standard,
@@ -138,3 +139,21 @@ class ProgressAdmin(ReadOnlyAdmin):
     list_display = ["task", "quantity", "reported_on", "reported_by", "corrects"]
     search_fields = ["task__title", "task__code"]
     list_select_related = ["task", "reported_by", "corrects"]
+
+
+@admin.register(Photo)
+class PhotoAdmin(admin.ModelAdmin):
+    """Photos are private files: the admin lists their facts, not the files (which are served only
+    by the permission-checked photo views)."""
+
+    list_display = ["pk", "original_name", "unit", "uploaded_by", "uploaded_at", "taken_at"]
+    fields = ["unit", "original_name", "width", "height", "size", "sha256", "taken_at",
+              "latitude", "longitude", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+    list_select_related = ["unit", "uploaded_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -4,9 +4,12 @@ their history but cannot add, edit or delete them."""
 from django.contrib import admin
 
 from inspections.models import (
+    Bulletin,
     CitizenReport,
+    Finding,
     Inspection,
     InspectionRound,
+    MonthlyScore,
     Rectification,
     RectificationEvent,
 )
@@ -58,3 +61,37 @@ class InspectionRoundAdmin(ReadOnly):
 @admin.register(CitizenReport)
 class CitizenReportAdmin(ReadOnly):
     list_display = ["tracking_code", "status", "location", "created_at"]
+
+
+class MonthlyScoreInline(admin.TabularInline):
+    model = MonthlyScore
+    fields = ["unit", "rank", "ranked", "score", "inspection_score", "due", "on_time", "visits", "flagged"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Bulletin)
+class BulletinAdmin(ReadOnly):
+    """Published bulletins are frozen: a correction is a new revision made on the rankings page."""
+
+    list_display = ["month", "parent", "revision", "is_current", "status", "published_at"]
+    list_filter = ["status", "is_current"]
+    list_select_related = ["parent"]
+    inlines = [MonthlyScoreInline]
+
+
+@admin.register(Finding)
+class FindingAdmin(ReadOnly):
+    list_display = ["inspection", "criterion", "points"]
+    list_select_related = ["inspection__point", "criterion"]
+
+
+@admin.register(RectificationEvent)
+class RectificationEventAdmin(ReadOnly):
+    list_display = ["rectification", "action", "from_status", "to_status", "actor", "created_at"]
+    list_filter = ["action"]
+    list_select_related = ["rectification", "actor"]
