@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,7 +19,8 @@ from campaign.permissions import user_roles, visible_points
 from campaign.photos import PhotoError
 from inspections import forms, permissions, services, workflow
 from inspections.enums import EventAction as A
-from inspections.filters import RectificationFilter
+from inspections.enums import RectificationStatus as S
+from inspections.filters import DUE_SOON_DAYS, RectificationFilter
 from inspections.models import Rectification
 from inspections.tables import SORTS, LedgerTable, RectificationTable, ledger_headers, ledger_row
 
@@ -131,8 +132,22 @@ def _list_context(request, *, queryset, table_class):
     }
 
 
+def _quick_counts(queryset) -> dict[str, int]:
+    """The quick-filter buttons' counts in one query; every bucket is a pending item, so only
+    pending rows are read."""
+    now = timezone.now()
+    soon = now + dt.timedelta(days=DUE_SOON_DAYS)
+    return queryset.pending().aggregate(
+        open=Count("pk", filter=Q(status=S.OPEN)),
+        due_soon=Count("pk", filter=Q(deadline__gte=now, deadline__lt=soon)),
+        overdue=Count("pk", filter=Q(deadline__lt=now)),
+        rework=Count("pk", filter=Q(status=S.REWORK)),
+    )
+
+
 def rectification_list(request):
     context = _list_context(request, queryset=_scoped(request.user), table_class=RectificationTable)
+    context["quick"] = _quick_counts(permissions.visible_rectifications(request.user))
     return render(request, "inspections/rectification_list.html", context)
 
 
@@ -267,6 +282,9 @@ def rectification_step(request, pk: int, step: str):
         _run(action, item, request.user, data)
     except (workflow.TransitionError, PhotoError) as error:
         messages.error(request, str(error))
+        # Said again on the form itself, under the photos when they are the trouble.
+        form.add_error("photos" if isinstance(error, PhotoError) and "photos" in form.fields
+                       else None, str(error))
         item.refresh_from_db()
         return _detail(request, item, bound={action: form}, status=409)
     messages.success(request, _("%(code)s: %(action)s.") % {"code": item.code,
