@@ -11,7 +11,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 
 from campaign.enums import Role
@@ -226,7 +226,8 @@ def _step_form(action: str, user, item, data=None, files=None):
     return STEP_FORMS[action](data, files, **kwargs)
 
 
-def _detail(request, item, *, bound: dict | None = None, status: int = 200):
+def _history(item) -> tuple[list, list, list]:
+    """The item's events, its before-photos and its after-photos."""
     events = list(
         item.events.select_related("actor").prefetch_related("photos").order_by("created_at", "pk")
     )
@@ -235,6 +236,11 @@ def _detail(request, item, *, bound: dict | None = None, status: int = 200):
         before = list(item.finding.photos.all())
     before = before or [photo for event in events if event.action == A.FILED for photo in event.photos.all()]
     after = [photo for event in events if event.action == A.SUBMITTED for photo in event.photos.all()]
+    return events, before, after
+
+
+def _detail(request, item, *, bound: dict | None = None, status: int = 200):
+    events, before, after = _history(item)
     actions = workflow.available_actions(request.user, item)
     step_forms = {
         slug: (bound or {}).get(action) or _step_form(action, request.user, item)
@@ -259,6 +265,17 @@ def _item(request, pk: int) -> Rectification:
 
 def rectification_detail(request, pk: int):
     return _detail(request, _item(request, pk))
+
+
+@require_GET
+def rectification_print(request, pk: int):
+    """One item on A4 paper for the files: facts, timeline, before and after photos."""
+    item = _item(request, pk)
+    events, before, after = _history(item)
+    return render(request, "inspections/rectification_print.html", {
+        "item": item, "events": events, "before": before, "after": after,
+        "printed_at": timezone.now(),
+    })
 
 
 @require_POST
