@@ -54,7 +54,7 @@ def _tracked(code: str) -> CitizenReport | None:
 def _public_after_photos(report: CitizenReport):
     """The fix's photos of the report's own item, shown to the reporter once it is closed: the
     last submission's (the one that was verified)."""
-    item = report.rectification
+    item = getattr(report, "rectification", None)   # the reverse one-to-one may be missing
     if item is None or item.status != RectificationStatus.CLOSED:
         return []
     event = RectificationEvent.objects.filter(
@@ -72,6 +72,7 @@ def report_track(request):
             form.add_error("code", _("No report has this tracking code."))
     return render(request, "inspections/report_track.html", {
         "form": form, "report": report,
+        "item": getattr(report, "rectification", None) if report else None,
         "after": _public_after_photos(report) if report else [],
     })
 
