@@ -137,7 +137,7 @@ class FindingForm(Form):
         groups: dict = {}
         for criterion in criteria:
             groups.setdefault(criterion.category.name, []).append(
-                (criterion.pk, f"{criterion.name} (−{criterion.points:g})"))
+                (criterion.pk, f"{criterion.name} (−{criterion.points.normalize():f})"))
         self.fields["criterion"].widget.choices = [
             ("", self.fields["criterion"].empty_label), *groups.items()]
 
