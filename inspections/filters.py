@@ -5,6 +5,8 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaign.enums import PointKind
@@ -62,7 +64,8 @@ class RectificationFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue",
                                            widget=forms.CheckboxInput)
     due_soon = django_filters.BooleanFilter(
-        label=_("Due within %(days)s days") % {"days": DUE_SOON_DAYS}, method="filter_due_soon",
+        label=lazy(lambda: gettext("Due within %(days)s days") % {"days": DUE_SOON_DAYS}, str)(),
+        method="filter_due_soon",
         widget=forms.CheckboxInput,
     )
 
