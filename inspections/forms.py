@@ -106,7 +106,7 @@ class RerouteForm(StepForm):
 
 
 class VoidForm(StepForm):
-    reason = _text(_("Why is the item not real (不属实)?"))
+    reason = _text(_("Why is the item not a real problem?"))
 
 
 class VisitForm(Form):
