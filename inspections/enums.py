@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class InspectionMode(models.TextChoices):
-    OPEN = "open", _("Announced check (明查)")
-    COVERT = "covert", _("Unannounced visit (暗访)")
+    OPEN = "open", _("Announced check")
+    COVERT = "covert", _("Unannounced visit")
 
 
 class RectificationStatus(models.TextChoices):

@@ -5,6 +5,8 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaign.enums import PointKind
@@ -18,8 +20,22 @@ from inspections.widgets import FastSelect
 DUE_SOON_DAYS = 3
 
 
+MONTHS_OFFERED = 24
+
+
+def recent_months(today: dt.date, count: int = MONTHS_OFFERED) -> list[Month]:
+    """This month and the ones before it, newest first (the choices of the month filter)."""
+    months = [Month.of(today)]
+    while len(months) < count:
+        months.append(months[-1].previous())
+    return months
+
+
 class MonthField(forms.CharField):
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2019-07"})
+    """A `YYYY-MM` value picked from a list of recent months (a phone's native month input
+    shows "--------- ----" when empty); a typed-in older month is still accepted."""
+
+    widget = FastSelect
 
     def clean(self, value):
         value = super().clean(value)
@@ -34,18 +50,22 @@ class MonthFilter(django_filters.CharFilter):
 
 class RectificationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=RectificationStatus.choices,
-                                         widget=FastSelect)
+                                         widget=FastSelect, empty_label=_("All"))
     unit = django_filters.ModelChoiceFilter(label=_("Unit (with units below)"), queryset=None,
-                                            method="filter_unit", widget=FastSelect)
+                                            method="filter_unit", widget=FastSelect,
+                                            empty_label=_("All"))
     category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=None,
-                                                field_name="criterion__category", widget=FastSelect)
+                                                field_name="criterion__category", widget=FastSelect,
+                                                empty_label=_("All"))
     point_kind = django_filters.ChoiceFilter(label=_("Point kind"), choices=PointKind.choices,
-                                             field_name="point__kind", widget=FastSelect)
+                                             field_name="point__kind", widget=FastSelect,
+                                             empty_label=_("All"))
     month = MonthFilter(label=_("Filed in month"), method="filter_month")
     overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue",
                                            widget=forms.CheckboxInput)
     due_soon = django_filters.BooleanFilter(
-        label=_("Due within %(days)s days") % {"days": DUE_SOON_DAYS}, method="filter_due_soon",
+        label=lazy(lambda: gettext("Due within %(days)s days") % {"days": DUE_SOON_DAYS}, str)(),
+        method="filter_due_soon",
         widget=forms.CheckboxInput,
     )
 
@@ -59,6 +79,11 @@ class RectificationFilter(django_filters.FilterSet):
         self.filters["category"].queryset = Category.objects.filter(
             standard__campaign_id__in=visible_units(user).values("campaign_id")
         ).order_by("standard_id", "order", "pk")
+        months = [str(month) for month in recent_months(timezone.localdate())]
+        chosen = self.form["month"].value()
+        if chosen and chosen not in months and Month.parse(chosen):
+            months.append(chosen)
+        self.form.fields["month"].widget.choices = [("", _("All"))] + [(m, m) for m in months]
         for name, field in self.form.fields.items():
             if name not in ("overdue", "due_soon"):
                 css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

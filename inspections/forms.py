@@ -106,7 +106,7 @@ class RerouteForm(StepForm):
 
 
 class VoidForm(StepForm):
-    reason = _text(_("Why is the item not real (不属实)?"))
+    reason = _text(_("Why is the item not a real problem?"))
 
 
 class VisitForm(Form):
@@ -132,9 +132,14 @@ class FindingForm(Form):
         self.fields["criterion"].queryset = Criterion.objects.filter(
             pk__in=[criterion.pk for criterion in criteria]
         ).select_related("category")
-        self.fields["criterion"].label_from_instance = (
-            lambda c: f"{c.category.name} · {c.name} (−{c.points:g})"
-        )
+        # Grouped by category (one <optgroup> each) from the criteria already read, in their
+        # order; the queryset above still validates the choice.
+        groups: dict = {}
+        for criterion in criteria:
+            groups.setdefault(criterion.category.name, []).append(
+                (criterion.pk, f"{criterion.name} (−{criterion.points.normalize():f})"))
+        self.fields["criterion"].widget.choices = [
+            ("", self.fields["criterion"].empty_label), *groups.items()]
 
 
 class BaseFindingFormSet(forms.BaseFormSet):
@@ -145,7 +150,7 @@ class BaseFindingFormSet(forms.BaseFormSet):
             raise forms.ValidationError(_("Each criterion can be recorded only once per visit."))
 
 
-FindingFormSet = forms.formset_factory(FindingForm, formset=BaseFindingFormSet, extra=3,
+FindingFormSet = forms.formset_factory(FindingForm, formset=BaseFindingFormSet, extra=1,
                                        max_num=20, validate_max=True)
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("items/ledger.xlsx", items.rectification_ledger_export, {"fmt": "xlsx"},
          name="ledger-export-xlsx"),
     path("items/<int:pk>/", items.rectification_detail, name="rectification-detail"),
+    path("items/<int:pk>/print/", items.rectification_print, name="rectification-print"),
     path("items/<int:pk>/<slug:step>/", items.rectification_step, name="rectification-step"),
     path("photos/<int:pk>/", photos.photo, name="photo"),
     path("photos/<int:pk>/thumb/", photos.photo, {"size": "thumb"}, name="photo-thumb"),
@@ -40,6 +41,8 @@ urlpatterns = [
     path("units/<int:pk>/figures/", figures.unit_figures_view, name="unit-figures"),
     path("report/", reports.report_create, name="report-create"),
     path("report/track/", reports.report_track, name="report-track"),
+    path("report/track/<slug:code>/photos/<int:pk>/", reports.report_track_photo,
+         name="report-track-photo"),
     path("reports/", reports.report_list, name="report-list"),
     path("reports/<int:pk>/", reports.report_detail, name="report-detail"),
     # issue 4: monthly scoring, rankings and the bulletin

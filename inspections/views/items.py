@@ -6,12 +6,12 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 
 from campaign.enums import Role
@@ -19,7 +19,8 @@ from campaign.permissions import user_roles, visible_points
 from campaign.photos import PhotoError
 from inspections import forms, permissions, services, workflow
 from inspections.enums import EventAction as A
-from inspections.filters import RectificationFilter
+from inspections.enums import RectificationStatus as S
+from inspections.filters import DUE_SOON_DAYS, RectificationFilter
 from inspections.models import Rectification
 from inspections.tables import SORTS, LedgerTable, RectificationTable, ledger_headers, ledger_row
 
@@ -131,8 +132,22 @@ def _list_context(request, *, queryset, table_class):
     }
 
 
+def _quick_counts(queryset) -> dict[str, int]:
+    """The quick-filter buttons' counts in one query; every bucket is a pending item, so only
+    pending rows are read."""
+    now = timezone.now()
+    soon = now + dt.timedelta(days=DUE_SOON_DAYS)
+    return queryset.pending().aggregate(
+        open=Count("pk", filter=Q(status=S.OPEN)),
+        due_soon=Count("pk", filter=Q(deadline__gte=now, deadline__lt=soon)),
+        overdue=Count("pk", filter=Q(deadline__lt=now)),
+        rework=Count("pk", filter=Q(status=S.REWORK)),
+    )
+
+
 def rectification_list(request):
     context = _list_context(request, queryset=_scoped(request.user), table_class=RectificationTable)
+    context["quick"] = _quick_counts(permissions.visible_rectifications(request.user))
     return render(request, "inspections/rectification_list.html", context)
 
 
@@ -211,7 +226,8 @@ def _step_form(action: str, user, item, data=None, files=None):
     return STEP_FORMS[action](data, files, **kwargs)
 
 
-def _detail(request, item, *, bound: dict | None = None, status: int = 200):
+def _history(item) -> tuple[list, list, list]:
+    """The item's events, its before-photos and its after-photos."""
     events = list(
         item.events.select_related("actor").prefetch_related("photos").order_by("created_at", "pk")
     )
@@ -220,6 +236,11 @@ def _detail(request, item, *, bound: dict | None = None, status: int = 200):
         before = list(item.finding.photos.all())
     before = before or [photo for event in events if event.action == A.FILED for photo in event.photos.all()]
     after = [photo for event in events if event.action == A.SUBMITTED for photo in event.photos.all()]
+    return events, before, after
+
+
+def _detail(request, item, *, bound: dict | None = None, status: int = 200):
+    events, before, after = _history(item)
     actions = workflow.available_actions(request.user, item)
     step_forms = {
         slug: (bound or {}).get(action) or _step_form(action, request.user, item)
@@ -246,6 +267,17 @@ def rectification_detail(request, pk: int):
     return _detail(request, _item(request, pk))
 
 
+@require_GET
+def rectification_print(request, pk: int):
+    """One item on A4 paper for the files: facts, timeline, before and after photos."""
+    item = _item(request, pk)
+    events, before, after = _history(item)
+    return render(request, "inspections/rectification_print.html", {
+        "item": item, "events": events, "before": before, "after": after,
+        "printed_at": timezone.now(),
+    })
+
+
 @require_POST
 def rectification_step(request, pk: int, step: str):
     """Every step of an item: scope (404), right (403), form, one workflow call, redirect."""
@@ -267,6 +299,9 @@ def rectification_step(request, pk: int, step: str):
         _run(action, item, request.user, data)
     except (workflow.TransitionError, PhotoError) as error:
         messages.error(request, str(error))
+        # Said again on the form itself, under the photos when they are the trouble.
+        form.add_error("photos" if isinstance(error, PhotoError) and "photos" in form.fields
+                       else None, str(error))
         item.refresh_from_db()
         return _detail(request, item, bound={action: form}, status=409)
     messages.success(request, _("%(code)s: %(action)s.") % {"code": item.code,

@@ -5,16 +5,18 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from campaign.enums import Role
 from campaign.models import Campaign
 from campaign.photos import PhotoError
 from inspections import forms, permissions, services, workflow
-from inspections.enums import CitizenReportStatus
-from inspections.models import CitizenReport
+from inspections.enums import CitizenReportStatus, EventAction, RectificationStatus
+from inspections.models import CitizenReport, RectificationEvent
 
 
 def _public_campaign(request) -> Campaign:
@@ -44,17 +46,53 @@ def report_create(request):
     return render(request, "inspections/report_form.html", {"form": form, "campaign": campaign})
 
 
+def _tracked(code: str) -> CitizenReport | None:
+    return CitizenReport.objects.filter(tracking_code=code.strip().upper()[:16]).select_related(
+        "rectification").first()
+
+
+def _public_after_photos(report: CitizenReport):
+    """The fix's photos of the report's own item, shown to the reporter once it is closed: the
+    last submission's (the one that was verified)."""
+    item = getattr(report, "rectification", None)   # the reverse one-to-one may be missing
+    if item is None or item.status != RectificationStatus.CLOSED:
+        return []
+    event = RectificationEvent.objects.filter(
+        rectification=item, action=EventAction.SUBMITTED).order_by("-created_at", "-pk").first()
+    return list(event.photos.order_by("pk")) if event else []
+
+
 @login_not_required
 def report_track(request):
     form = forms.TrackForm(request.GET or None)
     report = None
     if form.is_bound and form.is_valid():
-        code = form.cleaned_data["code"].strip().upper()
-        report = CitizenReport.objects.filter(tracking_code=code).select_related(
-            "rectification").first()
+        report = _tracked(form.cleaned_data["code"])
         if report is None:
             form.add_error("code", _("No report has this tracking code."))
-    return render(request, "inspections/report_track.html", {"form": form, "report": report})
+    return render(request, "inspections/report_track.html", {
+        "form": form, "report": report,
+        "item": getattr(report, "rectification", None) if report else None,
+        "after": _public_after_photos(report) if report else [],
+    })
+
+
+@login_not_required
+@require_GET
+def report_track_photo(request, code: str, pk: int):
+    """An after-photo of a closed item, to whoever holds the tracking code of its report."""
+    report = _tracked(code)
+    photos = _public_after_photos(report) if report else []
+    photo = next((photo for photo in photos if photo.pk == pk), None)
+    if photo is None:
+        raise Http404
+    try:
+        handle = photo.thumbnail.open("rb")
+    except (OSError, ValueError) as error:
+        raise Http404 from error
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 def _triage_campaigns(user):
