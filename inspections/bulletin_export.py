@@ -9,12 +9,21 @@ from openpyxl.styles import Alignment, Font
 from campaign.enums import UnitKind
 from inspections.rankings import MonthResult
 
+# A cell starting with one of these is read as a formula by spreadsheet programs (at once, or
+# when someone edits the cell): text from users (unit names, reasons) is quoted.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str) -> str:
+    """User text as a literal cell: an apostrophe before a leading formula character."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
 
 def bulletin_xlsx(result: MonthResult, *, title: str) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = str(result.month)
-    sheet.append([title])
+    sheet.append([_text(title)])
     sheet["A1"].font = Font(bold=True, size=14)
     if result.bulletin is None:
         sheet.append([_("Draft: not published")])
@@ -25,7 +34,8 @@ def bulletin_xlsx(result: MonthResult, *, title: str) -> bytes:
             "at": published_at.strftime("%Y-%m-%d %H:%M") if published_at else "",
         }])
         if result.bulletin.reason:
-            sheet.append([_("Reason for the correction: %(reason)s") % {"reason": result.bulletin.reason}])
+            sheet.append([_text(_("Reason for the correction: %(reason)s")
+                                 % {"reason": result.bulletin.reason})])
     headers = [_("Group"), _("Rank"), _("Unit"), _("Score"), _("Inspection score"),
                _("On-time rate (%)"), _("Items due"), _("Fixed on time"), _("Visits"),
                _("Rank last month"), _("Flagged for accountability")]
@@ -41,7 +51,7 @@ def bulletin_xlsx(result: MonthResult, *, title: str) -> bytes:
             sheet.append([
                 str(kinds.get(kind, kind)),
                 s.rank if s.ranked else _("Not ranked"),
-                line.unit.name,
+                _text(line.unit.name),
                 s.score, s.inspection_score, s.on_time_percent, s.due, s.on_time, s.visits,
                 s.previous_rank, _("Yes") if s.flagged else "",
             ])

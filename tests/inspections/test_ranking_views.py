@@ -352,3 +352,20 @@ def test_street_staff_land_on_the_bulletin_their_street_is_ranked_in(client, dis
     response = client.get(RANKINGS)
     assert response.context["parent"] == district["unit"]
     assert str(response.context["month"]) == "2019-07"
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1"])
+def test_xlsx_never_turns_a_unit_name_into_a_formula(client, district, coordinator, name):
+    _month_of_visits(district)
+    street = district["streets"][0]
+    street.name = name
+    street.save(update_fields=["name"])
+    district["unit"].name = name
+    district["unit"].save(update_fields=["name"])
+    client.force_login(coordinator)
+    response = client.get(reverse("inspections:bulletin-export"),
+                          {"parent": district["unit"].pk, "month": "2019-07"})
+    sheet = load_workbook(__import__("io").BytesIO(response.content)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    assert any(cell.value == "'" + name for cell in cells)
