@@ -32,6 +32,7 @@ class PeerGroupQuery:
     month: Month
     kind: str
     revision: int | None
+    on_record: list[rankings.MonthOnRecord]
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -72,14 +73,15 @@ def _peer_group(request: HttpRequest, source) -> PeerGroupQuery:
         if (parent.parent is not None and not rankings.has_bulletins(parent)
                 and rankings.has_bulletins(parent.parent)):
             parent = parent.parent
+    on_record = rankings.months_on_record(parent.campaign, parent)
     month = _month(request, source.get("month"),
-                   lambda: rankings.default_month(parent.campaign, parent))
+                   lambda: rankings.default_month(parent.campaign, parent, on_record=on_record))
     raw_revision = source.get("revision")
     revision = _int_or_none(raw_revision)
     if raw_revision and revision is None:
         messages.warning(request, _("“%(value)s” is not a revision number: showing the current one.")
                          % {"value": raw_revision[:20]})
-    return PeerGroupQuery(parent, month, source.get("kind", ""), revision)
+    return PeerGroupQuery(parent, month, source.get("kind", ""), revision, on_record)
 
 
 def _kind(request: HttpRequest, result: rankings.MonthResult, wanted: str) -> str:
@@ -125,6 +127,9 @@ def _ranking_context(request: HttpRequest) -> dict:
         "warning_list": [line for line in lines if line.standing.in_bottom],
         "flagged": [line for line in lines if line.standing.flagged],
         "revisions": revisions,
+        "months_on_record": [
+            (entry, _query_string(query.parent, entry.month, kind=kind)) for entry in query.on_record
+        ],
         "weights": weights,
         "previous_query": _query_string(query.parent, query.month.previous(), kind=kind),
         "next_query": _query_string(query.parent, query.month.next(), kind=kind),

@@ -288,7 +288,7 @@ def test_query_counts_are_fixed(client, district, coordinator, published):
     after = [count_queries(RANKINGS, params), count_queries(detail, {"month": "2019-07"}),
              count_queries(trend, {})]
     assert before == after
-    assert before[0] == (11 if published else 14)
+    assert before[0] == (13 if published else 16)       # 2 of them: the months on record
 
 
 @pytest.mark.parametrize("month", ["2019-13", "abc", "", "2019-7x", "%00"])
@@ -369,3 +369,38 @@ def test_xlsx_never_turns_a_unit_name_into_a_formula(client, district, coordinat
     cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
     assert any(cell.value == "'" + name for cell in cells)
+
+
+def test_default_month_is_the_latest_with_data_and_the_months_on_record_are_offered(
+        client, district, coordinator):
+    # Published in the past, visits in a later month: the page opens on the later month's draft
+    # and offers both, so a new user never lands on an empty month.
+    publish_bulletin(district["unit"].campaign, Month(2019, 6), district["unit"], by=None, now=NOW)
+    _month_of_visits(district, month=7)
+    client.force_login(coordinator)
+    with time_machine.travel(dt.datetime(2019, 10, 15, 4, 0, tzinfo=dt.UTC), tick=False):
+        response = client.get(RANKINGS)
+    assert response.context["parent"] == district["unit"]
+    assert str(response.context["month"]) == "2019-07"
+    assert [r.standing.rank for r in response.context["lines"]] == [1, 2, 2, 4]
+    offered = [(str(entry.month), entry.published) for entry, _q in response.context["months_on_record"]]
+    assert offered == [("2019-07", False), ("2019-06", True)]
+    page = response.content.decode()
+    assert f"?parent={district['unit'].pk}&amp;month=2019-06" in page
+
+
+def test_default_month_leaves_out_the_running_month(client, district, coordinator):
+    _month_of_visits(district, month=7)
+    client.force_login(coordinator)
+    with time_machine.travel(dt.datetime(2019, 7, 20, 4, 0, tzinfo=dt.UTC), tick=False):
+        response = client.get(RANKINGS, {"parent": district["unit"].pk})
+    assert str(response.context["month"]) == "2019-06"
+    assert response.context["months_on_record"] == []
+
+
+def test_the_unit_page_links_to_the_units_score_and_trend(client, district, coordinator):
+    street = district["streets"][0]
+    client.force_login(coordinator)
+    page = client.get(reverse("unit-detail", args=[street.pk])).content.decode()
+    assert reverse("inspections:unit-score-trend", args=[street.pk]) in page
+    assert reverse("inspections:unit-score-detail", args=[street.pk]) in page
