@@ -1,6 +1,7 @@
 """The bulletin as an XLSX workbook, in the user's language."""
 
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -31,7 +32,8 @@ def bulletin_xlsx(result: MonthResult, *, title: str) -> bytes:
         published_at = result.bulletin.published_at
         sheet.append([_("Revision %(n)s, published %(at)s") % {
             "n": result.bulletin.revision,
-            "at": published_at.strftime("%Y-%m-%d %H:%M") if published_at else "",
+            "at": (published_at.astimezone(ZoneInfo(result.campaign.time_zone)).strftime("%Y-%m-%d %H:%M")
+                   if published_at else ""),
         }])
         if result.bulletin.reason:
             sheet.append([_text(_("Reason for the correction: %(reason)s")

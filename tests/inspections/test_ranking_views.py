@@ -404,3 +404,14 @@ def test_the_unit_page_links_to_the_units_score_and_trend(client, district, coor
     page = client.get(reverse("unit-detail", args=[street.pk])).content.decode()
     assert reverse("inspections:unit-score-trend", args=[street.pk]) in page
     assert reverse("inspections:unit-score-detail", args=[street.pk]) in page
+
+
+def test_xlsx_states_the_publishing_time_in_the_campaigns_time_zone(client, district, coordinator):
+    _month_of_visits(district)
+    publish_bulletin(district["unit"].campaign, JULY, district["unit"], by=None,
+                     now=dt.datetime(2019, 8, 2, 17, 30, tzinfo=dt.UTC))
+    client.force_login(coordinator)
+    response = client.get(reverse("inspections:bulletin-export"),
+                          {"parent": district["unit"].pk, "month": "2019-07"})
+    sheet = load_workbook(__import__("io").BytesIO(response.content)).active
+    assert "2019-08-03 01:30" in sheet["A2"].value        # Asia/Shanghai, as on the page
