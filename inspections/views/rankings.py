@@ -18,6 +18,7 @@ from campaign.permissions import visible_units
 from inspections import rankings
 from inspections.bulletin_export import bulletin_xlsx
 from inspections.charts import line_chart
+from inspections.models import Bulletin
 from inspections.ranking_forms import ReviseBulletinForm, ScoringSettingsForm
 from inspections.ranking_permissions import (
     can_edit_scoring,
@@ -191,8 +192,11 @@ def bulletin_publish(request: HttpRequest) -> HttpResponse:
 
 
 def bulletin_revise(request: HttpRequest, pk: int) -> HttpResponse:
+    # Any revision in scope: a form opened on a revision that someone else has corrected
+    # meanwhile gets a clear message and keeps the reason typed, not a 404.
     bulletin = get_object_or_404(
-        rankings.current_bulletins().filter(parent__in=visible_peer_parents(request.user)), pk=pk
+        Bulletin.objects.select_related("parent", "campaign")
+        .filter(parent__in=visible_peer_parents(request.user)), pk=pk
     )
     if not can_publish_bulletin(request.user, bulletin.parent):
         raise PermissionDenied
@@ -204,11 +208,11 @@ def bulletin_revise(request: HttpRequest, pk: int) -> HttpResponse:
             revision = rankings.revise_bulletin(bulletin, by=request.user,
                                                 reason=form.cleaned_data["reason"])
         except rankings.BulletinError as error:
-            messages.error(request, str(error))
+            form.add_error(None, str(error))
         else:
             messages.success(request, _("Revision %(n)s of %(month)s is published.")
                              % {"n": revision.revision, "month": month})
-        return redirect(back)
+            return redirect(back)
     return render(request, "inspections/bulletin_revise.html",
                   {"bulletin": bulletin, "form": form, "back": back, "month": month})
 

@@ -175,7 +175,11 @@ def test_revise_with_a_reason(client, district, coordinator, member):
     old = _get(client, RANKINGS, parent=district["unit"].pk, month="2019-07", revision="1")
     assert old.context["lines"][0].unit.name == "甲街道"
     assert "已被更正" in old.content.decode()
-    assert client.post(url, {"reason": "再改"}).status_code == 404   # no longer the current one
+    # No longer the current one: a clear message, the reason kept, nothing published.
+    stale = client.post(url, {"reason": "再改"})
+    assert stale.status_code == 200
+    assert "已被他人更正" in stale.content.decode() and "再改" in stale.content.decode()
+    assert Bulletin.objects.filter(parent=district["unit"]).count() == 2
 
 
 def test_drill_down_shows_who_lost_points(client, district, coordinator):
