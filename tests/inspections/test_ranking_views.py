@@ -419,3 +419,11 @@ def test_xlsx_states_the_publishing_time_in_the_campaigns_time_zone(client, dist
                           {"parent": district["unit"].pk, "month": "2019-07"})
     sheet = load_workbook(__import__("io").BytesIO(response.content)).active
     assert "2019-08-03 01:30" in sheet["A2"].value        # Asia/Shanghai, as on the page
+
+
+def test_ranking_table_scrolls_sideways_on_a_phone_instead_of_wrapping_names(client, district, coordinator):
+    _month_of_visits(district)
+    client.force_login(coordinator)
+    page = _get(client, RANKINGS, parent=district["unit"].pk, month="2019-07").content.decode()
+    assert '<div class="table-responsive">' in page
+    assert 'ranking-table text-nowrap' in page
