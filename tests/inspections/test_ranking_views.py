@@ -427,3 +427,17 @@ def test_ranking_table_scrolls_sideways_on_a_phone_instead_of_wrapping_names(cli
     page = _get(client, RANKINGS, parent=district["unit"].pk, month="2019-07").content.decode()
     assert '<div class="table-responsive">' in page
     assert 'ranking-table text-nowrap' in page
+
+
+@pytest.mark.parametrize(("field", "value"), [("streak_k", "32767"), ("bottom_n", "32767"),
+                                              ("min_sample", "32767"), ("streak_k", "25")])
+def test_scoring_settings_refuse_values_that_make_no_sense(client, district, field, value, member):
+    campaign = district["unit"].campaign
+    client.force_login(member(district["tree"]["city"], role="coordinator"))
+    data = {"inspection_weight": "0.80", "min_sample": "3", "bottom_n": "1", "streak_k": "3", field: value}
+    response = client.post(reverse("inspections:scoring-settings", args=[campaign.pk]), data)
+    assert response.status_code == 200 and "is-invalid" in response.content.decode()
+    campaign.refresh_from_db()
+    assert (campaign.min_sample, campaign.bottom_n, campaign.streak_k) == (3, 1, 3)
+    # and the rankings page still opens
+    assert client.get(RANKINGS, {"parent": district["unit"].pk, "month": "2019-07"}).status_code == 200
