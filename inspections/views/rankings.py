@@ -203,6 +203,9 @@ def bulletin_revise(request: HttpRequest, pk: int) -> HttpResponse:
     month = Month.of(bulletin.month)
     back = f"{reverse('inspections:ranking-list')}?{_query_string(bulletin.parent, month)}"
     form = ReviseBulletinForm(request.POST or None)
+    if request.method != "POST" and not bulletin.is_current:
+        messages.warning(request, _("This bulletin has been revised meanwhile: open the current "
+                                    "revision and try again."))
     if request.method == "POST" and form.is_valid():
         try:
             revision = rankings.revise_bulletin(bulletin, by=request.user,

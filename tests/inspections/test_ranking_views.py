@@ -180,6 +180,7 @@ def test_revise_with_a_reason(client, district, coordinator, member):
     assert stale.status_code == 200
     assert "已被他人更正" in stale.content.decode() and "再改" in stale.content.decode()
     assert Bulletin.objects.filter(parent=district["unit"]).count() == 2
+    assert "已被他人更正" in client.get(url).content.decode()
 
 
 def test_drill_down_shows_who_lost_points(client, district, coordinator):
