@@ -13,7 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -556,13 +556,13 @@ def _this_month(campaign: Campaign, now: dt.datetime) -> Month:
 
 def latest_data_month(campaign: Campaign, parent: Unit, now: dt.datetime | None = None) -> Month | None:
     """The latest month that has ended with a visit to a point in `parent`'s subtree (one
-    query, walking the (campaign, visited_at) index backwards)."""
+    aggregate query)."""
     now = now or timezone.now()
     start = _this_month(campaign, now).bounds(campaign.time_zone)[0]
     visited_at = (
         Inspection.objects.filter(_in_subtree(campaign, parent.path), campaign=campaign,
                                   visited_at__lt=start)
-        .order_by("-visited_at").values_list("visited_at", flat=True).first()
+        .aggregate(latest=Max("visited_at"))["latest"]
     )
     if visited_at is None:
         return None
