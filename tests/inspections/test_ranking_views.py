@@ -429,7 +429,8 @@ def test_ranking_table_scrolls_sideways_on_a_phone_instead_of_wrapping_names(cli
     assert '<div class="table-responsive">' in page
     assert 'ranking-table text-nowrap' in page
     detail = reverse("inspections:unit-score-detail", args=[district["streets"][0].pk])
-    assert 'align-middle text-nowrap" id="missed-items"' in client.get(detail, {"month": "2019-07"}).content.decode()
+    detail_page = client.get(detail, {"month": "2019-07"}).content.decode()
+    assert 'align-middle text-nowrap" id="missed-items"' in detail_page
 
 
 @pytest.mark.parametrize(("field", "value"), [("streak_k", "32767"), ("bottom_n", "32767"),
