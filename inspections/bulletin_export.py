@@ -1,6 +1,7 @@
 """The bulletin as an XLSX workbook, in the user's language."""
 
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -9,12 +10,21 @@ from openpyxl.styles import Alignment, Font
 from campaign.enums import UnitKind
 from inspections.rankings import MonthResult
 
+# A cell starting with one of these is read as a formula by spreadsheet programs (at once, or
+# when someone edits the cell): text from users (unit names, reasons) is quoted.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str) -> str:
+    """User text as a literal cell: an apostrophe before a leading formula character."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
 
 def bulletin_xlsx(result: MonthResult, *, title: str) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = str(result.month)
-    sheet.append([title])
+    sheet.append([_text(title)])
     sheet["A1"].font = Font(bold=True, size=14)
     if result.bulletin is None:
         sheet.append([_("Draft: not published")])
@@ -22,10 +32,12 @@ def bulletin_xlsx(result: MonthResult, *, title: str) -> bytes:
         published_at = result.bulletin.published_at
         sheet.append([_("Revision %(n)s, published %(at)s") % {
             "n": result.bulletin.revision,
-            "at": published_at.strftime("%Y-%m-%d %H:%M") if published_at else "",
+            "at": (published_at.astimezone(ZoneInfo(result.campaign.time_zone)).strftime("%Y-%m-%d %H:%M")
+                   if published_at else ""),
         }])
         if result.bulletin.reason:
-            sheet.append([_("Reason for the correction: %(reason)s") % {"reason": result.bulletin.reason}])
+            sheet.append([_text(_("Reason for the correction: %(reason)s")
+                                 % {"reason": result.bulletin.reason})])
     headers = [_("Group"), _("Rank"), _("Unit"), _("Score"), _("Inspection score"),
                _("On-time rate (%)"), _("Items due"), _("Fixed on time"), _("Visits"),
                _("Rank last month"), _("Flagged for accountability")]
@@ -41,7 +53,7 @@ def bulletin_xlsx(result: MonthResult, *, title: str) -> bytes:
             sheet.append([
                 str(kinds.get(kind, kind)),
                 s.rank if s.ranked else _("Not ranked"),
-                line.unit.name,
+                _text(line.unit.name),
                 s.score, s.inspection_score, s.on_time_percent, s.due, s.on_time, s.visits,
                 s.previous_rank, _("Yes") if s.flagged else "",
             ])

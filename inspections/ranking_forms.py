@@ -1,4 +1,5 @@
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Campaign
@@ -18,7 +19,23 @@ class ReviseBulletinForm(forms.Form):
         return reason
 
 
+# Upper bounds that keep the settings meaningful (and the look-back of a streak finite): two
+# years of months, a watch list of at most 20 places, at most 100 visits a month to be ranked.
+MAX_STREAK_K = 24
+MAX_BOTTOM_N = 20
+MAX_MIN_SAMPLE = 100
+
+
 class ScoringSettingsForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, most in [("streak_k", MAX_STREAK_K), ("bottom_n", MAX_BOTTOM_N),
+                           ("min_sample", MAX_MIN_SAMPLE)]:
+            field = self.fields[name]
+            field.max_value = most
+            field.validators.append(MaxValueValidator(most))
+            field.widget.attrs["max"] = most
+
     class Meta:
         model = Campaign
         fields = ["inspection_weight", "min_sample", "bottom_n", "streak_k"]

@@ -13,7 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -550,22 +550,59 @@ def accountability(units: QuerySet[Unit], *, months: int = 12) -> list[tuple[Mon
     return [(row, history[row.unit_id]) for row in flagged]
 
 
-def latest_published_month(parent: Unit) -> Month | None:
-    day = (
-        Bulletin.objects.filter(parent=parent, is_current=True)
-        .order_by("-month").values_list("month", flat=True).first()
-    )
-    return Month.of(day) if day else None
+def _this_month(campaign: Campaign, now: dt.datetime) -> Month:
+    return Month.of(now.astimezone(ZoneInfo(campaign.time_zone)).date())
 
 
-def default_month(campaign: Campaign, parent: Unit, now: dt.datetime | None = None) -> Month:
-    """The latest published month, else the last month that has ended (within the campaign)."""
-    published = latest_published_month(parent)
-    if published is not None:
-        return published
+def latest_data_month(campaign: Campaign, parent: Unit, now: dt.datetime | None = None) -> Month | None:
+    """The latest month that has ended with a visit to a point in `parent`'s subtree (one
+    aggregate query)."""
     now = now or timezone.now()
-    last_ended = Month.of(now.astimezone(ZoneInfo(campaign.time_zone)).date()).previous()
-    return min(last_ended, Month.of(campaign.end))
+    start = _this_month(campaign, now).bounds(campaign.time_zone)[0]
+    visited_at = (
+        Inspection.objects.filter(_in_subtree(campaign, parent.path), campaign=campaign,
+                                  visited_at__lt=start)
+        .aggregate(latest=Max("visited_at"))["latest"]
+    )
+    if visited_at is None:
+        return None
+    return Month.of(visited_at.astimezone(ZoneInfo(campaign.time_zone)).date())
+
+
+@dataclass(frozen=True)
+class MonthOnRecord:
+    month: Month
+    published: bool
+
+
+def months_on_record(
+    campaign: Campaign, parent: Unit, now: dt.datetime | None = None, *, limit: int = 12
+) -> list[MonthOnRecord]:
+    """The months worth opening for a peer group, newest first: those with a bulletin and the
+    latest ended month with visits (two queries)."""
+    published = {
+        Month.of(day) for day in Bulletin.objects.filter(parent=parent, is_current=True)
+        .order_by("-month").values_list("month", flat=True)[:limit]
+    }
+    months = set(published)
+    data = latest_data_month(campaign, parent, now)
+    if data is not None:
+        months.add(data)
+    return [MonthOnRecord(month, month in published) for month in sorted(months, reverse=True)[:limit]]
+
+
+def default_month(
+    campaign: Campaign, parent: Unit, now: dt.datetime | None = None,
+    on_record: list[MonthOnRecord] | None = None,
+) -> Month:
+    """The latest month with a bulletin or with visits, else the last month that has ended
+    (within the campaign)."""
+    now = now or timezone.now()
+    if on_record is None:
+        on_record = months_on_record(campaign, parent, now)
+    if on_record:
+        return on_record[0].month
+    return min(_this_month(campaign, now).previous(), Month.of(campaign.end))
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from campaign.permissions import visible_units
 from inspections import rankings
 from inspections.bulletin_export import bulletin_xlsx
 from inspections.charts import line_chart
+from inspections.models import Bulletin
 from inspections.ranking_forms import ReviseBulletinForm, ScoringSettingsForm
 from inspections.ranking_permissions import (
     can_edit_scoring,
@@ -32,6 +33,7 @@ class PeerGroupQuery:
     month: Month
     kind: str
     revision: int | None
+    on_record: list[rankings.MonthOnRecord]
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -72,14 +74,15 @@ def _peer_group(request: HttpRequest, source) -> PeerGroupQuery:
         if (parent.parent is not None and not rankings.has_bulletins(parent)
                 and rankings.has_bulletins(parent.parent)):
             parent = parent.parent
+    on_record = rankings.months_on_record(parent.campaign, parent)
     month = _month(request, source.get("month"),
-                   lambda: rankings.default_month(parent.campaign, parent))
+                   lambda: rankings.default_month(parent.campaign, parent, on_record=on_record))
     raw_revision = source.get("revision")
     revision = _int_or_none(raw_revision)
     if raw_revision and revision is None:
         messages.warning(request, _("“%(value)s” is not a revision number: showing the current one.")
                          % {"value": raw_revision[:20]})
-    return PeerGroupQuery(parent, month, source.get("kind", ""), revision)
+    return PeerGroupQuery(parent, month, source.get("kind", ""), revision, on_record)
 
 
 def _kind(request: HttpRequest, result: rankings.MonthResult, wanted: str) -> str:
@@ -125,6 +128,9 @@ def _ranking_context(request: HttpRequest) -> dict:
         "warning_list": [line for line in lines if line.standing.in_bottom],
         "flagged": [line for line in lines if line.standing.flagged],
         "revisions": revisions,
+        "months_on_record": [
+            (entry, _query_string(query.parent, entry.month, kind=kind)) for entry in query.on_record
+        ],
         "weights": weights,
         "previous_query": _query_string(query.parent, query.month.previous(), kind=kind),
         "next_query": _query_string(query.parent, query.month.next(), kind=kind),
@@ -186,24 +192,30 @@ def bulletin_publish(request: HttpRequest) -> HttpResponse:
 
 
 def bulletin_revise(request: HttpRequest, pk: int) -> HttpResponse:
+    # Any revision in scope: a form opened on a revision that someone else has corrected
+    # meanwhile gets a clear message and keeps the reason typed, not a 404.
     bulletin = get_object_or_404(
-        rankings.current_bulletins().filter(parent__in=visible_peer_parents(request.user)), pk=pk
+        Bulletin.objects.select_related("parent", "campaign")
+        .filter(parent__in=visible_peer_parents(request.user)), pk=pk
     )
     if not can_publish_bulletin(request.user, bulletin.parent):
         raise PermissionDenied
     month = Month.of(bulletin.month)
     back = f"{reverse('inspections:ranking-list')}?{_query_string(bulletin.parent, month)}"
     form = ReviseBulletinForm(request.POST or None)
+    if request.method != "POST" and not bulletin.is_current:
+        messages.warning(request, _("This bulletin has been revised meanwhile: open the current "
+                                    "revision and try again."))
     if request.method == "POST" and form.is_valid():
         try:
             revision = rankings.revise_bulletin(bulletin, by=request.user,
                                                 reason=form.cleaned_data["reason"])
         except rankings.BulletinError as error:
-            messages.error(request, str(error))
+            form.add_error(None, str(error))
         else:
             messages.success(request, _("Revision %(n)s of %(month)s is published.")
                              % {"n": revision.revision, "month": month})
-        return redirect(back)
+            return redirect(back)
     return render(request, "inspections/bulletin_revise.html",
                   {"bulletin": bulletin, "form": form, "back": back, "month": month})
 

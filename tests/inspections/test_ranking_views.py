@@ -175,7 +175,12 @@ def test_revise_with_a_reason(client, district, coordinator, member):
     old = _get(client, RANKINGS, parent=district["unit"].pk, month="2019-07", revision="1")
     assert old.context["lines"][0].unit.name == "甲街道"
     assert "已被更正" in old.content.decode()
-    assert client.post(url, {"reason": "再改"}).status_code == 404   # no longer the current one
+    # No longer the current one: a clear message, the reason kept, nothing published.
+    stale = client.post(url, {"reason": "再改"})
+    assert stale.status_code == 200
+    assert "已被他人更正" in stale.content.decode() and "再改" in stale.content.decode()
+    assert Bulletin.objects.filter(parent=district["unit"]).count() == 2
+    assert "已被他人更正" in client.get(url).content.decode()
 
 
 def test_drill_down_shows_who_lost_points(client, district, coordinator):
@@ -288,8 +293,9 @@ def test_query_counts_are_fixed(client, district, coordinator, published):
     after = [count_queries(RANKINGS, params), count_queries(detail, {"month": "2019-07"}),
              count_queries(trend, {})]
     assert before == after
-    # One of them is the nav's count of new citizen reports, shown to a coordinator.
-    assert before[0] == (12 if published else 15)
+    # One is the nav's count of new citizen reports (shown to a coordinator), two the months
+    # on record.
+    assert before[0] == (14 if published else 17)
 
 
 @pytest.mark.parametrize("month", ["2019-13", "abc", "", "2019-7x", "%00"])
@@ -353,3 +359,91 @@ def test_street_staff_land_on_the_bulletin_their_street_is_ranked_in(client, dis
     response = client.get(RANKINGS)
     assert response.context["parent"] == district["unit"]
     assert str(response.context["month"]) == "2019-07"
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1"])
+def test_xlsx_never_turns_a_unit_name_into_a_formula(client, district, coordinator, name):
+    _month_of_visits(district)
+    street = district["streets"][0]
+    street.name = name
+    street.save(update_fields=["name"])
+    district["unit"].name = name
+    district["unit"].save(update_fields=["name"])
+    client.force_login(coordinator)
+    response = client.get(reverse("inspections:bulletin-export"),
+                          {"parent": district["unit"].pk, "month": "2019-07"})
+    sheet = load_workbook(__import__("io").BytesIO(response.content)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    assert any(cell.value == "'" + name for cell in cells)
+
+
+def test_default_month_is_the_latest_with_data_and_the_months_on_record_are_offered(
+        client, district, coordinator):
+    # Published in the past, visits in a later month: the page opens on the later month's draft
+    # and offers both, so a new user never lands on an empty month.
+    publish_bulletin(district["unit"].campaign, Month(2019, 6), district["unit"], by=None, now=NOW)
+    _month_of_visits(district, month=7)
+    client.force_login(coordinator)
+    with time_machine.travel(dt.datetime(2019, 10, 15, 4, 0, tzinfo=dt.UTC), tick=False):
+        response = client.get(RANKINGS)
+    assert response.context["parent"] == district["unit"]
+    assert str(response.context["month"]) == "2019-07"
+    assert [r.standing.rank for r in response.context["lines"]] == [1, 2, 2, 4]
+    offered = [(str(entry.month), entry.published) for entry, _q in response.context["months_on_record"]]
+    assert offered == [("2019-07", False), ("2019-06", True)]
+    page = response.content.decode()
+    assert f"?parent={district['unit'].pk}&amp;month=2019-06" in page
+
+
+def test_default_month_leaves_out_the_running_month(client, district, coordinator):
+    _month_of_visits(district, month=7)
+    client.force_login(coordinator)
+    with time_machine.travel(dt.datetime(2019, 7, 20, 4, 0, tzinfo=dt.UTC), tick=False):
+        response = client.get(RANKINGS, {"parent": district["unit"].pk})
+    assert str(response.context["month"]) == "2019-06"
+    assert response.context["months_on_record"] == []
+
+
+def test_the_unit_page_links_to_the_units_score_and_trend(client, district, coordinator):
+    street = district["streets"][0]
+    client.force_login(coordinator)
+    page = client.get(reverse("unit-detail", args=[street.pk])).content.decode()
+    assert reverse("inspections:unit-score-trend", args=[street.pk]) in page
+    assert reverse("inspections:unit-score-detail", args=[street.pk]) in page
+
+
+def test_xlsx_states_the_publishing_time_in_the_campaigns_time_zone(client, district, coordinator):
+    _month_of_visits(district)
+    publish_bulletin(district["unit"].campaign, JULY, district["unit"], by=None,
+                     now=dt.datetime(2019, 8, 2, 17, 30, tzinfo=dt.UTC))
+    client.force_login(coordinator)
+    response = client.get(reverse("inspections:bulletin-export"),
+                          {"parent": district["unit"].pk, "month": "2019-07"})
+    sheet = load_workbook(__import__("io").BytesIO(response.content)).active
+    assert "2019-08-03 01:30" in sheet["A2"].value        # Asia/Shanghai, as on the page
+
+
+def test_ranking_table_scrolls_sideways_on_a_phone_instead_of_wrapping_names(client, district, coordinator):
+    _month_of_visits(district)
+    client.force_login(coordinator)
+    page = _get(client, RANKINGS, parent=district["unit"].pk, month="2019-07").content.decode()
+    assert '<div class="table-responsive">' in page
+    assert 'ranking-table text-nowrap' in page
+    detail = reverse("inspections:unit-score-detail", args=[district["streets"][0].pk])
+    detail_page = client.get(detail, {"month": "2019-07"}).content.decode()
+    assert 'align-middle text-nowrap" id="missed-items"' in detail_page
+
+
+@pytest.mark.parametrize(("field", "value"), [("streak_k", "32767"), ("bottom_n", "32767"),
+                                              ("min_sample", "32767"), ("streak_k", "25")])
+def test_scoring_settings_refuse_values_that_make_no_sense(client, district, field, value, member):
+    campaign = district["unit"].campaign
+    client.force_login(member(district["tree"]["city"], role="coordinator"))
+    data = {"inspection_weight": "0.80", "min_sample": "3", "bottom_n": "1", "streak_k": "3", field: value}
+    response = client.post(reverse("inspections:scoring-settings", args=[campaign.pk]), data)
+    assert response.status_code == 200 and "is-invalid" in response.content.decode()
+    campaign.refresh_from_db()
+    assert (campaign.min_sample, campaign.bottom_n, campaign.streak_k) == (3, 1, 3)
+    # and the rankings page still opens
+    assert client.get(RANKINGS, {"parent": district["unit"].pk, "month": "2019-07"}).status_code == 200

@@ -53,6 +53,9 @@ def test_publish_twice_publishes_once(july):
     (["2019-13"], "not a month"),
     (["July"], "not a month"),
     (["2019-07", "--parent", "nowhere"], "No unit"),
+    (["2019-07", "--parent", "²"], "No unit"),
+    (["2019-07", "--parent", "١٢٣٤٥٦٧"], "No unit"),
+    (["2019-07", "--parent", "9" * 30], "No unit"),
     (["2099-01", "--parent", "PLACEHOLDER", "--publish"], "尚未结束"),
 ])
 def test_clear_errors(july, args, message):

@@ -66,7 +66,7 @@ class Command(BaseCommand):
                 raise CommandError("There is more than one campaign: name the peer group with --parent.")
             return roots[0]
         query = Q(code=value) | Q(key=value)
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             query |= Q(pk=int(value))
         units = list(Unit.objects.filter(query).select_related("campaign")[:2])
         if not units:
