@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from campaign.enums import PointKind
 from campaign.models import Campaign, Criterion, Photo, Point, Unit, User
 from campaign.periods import Month
+from campaign.permissions import visible_points
 from campaign.photos import discard_files, store_photo
 from inspections import permissions, workflow
 from inspections.enums import CitizenReportStatus, EventAction, RectificationStatus
@@ -237,6 +238,14 @@ def submit_fix(item: Rectification, *, by: User, version: int | None, uploads: S
 # ---- point register -----------------------------------------------------------------------
 
 POINT_COLUMNS = ["code", "name", "kind", "unit_code", "address", "latitude", "longitude", "active"]
+# The same columns as a campaign office writes them in a sheet of its own.
+POINT_COLUMNS_ZH = {"编号": "code", "名称": "name", "类型": "kind", "单位编码": "unit_code",
+                    "地址": "address", "纬度": "latitude", "经度": "longitude", "启用": "active"}
+
+
+def _column(header) -> str:
+    name = str(header or "").strip()
+    return POINT_COLUMNS_ZH.get(name, name.lower())
 
 
 def export_points(points) -> tablib.Dataset:
@@ -276,7 +285,7 @@ def import_points(campaign: Campaign, data: tablib.Dataset, *, by: User) -> Impo
     """Create or update points by code from a dataset. Every row is checked first; one bad row
     and nothing is imported (the result lists each bad row)."""
     result = ImportResult()
-    headers = [str(header or "").strip().lower() for header in (data.headers or [])]
+    headers = [_column(header) for header in (data.headers or [])]
     missing = [column for column in ("code", "name", "kind", "unit_code") if column not in headers]
     if missing:
         result.errors.append((1, _("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)}))
@@ -289,10 +298,15 @@ def import_points(campaign: Campaign, data: tablib.Dataset, *, by: User) -> Impo
     for language in ("zh-hans", "en"):   # a kind may be written as its name in either language
         with translation.override(language):
             kinds.update({str(label): value for value, label in PointKind.choices})
-    existing = {point.code: point for point in Point.objects.filter(campaign=campaign)}
+    # Only points the importer sees, on units they manage, are updated; any other point of the
+    # campaign with the same code belongs to someone else and its row is refused.
+    existing = {point.code: point for point in visible_points(by).filter(
+        campaign=campaign, unit__in=list(allowed_units.values()))}
+    taken = set(Point.objects.filter(campaign=campaign).values_list("code", flat=True))
+    kind_names = ", ".join(f"{value} ({label})" for value, label in PointKind.choices)
     rows, seen = [], set()
     for number, raw in enumerate(data.dict, start=2):
-        row = {str(key or "").strip().lower(): ("" if value is None else str(value).strip())
+        row = {_column(key): ("" if value is None else str(value).strip())
                for key, value in raw.items()}
         problems = []
         code = row.get("code", "")
@@ -300,12 +314,16 @@ def import_points(campaign: Campaign, data: tablib.Dataset, *, by: User) -> Impo
             problems.append(_("code is empty or longer than 24 characters"))
         elif code in seen:
             problems.append(_("code %(code)s appears twice") % {"code": code})
+        elif code in taken and code not in existing:
+            problems.append(_("code %(code)s belongs to a point you do not manage") % {
+                "code": code})
         seen.add(code)
         if not row.get("name") or len(row["name"]) > 120:
             problems.append(_("name is empty or longer than 120 characters"))
         kind = kinds.get(row.get("kind", ""))
         if kind is None:
-            problems.append(_("unknown kind “%(kind)s”") % {"kind": row.get("kind", "")[:30]})
+            problems.append(_("unknown kind “%(kind)s” (allowed: %(kinds)s)") % {
+                "kind": row.get("kind", "")[:30], "kinds": kind_names})
         unit = allowed_units.get(row.get("unit_code", ""))
         if unit is None:
             problems.append(_("unit code “%(code)s” is not a unit you manage") % {
@@ -315,6 +333,8 @@ def import_points(campaign: Campaign, data: tablib.Dataset, *, by: User) -> Impo
             value = row.get(name, "")
             try:
                 number_value = Decimal(value).quantize(Decimal("0.000001")) if value else None
+                if number_value is not None and not number_value.is_finite():
+                    raise InvalidOperation
             except InvalidOperation:
                 number_value = None
                 problems.append(_("%(name)s “%(value)s” is not a number") % {

@@ -142,8 +142,8 @@ def points_import(request):
                 messages.success(request, _("%(created)s points created, %(updated)s updated.")
                                  % {"created": result.created, "updated": result.updated})
                 return redirect("inspections:point-list")
-            messages.error(request, _("Nothing was imported: correct the rows below and send "
-                                      "the file again."))
+            messages.error(request, _("No point was imported: correct the rows below and "
+                                      "send the file again."))
     return render(request, "inspections/points_import.html", {
         "form": form, "result": result, "campaign": campaign,
         "columns": services.POINT_COLUMNS,
