@@ -21,6 +21,7 @@ from campaign.models import Campaign, Criterion, Photo, Point, Unit, User
 from campaign.periods import Month
 from campaign.permissions import visible_points
 from campaign.photos import discard_files, store_photo
+from campaign.spreadsheets import plain_cell, safe_cell
 from inspections import permissions, workflow
 from inspections.enums import CitizenReportStatus, EventAction, RectificationStatus
 from inspections.models import (
@@ -251,12 +252,12 @@ def _column(header) -> str:
 def export_points(points) -> tablib.Dataset:
     data = tablib.Dataset(headers=POINT_COLUMNS)
     for point in points.select_related("unit").order_by("code"):
-        data.append([
+        data.append([safe_cell(value) for value in (
             point.code, point.name, point.kind, point.unit.code, point.address,
             "" if point.latitude is None else str(point.latitude),
             "" if point.longitude is None else str(point.longitude),
             "1" if point.is_active else "0",
-        ])
+        )])
     return data
 
 
@@ -306,7 +307,7 @@ def import_points(campaign: Campaign, data: tablib.Dataset, *, by: User) -> Impo
     kind_names = ", ".join(f"{value} ({label})" for value, label in PointKind.choices)
     rows, seen = [], set()
     for number, raw in enumerate(data.dict, start=2):
-        row = {_column(key): ("" if value is None else str(value).strip())
+        row = {_column(key): ("" if value is None else plain_cell(str(value).strip()))
                for key, value in raw.items()}
         problems = []
         code = row.get("code", "")
