@@ -24,10 +24,18 @@ class PhotoInput(forms.ClearableFileInput):
 class PhotosField(forms.FileField):
     widget = PhotoInput
 
+    def __init__(self, *args, max_files: int | None = None, **kwargs):
+        self.max_files = max_files
+        super().__init__(*args, **kwargs)
+
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         if self.required and not files:
             raise forms.ValidationError(self.error_messages["required"], code="required")
+        if self.max_files is not None and len(files) > self.max_files:
+            raise forms.ValidationError(
+                _("Send at most %(max)s photos (you chose %(count)s).")
+                % {"max": self.max_files, "count": len(files)}, code="max_files")
         return [super(PhotosField, self).clean(file, initial) for file in files]
 
     def bound_data(self, data, initial):
@@ -57,8 +65,8 @@ class ModelForm(forms.ModelForm):
         _style(self)
 
 
-def _text(label, *, required=True, rows=3):
-    return forms.CharField(label=label, required=required, max_length=2000,
+def _text(label, *, required=True, rows=3, max_length=2000):
+    return forms.CharField(label=label, required=required, max_length=max_length,
                            widget=forms.Textarea(attrs={"rows": rows}))
 
 
@@ -231,11 +239,15 @@ class PointImportForm(Form):
     file = forms.FileField(label=_("File (.xlsx or .csv)"))
 
 
+MAX_REPORT_PHOTOS = 6
+MAX_REPORT_DESCRIPTION = 1000
+
+
 class CitizenReportForm(Form):
-    description = _text(_("What is the problem?"))
+    description = _text(_("What is the problem?"), max_length=MAX_REPORT_DESCRIPTION)
     location = forms.CharField(label=_("Where?"), max_length=200)
     contact = forms.CharField(label=_("Phone or e-mail (optional)"), required=False, max_length=60)
-    photos = PhotosField(label=_("Photos"))
+    photos = PhotosField(label=_("Photos (at most 6)"), max_files=MAX_REPORT_PHOTOS)
 
 
 class TrackForm(Form):

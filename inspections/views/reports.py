@@ -4,7 +4,9 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,18 +19,43 @@ from inspections.enums import CitizenReportStatus
 from inspections.models import CitizenReport
 
 
+# Reports one address may send in an hour (a fixed window counted in the cache).
+REPORTS_PER_HOUR = 10
+
+
 def _public_campaign(request) -> Campaign:
     key = request.GET.get("campaign", "")[:60]
     campaigns = Campaign.objects.order_by("start", "pk")
     campaign = campaigns.filter(key=key).first() if key else campaigns.first()
     if campaign is None:
-        raise PermissionDenied
+        raise Http404
     return campaign
+
+
+def _over_rate_limit(request) -> bool:
+    """Count this report against the sender's address; True once the hour's quota is used."""
+    hour = timezone.now().strftime("%Y%m%d%H")
+    key = f"report-rate:{request.META.get('REMOTE_ADDR', '')}:{hour}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:     # the entry expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > REPORTS_PER_HOUR
 
 
 @login_not_required
 def report_create(request):
     campaign = _public_campaign(request)
+    if request.method == "POST" and _over_rate_limit(request):
+        form = forms.CitizenReportForm(request.POST, request.FILES)
+        form.is_valid()    # shows the typed text back; nothing is stored
+        form.errors.clear()
+        form.add_error(None, _("Too many reports from this address: please try again in an "
+                               "hour."))
+        return render(request, "inspections/report_form.html",
+                      {"form": form, "campaign": campaign}, status=429)
     form = forms.CitizenReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -5,6 +5,7 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -57,3 +58,47 @@ def test_an_exported_formula_like_name_imports_back_unchanged(tree, people):
     data = services.read_table(services.export_points(Point.objects.all()).export("xlsx"), "p.xlsx")
     result = services.import_points(tree["city"].campaign, data, by=people["coordinator"])
     assert (result.updated, Point.objects.get().name) == (1, "-东街-")
+
+
+# ---- 3: the public form is bounded ----------------------------------------------------------
+
+def _report(client, address="127.0.0.1", **fields):
+    return client.post(reverse("inspections:report-create"), {
+        "description": "路灯不亮", "location": "东巷口", "photos": [factories.make_jpeg()],
+        **fields}, REMOTE_ADDR=address)
+
+
+def test_a_report_takes_at_most_six_photos_and_1000_characters(client, tree):
+    from inspections.models import CitizenReport
+
+    response = _report(client, photos=[factories.make_jpeg() for _ in range(7)],
+                       description="灯" * 1001)
+    body = response.content.decode()
+    assert response.status_code == 200 and CitizenReport.objects.count() == 0
+    assert "最多发送6张照片（您选了7张）。" in body
+    assert "确保该变量包含不超过 1000 字符 (目前字符数 1001)。" in body
+    assert _report(client, photos=[factories.make_jpeg() for _ in range(6)]).status_code == 200
+    assert CitizenReport.objects.get().photos.count() == 6
+
+
+def test_reports_are_limited_to_ten_an_hour_per_address(client, tree):
+    from inspections.models import CitizenReport
+
+    with time_machine.travel(dt.datetime(2026, 3, 1, 9, 5, tzinfo=dt.UTC), tick=False):
+        for _ in range(10):
+            assert _report(client, address="10.0.0.1").status_code == 200
+        refused = _report(client, address="10.0.0.1", description="第十一次")
+        assert refused.status_code == 429
+        body = refused.content.decode()
+        assert "来自这个地址的报告太多，请一小时后再试。" in body and "第十一次" in body
+        assert _report(client, address="10.0.0.2").status_code == 200
+    assert CitizenReport.objects.count() == 11
+    with time_machine.travel(dt.datetime(2026, 3, 1, 10, 1, tzinfo=dt.UTC), tick=False):
+        assert _report(client, address="10.0.0.1").status_code == 200
+
+
+# ---- 16: unknown things are 404 -----------------------------------------------------------
+
+def test_unknown_campaign_on_the_public_form_is_404(client, tree):
+    response = client.get(reverse("inspections:report-create") + "?campaign=nope")
+    assert response.status_code == 404
