@@ -1,6 +1,9 @@
 """Forms validate input only; the services and the workflow decide."""
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaign.enums import DeadlineDays, PointKind
@@ -40,6 +43,29 @@ class PhotosField(forms.FileField):
 
     def bound_data(self, data, initial):
         return data
+
+
+MAX_DEADLINE_AHEAD = dt.timedelta(days=365)
+
+
+class DeadlineField(forms.DateTimeField):
+    """A deadline between now (the current minute) and a year ahead."""
+
+    widget = DATETIME_WIDGET
+
+    def clean(self, value):
+        deadline = super().clean(value)
+        if deadline is None:
+            return deadline
+        now = timezone.now()
+        if deadline < now - dt.timedelta(minutes=1):
+            raise forms.ValidationError(_("The deadline cannot be in the past."), code="past")
+        latest = now + MAX_DEADLINE_AHEAD
+        if deadline > latest:
+            raise forms.ValidationError(
+                _("The deadline can be at most a year ahead (until %(latest)s).")
+                % {"latest": timezone.localtime(latest).strftime("%Y-%m-%d")}, code="far")
+        return deadline
 
 
 def _style(form) -> None:
@@ -100,7 +126,7 @@ class ReturnForm(StepForm):
 
 
 class ExtendForm(StepForm):
-    deadline = forms.DateTimeField(label=_("New deadline"), widget=DATETIME_WIDGET)
+    deadline = DeadlineField(label=_("New deadline"))
     reason = _text(_("Reason for the extension"))
 
 
@@ -129,10 +155,8 @@ class FindingForm(Form):
     criterion = forms.ModelChoiceField(label=_("Criterion not met"), queryset=None,
                                        required=False, empty_label=_("— none —"))
     note = forms.CharField(label=_("What was seen"), required=False, max_length=2000)
-    deadline = forms.DateTimeField(
-        label=_("Deadline (empty: the criterion's default)"), required=False,
-        widget=DATETIME_WIDGET,
-    )
+    deadline = DeadlineField(label=_("Deadline (empty: the criterion's default)"),
+                             required=False)
     photos = PhotosField(label=_("Photos"), required=False)
 
     def __init__(self, *args, criteria, **kwargs):
@@ -163,7 +187,7 @@ class StandaloneForm(Form):
                                    required=False, widget=FastSelect)
     title = forms.CharField(label=_("Title"), max_length=200)
     description = _text(_("Description"), required=False)
-    deadline = forms.DateTimeField(label=_("Deadline"), widget=DATETIME_WIDGET)
+    deadline = DeadlineField(label=_("Deadline"))
     photos = PhotosField(label=_("Photos"), required=False)
 
     def __init__(self, *args, units, points, **kwargs):
@@ -258,7 +282,7 @@ class TriageForm(Form):
     unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=None, required=False,
                                   widget=FastSelect)
     title = forms.CharField(label=_("Item title"), max_length=200, required=False)
-    deadline = forms.DateTimeField(label=_("Deadline"), widget=DATETIME_WIDGET, required=False)
+    deadline = DeadlineField(label=_("Deadline"), required=False)
     reason = forms.CharField(label=_("Reason (when rejecting)"), required=False, max_length=2000)
 
     def __init__(self, *args, units, **kwargs):

@@ -207,7 +207,10 @@ def _step_form(action: str, user, item, data=None, files=None):
         kwargs["units"] = permissions.units_with_role(user, Role.COORDINATOR).filter(
             campaign_id=item.campaign_id).exclude(pk=item.unit_id).order_by("path")
     if action == A.EXTENDED:
-        kwargs["initial"]["deadline"] = timezone.localtime(item.deadline) + dt.timedelta(days=3)
+        # Three days on, within the bound the form accepts (an old item may hold any date).
+        latest = timezone.now() + forms.MAX_DEADLINE_AHEAD
+        kwargs["initial"]["deadline"] = timezone.localtime(
+            min(item.deadline, latest - dt.timedelta(days=3)) + dt.timedelta(days=3))
     return STEP_FORMS[action](data, files, **kwargs)
 
 

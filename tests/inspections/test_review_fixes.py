@@ -102,3 +102,68 @@ def test_reports_are_limited_to_ten_an_hour_per_address(client, tree):
 def test_unknown_campaign_on_the_public_form_is_404(client, tree):
     response = client.get(reverse("inspections:report-create") + "?campaign=nope")
     assert response.status_code == 404
+
+
+# ---- 4: deadlines are bounded to [now, now + 1 year] ---------------------------------------
+
+NOW = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)   # 10:00 in Shanghai
+
+
+@pytest.fixture
+def item(tree, people):
+    with time_machine.travel(NOW, tick=False):
+        return factories.file_item(tree["street_a"], by=people["inspector"])
+
+
+def test_extension_beyond_a_year_is_refused_with_a_message(client, item, people):
+    client = login(client, people["coordinator"])
+    url = reverse("inspections:rectification-step", args=[item.pk, "extend"])
+    with time_machine.travel(NOW, tick=False):
+        for value in ("9999-12-31T23:59", "2027-03-02T10:00"):
+            response = client.post(url, {"version": 0, "deadline": value, "reason": "太远"})
+            assert response.status_code == 400
+            assert "截止时间最多只能定在一年以内（到2027-03-01为止）。" in response.content.decode()
+        response = client.post(url, {"version": 0, "deadline": "2026-02-28T10:00", "reason": "早"})
+        assert "截止时间不能早于现在。" in response.content.decode()
+        assert client.post(url, {"version": 0, "deadline": "2027-03-01T09:00",
+                                 "reason": "可以"}).status_code == 302
+
+
+def test_item_page_with_a_far_deadline_does_not_fail(client, item, people):
+    from inspections.models import Rectification
+
+    Rectification.objects.filter(pk=item.pk).update(
+        deadline=dt.datetime(9999, 12, 31, 12, tzinfo=dt.UTC))
+    with time_machine.travel(NOW, tick=False):
+        response = login(client, people["coordinator"]).get(item.get_absolute_url())
+    assert response.status_code == 200
+    assert 'value="2027-03-01T10:00"' in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["2027-06-01T10:00", "2026-02-01T10:00"])
+def test_standalone_and_triage_deadlines_are_bounded(client, tree, people, value):
+    from inspections.models import CitizenReport, Rectification
+
+    report = CitizenReport.objects.create(campaign=tree["city"].campaign, tracking_code="ABC",
+                                          description="垃圾", location="南街")
+    client = login(client, people["coordinator"])
+    with time_machine.travel(NOW, tick=False):
+        standalone = client.post(reverse("inspections:rectification-create"), {
+            "unit": tree["street_a"].pk, "title": "井盖缺失", "deadline": value})
+        triage = client.post(reverse("inspections:report-detail", args=[report.pk]), {
+            "accept": "1", "unit": tree["street_a"].pk, "title": "垃圾", "deadline": value})
+    for response in (standalone, triage):
+        assert response.status_code == 200
+        assert "截止时间" in response.content.decode()
+    assert Rectification.objects.count() == 0
+
+
+def test_finding_deadline_is_bounded(tree, people):
+    from inspections.forms import FindingForm
+
+    criterion = factories.CriterionFactory(category__standard__campaign=tree["city"].campaign)
+    with time_machine.travel(NOW, tick=False):
+        form = FindingForm({"criterion": criterion.pk, "deadline": "2028-01-01T10:00"},
+                           criteria=[criterion])
+        assert not form.is_valid()
+    assert form.errors["deadline"] == ["截止时间最多只能定在一年以内（到2027-03-01为止）。"]

@@ -9,6 +9,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from campaign.models import Photo, Point
@@ -355,7 +356,7 @@ def test_round_planning(client, tree, people):
 def test_standalone_item(client, tree, people):
     client = login(client, people["inspector"])
     response = client.post(reverse("inspections:rectification-create"), {
-        "unit": tree["street_a"].pk, "title": "井盖缺失", "deadline": "2030-01-01T12:00"})
+        "unit": tree["street_a"].pk, "title": "井盖缺失", "deadline": (timezone.localtime() + dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")})
     assert response.status_code == 302
     assert Rectification.objects.get().title == "井盖缺失"
     assert login(client, people["staff"]).get(reverse("inspections:rectification-create")).status_code == 403
