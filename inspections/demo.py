@@ -122,7 +122,7 @@ def _visit(rng, point, round_, at, inspector, coordinator, now, counts) -> None:
     ]
     visit = services.record_visit(
         point=point, by=inspector, mode=rng.choice(InspectionMode.values), visited_at=at,
-        findings=findings, round=round_,
+        findings=findings, round=round_, now=at,
     )
     counts["visits"] += 1
     for finding in visit.findings.all():

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 import tablib
 from django.db import transaction
@@ -151,13 +152,19 @@ class FindingInput:
     uploads: list = field(default_factory=list)
 
 
+# How long after a visit it may still be recorded (a visit's record is evidence: no backdating
+# past the monthly bulletin it counts for).
+MAX_VISIT_AGE = dt.timedelta(days=31)
+
+
 def record_visit(
     *, point: Point, by: User, mode: str, visited_at: dt.datetime, note: str = "",
     findings: Sequence[FindingInput] = (), uploads: Sequence = (),
-    round: InspectionRound | None = None,
+    round: InspectionRound | None = None, now: dt.datetime | None = None,
 ) -> Inspection:
     """Record a visit (明查/暗访); each finding files an item for the point's responsible unit.
-    Photos are stored first; if anything is refused, none stays."""
+    Photos are stored first; if anything is refused, none stays. `now` is when it is recorded
+    (the demo records its history as of each day)."""
     stored: list[Photo] = []
     try:
         visit_photos = store_photos(uploads, unit=point.unit, by=by)
@@ -169,7 +176,7 @@ def record_visit(
             finding_photos.append(photos)
         return _record_visit(point=point, by=by, mode=mode, visited_at=visited_at, note=note,
                              findings=findings, finding_photos=finding_photos,
-                             visit_photos=visit_photos, round=round)
+                             visit_photos=visit_photos, round=round, now=now)
     except Exception:
         forget_photos(stored)
         raise
@@ -177,11 +184,19 @@ def record_visit(
 
 @transaction.atomic
 def _record_visit(*, point, by, mode, visited_at, note, findings, finding_photos, visit_photos,
-                  round) -> Inspection:
+                  round, now) -> Inspection:
     if not permissions.can_inspect(by, point.unit):
         raise InspectionError(_("You may not inspect %(point)s.") % {"point": point})
-    if visited_at > timezone.now() + dt.timedelta(minutes=5):
+    now = now or timezone.now()
+    if visited_at > now + dt.timedelta(minutes=5):
         raise InspectionError(_("A visit cannot be in the future."))
+    if visited_at < now - MAX_VISIT_AGE:
+        raise InspectionError(_("A visit can be recorded at most %(days)s days afterwards.")
+                              % {"days": MAX_VISIT_AGE.days})
+    campaign = point.campaign
+    if visited_at.astimezone(ZoneInfo(campaign.time_zone)).date() < campaign.start:
+        raise InspectionError(_("A visit cannot be before the campaign starts (%(start)s).")
+                              % {"start": campaign.start.isoformat()})
     criteria = {criterion.pk: criterion for criterion in applicable_criteria(point)}
     for finding in findings:
         if finding.criterion.pk not in criteria:

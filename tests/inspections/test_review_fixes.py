@@ -167,3 +167,25 @@ def test_finding_deadline_is_bounded(tree, people):
                            criteria=[criterion])
         assert not form.is_valid()
     assert form.errors["deadline"] == ["截止时间最多只能定在一年以内（到2027-03-01为止）。"]
+
+
+# ---- 5: a visit cannot be backdated without limit -----------------------------------------
+
+def test_visit_backdating_is_bounded(tree, people):
+    from inspections import services
+    from inspections.models import Inspection
+
+    point = factories.PointFactory(unit=tree["street_a"])
+    with time_machine.travel(NOW, tick=False):
+        with pytest.raises(services.InspectionError) as error:
+            services.record_visit(point=point, by=people["inspector"], mode="open",
+                                  visited_at=NOW - dt.timedelta(days=32))
+        assert str(error.value) == "访查最多只能在31天内补录。"
+        services.record_visit(point=point, by=people["inspector"], mode="open",
+                              visited_at=NOW - dt.timedelta(days=30))
+    with time_machine.travel(dt.datetime(2019, 1, 3, tzinfo=dt.UTC), tick=False):
+        with pytest.raises(services.InspectionError) as error:
+            services.record_visit(point=point, by=people["inspector"], mode="open",
+                                  visited_at=dt.datetime(2018, 12, 31, 12, tzinfo=dt.UTC))
+        assert str(error.value) == "访查时间不能早于创建活动开始（2019-01-01）。"
+    assert Inspection.objects.count() == 1

@@ -5,6 +5,7 @@ import os
 from urllib.parse import urlencode
 
 import pytest
+import time_machine
 from django.core.files.storage import FileSystemStorage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -304,12 +305,13 @@ def test_inspector_records_a_visit_with_a_finding(client, tree, people, criterio
     url = reverse("inspections:visit-create", args=[point.pk])
     page = client.get(url)
     assert page.status_code == 200 and 'capture="environment"' in page.content.decode()
-    response = client.post(url, {
-        "mode": "covert", "visited_at": "2019-05-01T10:00", "note": "",
-        "finding-TOTAL_FORMS": 3, "finding-INITIAL_FORMS": 0,
-        "finding-0-criterion": criterion.pk, "finding-0-note": "垃圾",
-        "finding-0-photos": [factories.make_jpeg()],
-    })
+    with time_machine.travel(dt.datetime(2019, 5, 2, 3, tzinfo=dt.UTC), tick=False):
+        response = client.post(url, {
+            "mode": "covert", "visited_at": "2019-05-01T10:00", "note": "",
+            "finding-TOTAL_FORMS": 3, "finding-INITIAL_FORMS": 0,
+            "finding-0-criterion": criterion.pk, "finding-0-note": "垃圾",
+            "finding-0-photos": [factories.make_jpeg()],
+        })
     assert response.status_code == 302
     visit = Inspection.objects.get()
     item = Rectification.objects.get()
