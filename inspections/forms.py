@@ -230,6 +230,15 @@ class CategoryForm(ModelForm):
         model = Category
         fields = ["key", "name", "order", "source", "note"]
 
+    def clean(self):
+        # The standard is not a form field, so the model's (standard, key) check is skipped.
+        data = super().clean()
+        key = data.get("key")
+        if key is not None and Category.objects.filter(
+                standard_id=self.instance.standard_id, key=key).exclude(pk=self.instance.pk).exists():
+            self.add_error("key", _("This standard already has a category with this key."))
+        return data
+
 
 class CriterionForm(ModelForm):
     point_kinds = forms.MultipleChoiceField(
@@ -257,6 +266,15 @@ class PointForm(ModelForm):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+
+    def clean(self):
+        # The campaign comes from the unit, so the model's (campaign, code) check is skipped.
+        data = super().clean()
+        code, unit = data.get("code"), data.get("unit")
+        if code and unit and Point.objects.filter(
+                campaign_id=unit.campaign_id, code=code).exclude(pk=self.instance.pk).exists():
+            self.add_error("code", _("This campaign already has a point with this code."))
+        return data
 
 
 class PointImportForm(Form):

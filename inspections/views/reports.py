@@ -18,7 +18,6 @@ from inspections import forms, permissions, services, workflow
 from inspections.enums import CitizenReportStatus
 from inspections.models import CitizenReport
 
-
 # Reports one address may send in an hour (a fixed window counted in the cache).
 REPORTS_PER_HOUR = 10
 

@@ -189,3 +189,71 @@ def test_visit_backdating_is_bounded(tree, people):
                                   visited_at=dt.datetime(2018, 12, 31, 12, tzinfo=dt.UTC))
         assert str(error.value) == "访查时间不能早于创建活动开始（2019-01-01）。"
     assert Inspection.objects.count() == 1
+
+
+# ---- 6: malformed input never gives a 500 --------------------------------------------------
+
+def test_superscript_digits_in_query_parameters_are_404(client, tree, people):
+    point = factories.PointFactory(unit=tree["street_a"])
+    client = login(client, people["coordinator"])
+    visit = reverse("inspections:visit-create", args=[point.pk])
+    assert client.get(visit + "?round=²").status_code == 404
+    assert client.get(visit + "?round=1234567890123").status_code == 404
+    assert client.get(reverse("inspections:points-export-csv") + "?campaign=²").status_code == 404
+    assert client.get(reverse("inspections:points-import") + "?campaign=١").status_code == 404
+
+
+def test_point_form_refuses_a_taken_code_with_a_message(client, tree, people):
+    from campaign.models import Point
+
+    factories.PointFactory(unit=tree["street_b"], code="P-1")
+    response = login(client, people["coordinator"]).post(reverse("inspections:point-create"), {
+        "code": "P-1", "name": "重复", "kind": "market", "unit": tree["street_a"].pk,
+        "is_active": "on"})
+    assert response.status_code == 200
+    assert "本活动已有这个编号的点位。" in response.content.decode()
+    assert Point.objects.count() == 1
+
+
+def test_category_form_refuses_a_taken_key_with_a_message(client, tree, people):
+    from campaign.models import Category
+
+    category = factories.CriterionFactory(category__standard__campaign=tree["city"].campaign,
+                                          category__key="A1").category
+    url = reverse("inspections:category-create", args=[category.standard.pk])
+    response = login(client, people["coordinator"]).post(url, {"key": "A1", "name": "重复",
+                                                               "order": 1})
+    assert response.status_code == 200
+    assert "这个测评标准已有这个编码的类别。" in response.content.decode()
+    assert Category.objects.count() == 1
+
+
+# ---- 10: ?round= on a visit is checked ----------------------------------------------------
+
+def test_a_visit_round_must_hold_the_point_and_be_running(client, tree, people):
+    from inspections.models import InspectionRound
+
+    point = factories.PointFactory(unit=tree["street_a"])
+    other = factories.PointFactory(unit=tree["street_a"])
+    client = login(client, people["inspector"])
+    url = reverse("inspections:visit-create", args=[point.pk])
+
+    def make(points, ends_on, campaign=None):
+        round_ = InspectionRound.objects.create(
+            campaign=campaign or tree["city"].campaign, unit=tree["city"], name="轮次",
+            starts_on=dt.date(2026, 2, 20), ends_on=ends_on, seed=1, sample_size=1,
+            created_by=people["inspector"])
+        round_.points.set(points)
+        return round_
+
+    running = make([point], dt.date(2026, 3, 10))
+    without = make([other], dt.date(2026, 3, 10))
+    ended = make([point], dt.date(2026, 2, 28))
+    with time_machine.travel(NOW, tick=False):
+        assert client.get(url + f"?round={running.pk}").status_code == 200
+        assert client.get(url + f"?round={without.pk}").status_code == 404
+        assert client.get(url + f"?round={ended.pk}").status_code == 404
+        response = client.post(url + f"?round={ended.pk}", {
+            "mode": "open", "visited_at": "2026-03-01T09:00", "finding-TOTAL_FORMS": 0,
+            "finding-INITIAL_FORMS": 0})
+        assert response.status_code == 404

@@ -358,7 +358,8 @@ def test_round_planning(client, tree, people):
 def test_standalone_item(client, tree, people):
     client = login(client, people["inspector"])
     response = client.post(reverse("inspections:rectification-create"), {
-        "unit": tree["street_a"].pk, "title": "井盖缺失", "deadline": (timezone.localtime() + dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")})
+        "unit": tree["street_a"].pk, "title": "井盖缺失",
+        "deadline": (timezone.localtime() + dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")})
     assert response.status_code == 302
     assert Rectification.objects.get().title == "井盖缺失"
     assert login(client, people["staff"]).get(reverse("inspections:rectification-create")).status_code == 403
