@@ -85,6 +85,10 @@ class Inspection(models.Model):
     points_deducted = models.DecimalField(
         _("points deducted"), max_digits=7, decimal_places=2, default=0
     )
+    # Photos of the point taken on the visit (kept whether or not anything was found).
+    photos = models.ManyToManyField(
+        "campaign.Photo", related_name="inspections", blank=True, verbose_name=_("photos")
+    )
 
     class Meta:
         ordering = ["-visited_at", "-pk"]

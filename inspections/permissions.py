@@ -54,11 +54,14 @@ def visible_rounds(user: User, *, today: dt.date | None = None) -> QuerySet[Insp
     )
 
 
-def visible_photos(user: User) -> QuerySet[Photo]:
+def visible_photos(user: User, *, today: dt.date | None = None) -> QuerySet[Photo]:
     """A photo is seen by whoever sees its unit, or an item it documents (a re-routed item
-    takes its before-photos along to the new unit)."""
+    takes its before-photos along to the new unit). A photo taken in a round not yet ended
+    stays with those inspecting there, unless it documents an item (the unit must see what to
+    fix): the visit itself stays unannounced."""
     if user.is_superuser:
         return Photo.objects.all()
+    today = today or timezone.localdate()
     items = visible_rectifications(user)
     on_finding = Finding.objects.filter(
         photos=OuterRef("pk"), rectification__in=items.values("pk")
@@ -66,7 +69,17 @@ def visible_photos(user: User) -> QuerySet[Photo]:
     on_event = RectificationEvent.objects.filter(
         photos=OuterRef("pk"), rectification__in=items.values("pk")
     )
-    return Photo.objects.filter(scope_q(user) | Q(Exists(on_finding)) | Q(Exists(on_event)))
+    secret_visit = Inspection.objects.filter(
+        photos=OuterRef("pk"), round__ends_on__gte=today
+    ).exclude(_paths_q(user, INSPECTING, "unit"))
+    secret_finding = Finding.objects.filter(
+        photos=OuterRef("pk"), inspection__round__ends_on__gte=today
+    ).exclude(_paths_q(user, INSPECTING, "inspection__unit"))
+    return Photo.objects.filter(
+        scope_q(user) | Q(Exists(on_finding)) | Q(Exists(on_event))
+    ).exclude(
+        (Q(Exists(secret_visit)) | Q(Exists(secret_finding))) & ~Q(Exists(on_event))
+    )
 
 
 def can_inspect(user: User, unit: Unit) -> bool:

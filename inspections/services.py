@@ -208,6 +208,7 @@ def _record_visit(*, point, by, mode, visited_at, note, findings, finding_photos
         points_possible=sum((c.points for c in criteria.values()), Decimal(0)),
         points_deducted=sum((f.criterion.points for f in findings), Decimal(0)),
     )
+    inspection.photos.set(visit_photos)
     for finding, photos in zip(findings, finding_photos, strict=True):
         row = Finding.objects.create(inspection=inspection, criterion=finding.criterion,
                                      points=finding.criterion.points, note=finding.note)

@@ -218,8 +218,12 @@ def _detail(request, item, *, bound: dict | None = None, status: int = 200):
     events = list(
         item.events.select_related("actor").prefetch_related("photos").order_by("created_at", "pk")
     )
+    # An item from a round not yet ended goes to the unit at once, but the visit (and its
+    # round) stays hidden from the unit until the round ends: only the item's own photos show.
+    show_visit = bool(item.finding_id) and permissions.visible_inspections(request.user).filter(
+        pk=item.finding.inspection_id).exists()
     before = []
-    if item.finding_id:
+    if show_visit:
         before = list(item.finding.photos.all())
     before = before or [photo for event in events if event.action == A.FILED for photo in event.photos.all()]
     after = [photo for event in events if event.action == A.SUBMITTED for photo in event.photos.all()]
@@ -230,7 +234,7 @@ def _detail(request, item, *, bound: dict | None = None, status: int = 200):
     }
     return render(request, "inspections/rectification_detail.html", {
         "item": item, "events": events, "before": before, "after": after,
-        "step_forms": step_forms, "now": timezone.now(),
+        "step_forms": step_forms, "now": timezone.now(), "show_visit": show_visit,
         "overdue": item.status in workflow.PENDING and item.deadline < timezone.now(),
         "submitter_blocked": (item.status == "submitted" and permissions.can_verify(request.user, item)
                               and A.CLOSED not in actions),

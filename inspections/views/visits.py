@@ -122,7 +122,7 @@ def inspection_detail(request, pk: int):
     findings = inspection.findings.select_related(
         "criterion", "criterion__category", "rectification").prefetch_related("photos")
     return render(request, "inspections/inspection_detail.html", {
-        "inspection": inspection, "findings": findings,
+        "inspection": inspection, "findings": findings, "photos": inspection.photos.all(),
     })
 
 
