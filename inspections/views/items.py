@@ -150,6 +150,13 @@ def rectification_ledger_export(request, fmt: str):
     """The ledger (台账) with the page's filters, as CSV (streamed) or XLSX."""
     filterset = RectificationFilter(request.GET or None, queryset=_ledger_queryset(request.user),
                                     user=request.user)
+    if filterset.is_bound and not filterset.form.is_valid():
+        # A filter that cannot be read must not widen the export to everything: show the
+        # ledger page with the errors instead.
+        messages.error(request, _("Nothing was exported: correct the filters first."))
+        context = _list_context(request, queryset=_ledger_queryset(request.user),
+                                table_class=LedgerTable)
+        return render(request, "inspections/rectification_ledger.html", context, status=400)
     items = filterset.qs.order_by("-created_at", "-id")[:LEDGER_EXPORT_MAX]
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
@@ -201,17 +208,23 @@ STEP_SLUGS = {
 }
 
 
-def _step_form(action: str, user, item, data=None, files=None):
-    kwargs = {"initial": {"version": item.version}}
+ACTION_SLUGS = {action: slug for slug, action in STEP_SLUGS.items()}
+
+
+def _step_form(action: str, user, item, data=None, files=None, initial=None):
+    kwargs = {"initial": {**(initial or {}), "version": item.version}}
     if action == A.REROUTED:
         kwargs["units"] = permissions.units_with_role(user, Role.COORDINATOR).filter(
             campaign_id=item.campaign_id).exclude(pk=item.unit_id).order_by("path")
     if action == A.EXTENDED:
         # Three days on, within the bound the form accepts (an old item may hold any date).
         latest = timezone.now() + forms.MAX_DEADLINE_AHEAD
-        kwargs["initial"]["deadline"] = timezone.localtime(
-            min(item.deadline, latest - dt.timedelta(days=3)) + dt.timedelta(days=3))
-    return STEP_FORMS[action](data, files, **kwargs)
+        kwargs["initial"].setdefault("deadline", timezone.localtime(
+            min(item.deadline, latest - dt.timedelta(days=3)) + dt.timedelta(days=3)))
+    form = STEP_FORMS[action](data, files, **kwargs)
+    # Every step form sits on the same page: each hidden version needs an id of its own.
+    form.fields["version"].widget.attrs["id"] = f"id_{ACTION_SLUGS[action]}_version"
+    return form
 
 
 def _detail(request, item, *, bound: dict | None = None, status: int = 200):
@@ -275,7 +288,11 @@ def rectification_step(request, pk: int, step: str):
     except (workflow.TransitionError, PhotoError) as error:
         messages.error(request, str(error))
         item.refresh_from_db()
-        return _detail(request, item, bound={action: form}, status=409)
+        # What was typed stays; the form now carries the current version, so trying again
+        # after reading the change works (photos have to be chosen again).
+        typed = {name: value for name, value in data.items() if name not in ("version", "photos")}
+        retry = _step_form(action, request.user, item, initial=typed)
+        return _detail(request, item, bound={action: retry}, status=409)
     messages.success(request, _("%(code)s: %(action)s.") % {"code": item.code,
                                                           "action": A(action).label})
     return redirect(item)

@@ -318,3 +318,35 @@ def test_photos_of_a_running_round_stay_hidden_from_the_unit(client, tree, peopl
         assert status(people["staff"], of_point) == 200
         assert visit_url in login(client, people["staff"]).get(
             item.get_absolute_url()).content.decode()
+
+
+# ---- 9: a ledger export with a bad filter exports nothing -----------------------------------
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_ledger_export_with_an_invalid_filter_shows_the_errors(client, item, people, fmt):
+    response = login(client, people["coordinator"]).get(
+        reverse(f"inspections:ledger-export-{fmt}") + "?status=nope&month=2019-13")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    body = response.content.decode()
+    assert "没有导出任何数据：请先改正筛选条件。" in body and "Content-Disposition" not in response
+
+
+# ---- 11: after a refusal for a change made meanwhile, trying again works --------------------
+
+def test_a_stale_step_is_offered_again_with_the_current_version(client, item, people):
+    from inspections import workflow
+
+    workflow.acknowledge(item, by=people["staff"], version=0)
+    client = login(client, people["coordinator"])
+    url = reverse("inspections:rectification-step", args=[item.pk, "extend"])
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(url, {"version": 0, "deadline": "2026-03-20T10:00",
+                                     "reason": "雨天施工"})
+        assert response.status_code == 409
+        body = response.content.decode()
+        assert '<input type="hidden" name="version" value="1" id="id_extend_version">' in body
+        assert 'id="id_void_version"' in body and "雨天施工" in body
+        assert 'value="2026-03-20T10:00"' in body
+        assert client.post(url, {"version": 1, "deadline": "2026-03-20T10:00",
+                                 "reason": "雨天施工"}).status_code == 302
