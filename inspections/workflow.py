@@ -138,17 +138,26 @@ def _save(item: Rectification, *fields: str) -> None:
 
 
 def next_code(unit: Unit, year: int) -> str:
-    """`<unit code>-<year>-<4-digit sequence>`, e.g. XHL-JH-2019-0042; the counter row is locked."""
+    """`<unit code>-<year>-<4-digit sequence>`, e.g. XHL-JH-2019-0042; the counter row is locked.
+
+    Unit codes are unique only within a campaign while item codes are unique everywhere: units
+    of different campaigns with the same code share one counter (the row of the first such
+    unit), so their items never get the same code."""
+    owner = Unit.objects.filter(code=unit.code).order_by("pk").first() or unit
     with transaction.atomic():
         try:
             with transaction.atomic():
-                CodeSequence.objects.get_or_create(unit=unit, year=year)
+                CodeSequence.objects.get_or_create(unit=owner, year=year)
         except IntegrityError:
             pass    # another transaction created it at the same moment: it exists now
-        sequence = CodeSequence.objects.select_for_update().get(unit=unit, year=year)
-        sequence.last += 1
+        sequence = CodeSequence.objects.select_for_update().get(unit=owner, year=year)
+        code = ""
+        while not code or Rectification.objects.filter(code=code).exists():
+            # (skips a number an older counter of the same unit code gave already)
+            sequence.last += 1
+            code = f"{unit.code}-{year}-{sequence.last:04d}"
         sequence.save(update_fields=["last"])
-    return f"{unit.code}-{year}-{sequence.last:04d}"
+    return code
 
 
 @transaction.atomic

@@ -350,3 +350,19 @@ def test_a_stale_step_is_offered_again_with_the_current_version(client, item, pe
         assert 'value="2026-03-20T10:00"' in body
         assert client.post(url, {"version": 1, "deadline": "2026-03-20T10:00",
                                  "reason": "雨天施工"}).status_code == 302
+
+
+# ---- 12: item codes are unique across campaigns -----------------------------------------
+
+def test_units_with_the_same_code_in_two_campaigns_get_distinct_item_codes(tree, people, member):
+    other_root = factories.UnitFactory(parent=None, kind="headquarters", name="另一指挥部")
+    twin = factories.UnitFactory(parent=other_root, kind="street", code=tree["street_a"].code)
+    other_inspector = member(other_root, "inspector", username="insp2")
+    with time_machine.travel(NOW, tick=False):
+        first = factories.file_item(tree["street_a"], by=people["inspector"])
+        second = factories.file_item(twin, by=other_inspector)
+        third = factories.file_item(tree["street_a"], by=people["inspector"])
+    code = tree["street_a"].code
+    assert [first.code, second.code, third.code] == [
+        f"{code}-2026-0001", f"{code}-2026-0002", f"{code}-2026-0003"]
+    assert second.campaign != first.campaign
