@@ -170,11 +170,12 @@ class CitizenReport(models.Model):
 class RectificationQuerySet(models.QuerySet):
     """Derived facts live here, never as stored flags."""
 
+    # An item sent back to the dispatcher (回退) waits for the dispatcher, not for a unit's fix:
+    # it is neither overdue nor due soon for the unit until it is re-routed.
     PENDING = [
         RectificationStatus.OPEN,
         RectificationStatus.ACKNOWLEDGED,
         RectificationStatus.REWORK,
-        RectificationStatus.RETURNED_TO_DISPATCH,
     ]
 
     def pending(self):

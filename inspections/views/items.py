@@ -248,7 +248,7 @@ def _detail(request, item, *, bound: dict | None = None, status: int = 200):
     return render(request, "inspections/rectification_detail.html", {
         "item": item, "events": events, "before": before, "after": after,
         "step_forms": step_forms, "now": timezone.now(), "show_visit": show_visit,
-        "overdue": item.status in workflow.PENDING and item.deadline < timezone.now(),
+        "overdue": item.is_pending and item.deadline < timezone.now(),
         "submitter_blocked": (item.status == "submitted" and permissions.can_verify(request.user, item)
                               and A.CLOSED not in actions),
     }, status=status)

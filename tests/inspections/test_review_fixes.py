@@ -366,3 +366,20 @@ def test_units_with_the_same_code_in_two_campaigns_get_distinct_item_codes(tree,
     assert [first.code, second.code, third.code] == [
         f"{code}-2026-0001", f"{code}-2026-0002", f"{code}-2026-0003"]
     assert second.campaign != first.campaign
+
+
+# ---- 13: an item sent back to the dispatcher is not the unit's overdue ----------------------
+
+def test_an_item_sent_back_is_neither_overdue_nor_due_soon(tree, people, item):
+    from campaign.periods import Month
+    from inspections import services, workflow
+    from inspections.models import Rectification
+
+    workflow.send_back(item, by=people["staff"], version=0, reason="不归我们管")
+    items = Rectification.objects.all()
+    later = item.deadline + dt.timedelta(days=1)
+    assert (items.overdue(later).count(), items.due_soon(NOW, later).count()) == (0, 0)
+    item.refresh_from_db()
+    assert item.is_pending is False
+    figures = services.unit_figures(tree["street_a"], Month(2026, 3), now=later)
+    assert figures.overdue_now == 0
