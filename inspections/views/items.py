@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -270,9 +270,9 @@ def rectification_detail(request, pk: int):
 def rectification_step(request, pk: int, step: str):
     """Every step of an item: scope (404), right (403), form, one workflow call, redirect."""
     action = STEP_SLUGS.get(step)
-    item = _item(request, pk)
     if action is None:
-        raise PermissionDenied
+        raise Http404
+    item = _item(request, pk)
     if not workflow.PREDICATES[action](request.user, item):
         if action == A.CLOSED and permissions.can_verify(request.user, item):
             messages.error(request, _("You submitted the fix for %(code)s: someone else must "

@@ -383,3 +383,33 @@ def test_an_item_sent_back_is_neither_overdue_nor_due_soon(tree, people, item):
     assert item.is_pending is False
     figures = services.unit_figures(tree["street_a"], Month(2026, 3), now=later)
     assert figures.overdue_now == 0
+
+
+# ---- 14: a huge image is refused as too big, not as unreadable ----------------------------
+
+def _png_header(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+def test_a_decompression_bomb_gets_the_too_many_pixels_message(tree, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from campaign.photos import PhotoError, store_photo
+
+    upload = SimpleUploadedFile("huge.png", _png_header(20000, 10000), content_type="image/png")
+    with pytest.raises(PhotoError) as error:
+        store_photo(upload, unit=tree["street_a"], by=people["staff"])
+    assert str(error.value) == "“huge.png”的像素太多（最多接受5000万像素）。"
+
+
+def test_an_unknown_step_is_404(client, item, people):
+    url = reverse("inspections:rectification-step", args=[item.pk, "frobnicate"])
+    assert login(client, people["coordinator"]).post(url, {"version": 0}).status_code == 404
