@@ -299,10 +299,27 @@ class TrackForm(Form):
 class TriageForm(Form):
     unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=None, required=False,
                                   widget=FastSelect)
+    point = forms.ModelChoiceField(label=_("Point (optional)"), queryset=None, required=False,
+                                   widget=FastSelect)
+    criterion = forms.ModelChoiceField(label=_("Criterion not met (optional)"), queryset=None,
+                                       required=False)
     title = forms.CharField(label=_("Item title"), max_length=200, required=False)
     deadline = DeadlineField(label=_("Deadline"), required=False)
     reason = forms.CharField(label=_("Reason (when rejecting)"), required=False, max_length=2000)
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args, units, points, criteria, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+        self.fields["point"].queryset = points
+        self.fields["criterion"].queryset = criteria
+        self.fields["criterion"].label_from_instance = lambda c: f"{c.category.name} · {c.name}"
+
+    def clean(self):
+        data = super().clean()
+        point, unit, criterion = data.get("point"), data.get("unit"), data.get("criterion")
+        if point and unit and point.unit_id != unit.pk:
+            self.add_error("point", _("This point belongs to %(unit)s.") % {"unit": point.unit})
+        if point and criterion and not criterion.applies_to(point.kind):
+            self.add_error("criterion", _("This criterion does not apply to a %(kind)s.")
+                           % {"kind": point.get_kind_display()})
+        return data

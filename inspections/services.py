@@ -434,14 +434,17 @@ def report_problem(
 @transaction.atomic
 def accept_report(
     report: CitizenReport, *, unit: Unit, title: str, deadline: dt.datetime, by: User,
+    point: Point | None = None, criterion: Criterion | None = None,
 ) -> Rectification:
-    """Triage: the report becomes an item for a unit."""
+    """Triage: the report becomes an item for a unit, with the point and the criterion when
+    the coordinator knows them (so the item counts under its category and point kind)."""
     report = CitizenReport.objects.select_for_update().get(pk=report.pk)
     if report.status != CitizenReportStatus.NEW:
         raise InspectionError(_("This report has already been triaged."))
     item = workflow.file_rectification(
         unit=unit, title=title, description=report.description, deadline=deadline, by=by,
-        citizen_report=report, photos=list(report.photos.all()),
+        citizen_report=report, photos=list(report.photos.all()), point=point,
+        criterion=criterion,
     )
     report.status, report.triaged_by, report.triaged_at = CitizenReportStatus.ACCEPTED, by, timezone.now()
     report.save(update_fields=["status", "triaged_by", "triaged_at"])

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.enums import Role
-from campaign.models import Campaign
+from campaign.models import Campaign, Criterion
+from campaign.permissions import visible_points
 from campaign.photos import PhotoError
 from inspections import forms, permissions, services, workflow
 from inspections.enums import CitizenReportStatus
@@ -101,7 +102,14 @@ def report_detail(request, pk: int):
         CitizenReport.objects.filter(campaign_id__in=_triage_campaigns(request.user)), pk=pk)
     units = permissions.units_with_role(request.user, Role.COORDINATOR).filter(
         campaign_id=report.campaign_id).order_by("path")
-    form = forms.TriageForm(request.POST or None, units=units, initial={
+    points = visible_points(request.user).filter(
+        campaign_id=report.campaign_id, is_active=True).select_related("unit").order_by("code")
+    criteria = Criterion.objects.filter(
+        is_active=True, category__standard__is_active=True,
+        category__standard__campaign_id=report.campaign_id,
+    ).select_related("category").order_by("category__order", "category_id", "order", "pk")
+    form = forms.TriageForm(request.POST or None, units=units, points=points, criteria=criteria,
+                            initial={
         "title": report.description[:60],
         "deadline": timezone.localtime() + dt.timedelta(days=3)})
     if request.method == "POST" and form.is_valid():
@@ -114,7 +122,8 @@ def report_detail(request, pk: int):
             if not (data["unit"] and data["title"] and data["deadline"]):
                 raise services.InspectionError(_("Choose a unit, a title and a deadline."))
             item = services.accept_report(report, unit=data["unit"], title=data["title"],
-                                          deadline=data["deadline"], by=request.user)
+                                          deadline=data["deadline"], by=request.user,
+                                          point=data["point"], criterion=data["criterion"])
         except (services.InspectionError, workflow.TransitionError) as error:
             form.add_error(None, str(error))
         else:

@@ -413,3 +413,34 @@ def test_a_decompression_bomb_gets_the_too_many_pixels_message(tree, people):
 def test_an_unknown_step_is_404(client, item, people):
     url = reverse("inspections:rectification-step", args=[item.pk, "frobnicate"])
     assert login(client, people["coordinator"]).post(url, {"version": 0}).status_code == 404
+
+
+# ---- 17: triage can name the point and the criterion ----------------------------------------
+
+def test_triage_files_the_item_with_point_and_criterion(client, tree, people):
+    from inspections.models import CitizenReport, Rectification
+
+    report = CitizenReport.objects.create(campaign=tree["city"].campaign, tracking_code="ABC",
+                                          description="垃圾", location="南街")
+    criterion = factories.CriterionFactory(category__standard__campaign=tree["city"].campaign,
+                                           point_kinds=["market"])
+    foreign = factories.CriterionFactory()
+    market = factories.PointFactory(unit=tree["street_a"], kind="market")
+    lane = factories.PointFactory(unit=tree["street_a"], kind="back_street")
+    elsewhere = factories.PointFactory(unit=tree["street_b"], kind="market")
+    client = login(client, people["coordinator"])
+    url = reverse("inspections:report-detail", args=[report.pk])
+
+    def triage(point, chosen):
+        with time_machine.travel(NOW, tick=False):
+            return client.post(url, {"accept": "1", "unit": tree["street_a"].pk, "title": "垃圾",
+                                     "deadline": "2026-03-05T10:00", "point": point.pk,
+                                     "criterion": chosen.pk})
+
+    assert f"该点位属于{tree['street_b'].name}。" in triage(elsewhere, criterion).content.decode()
+    assert "这个测评项不适用于背街小巷。" in triage(lane, criterion).content.decode()
+    assert triage(market, foreign).status_code == 200
+    assert Rectification.objects.count() == 0
+    assert triage(market, criterion).status_code == 302
+    item = Rectification.objects.get()
+    assert (item.point, item.criterion, item.citizen_report) == (market, criterion, report)
