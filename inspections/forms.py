@@ -132,7 +132,7 @@ class ExtendForm(StepForm):
 
 class RerouteForm(StepForm):
     unit = forms.ModelChoiceField(label=_("Hand to unit"), queryset=None, widget=FastSelect)
-    note = _text(_("Note"), required=False, rows=2)
+    note = _text(_("Why this unit?"), rows=2)
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)

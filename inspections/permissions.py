@@ -10,13 +10,16 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from campaign.enums import Role
+from campaign.enums import Role, UnitKind
 from campaign.models import Photo, Unit, User
 from campaign.permissions import _scope, has_role, scope_q
 from inspections.enums import EventAction
 from inspections.models import Finding, Inspection, InspectionRound, Rectification, RectificationEvent
 
 INSPECTING = (Role.COORDINATOR, Role.INSPECTOR)
+# Units that can answer for an item (commands, work groups and offices only pass them on).
+RESPONSIBLE_KINDS = (UnitKind.STREET, UnitKind.LANE_OFFICE, UnitKind.COMMUNITY,
+                     UnitKind.DEPARTMENT, UnitKind.DISTRICT)
 
 
 def _paths_q(user: User, roles: tuple[str, ...], field: str) -> Q:
@@ -150,3 +153,10 @@ def units_with_role(user: User, *roles: str) -> QuerySet[Unit]:
     for path in paths:
         query |= Q(path__startswith=path)
     return Unit.objects.filter(query)
+
+
+def reroute_targets(user: User, item: Rectification) -> QuerySet[Unit]:
+    """Units the coordinator may hand the item to: in their scope and the item's campaign,
+    of a kind that answers for places."""
+    return units_with_role(user, Role.COORDINATOR).filter(
+        campaign_id=item.campaign_id, kind__in=RESPONSIBLE_KINDS)

@@ -14,7 +14,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaign.enums import Role
 from campaign.models import Criterion, Photo, Point, Unit, User
 from inspections import permissions
 from inspections.enums import EventAction as A
@@ -220,13 +219,15 @@ def reroute(
     item: Rectification, *, by: User, version: int | None, to_unit: Unit, note: str = "",
     at: dt.datetime | None = None,
 ) -> Rectification:
-    """A coordinator hands the item to another unit of their scope; it starts again as open."""
+    """A coordinator hands the item to another unit of their scope that answers for places
+    (not a command or an office), with a reason; it starts again as open."""
     item = _step(item, A.REROUTED, by=by, version=version)
     if to_unit.pk == item.unit_id:
         raise TransitionError(_("The item is already with %(unit)s.") % {"unit": to_unit})
-    targets = permissions.units_with_role(by, Role.COORDINATOR)
-    if to_unit.campaign_id != item.campaign_id or not targets.filter(pk=to_unit.pk).exists():
+    targets = permissions.reroute_targets(by, item)
+    if not targets.filter(pk=to_unit.pk).exists():
         raise TransitionError(_("You may not hand items to %(unit)s.") % {"unit": to_unit})
+    note = _require(note, _("Say why the item goes to another unit."))
     before, old_unit = item.status, item.unit
     item.status, item.unit = S.OPEN, to_unit
     _save(item, "unit")

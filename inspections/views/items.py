@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from campaign.enums import Role
 from campaign.permissions import user_roles, visible_points
 from campaign.photos import PhotoError
 from inspections import forms, permissions, services, workflow
@@ -214,8 +213,8 @@ ACTION_SLUGS = {action: slug for slug, action in STEP_SLUGS.items()}
 def _step_form(action: str, user, item, data=None, files=None, initial=None):
     kwargs = {"initial": {**(initial or {}), "version": item.version}}
     if action == A.REROUTED:
-        kwargs["units"] = permissions.units_with_role(user, Role.COORDINATOR).filter(
-            campaign_id=item.campaign_id).exclude(pk=item.unit_id).order_by("path")
+        kwargs["units"] = permissions.reroute_targets(user, item).exclude(
+            pk=item.unit_id).order_by("path")
     if action == A.EXTENDED:
         # Three days on, within the bound the form accepts (an old item may hold any date).
         latest = timezone.now() + forms.MAX_DEADLINE_AHEAD

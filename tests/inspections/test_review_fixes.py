@@ -444,3 +444,45 @@ def test_triage_files_the_item_with_point_and_criterion(client, tree, people):
     assert triage(market, criterion).status_code == 302
     item = Rectification.objects.get()
     assert (item.point, item.criterion, item.citizen_report) == (market, criterion, report)
+
+
+# ---- 18: re-routing only to units that answer for places, with a reason ----------------------
+
+def test_reroute_offers_only_responsible_units_and_needs_a_reason(client, tree, people, item):
+    from inspections import workflow
+    from inspections.models import Rectification
+
+    office = factories.UnitFactory(parent=tree["city"], kind="coordination_office", name="协调办")
+    client = login(client, people["coordinator"])
+    body = client.get(item.get_absolute_url()).content.decode()
+    assert "协调办" not in body and tree["street_b"].name in body
+    url = reverse("inspections:rectification-step", args=[item.pk, "reroute"])
+    assert client.post(url, {"version": 0, "unit": office.pk, "note": "试试"}).status_code == 400
+    response = client.post(url, {"version": 0, "unit": tree["street_b"].pk, "note": ""})
+    assert response.status_code == 400 and "这个字段是必填项。" in response.content.decode()
+    with pytest.raises(workflow.TransitionError):
+        workflow.reroute(item, by=people["coordinator"], version=0, to_unit=office, note="试试")
+    with pytest.raises(workflow.TransitionError):
+        workflow.reroute(item, by=people["coordinator"], version=0, to_unit=tree["street_b"])
+    assert client.post(url, {"version": 0, "unit": tree["street_b"].pk,
+                             "note": "属地在乙街道"}).status_code == 302
+    assert Rectification.objects.get().unit == tree["street_b"]
+
+
+# ---- 20: the demo re-routes only to the unit that owns the point ----------------------------
+
+def test_demo_reroutes_only_to_the_point_owner():
+    from django.core.management import call_command
+
+    from campaign.demo import create_demo_accounts
+    from inspections import demo
+    from inspections.enums import EventAction
+    from inspections.models import RectificationEvent
+
+    call_command("load_seeds", verbosity=0)
+    create_demo_accounts()
+    with time_machine.travel(dt.datetime(2026, 3, 20, 4, tzinfo=dt.UTC), tick=False):
+        demo.build()
+    for event in RectificationEvent.objects.filter(action=EventAction.REROUTED).select_related(
+            "rectification__point"):
+        assert event.data["to_unit"] == event.rectification.point.unit_id

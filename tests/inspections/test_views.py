@@ -75,7 +75,7 @@ def test_steps_refuse_get(client, item, people, step):
 
 @pytest.mark.parametrize(("who", "step", "status"), [
     ("leader", "acknowledge", 403), ("inspector", "acknowledge", 403), ("staff", "void", 403),
-    ("staff", "extend", 403), ("other_staff", "acknowledge", 404), ("staff", "nonsense", 403),
+    ("staff", "extend", 403), ("other_staff", "acknowledge", 404), ("staff", "nonsense", 404),
 ])
 def test_steps_without_the_role(client, item, people, who, step, status):
     response = login(client, people[who]).post(step_url(item, step), {"version": item.version,
@@ -183,7 +183,8 @@ def test_close_extend_reroute_void_through_the_views(client, people, tree, photo
     new_deadline = (second.deadline + dt.timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
     assert client.post(step_url(second, "extend"), {"version": 0, "deadline": new_deadline,
                                                     "reason": "雨天"}).status_code == 302
-    assert client.post(step_url(second, "reroute"), {"version": 1, "unit": tree["street_b"].pk}
+    assert client.post(step_url(second, "reroute"), {"version": 1, "unit": tree["street_b"].pk,
+                                                     "note": "属地在乙街道"}
                        ).status_code == 302
     assert client.post(step_url(second, "void"), {"version": 2, "reason": "不属实"}).status_code == 302
     second.refresh_from_db()
