@@ -486,3 +486,17 @@ def test_demo_reroutes_only_to_the_point_owner():
     for event in RectificationEvent.objects.filter(action=EventAction.REROUTED).select_related(
             "rectification__point"):
         assert event.data["to_unit"] == event.rectification.point.unit_id
+
+
+# ---- 19: the points import speaks of points ------------------------------------------------
+
+def test_points_import_page_says_points(client, tree, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    text = "编号,名称,类型,单位编码\nP1,东街,park," + tree["street_a"].code + "\n"
+    response = login(client, people["coordinator"]).post(reverse("inspections:points-import"), {
+        "file": SimpleUploadedFile("points.csv", text.encode())})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "没有导入任何点位：请改正下列各行后重新上传文件。" in body and "没有导入任何任务" not in body
+    assert "未知的点位类型“park”（可用：main_road (主次干道), back_street (背街小巷), " in body
