@@ -108,8 +108,12 @@ def _decode(data: bytes, name: str):
             image = _flatten(image)
     except PhotoError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError,
-            ValueError, EOFError) as error:
+    except Image.DecompressionBombError as error:   # Pillow's own, far past MAX_PIXELS
+        raise PhotoError(
+            _("“%(name)s” has too many pixels (at most %(limit)s million are accepted).")
+            % {"name": name, "limit": MAX_PIXELS // 1_000_000}
+        ) from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
         raise refused from error
     taken_at = _taken_at(exif)
     latitude, longitude = _gps(exif)

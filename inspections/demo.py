@@ -122,7 +122,7 @@ def _visit(rng, point, round_, at, inspector, coordinator, now, counts) -> None:
     ]
     visit = services.record_visit(
         point=point, by=inspector, mode=rng.choice(InspectionMode.values), visited_at=at,
-        findings=findings, round=round_,
+        findings=findings, round=round_, now=at,
     )
     counts["visits"] += 1
     for finding in visit.findings.all():
@@ -153,11 +153,12 @@ def _live(rng, item, at, coordinator, inspector, now) -> None:
         if when := step(2):
             item = workflow.send_back(item, by=staff, version=None, reason="非本单位责任（演示）",
                                       at=when)
-        if (when := step(24)) and rng.random() < 0.5:
-            street = _street_of(item.unit)
-            siblings = list(street.parent.children.filter(kind="street").exclude(pk=street.pk))
-            workflow.reroute(item, by=coordinator, version=None, to_unit=rng.choice(siblings),
-                             note="改派至属地街道（演示）", at=when)
+        # A re-routed item goes to the unit that owns its point; an item already with that
+        # unit stays with the dispatcher (回退 waiting for a decision).
+        owner = item.point.unit if item.point_id else None
+        if (when := step(24)) and owner and owner.pk != item.unit_id:
+            workflow.reroute(item, by=coordinator, version=None, to_unit=owner,
+                             note="改派至点位的责任单位（演示）", at=when)
         return
     if not (when := step(2)):
         return

@@ -1,6 +1,9 @@
 """Forms validate input only; the services and the workflow decide."""
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaign.enums import DeadlineDays, PointKind
@@ -24,14 +27,45 @@ class PhotoInput(forms.ClearableFileInput):
 class PhotosField(forms.FileField):
     widget = PhotoInput
 
+    def __init__(self, *args, max_files: int | None = None, **kwargs):
+        self.max_files = max_files
+        super().__init__(*args, **kwargs)
+
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         if self.required and not files:
             raise forms.ValidationError(self.error_messages["required"], code="required")
+        if self.max_files is not None and len(files) > self.max_files:
+            raise forms.ValidationError(
+                _("Send at most %(max)s photos (you chose %(count)s).")
+                % {"max": self.max_files, "count": len(files)}, code="max_files")
         return [super(PhotosField, self).clean(file, initial) for file in files]
 
     def bound_data(self, data, initial):
         return data
+
+
+MAX_DEADLINE_AHEAD = dt.timedelta(days=365)
+
+
+class DeadlineField(forms.DateTimeField):
+    """A deadline between now (the current minute) and a year ahead."""
+
+    widget = DATETIME_WIDGET
+
+    def clean(self, value):
+        deadline = super().clean(value)
+        if deadline is None:
+            return deadline
+        now = timezone.now()
+        if deadline < now - dt.timedelta(minutes=1):
+            raise forms.ValidationError(_("The deadline cannot be in the past."), code="past")
+        latest = now + MAX_DEADLINE_AHEAD
+        if deadline > latest:
+            raise forms.ValidationError(
+                _("The deadline can be at most a year ahead (until %(latest)s).")
+                % {"latest": timezone.localtime(latest).strftime("%Y-%m-%d")}, code="far")
+        return deadline
 
 
 def _style(form) -> None:
@@ -57,8 +91,8 @@ class ModelForm(forms.ModelForm):
         _style(self)
 
 
-def _text(label, *, required=True, rows=3):
-    return forms.CharField(label=label, required=required, max_length=2000,
+def _text(label, *, required=True, rows=3, max_length=2000):
+    return forms.CharField(label=label, required=required, max_length=max_length,
                            widget=forms.Textarea(attrs={"rows": rows}))
 
 
@@ -92,13 +126,13 @@ class ReturnForm(StepForm):
 
 
 class ExtendForm(StepForm):
-    deadline = forms.DateTimeField(label=_("New deadline"), widget=DATETIME_WIDGET)
+    deadline = DeadlineField(label=_("New deadline"))
     reason = _text(_("Reason for the extension"))
 
 
 class RerouteForm(StepForm):
     unit = forms.ModelChoiceField(label=_("Hand to unit"), queryset=None, widget=FastSelect)
-    note = _text(_("Note"), required=False, rows=2)
+    note = _text(_("Why this unit?"), rows=2)
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,10 +155,8 @@ class FindingForm(Form):
     criterion = forms.ModelChoiceField(label=_("Criterion not met"), queryset=None,
                                        required=False, empty_label=_("— none —"))
     note = forms.CharField(label=_("What was seen"), required=False, max_length=2000)
-    deadline = forms.DateTimeField(
-        label=_("Deadline (empty: the criterion's default)"), required=False,
-        widget=DATETIME_WIDGET,
-    )
+    deadline = DeadlineField(label=_("Deadline (empty: the criterion's default)"),
+                             required=False)
     photos = PhotosField(label=_("Photos"), required=False)
 
     def __init__(self, *args, criteria, **kwargs):
@@ -160,7 +192,7 @@ class StandaloneForm(Form):
                                    required=False, widget=FastSelect)
     title = forms.CharField(label=_("Title"), max_length=200)
     description = _text(_("Description"), required=False)
-    deadline = forms.DateTimeField(label=_("Deadline"), widget=DATETIME_WIDGET)
+    deadline = DeadlineField(label=_("Deadline"))
     photos = PhotosField(label=_("Photos"), required=False)
 
     def __init__(self, *args, units, points, **kwargs):
@@ -203,6 +235,15 @@ class CategoryForm(ModelForm):
         model = Category
         fields = ["key", "name", "order", "source", "note"]
 
+    def clean(self):
+        # The standard is not a form field, so the model's (standard, key) check is skipped.
+        data = super().clean()
+        key = data.get("key")
+        if key is not None and Category.objects.filter(
+                standard_id=self.instance.standard_id, key=key).exclude(pk=self.instance.pk).exists():
+            self.add_error("key", _("This standard already has a category with this key."))
+        return data
+
 
 class CriterionForm(ModelForm):
     point_kinds = forms.MultipleChoiceField(
@@ -231,16 +272,29 @@ class PointForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
 
+    def clean(self):
+        # The campaign comes from the unit, so the model's (campaign, code) check is skipped.
+        data = super().clean()
+        code, unit = data.get("code"), data.get("unit")
+        if code and unit and Point.objects.filter(
+                campaign_id=unit.campaign_id, code=code).exclude(pk=self.instance.pk).exists():
+            self.add_error("code", _("This campaign already has a point with this code."))
+        return data
+
 
 class PointImportForm(Form):
     file = forms.FileField(label=_("File (.xlsx or .csv)"))
 
 
+MAX_REPORT_PHOTOS = 6
+MAX_REPORT_DESCRIPTION = 1000
+
+
 class CitizenReportForm(Form):
-    description = _text(_("What is the problem?"))
+    description = _text(_("What is the problem?"), max_length=MAX_REPORT_DESCRIPTION)
     location = forms.CharField(label=_("Where?"), max_length=200)
     contact = forms.CharField(label=_("Phone or e-mail (optional)"), required=False, max_length=60)
-    photos = PhotosField(label=_("Photos"))
+    photos = PhotosField(label=_("Photos (at most 6)"), max_files=MAX_REPORT_PHOTOS)
 
 
 class TrackForm(Form):
@@ -250,10 +304,27 @@ class TrackForm(Form):
 class TriageForm(Form):
     unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=None, required=False,
                                   widget=FastSelect)
+    point = forms.ModelChoiceField(label=_("Point (optional)"), queryset=None, required=False,
+                                   widget=FastSelect)
+    criterion = forms.ModelChoiceField(label=_("Criterion not met (optional)"), queryset=None,
+                                       required=False)
     title = forms.CharField(label=_("Item title"), max_length=200, required=False)
-    deadline = forms.DateTimeField(label=_("Deadline"), widget=DATETIME_WIDGET, required=False)
+    deadline = DeadlineField(label=_("Deadline"), required=False)
     reason = forms.CharField(label=_("Reason (when rejecting)"), required=False, max_length=2000)
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args, units, points, criteria, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+        self.fields["point"].queryset = points
+        self.fields["criterion"].queryset = criteria
+        self.fields["criterion"].label_from_instance = lambda c: f"{c.category.name} · {c.name}"
+
+    def clean(self):
+        data = super().clean()
+        point, unit, criterion = data.get("point"), data.get("unit"), data.get("criterion")
+        if point and unit and point.unit_id != unit.pk:
+            self.add_error("point", _("This point belongs to %(unit)s.") % {"unit": point.unit})
+        if point and criterion and not criterion.applies_to(point.kind):
+            self.add_error("criterion", _("This criterion does not apply to a %(kind)s.")
+                           % {"kind": point.get_kind_display()})
+        return data

@@ -85,6 +85,10 @@ class Inspection(models.Model):
     points_deducted = models.DecimalField(
         _("points deducted"), max_digits=7, decimal_places=2, default=0
     )
+    # Photos of the point taken on the visit (kept whether or not anything was found).
+    photos = models.ManyToManyField(
+        "campaign.Photo", related_name="inspections", blank=True, verbose_name=_("photos")
+    )
 
     class Meta:
         ordering = ["-visited_at", "-pk"]
@@ -166,11 +170,12 @@ class CitizenReport(models.Model):
 class RectificationQuerySet(models.QuerySet):
     """Derived facts live here, never as stored flags."""
 
+    # An item sent back to the dispatcher (回退) waits for the dispatcher, not for a unit's fix:
+    # it is neither overdue nor due soon for the unit until it is re-routed.
     PENDING = [
         RectificationStatus.OPEN,
         RectificationStatus.ACKNOWLEDGED,
         RectificationStatus.REWORK,
-        RectificationStatus.RETURNED_TO_DISPATCH,
     ]
 
     def pending(self):

@@ -10,13 +10,16 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from campaign.enums import Role
+from campaign.enums import Role, UnitKind
 from campaign.models import Photo, Unit, User
 from campaign.permissions import _scope, has_role, scope_q
 from inspections.enums import EventAction
 from inspections.models import Finding, Inspection, InspectionRound, Rectification, RectificationEvent
 
 INSPECTING = (Role.COORDINATOR, Role.INSPECTOR)
+# Units that can answer for an item (commands, work groups and offices only pass them on).
+RESPONSIBLE_KINDS = (UnitKind.STREET, UnitKind.LANE_OFFICE, UnitKind.COMMUNITY,
+                     UnitKind.DEPARTMENT, UnitKind.DISTRICT)
 
 
 def _paths_q(user: User, roles: tuple[str, ...], field: str) -> Q:
@@ -54,11 +57,14 @@ def visible_rounds(user: User, *, today: dt.date | None = None) -> QuerySet[Insp
     )
 
 
-def visible_photos(user: User) -> QuerySet[Photo]:
+def visible_photos(user: User, *, today: dt.date | None = None) -> QuerySet[Photo]:
     """A photo is seen by whoever sees its unit, or an item it documents (a re-routed item
-    takes its before-photos along to the new unit)."""
+    takes its before-photos along to the new unit). A photo taken in a round not yet ended
+    stays with those inspecting there, unless it documents an item (the unit must see what to
+    fix): the visit itself stays unannounced."""
     if user.is_superuser:
         return Photo.objects.all()
+    today = today or timezone.localdate()
     items = visible_rectifications(user)
     on_finding = Finding.objects.filter(
         photos=OuterRef("pk"), rectification__in=items.values("pk")
@@ -66,7 +72,17 @@ def visible_photos(user: User) -> QuerySet[Photo]:
     on_event = RectificationEvent.objects.filter(
         photos=OuterRef("pk"), rectification__in=items.values("pk")
     )
-    return Photo.objects.filter(scope_q(user) | Q(Exists(on_finding)) | Q(Exists(on_event)))
+    secret_visit = Inspection.objects.filter(
+        photos=OuterRef("pk"), round__ends_on__gte=today
+    ).exclude(_paths_q(user, INSPECTING, "unit"))
+    secret_finding = Finding.objects.filter(
+        photos=OuterRef("pk"), inspection__round__ends_on__gte=today
+    ).exclude(_paths_q(user, INSPECTING, "inspection__unit"))
+    return Photo.objects.filter(
+        scope_q(user) | Q(Exists(on_finding)) | Q(Exists(on_event))
+    ).exclude(
+        (Q(Exists(secret_visit)) | Q(Exists(secret_finding))) & ~Q(Exists(on_event))
+    )
 
 
 def can_inspect(user: User, unit: Unit) -> bool:
@@ -137,3 +153,10 @@ def units_with_role(user: User, *roles: str) -> QuerySet[Unit]:
     for path in paths:
         query |= Q(path__startswith=path)
     return Unit.objects.filter(query)
+
+
+def reroute_targets(user: User, item: Rectification) -> QuerySet[Unit]:
+    """Units the coordinator may hand the item to: in their scope and the item's campaign,
+    of a kind that answers for places."""
+    return units_with_role(user, Role.COORDINATOR).filter(
+        campaign_id=item.campaign_id, kind__in=RESPONSIBLE_KINDS)

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 import tablib
 from django.db import transaction
@@ -19,7 +20,9 @@ from django.utils.translation import gettext as _
 from campaign.enums import PointKind
 from campaign.models import Campaign, Criterion, Photo, Point, Unit, User
 from campaign.periods import Month
+from campaign.permissions import visible_points
 from campaign.photos import discard_files, store_photo
+from campaign.spreadsheets import plain_cell, safe_cell
 from inspections import permissions, workflow
 from inspections.enums import CitizenReportStatus, EventAction, RectificationStatus
 from inspections.models import (
@@ -149,13 +152,19 @@ class FindingInput:
     uploads: list = field(default_factory=list)
 
 
+# How long after a visit it may still be recorded (a visit's record is evidence: no backdating
+# past the monthly bulletin it counts for).
+MAX_VISIT_AGE = dt.timedelta(days=31)
+
+
 def record_visit(
     *, point: Point, by: User, mode: str, visited_at: dt.datetime, note: str = "",
     findings: Sequence[FindingInput] = (), uploads: Sequence = (),
-    round: InspectionRound | None = None,
+    round: InspectionRound | None = None, now: dt.datetime | None = None,
 ) -> Inspection:
     """Record a visit (明查/暗访); each finding files an item for the point's responsible unit.
-    Photos are stored first; if anything is refused, none stays."""
+    Photos are stored first; if anything is refused, none stays. `now` is when it is recorded
+    (the demo records its history as of each day)."""
     stored: list[Photo] = []
     try:
         visit_photos = store_photos(uploads, unit=point.unit, by=by)
@@ -167,7 +176,7 @@ def record_visit(
             finding_photos.append(photos)
         return _record_visit(point=point, by=by, mode=mode, visited_at=visited_at, note=note,
                              findings=findings, finding_photos=finding_photos,
-                             visit_photos=visit_photos, round=round)
+                             visit_photos=visit_photos, round=round, now=now)
     except Exception:
         forget_photos(stored)
         raise
@@ -175,11 +184,19 @@ def record_visit(
 
 @transaction.atomic
 def _record_visit(*, point, by, mode, visited_at, note, findings, finding_photos, visit_photos,
-                  round) -> Inspection:
+                  round, now) -> Inspection:
     if not permissions.can_inspect(by, point.unit):
         raise InspectionError(_("You may not inspect %(point)s.") % {"point": point})
-    if visited_at > timezone.now() + dt.timedelta(minutes=5):
+    now = now or timezone.now()
+    if visited_at > now + dt.timedelta(minutes=5):
         raise InspectionError(_("A visit cannot be in the future."))
+    if visited_at < now - MAX_VISIT_AGE:
+        raise InspectionError(_("A visit can be recorded at most %(days)s days afterwards.")
+                              % {"days": MAX_VISIT_AGE.days})
+    campaign = point.campaign
+    if visited_at.astimezone(ZoneInfo(campaign.time_zone)).date() < campaign.start:
+        raise InspectionError(_("A visit cannot be before the campaign starts (%(start)s).")
+                              % {"start": campaign.start.isoformat()})
     criteria = {criterion.pk: criterion for criterion in applicable_criteria(point)}
     for finding in findings:
         if finding.criterion.pk not in criteria:
@@ -191,6 +208,7 @@ def _record_visit(*, point, by, mode, visited_at, note, findings, finding_photos
         points_possible=sum((c.points for c in criteria.values()), Decimal(0)),
         points_deducted=sum((f.criterion.points for f in findings), Decimal(0)),
     )
+    inspection.photos.set(visit_photos)
     for finding, photos in zip(findings, finding_photos, strict=True):
         row = Finding.objects.create(inspection=inspection, criterion=finding.criterion,
                                      points=finding.criterion.points, note=finding.note)
@@ -237,17 +255,25 @@ def submit_fix(item: Rectification, *, by: User, version: int | None, uploads: S
 # ---- point register -----------------------------------------------------------------------
 
 POINT_COLUMNS = ["code", "name", "kind", "unit_code", "address", "latitude", "longitude", "active"]
+# The same columns as a campaign office writes them in a sheet of its own.
+POINT_COLUMNS_ZH = {"编号": "code", "名称": "name", "类型": "kind", "单位编码": "unit_code",
+                    "地址": "address", "纬度": "latitude", "经度": "longitude", "启用": "active"}
+
+
+def _column(header) -> str:
+    name = str(header or "").strip()
+    return POINT_COLUMNS_ZH.get(name, name.lower())
 
 
 def export_points(points) -> tablib.Dataset:
     data = tablib.Dataset(headers=POINT_COLUMNS)
     for point in points.select_related("unit").order_by("code"):
-        data.append([
+        data.append([safe_cell(value) for value in (
             point.code, point.name, point.kind, point.unit.code, point.address,
             "" if point.latitude is None else str(point.latitude),
             "" if point.longitude is None else str(point.longitude),
             "1" if point.is_active else "0",
-        ])
+        )])
     return data
 
 
@@ -276,7 +302,7 @@ def import_points(campaign: Campaign, data: tablib.Dataset, *, by: User) -> Impo
     """Create or update points by code from a dataset. Every row is checked first; one bad row
     and nothing is imported (the result lists each bad row)."""
     result = ImportResult()
-    headers = [str(header or "").strip().lower() for header in (data.headers or [])]
+    headers = [_column(header) for header in (data.headers or [])]
     missing = [column for column in ("code", "name", "kind", "unit_code") if column not in headers]
     if missing:
         result.errors.append((1, _("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)}))
@@ -289,10 +315,15 @@ def import_points(campaign: Campaign, data: tablib.Dataset, *, by: User) -> Impo
     for language in ("zh-hans", "en"):   # a kind may be written as its name in either language
         with translation.override(language):
             kinds.update({str(label): value for value, label in PointKind.choices})
-    existing = {point.code: point for point in Point.objects.filter(campaign=campaign)}
+    # Only points the importer sees, on units they manage, are updated; any other point of the
+    # campaign with the same code belongs to someone else and its row is refused.
+    existing = {point.code: point for point in visible_points(by).filter(
+        campaign=campaign, unit__in=list(allowed_units.values()))}
+    taken = set(Point.objects.filter(campaign=campaign).values_list("code", flat=True))
+    kind_names = ", ".join(f"{value} ({label})" for value, label in PointKind.choices)
     rows, seen = [], set()
     for number, raw in enumerate(data.dict, start=2):
-        row = {str(key or "").strip().lower(): ("" if value is None else str(value).strip())
+        row = {_column(key): ("" if value is None else plain_cell(str(value).strip()))
                for key, value in raw.items()}
         problems = []
         code = row.get("code", "")
@@ -300,12 +331,16 @@ def import_points(campaign: Campaign, data: tablib.Dataset, *, by: User) -> Impo
             problems.append(_("code is empty or longer than 24 characters"))
         elif code in seen:
             problems.append(_("code %(code)s appears twice") % {"code": code})
+        elif code in taken and code not in existing:
+            problems.append(_("code %(code)s belongs to a point you do not manage") % {
+                "code": code})
         seen.add(code)
         if not row.get("name") or len(row["name"]) > 120:
             problems.append(_("name is empty or longer than 120 characters"))
         kind = kinds.get(row.get("kind", ""))
         if kind is None:
-            problems.append(_("unknown kind “%(kind)s”") % {"kind": row.get("kind", "")[:30]})
+            problems.append(_("unknown kind “%(kind)s” (allowed: %(kinds)s)") % {
+                "kind": row.get("kind", "")[:30], "kinds": kind_names})
         unit = allowed_units.get(row.get("unit_code", ""))
         if unit is None:
             problems.append(_("unit code “%(code)s” is not a unit you manage") % {
@@ -315,6 +350,8 @@ def import_points(campaign: Campaign, data: tablib.Dataset, *, by: User) -> Impo
             value = row.get(name, "")
             try:
                 number_value = Decimal(value).quantize(Decimal("0.000001")) if value else None
+                if number_value is not None and not number_value.is_finite():
+                    raise InvalidOperation
             except InvalidOperation:
                 number_value = None
                 problems.append(_("%(name)s “%(value)s” is not a number") % {
@@ -397,14 +434,17 @@ def report_problem(
 @transaction.atomic
 def accept_report(
     report: CitizenReport, *, unit: Unit, title: str, deadline: dt.datetime, by: User,
+    point: Point | None = None, criterion: Criterion | None = None,
 ) -> Rectification:
-    """Triage: the report becomes an item for a unit."""
+    """Triage: the report becomes an item for a unit, with the point and the criterion when
+    the coordinator knows them (so the item counts under its category and point kind)."""
     report = CitizenReport.objects.select_for_update().get(pk=report.pk)
     if report.status != CitizenReportStatus.NEW:
         raise InspectionError(_("This report has already been triaged."))
     item = workflow.file_rectification(
         unit=unit, title=title, description=report.description, deadline=deadline, by=by,
-        citizen_report=report, photos=list(report.photos.all()),
+        citizen_report=report, photos=list(report.photos.all()), point=point,
+        criterion=criterion,
     )
     report.status, report.triaged_by, report.triaged_at = CitizenReportStatus.ACCEPTED, by, timezone.now()
     report.save(update_fields=["status", "triaged_by", "triaged_at"])

@@ -9,6 +9,7 @@ import django_tables2 as tables
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaign.spreadsheets import safe_cell
 from inspections.models import Rectification
 
 # Sortable columns → the keyset order (a unique tie-breaker last).
@@ -62,7 +63,7 @@ def ledger_row(item: Rectification) -> list:
     def when(value):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
-    return [
+    return [safe_cell(value) for value in (
         item.code, item.title, item.unit.name, item.get_status_display(), when(item.deadline),
         when(item.created_at), item.rework_count,
         item.criterion.category.name if item.criterion else "",
@@ -70,4 +71,4 @@ def ledger_row(item: Rectification) -> list:
         item.point.name if item.point else "",
         item.point.get_kind_display() if item.point else "",
         when(item.submitted_at), when(item.closed_at), item.get_method_display(),
-    ]
+    )]

@@ -14,7 +14,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaign.enums import Role
 from campaign.models import Criterion, Photo, Point, Unit, User
 from inspections import permissions
 from inspections.enums import EventAction as A
@@ -138,17 +137,26 @@ def _save(item: Rectification, *fields: str) -> None:
 
 
 def next_code(unit: Unit, year: int) -> str:
-    """`<unit code>-<year>-<4-digit sequence>`, e.g. XHL-JH-2019-0042; the counter row is locked."""
+    """`<unit code>-<year>-<4-digit sequence>`, e.g. XHL-JH-2019-0042; the counter row is locked.
+
+    Unit codes are unique only within a campaign while item codes are unique everywhere: units
+    of different campaigns with the same code share one counter (the row of the first such
+    unit), so their items never get the same code."""
+    owner = Unit.objects.filter(code=unit.code).order_by("pk").first() or unit
     with transaction.atomic():
         try:
             with transaction.atomic():
-                CodeSequence.objects.get_or_create(unit=unit, year=year)
+                CodeSequence.objects.get_or_create(unit=owner, year=year)
         except IntegrityError:
             pass    # another transaction created it at the same moment: it exists now
-        sequence = CodeSequence.objects.select_for_update().get(unit=unit, year=year)
-        sequence.last += 1
+        sequence = CodeSequence.objects.select_for_update().get(unit=owner, year=year)
+        code = ""
+        while not code or Rectification.objects.filter(code=code).exists():
+            # (skips a number an older counter of the same unit code gave already)
+            sequence.last += 1
+            code = f"{unit.code}-{year}-{sequence.last:04d}"
         sequence.save(update_fields=["last"])
-    return f"{unit.code}-{year}-{sequence.last:04d}"
+    return code
 
 
 @transaction.atomic
@@ -211,13 +219,15 @@ def reroute(
     item: Rectification, *, by: User, version: int | None, to_unit: Unit, note: str = "",
     at: dt.datetime | None = None,
 ) -> Rectification:
-    """A coordinator hands the item to another unit of their scope; it starts again as open."""
+    """A coordinator hands the item to another unit of their scope that answers for places
+    (not a command or an office), with a reason; it starts again as open."""
     item = _step(item, A.REROUTED, by=by, version=version)
     if to_unit.pk == item.unit_id:
         raise TransitionError(_("The item is already with %(unit)s.") % {"unit": to_unit})
-    targets = permissions.units_with_role(by, Role.COORDINATOR)
-    if to_unit.campaign_id != item.campaign_id or not targets.filter(pk=to_unit.pk).exists():
+    targets = permissions.reroute_targets(by, item)
+    if not targets.filter(pk=to_unit.pk).exists():
         raise TransitionError(_("You may not hand items to %(unit)s.") % {"unit": to_unit})
+    note = _require(note, _("Say why the item goes to another unit."))
     before, old_unit = item.status, item.unit
     item.status, item.unit = S.OPEN, to_unit
     _save(item, "unit")

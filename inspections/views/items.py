@@ -7,14 +7,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 
-from campaign.enums import Role
 from campaign.permissions import user_roles, visible_points
 from campaign.photos import PhotoError
 from inspections import forms, permissions, services, workflow
@@ -165,6 +164,13 @@ def rectification_ledger_export(request, fmt: str):
     """The ledger (台账) with the page's filters, as CSV (streamed) or XLSX."""
     filterset = RectificationFilter(request.GET or None, queryset=_ledger_queryset(request.user),
                                     user=request.user)
+    if filterset.is_bound and not filterset.form.is_valid():
+        # A filter that cannot be read must not widen the export to everything: show the
+        # ledger page with the errors instead.
+        messages.error(request, _("Nothing was exported: correct the filters first."))
+        context = _list_context(request, queryset=_ledger_queryset(request.user),
+                                table_class=LedgerTable)
+        return render(request, "inspections/rectification_ledger.html", context, status=400)
     items = filterset.qs.order_by("-created_at", "-id")[:LEDGER_EXPORT_MAX]
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
@@ -216,31 +222,45 @@ STEP_SLUGS = {
 }
 
 
-def _step_form(action: str, user, item, data=None, files=None):
-    kwargs = {"initial": {"version": item.version}}
+ACTION_SLUGS = {action: slug for slug, action in STEP_SLUGS.items()}
+
+
+def _step_form(action: str, user, item, data=None, files=None, initial=None):
+    kwargs = {"initial": {**(initial or {}), "version": item.version}}
     if action == A.REROUTED:
-        kwargs["units"] = permissions.units_with_role(user, Role.COORDINATOR).filter(
-            campaign_id=item.campaign_id).exclude(pk=item.unit_id).order_by("path")
+        kwargs["units"] = permissions.reroute_targets(user, item).exclude(
+            pk=item.unit_id).order_by("path")
     if action == A.EXTENDED:
-        kwargs["initial"]["deadline"] = timezone.localtime(item.deadline) + dt.timedelta(days=3)
-    return STEP_FORMS[action](data, files, **kwargs)
+        # Three days on, within the bound the form accepts (an old item may hold any date).
+        latest = timezone.now() + forms.MAX_DEADLINE_AHEAD
+        kwargs["initial"].setdefault("deadline", timezone.localtime(
+            min(item.deadline, latest - dt.timedelta(days=3)) + dt.timedelta(days=3)))
+    form = STEP_FORMS[action](data, files, **kwargs)
+    # Every step form sits on the same page: each hidden version needs an id of its own.
+    form.fields["version"].widget.attrs["id"] = f"id_{ACTION_SLUGS[action]}_version"
+    return form
 
 
-def _history(item) -> tuple[list, list, list]:
-    """The item's events, its before-photos and its after-photos."""
+def _history(item, user) -> tuple[list, list, list, bool]:
+    """The item's events, its before-photos, its after-photos, and whether the user may see the
+    visit that filed it."""
     events = list(
         item.events.select_related("actor").prefetch_related("photos").order_by("created_at", "pk")
     )
+    # An item from a round not yet ended goes to the unit at once, but the visit (and its
+    # round) stays hidden from the unit until the round ends: only the item's own photos show.
+    show_visit = bool(item.finding_id) and permissions.visible_inspections(user).filter(
+        pk=item.finding.inspection_id).exists()
     before = []
-    if item.finding_id:
+    if show_visit:
         before = list(item.finding.photos.all())
     before = before or [photo for event in events if event.action == A.FILED for photo in event.photos.all()]
     after = [photo for event in events if event.action == A.SUBMITTED for photo in event.photos.all()]
-    return events, before, after
+    return events, before, after, show_visit
 
 
 def _detail(request, item, *, bound: dict | None = None, status: int = 200):
-    events, before, after = _history(item)
+    events, before, after, show_visit = _history(item, request.user)
     actions = workflow.available_actions(request.user, item)
     step_forms = {
         slug: (bound or {}).get(action) or _step_form(action, request.user, item)
@@ -248,8 +268,8 @@ def _detail(request, item, *, bound: dict | None = None, status: int = 200):
     }
     return render(request, "inspections/rectification_detail.html", {
         "item": item, "events": events, "before": before, "after": after,
-        "step_forms": step_forms, "now": timezone.now(),
-        "overdue": item.status in workflow.PENDING and item.deadline < timezone.now(),
+        "step_forms": step_forms, "now": timezone.now(), "show_visit": show_visit,
+        "overdue": item.is_pending and item.deadline < timezone.now(),
         "submitter_blocked": (item.status == "submitted" and permissions.can_verify(request.user, item)
                               and A.CLOSED not in actions),
     }, status=status)
@@ -271,7 +291,7 @@ def rectification_detail(request, pk: int):
 def rectification_print(request, pk: int):
     """One item on A4 paper for the files: facts, timeline, before and after photos."""
     item = _item(request, pk)
-    events, before, after = _history(item)
+    events, before, after, _show_visit = _history(item, request.user)
     return render(request, "inspections/rectification_print.html", {
         "item": item, "events": events, "before": before, "after": after,
         "printed_at": timezone.now(),
@@ -282,9 +302,9 @@ def rectification_print(request, pk: int):
 def rectification_step(request, pk: int, step: str):
     """Every step of an item: scope (404), right (403), form, one workflow call, redirect."""
     action = STEP_SLUGS.get(step)
-    item = _item(request, pk)
     if action is None:
-        raise PermissionDenied
+        raise Http404
+    item = _item(request, pk)
     if not workflow.PREDICATES[action](request.user, item):
         if action == A.CLOSED and permissions.can_verify(request.user, item):
             messages.error(request, _("You submitted the fix for %(code)s: someone else must "
@@ -303,7 +323,11 @@ def rectification_step(request, pk: int, step: str):
         form.add_error("photos" if isinstance(error, PhotoError) and "photos" in form.fields
                        else None, str(error))
         item.refresh_from_db()
-        return _detail(request, item, bound={action: form}, status=409)
+        # What was typed stays; the form now carries the current version, so trying again
+        # after reading the change works (photos have to be chosen again).
+        typed = {name: value for name, value in data.items() if name not in ("version", "photos")}
+        retry = _step_form(action, request.user, item, initial=typed)
+        return _detail(request, item, bound={action: retry}, status=409)
     messages.success(request, _("%(code)s: %(action)s.") % {"code": item.code,
                                                           "action": A(action).label})
     return redirect(item)

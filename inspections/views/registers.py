@@ -1,9 +1,11 @@
 """The coordinator's registers: the evaluation standard (categories → criteria) and the points
 (点位), with XLSX/CSV import and export of points."""
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -101,7 +103,9 @@ def point_edit(request, pk: int | None = None):
 def _campaign(request) -> Campaign:
     campaigns = Campaign.objects.filter(pk__in=_managed_units(request.user).values("campaign_id"))
     value = request.GET.get("campaign") or request.POST.get("campaign") or ""
-    campaign = campaigns.filter(pk=int(value)).first() if value.isdigit() else campaigns.first()
+    if value and not re.fullmatch(r"[0-9]{1,12}", value):
+        raise Http404
+    campaign = campaigns.filter(pk=int(value)).first() if value else campaigns.first()
     if campaign is None:
         raise PermissionDenied
     return campaign
@@ -142,8 +146,8 @@ def points_import(request):
                 messages.success(request, _("%(created)s points created, %(updated)s updated.")
                                  % {"created": result.created, "updated": result.updated})
                 return redirect("inspections:point-list")
-            messages.error(request, _("Nothing was imported: correct the rows below and send "
-                                      "the file again."))
+            messages.error(request, _("No point was imported: correct the rows below and "
+                                      "send the file again."))
     return render(request, "inspections/points_import.html", {
         "form": form, "result": result, "campaign": campaign,
         "columns": services.POINT_COLUMNS,

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,11 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from campaign.enums import Role
-from campaign.models import Campaign
+from campaign.models import Campaign, Criterion
+from campaign.permissions import visible_points
 from campaign.photos import PhotoError
 from inspections import forms, permissions, services, workflow
 from inspections.enums import CitizenReportStatus, EventAction, RectificationStatus
 from inspections.models import CitizenReport, RectificationEvent
+
+# Reports one address may send in an hour (a fixed window counted in the cache).
+REPORTS_PER_HOUR = 10
 
 
 def _public_campaign(request) -> Campaign:
@@ -24,13 +29,34 @@ def _public_campaign(request) -> Campaign:
     campaigns = Campaign.objects.order_by("start", "pk")
     campaign = campaigns.filter(key=key).first() if key else campaigns.first()
     if campaign is None:
-        raise PermissionDenied
+        raise Http404
     return campaign
+
+
+def _over_rate_limit(request) -> bool:
+    """Count this report against the sender's address; True once the hour's quota is used."""
+    hour = timezone.now().strftime("%Y%m%d%H")
+    key = f"report-rate:{request.META.get('REMOTE_ADDR', '')}:{hour}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:     # the entry expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > REPORTS_PER_HOUR
 
 
 @login_not_required
 def report_create(request):
     campaign = _public_campaign(request)
+    if request.method == "POST" and _over_rate_limit(request):
+        form = forms.CitizenReportForm(request.POST, request.FILES)
+        form.is_valid()    # shows the typed text back; nothing is stored
+        form.errors.clear()
+        form.add_error(None, _("Too many reports from this address: please try again in an "
+                               "hour."))
+        return render(request, "inspections/report_form.html",
+                      {"form": form, "campaign": campaign}, status=429)
     form = forms.CitizenReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -113,7 +139,14 @@ def report_detail(request, pk: int):
         CitizenReport.objects.filter(campaign_id__in=_triage_campaigns(request.user)), pk=pk)
     units = permissions.units_with_role(request.user, Role.COORDINATOR).filter(
         campaign_id=report.campaign_id).order_by("path")
-    form = forms.TriageForm(request.POST or None, units=units, initial={
+    points = visible_points(request.user).filter(
+        campaign_id=report.campaign_id, is_active=True).select_related("unit").order_by("code")
+    criteria = Criterion.objects.filter(
+        is_active=True, category__standard__is_active=True,
+        category__standard__campaign_id=report.campaign_id,
+    ).select_related("category").order_by("category__order", "category_id", "order", "pk")
+    form = forms.TriageForm(request.POST or None, units=units, points=points, criteria=criteria,
+                            initial={
         "title": report.description[:60],
         "deadline": timezone.localtime() + dt.timedelta(days=3)})
     if request.method == "POST" and form.is_valid():
@@ -126,7 +159,8 @@ def report_detail(request, pk: int):
             if not (data["unit"] and data["title"] and data["deadline"]):
                 raise services.InspectionError(_("Choose a unit, a title and a deadline."))
             item = services.accept_report(report, unit=data["unit"], title=data["title"],
-                                          deadline=data["deadline"], by=request.user)
+                                          deadline=data["deadline"], by=request.user,
+                                          point=data["point"], criterion=data["criterion"])
         except (services.InspectionError, workflow.TransitionError) as error:
             form.add_error(None, str(error))
         else:

@@ -1,7 +1,10 @@
 """Inspection rounds (旬督查) and visits (明查/暗访) with their findings."""
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +57,21 @@ def round_detail(request, pk: int):
     })
 
 
+def _visit_round(request, point):
+    """The round named by `?round=`: one the person sees, of the point's campaign, not yet
+    ended, whose sample holds the point; anything else is not found."""
+    value = request.GET.get("round", "")
+    if not value:
+        return None
+    if not re.fullmatch(r"[0-9]{1,12}", value):
+        raise Http404
+    return get_object_or_404(
+        permissions.visible_rounds(request.user).filter(
+            campaign_id=point.campaign_id, ends_on__gte=timezone.localdate(), points=point),
+        pk=int(value),
+    )
+
+
 def visit_create(request, point_pk: int):
     """Record a visit to a point, on a phone in the street: findings with photos, each filing an
     item for the point's responsible unit."""
@@ -61,10 +79,7 @@ def visit_create(request, point_pk: int):
                               pk=point_pk)
     if not permissions.can_inspect(request.user, point.unit):
         raise PermissionDenied
-    round_ = None
-    round_pk = request.GET.get("round", "")
-    if round_pk.isdigit():
-        round_ = permissions.visible_rounds(request.user).filter(pk=int(round_pk)).first()
+    round_ = _visit_round(request, point)
     criteria = services.applicable_criteria(point)
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
@@ -107,7 +122,7 @@ def inspection_detail(request, pk: int):
     findings = inspection.findings.select_related(
         "criterion", "criterion__category", "rectification").prefetch_related("photos")
     return render(request, "inspections/inspection_detail.html", {
-        "inspection": inspection, "findings": findings,
+        "inspection": inspection, "findings": findings, "photos": inspection.photos.all(),
     })
 
 

@@ -53,7 +53,8 @@ def test_photos_follow_a_rerouted_item(tree, people, photo):
 
     item = factories.file_item(tree["street_a"], by=people["inspector"], photos=[photo])
     assert list(permissions.visible_photos(people["other_staff"])) == []
-    workflow.reroute(item, by=people["coordinator"], version=None, to_unit=tree["street_b"])
+    workflow.reroute(item, by=people["coordinator"], version=None, to_unit=tree["street_b"],
+                     note="属地在乙街道")
     assert list(permissions.visible_photos(people["other_staff"])) == [photo]
 
 

@@ -1,5 +1,8 @@
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from campaign.models import Photo
 from inspections.enums import CitizenReportStatus
@@ -37,7 +40,7 @@ def test_coordinator_triages_a_report_into_an_item(client, tree, people):
     assert client.get(reverse("inspections:report-list")).status_code == 200
     response = client.post(reverse("inspections:report-detail", args=[report.pk]), {
         "accept": "1", "unit": tree["street_a"].pk, "title": "垃圾满溢",
-        "deadline": "2030-01-01T10:00"})
+        "deadline": (timezone.localtime() + dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")})
     assert response.status_code == 302
     item = Rectification.objects.get()
     assert (item.citizen_report, item.source, item.unit) == (report, "citizen_report", tree["street_a"])

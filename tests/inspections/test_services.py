@@ -125,3 +125,38 @@ def test_unit_figures_exact(tree, people, photo):
                              "closed": Decimal("25.0"), "closed_on_time": Decimal("25.0"),
                              "reworked": Decimal("25.0"), "extended": Decimal("25.0")}
     assert services.unit_figures(tree["street_b"], Month(2019, 7), now=now).rates["closed"] is None
+
+
+# ---- review fixes (issue 3) ---------------------------------------------------------------
+
+def test_point_import_leaves_points_outside_the_importers_scope_alone(tree, people, member):
+    district_coordinator = member(tree["district_a"], "coordinator", username="dcoord")
+    theirs = factories.PointFactory(unit=tree["street_b"], code="B-1", name="乙点")
+    data = tablib.Dataset(headers=["code", "name", "kind", "unit_code"])
+    data.append(["B-1", "被改", "market", tree["street_a"].code])
+    result = services.import_points(tree["city"].campaign, data, by=district_coordinator)
+    assert result.errors == [(2, "code B-1 belongs to a point you do not manage")]
+    theirs.refresh_from_db()
+    assert (theirs.name, theirs.unit_id) == ("乙点", tree["street_b"].pk)
+
+
+def test_point_import_refuses_non_finite_coordinates_and_lists_kinds(tree, people):
+    data = tablib.Dataset(headers=["code", "name", "kind", "unit_code", "latitude", "longitude"])
+    data.append(["P1", "东街", "back_street", tree["street_a"].code, "NaN", "Infinity"])
+    data.append(["P2", "西街", "park", tree["street_a"].code, "", ""])
+    result = services.import_points(tree["city"].campaign, data, by=people["coordinator"])
+    assert result.errors[0] == (2, "latitude “NaN” is not a number; "
+                                   "longitude “Infinity” is not a number")
+    assert result.errors[1][0] == 3
+    assert result.errors[1][1].startswith("unknown kind “park” (allowed: main_road (Main road), ")
+    assert Point.objects.count() == 0
+
+
+def test_point_import_reads_chinese_headers(tree, people):
+    data = tablib.Dataset(headers=["编号", "名称", "类型", "单位编码", "地址", "纬度", "经度", "启用"])
+    data.append(["P1", "东街", "背街小巷", tree["street_a"].code, "东街1号", "37.5", "112.5", "否"])
+    result = services.import_points(tree["city"].campaign, data, by=people["coordinator"])
+    assert (result.created, result.errors) == (1, [])
+    point = Point.objects.get(code="P1")
+    assert (point.kind, point.address, str(point.latitude), point.is_active) == (
+        "back_street", "东街1号", "37.500000", False)

@@ -24,7 +24,7 @@ def world(tree, people):
                                   by=people["inspector"], seed=1)
     visit_b = services.record_visit(point=point_b, by=people["inspector"], mode="open",
                                     visited_at=dt.datetime(2019, 5, 2, 3, tzinfo=dt.UTC),
-                                    round=round_b)
+                                    round=round_b, now=dt.datetime(2019, 5, 2, 4, tzinfo=dt.UTC))
     item_b = factories.file_item(tree["street_b"], by=people["inspector"], title="乙事项机密")
     return {"criterion": criterion, "point_a": point_a, "point_b": point_b, "round_b": round_b,
             "visit_b": visit_b, "item_b": item_b, "standard": criterion.category.standard}

@@ -5,10 +5,12 @@ import os
 from urllib.parse import urlencode
 
 import pytest
+import time_machine
 from django.core.files.storage import FileSystemStorage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from campaign.models import Photo, Point
@@ -73,7 +75,7 @@ def test_steps_refuse_get(client, item, people, step):
 
 @pytest.mark.parametrize(("who", "step", "status"), [
     ("leader", "acknowledge", 403), ("inspector", "acknowledge", 403), ("staff", "void", 403),
-    ("staff", "extend", 403), ("other_staff", "acknowledge", 404), ("staff", "nonsense", 403),
+    ("staff", "extend", 403), ("other_staff", "acknowledge", 404), ("staff", "nonsense", 404),
 ])
 def test_steps_without_the_role(client, item, people, who, step, status):
     response = login(client, people[who]).post(step_url(item, step), {"version": item.version,
@@ -181,7 +183,8 @@ def test_close_extend_reroute_void_through_the_views(client, people, tree, photo
     new_deadline = (second.deadline + dt.timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
     assert client.post(step_url(second, "extend"), {"version": 0, "deadline": new_deadline,
                                                     "reason": "雨天"}).status_code == 302
-    assert client.post(step_url(second, "reroute"), {"version": 1, "unit": tree["street_b"].pk}
+    assert client.post(step_url(second, "reroute"), {"version": 1, "unit": tree["street_b"].pk,
+                                                     "note": "属地在乙街道"}
                        ).status_code == 302
     assert client.post(step_url(second, "void"), {"version": 2, "reason": "不属实"}).status_code == 302
     second.refresh_from_db()
@@ -303,12 +306,13 @@ def test_inspector_records_a_visit_with_a_finding(client, tree, people, criterio
     url = reverse("inspections:visit-create", args=[point.pk])
     page = client.get(url)
     assert page.status_code == 200 and 'capture="environment"' in page.content.decode()
-    response = client.post(url, {
-        "mode": "covert", "visited_at": "2019-05-01T10:00", "note": "",
-        "finding-TOTAL_FORMS": 3, "finding-INITIAL_FORMS": 0,
-        "finding-0-criterion": criterion.pk, "finding-0-note": "垃圾",
-        "finding-0-photos": [factories.make_jpeg()],
-    })
+    with time_machine.travel(dt.datetime(2019, 5, 2, 3, tzinfo=dt.UTC), tick=False):
+        response = client.post(url, {
+            "mode": "covert", "visited_at": "2019-05-01T10:00", "note": "",
+            "finding-TOTAL_FORMS": 3, "finding-INITIAL_FORMS": 0,
+            "finding-0-criterion": criterion.pk, "finding-0-note": "垃圾",
+            "finding-0-photos": [factories.make_jpeg()],
+        })
     assert response.status_code == 302
     visit = Inspection.objects.get()
     item = Rectification.objects.get()
@@ -355,7 +359,8 @@ def test_round_planning(client, tree, people):
 def test_standalone_item(client, tree, people):
     client = login(client, people["inspector"])
     response = client.post(reverse("inspections:rectification-create"), {
-        "unit": tree["street_a"].pk, "title": "井盖缺失", "deadline": "2030-01-01T12:00"})
+        "unit": tree["street_a"].pk, "title": "井盖缺失",
+        "deadline": (timezone.localtime() + dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")})
     assert response.status_code == 302
     assert Rectification.objects.get().title == "井盖缺失"
     assert login(client, people["staff"]).get(reverse("inspections:rectification-create")).status_code == 403

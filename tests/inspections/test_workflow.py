@@ -49,7 +49,7 @@ def act(action, item, people, photo, tree):
             return workflow.send_back(item, by=staff_two, version=item.version, reason="错派")
         case A.REROUTED:
             return workflow.reroute(item, by=coordinator, version=item.version,
-                                    to_unit=tree["street_b"])
+                                    to_unit=tree["street_b"], note="属地在乙街道")
         case A.SUBMITTED:
             return workflow.submit(item, by=staff_two, version=item.version, photos=[photo])
         case A.CLOSED:
@@ -193,7 +193,8 @@ def test_extension_keeps_old_and_new_deadline(item, people):
 
 def test_reroute_moves_the_item_and_keeps_both_units(item, people, tree):
     item = workflow.send_back(item, by=people["staff"], version=None, reason="属乙街道")
-    item = workflow.reroute(item, by=people["coordinator"], version=None, to_unit=tree["street_b"])
+    item = workflow.reroute(item, by=people["coordinator"], version=None, to_unit=tree["street_b"],
+                                note="属地在乙街道")
     event = item.events.get(action=A.REROUTED)
     assert (item.unit, item.status) == (tree["street_b"], S.OPEN)
     assert (event.data["from_unit"], event.data["to_unit"]) == (tree["street_a"].pk, tree["street_b"].pk)
@@ -203,7 +204,8 @@ def test_reroute_outside_the_coordinators_scope_is_refused(tree, member, people)
     district_coordinator = member(tree["district_a"], "coordinator")
     item = factories.file_item(tree["street_a"], by=district_coordinator)
     with pytest.raises(workflow.TransitionError, match="may not hand"):
-        workflow.reroute(item, by=district_coordinator, version=None, to_unit=tree["street_b"])
+        workflow.reroute(item, by=district_coordinator, version=None, to_unit=tree["street_b"],
+                                note="属地在乙街道")
 
 
 def test_codes_are_unit_year_sequence(tree, people):
