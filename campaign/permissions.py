@@ -40,7 +40,16 @@ def scope_q(user: User, field: str = "unit") -> Q:
     """A filter on `<field>__path` for the objects of units in the user's scope."""
     if user.is_superuser:
         return Q()
-    paths = _scope(user)[0]
+    return paths_q(_scope(user)[0], field)
+
+
+def role_paths(user: User, roles: tuple[str, ...]) -> list[str]:
+    """The paths of the units where the user holds one of `roles` (or takes charge, for leaders)."""
+    return sorted({path for path, role in _scope(user)[1] if role in roles})
+
+
+def paths_q(paths: list[str], field: str = "unit") -> Q:
+    """Objects of units in any of the subtrees at `paths` (none when `paths` is empty)."""
     if not paths:
         return Q(pk__in=[])
     query = Q()

@@ -4,14 +4,13 @@ reporting progress, the task list as XLSX, and the leader's own tasks.
 Each view: scope (visible_* → 404) → predicate (can_* → 403) → form → one service call →
 message → redirect."""
 
-import re
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
 
+from campaign.http import int_param, is_id, photo_response
 from campaign.models import Progress, User
 from campaign.permissions import visible_units
 from campaign.photos import PhotoError
@@ -164,7 +164,7 @@ def task_create(request):
         raise PermissionDenied
     initial = {}
     unit_value = request.GET.get("unit", "")
-    if _is_id(unit_value):
+    if is_id(unit_value):
         unit = units.filter(pk=int(unit_value)).first()
         if unit is not None and can_create_task(user, unit):
             initial["unit"] = unit
@@ -195,14 +195,14 @@ def task_split(request, pk: int):
         visible_units(user).filter(path__startswith=task.unit.path).exclude(pk=task.unit_id).order_by("path")
     )
     leaders = leaders_over(units)
-    rows = _int_param(request, "rows", default=2, low=1, high=30)
+    rows = int_param(request, "rows", default=2, low=1, high=30)
     data = request.POST or None
     adding_row = request.method == "POST" and "add_row" in request.POST
     if adding_row:
         # "One more row" re-shows what was typed with one more empty row, checking nothing yet.
         data = request.POST.copy()
         total = data.get("form-TOTAL_FORMS", "")
-        data["form-TOTAL_FORMS"] = str(min(int(total) + 1, 30) if _is_id(total) else rows)
+        data["form-TOTAL_FORMS"] = str(min(int(total) + 1, 30) if is_id(total) else rows)
     formset = split_formset(rows)(data, form_kwargs={"units": units, "leaders": leaders})
     split_error = ""
     if request.method == "POST" and not adding_row and formset.is_valid():
@@ -242,7 +242,7 @@ def task_report(request, pk: int):
     corrects = None
     corrects_value = request.GET.get("corrects", "")
     if corrects_value:
-        if not _is_id(corrects_value):
+        if not is_id(corrects_value):
             messages.warning(request, _("“%(value)s” is not a report number: this is a new report.")
                              % {"value": corrects_value[:20]})
         else:
@@ -307,26 +307,6 @@ def task_import(request):
 @require_GET
 def task_photo(request, pk: int, thumb: bool = False):
     photo = get_object_or_404(visible_task_photos(request.user), pk=pk)
-    field = photo.thumbnail if thumb else photo.image
-    try:
-        handle = field.open("rb")
-    except (FileNotFoundError, ValueError) as error:
-        raise Http404 from error
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return photo_response(photo, thumb=thumb)
 
-
-def _is_id(value: str) -> bool:
-    """ASCII digits only ("²".isdigit() is true, int("²") fails), at most 12 of them."""
-    return re.fullmatch(r"[0-9]{1,12}", value) is not None
-
-
-def _int_param(request, name: str, *, default: int, low: int, high: int) -> int:
-    try:
-        value = int(request.GET.get(name, default))
-    except (TypeError, ValueError):
-        return default
-    return max(low, min(value, high))
 

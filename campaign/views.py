@@ -8,6 +8,7 @@ from django_tables2 import SingleTableMixin
 
 from campaign.enums import UnitKind
 from campaign.filters import UnitFilter
+from campaign.http import int_param
 from campaign.models import LeaderCharge, Membership
 from campaign.periods import Month
 from campaign.permissions import user_roles, visible_units
@@ -40,7 +41,7 @@ def unit_tree(request):
     if kind and kind not in UnitKind.values:
         messages.warning(request, _("Unknown unit kind: showing all kinds."))
         kind = ""
-    open_depth = _int_param(request, "depth", default=2, low=0, high=12)
+    open_depth = int_param(request, "depth", default=2, low=0, high=12)
     return render(
         request,
         "campaign/unit_tree.html",
@@ -96,10 +97,3 @@ def unit_detail(request, pk: int):
         },
     )
 
-
-def _int_param(request, name: str, *, default: int, low: int, high: int) -> int:
-    try:
-        value = int(request.GET.get(name, default))
-    except (TypeError, ValueError):
-        return default
-    return max(low, min(value, high))

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from campaign.enums import Role, UnitKind
 from campaign.models import Photo, Unit, User
-from campaign.permissions import _scope, has_role, scope_q
+from campaign.permissions import has_role, paths_q, role_paths, scope_q
 from inspections.enums import EventAction
 from inspections.models import Finding, Inspection, InspectionRound, Rectification, RectificationEvent
 
@@ -26,13 +26,7 @@ def _paths_q(user: User, roles: tuple[str, ...], field: str) -> Q:
     """Objects of units under a unit where the user holds one of `roles`."""
     if user.is_superuser:
         return Q()
-    paths = sorted({path for path, role in _scope(user)[1] if role in roles})
-    if not paths:
-        return Q(pk__in=[])
-    query = Q()
-    for path in paths:
-        query |= Q(**{f"{field}__path__startswith": path})
-    return query
+    return paths_q(role_paths(user, roles), field)
 
 
 def visible_rectifications(user: User) -> QuerySet[Rectification]:
@@ -146,7 +140,7 @@ def units_with_role(user: User, *roles: str) -> QuerySet[Unit]:
     """Units under a unit where the user holds one of `roles` (e.g. re-routing targets)."""
     if user.is_superuser:
         return Unit.objects.all()
-    paths = sorted({path for path, role in _scope(user)[1] if role in roles})
+    paths = role_paths(user, roles)
     if not paths:
         return Unit.objects.none()
     query = Q()

@@ -1,7 +1,6 @@
 """The coordinator's registers: the evaluation standard (categories → criteria) and the points
 (点位), with XLSX/CSV import and export of points."""
 
-import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from campaign.enums import Role
+from campaign.http import is_id
 from campaign.models import Campaign, Category, Criterion, Standard, Unit
 from campaign.permissions import visible_points, visible_units
 from inspections import forms, permissions, services
@@ -103,7 +103,7 @@ def point_edit(request, pk: int | None = None):
 def _campaign(request) -> Campaign:
     campaigns = Campaign.objects.filter(pk__in=_managed_units(request.user).values("campaign_id"))
     value = request.GET.get("campaign") or request.POST.get("campaign") or ""
-    if value and not re.fullmatch(r"[0-9]{1,12}", value):
+    if value and not is_id(value):
         raise Http404
     campaign = campaigns.filter(pk=int(value)).first() if value else campaigns.first()
     if campaign is None:

@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from campaign.enums import Role
+from campaign.http import photo_response
 from campaign.models import Campaign, Criterion
 from campaign.permissions import visible_points
 from campaign.photos import PhotoError
@@ -112,13 +113,7 @@ def report_track_photo(request, code: str, pk: int):
     photo = next((photo for photo in photos if photo.pk == pk), None)
     if photo is None:
         raise Http404
-    try:
-        handle = photo.thumbnail.open("rb")
-    except (OSError, ValueError) as error:
-        raise Http404 from error
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return photo_response(photo, thumb=True, max_age=86400)
 
 
 def _triage_campaigns(user):

@@ -1,6 +1,5 @@
 """Inspection rounds (旬督查) and visits (明查/暗访) with their findings."""
 
-import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -9,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaign.http import is_id
 from campaign.permissions import visible_points
 from campaign.photos import PhotoError
 from inspections import forms, permissions, services, workflow
@@ -63,7 +63,7 @@ def _visit_round(request, point):
     value = request.GET.get("round", "")
     if not value:
         return None
-    if not re.fullmatch(r"[0-9]{1,12}", value):
+    if not is_id(value):
         raise Http404
     return get_object_or_404(
         permissions.visible_rounds(request.user).filter(
