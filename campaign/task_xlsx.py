@@ -21,6 +21,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from campaign.enums import TaskCategory
 from campaign.models import Progress, Task, Unit, User
+from campaign.spreadsheets import FORMULA_START
 from campaign.tasks import TaskError, amount, create_task, task_problems
 
 # The import reads these columns by position; the export writes them first, then figures.
@@ -35,8 +36,6 @@ MAX_ROWS = 5000
 # Codes the system gives ("-" while a task is created, "<unit code>-T<id>" after): an import may
 # not take them, or a later task would collide with it.
 SYSTEM_CODE = re.compile(r"-|.*-T[0-9]+")
-# Spreadsheets run a cell starting with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ImportFileError(Exception):
@@ -90,7 +89,8 @@ def export_tasks(tasks: list[Task]) -> bytes:
 
 
 def _cell(sheet, value):
-    """Text is written as text: a title such as "=HYPERLINK(…)" must not become a live formula."""
+    """Text is written as text: a title such as "=HYPERLINK(…)" must not become a live formula.
+    (A string-typed cell keeps the title exactly as typed, so the sheet imports back unchanged.)"""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"

@@ -8,23 +8,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from campaign.enums import UnitKind
+from campaign.spreadsheets import safe_cell
 from inspections.rankings import MonthResult
-
-# A cell starting with one of these is read as a formula by spreadsheet programs (at once, or
-# when someone edits the cell): text from users (unit names, reasons) is quoted.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str) -> str:
-    """User text as a literal cell: an apostrophe before a leading formula character."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def bulletin_xlsx(result: MonthResult, *, title: str) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = str(result.month)
-    sheet.append([_text(title)])
+    sheet.append([safe_cell(title)])
     sheet["A1"].font = Font(bold=True, size=14)
     if result.bulletin is None:
         sheet.append([_("Draft: not published")])
@@ -36,7 +28,7 @@ def bulletin_xlsx(result: MonthResult, *, title: str) -> bytes:
                    if published_at else ""),
         }])
         if result.bulletin.reason:
-            sheet.append([_text(_("Reason for the correction: %(reason)s")
+            sheet.append([safe_cell(_("Reason for the correction: %(reason)s")
                                  % {"reason": result.bulletin.reason})])
     headers = [_("Group"), _("Rank"), _("Unit"), _("Score"), _("Inspection score"),
                _("On-time rate (%)"), _("Items due"), _("Fixed on time"), _("Visits"),
@@ -53,7 +45,7 @@ def bulletin_xlsx(result: MonthResult, *, title: str) -> bytes:
             sheet.append([
                 str(kinds.get(kind, kind)),
                 s.rank if s.ranked else _("Not ranked"),
-                _text(line.unit.name),
+                safe_cell(line.unit.name),
                 s.score, s.inspection_score, s.on_time_percent, s.due, s.on_time, s.visits,
                 s.previous_rank, _("Yes") if s.flagged else "",
             ])

@@ -4,6 +4,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
+from campaign.http import is_id
 from campaign.models import Unit
 from campaign.periods import Month
 from inspections.rankings import BulletinError, month_ranking, publish_bulletin
@@ -66,7 +67,7 @@ class Command(BaseCommand):
                 raise CommandError("There is more than one campaign: name the peer group with --parent.")
             return roots[0]
         query = Q(code=value) | Q(key=value)
-        if value.isascii() and value.isdigit():
+        if is_id(value):
             query |= Q(pk=int(value))
         units = list(Unit.objects.filter(query).select_related("campaign")[:2])
         if not units:
