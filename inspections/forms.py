@@ -132,7 +132,7 @@ class HandOverForm(StepForm):
 
     def __init__(self, *args, current: dt.datetime, offered: dt.datetime, **kwargs):
         super().__init__(*args, **kwargs)
-        self.current = current
+        self.current, self.offered = current, offered
         field = self.fields["deadline"]
         self.initial.setdefault("deadline", timezone.localtime(offered))
         if offered != current:
@@ -146,9 +146,11 @@ class HandOverForm(StepForm):
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]
-        # The page shows minutes only: the current deadline sent back unchanged stays exact.
-        if deadline is not None and deadline == self.current.replace(second=0, microsecond=0):
-            return self.current
+        # The page shows minutes only: the current or the offered deadline sent back unchanged
+        # stays exact (the end of the day is 23:59:59, not 23:59).
+        for exact in (self.current, self.offered):
+            if deadline is not None and deadline == exact.replace(second=0, microsecond=0):
+                return exact
         return deadline
 
 
