@@ -136,10 +136,10 @@ def test_reroute_view_refuses_a_missing_or_past_deadline_and_keeps_the_typing(
 def test_reroute_workflow_refuses_an_overdue_hand_over(tree, people, criterion):
     item = sent_back(tree, people, criterion)
     with time_machine.travel(NOW, tick=False):
-        with pytest.raises(workflow.TransitionError, match="give the unit a new deadline"):
+        with pytest.raises(workflow.TransitionError, match="的整改期限已过：请给单位定一个新的期限。"):
             workflow.reroute(item, by=people["coordinator"], version=None,
                              to_unit=tree["street_b"], note="属地")
-        with pytest.raises(workflow.TransitionError, match="in the past"):
+        with pytest.raises(workflow.TransitionError, match="新的整改期限早于现在"):
             workflow.reroute(item, by=people["coordinator"], version=None,
                              to_unit=tree["street_b"], note="属地",
                              deadline=NOW - dt.timedelta(minutes=1))
@@ -193,9 +193,9 @@ def test_return_refuses_a_past_deadline_in_the_view_and_the_workflow(client, tre
         assert response.status_code == 400
         body = response.content.decode()
         assert "截止时间不能早于现在。" in body and "仍有摊位" in body
-        with pytest.raises(workflow.TransitionError, match="give the unit a new deadline"):
+        with pytest.raises(workflow.TransitionError, match="的整改期限已过：请给单位定一个新的期限。"):
             workflow.return_for_rework(item, by=people["inspector"], version=None, reason="x")
-        with pytest.raises(workflow.TransitionError, match="in the past"):
+        with pytest.raises(workflow.TransitionError, match="新的整改期限早于现在"):
             workflow.return_for_rework(item, by=people["inspector"], version=None, reason="x",
                                        deadline=PAST + dt.timedelta(days=1))
     item.refresh_from_db()
