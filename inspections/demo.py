@@ -158,7 +158,8 @@ def _live(rng, item, at, coordinator, inspector, now) -> None:
         owner = item.point.unit if item.point_id else None
         if (when := step(24)) and owner and owner.pk != item.unit_id:
             workflow.reroute(item, by=coordinator, version=None, to_unit=owner,
-                             note="改派至点位的责任单位（演示）", at=when)
+                             note="改派至点位的责任单位（演示）", at=when,
+                             deadline=services.offered_deadline(item, when))
         return
     if not (when := step(2)):
         return
@@ -184,7 +185,8 @@ def _live(rng, item, at, coordinator, inspector, now) -> None:
         if not (when := step(20)):
             return
         item = workflow.return_for_rework(item, by=inspector, version=None,
-                                          reason="复查仍有问题（演示）", at=when)
+                                          reason="复查仍有问题（演示）", at=when,
+                                          deadline=services.offered_deadline(item, when))
         if fate == "rework" or not (when := step(30)):
             return
         photo = services.store_photos([_photo(rng, "after2", (60, 150, 110))], unit=item.unit,

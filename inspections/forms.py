@@ -121,8 +121,42 @@ class CloseForm(StepForm):
     note = _text(_("Note"), required=False, rows=2)
 
 
-class ReturnForm(StepForm):
+class HandOverForm(StepForm):
+    """A step that hands the item (again) to a unit: it carries the deadline the unit gets.
+
+    `offered` is what the page proposes (services.offered_deadline): the current deadline while
+    it leaves the unit the criterion's period, else a new one. When a new one is needed the
+    field is required; left empty otherwise, the current deadline stays."""
+
+    deadline = DeadlineField(label=_("Deadline for the unit"), required=False)
+
+    def __init__(self, *args, current: dt.datetime, offered: dt.datetime, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current, self.offered = current, offered
+        field = self.fields["deadline"]
+        self.initial.setdefault("deadline", timezone.localtime(offered))
+        if offered != current:
+            field.required = True
+            field.help_text = _(
+                "The current deadline, %(current)s, has passed or leaves less than the "
+                "criterion's period: the unit gets a new one."
+            ) % {"current": timezone.localtime(current).strftime("%Y-%m-%d %H:%M")}
+        else:
+            field.help_text = _("Left as it is, the current deadline stays.")
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        # The page shows minutes only: the current or the offered deadline sent back unchanged
+        # stays exact (the end of the day is 23:59:59, not 23:59).
+        for exact in (self.current, self.offered):
+            if deadline is not None and deadline == exact.replace(second=0, microsecond=0):
+                return exact
+        return deadline
+
+
+class ReturnForm(HandOverForm):
     reason = _text(_("What is still wrong?"))
+    field_order = ["version", "reason", "deadline"]
 
 
 class ExtendForm(StepForm):
@@ -130,9 +164,10 @@ class ExtendForm(StepForm):
     reason = _text(_("Reason for the extension"))
 
 
-class RerouteForm(StepForm):
+class RerouteForm(HandOverForm):
     unit = forms.ModelChoiceField(label=_("Hand to unit"), queryset=None, widget=FastSelect)
     note = _text(_("Why this unit?"), rows=2)
+    field_order = ["version", "unit", "note", "deadline"]
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -309,15 +344,23 @@ class TriageForm(Form):
     criterion = forms.ModelChoiceField(label=_("Criterion not met (optional)"), queryset=None,
                                        required=False)
     title = forms.CharField(label=_("Item title"), max_length=200, required=False)
-    deadline = DeadlineField(label=_("Deadline"), required=False)
+    deadline = DeadlineField(label=_("Deadline (empty: the criterion's default)"),
+                             required=False)
     reason = forms.CharField(label=_("Reason (when rejecting)"), required=False, max_length=2000)
 
-    def __init__(self, *args, units, points, criteria, **kwargs):
+    def __init__(self, *args, units, points, criteria, standalone_deadline: dt.datetime,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
         self.fields["point"].queryset = points
         self.fields["criterion"].queryset = criteria
-        self.fields["criterion"].label_from_instance = lambda c: f"{c.category.name} · {c.name}"
+        self.fields["criterion"].label_from_instance = (
+            lambda c: f"{c.category.name} · {c.name} ({c.get_deadline_days_display()})")
+        # The default is counted when the item is filed, from the criterion chosen then.
+        self.fields["deadline"].help_text = _(
+            "Empty: the criterion's period counted from the moment the item is filed; without "
+            "a criterion, until %(deadline)s."
+        ) % {"deadline": timezone.localtime(standalone_deadline).strftime("%Y-%m-%d %H:%M")}
 
     def clean(self):
         data = super().clean()

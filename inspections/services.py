@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from campaign.enums import PointKind
+from campaign.enums import DeadlineDays, PointKind
 from campaign.models import Campaign, Criterion, Photo, Point, Unit, User
 from campaign.periods import Month
 from campaign.permissions import visible_points
@@ -63,10 +63,28 @@ def forget_photos(photos: Sequence[Photo]) -> None:
 
 # ---- deadlines and points -----------------------------------------------------------------
 
-def default_deadline(criterion: Criterion, at: dt.datetime) -> dt.datetime:
+# An item without a criterion (a standalone item, a report triaged without one) gets the
+# period a new criterion gets by default.
+STANDALONE_DEADLINE_DAYS: int = DeadlineDays.THREE_DAYS
+
+
+def deadline_days(criterion: Criterion | None) -> int:
+    return criterion.deadline_days if criterion else STANDALONE_DEADLINE_DAYS
+
+
+def default_deadline(criterion: Criterion | None, at: dt.datetime) -> dt.datetime:
     """The end of the day `deadline_days` after `at`, local time (0: the same day)."""
-    day = timezone.localtime(at).date() + dt.timedelta(days=criterion.deadline_days)
+    day = timezone.localtime(at).date() + dt.timedelta(days=deadline_days(criterion))
     return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+
+
+def offered_deadline(item: Rectification, at: dt.datetime) -> dt.datetime:
+    """The deadline a re-route or a return for rework hands the unit: the current one while it
+    still leaves the criterion's default period from `at`, else the default counted from `at`
+    (so a unit never receives an item it cannot finish in time)."""
+    if item.deadline >= at + dt.timedelta(days=deadline_days(item.criterion)):
+        return item.deadline
+    return default_deadline(item.criterion, at)
 
 
 def applicable_criteria(point: Point):
@@ -433,14 +451,17 @@ def report_problem(
 
 @transaction.atomic
 def accept_report(
-    report: CitizenReport, *, unit: Unit, title: str, deadline: dt.datetime, by: User,
+    report: CitizenReport, *, unit: Unit, title: str, deadline: dt.datetime | None, by: User,
     point: Point | None = None, criterion: Criterion | None = None,
 ) -> Rectification:
     """Triage: the report becomes an item for a unit, with the point and the criterion when
-    the coordinator knows them (so the item counts under its category and point kind)."""
+    the coordinator knows them (so the item counts under its category and point kind). No
+    deadline given: the criterion's default counted from now. A deadline already past is
+    refused by the workflow."""
     report = CitizenReport.objects.select_for_update().get(pk=report.pk)
     if report.status != CitizenReportStatus.NEW:
         raise InspectionError(_("This report has already been triaged."))
+    deadline = deadline or default_deadline(criterion, timezone.now())
     item = workflow.file_rectification(
         unit=unit, title=title, description=report.description, deadline=deadline, by=by,
         citizen_report=report, photos=list(report.photos.all()), point=point,

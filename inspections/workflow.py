@@ -130,6 +130,27 @@ def _require(text: str, message: str) -> str:
     return text
 
 
+def _hand_over_deadline(
+    item: Rectification, deadline: dt.datetime | None, at: dt.datetime,
+) -> dict[str, str]:
+    """A unit never receives an item already overdue: a re-route or a return keeps the
+    current deadline only while it has not passed, else takes a new one that has not. Sets
+    `item.deadline`; returns the old and new deadline for the event when it changed."""
+    if deadline is None:
+        if item.deadline < at:
+            raise TransitionError(_(
+                "The deadline of %(code)s has passed: give the unit a new deadline."
+            ) % {"code": item.code})
+        return {}
+    if deadline < at:
+        raise TransitionError(_("The new deadline is in the past: give the unit a deadline "
+                                "it can still meet."))
+    if deadline == item.deadline:
+        return {}
+    old, item.deadline = item.deadline, deadline
+    return {"old_deadline": old.isoformat(), "new_deadline": deadline.isoformat()}
+
+
 def _save(item: Rectification, *fields: str) -> None:
     item.version = F("version") + 1
     item.save(update_fields=["status", "version", *fields])
@@ -217,10 +238,11 @@ def send_back(
 @transaction.atomic
 def reroute(
     item: Rectification, *, by: User, version: int | None, to_unit: Unit, note: str = "",
-    at: dt.datetime | None = None,
+    deadline: dt.datetime | None = None, at: dt.datetime | None = None,
 ) -> Rectification:
     """A coordinator hands the item to another unit of their scope that answers for places
-    (not a command or an office), with a reason; it starts again as open."""
+    (not a command or an office), with a reason; it starts again as open, with `deadline`
+    (None: the current one, refused once it has passed)."""
     item = _step(item, A.REROUTED, by=by, version=version)
     if to_unit.pk == item.unit_id:
         raise TransitionError(_("The item is already with %(unit)s.") % {"unit": to_unit})
@@ -228,12 +250,15 @@ def reroute(
     if not targets.filter(pk=to_unit.pk).exists():
         raise TransitionError(_("You may not hand items to %(unit)s.") % {"unit": to_unit})
     note = _require(note, _("Say why the item goes to another unit."))
+    at = at or timezone.now()
+    deadlines = _hand_over_deadline(item, deadline, at)
     before, old_unit = item.status, item.unit
     item.status, item.unit = S.OPEN, to_unit
-    _save(item, "unit")
+    _save(item, "unit", "deadline")
     _record(item, A.REROUTED, by=by, from_status=before, note=note,
             data={"from_unit": old_unit.pk, "to_unit": to_unit.pk,
-                  "from_unit_name": old_unit.name, "to_unit_name": to_unit.name}, at=at)
+                  "from_unit_name": old_unit.name, "to_unit_name": to_unit.name, **deadlines},
+            at=at)
     return item
 
 
@@ -278,16 +303,19 @@ def close(
 @transaction.atomic
 def return_for_rework(
     item: Rectification, *, by: User, version: int | None, reason: str,
-    at: dt.datetime | None = None,
+    deadline: dt.datetime | None = None, at: dt.datetime | None = None,
 ) -> Rectification:
-    """Not fixed (核查不通过): back to the unit, one more rework."""
+    """Not fixed (核查不通过): back to the unit, one more rework, with `deadline` (None: the
+    current one, refused once it has passed)."""
     reason = _require(reason, _("Say what is still wrong."))
     item = _step(item, A.RETURNED, by=by, version=version)
+    at = at or timezone.now()
+    deadlines = _hand_over_deadline(item, deadline, at)
     before, item.status = item.status, S.REWORK
     item.rework_count += 1
-    _save(item, "rework_count")
+    _save(item, "rework_count", "deadline")
     _record(item, A.RETURNED, by=by, from_status=before, note=reason,
-            data={"rework_count": item.rework_count}, at=at)
+            data={"rework_count": item.rework_count, **deadlines}, at=at)
     return item
 
 

@@ -223,6 +223,7 @@ STEP_SLUGS = {
 
 
 ACTION_SLUGS = {action: slug for slug, action in STEP_SLUGS.items()}
+EXTENSION_DAYS = dt.timedelta(days=3)
 
 
 def _step_form(action: str, user, item, data=None, files=None, initial=None):
@@ -230,14 +231,19 @@ def _step_form(action: str, user, item, data=None, files=None, initial=None):
     if action == A.REROUTED:
         kwargs["units"] = permissions.reroute_targets(user, item).exclude(
             pk=item.unit_id).order_by("path")
+    if action in (A.REROUTED, A.RETURNED):
+        kwargs["current"] = item.deadline
+        kwargs["offered"] = services.offered_deadline(item, timezone.now())
     if action == A.EXTENDED:
-        # Three days on, within the bound the form accepts (an old item may hold any date).
-        latest = timezone.now() + forms.MAX_DEADLINE_AHEAD
-        kwargs["initial"].setdefault("deadline", timezone.localtime(
-            min(item.deadline, latest - dt.timedelta(days=3)) + dt.timedelta(days=3)))
-    form = STEP_FORMS[action](data, files, **kwargs)
-    # Every step form sits on the same page: each hidden version needs an id of its own.
-    form.fields["version"].widget.attrs["id"] = f"id_{ACTION_SLUGS[action]}_version"
+        # Three days on from the old deadline, or from now when it has passed (a date in the
+        # past is refused), within the bound the form accepts (an old item may hold any date).
+        now = timezone.now()
+        latest = now + forms.MAX_DEADLINE_AHEAD
+        start = min(max(item.deadline, now), latest - EXTENSION_DAYS)
+        kwargs["initial"].setdefault("deadline", timezone.localtime(start + EXTENSION_DAYS))
+    # Every step form sits on the same page: each field needs an id of its own (extend and
+    # re-route both ask for a deadline), so labels and help texts point at the right one.
+    form = STEP_FORMS[action](data, files, auto_id=f"id_{ACTION_SLUGS[action]}_%s", **kwargs)
     return form
 
 
@@ -346,13 +352,14 @@ def _run(action: str, item, user, data: dict):
         case A.CLOSED:
             workflow.close(item, by=user, version=version, method=data["method"], note=data["note"])
         case A.RETURNED:
-            workflow.return_for_rework(item, by=user, version=version, reason=data["reason"])
+            workflow.return_for_rework(item, by=user, version=version, reason=data["reason"],
+                                       deadline=data["deadline"])
         case A.EXTENDED:
             workflow.extend_deadline(item, by=user, version=version, deadline=data["deadline"],
                                      reason=data["reason"])
         case A.REROUTED:
             workflow.reroute(item, by=user, version=version, to_unit=data["unit"],
-                             note=data["note"])
+                             note=data["note"], deadline=data["deadline"])
         case A.VOIDED:
             workflow.void(item, by=user, version=version, reason=data["reason"])
 

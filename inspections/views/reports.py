@@ -1,7 +1,5 @@
 """Citizen reports (随手拍): a public form and tracking page, and the coordinator's triage."""
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
@@ -141,9 +139,8 @@ def report_detail(request, pk: int):
         category__standard__campaign_id=report.campaign_id,
     ).select_related("category").order_by("category__order", "category_id", "order", "pk")
     form = forms.TriageForm(request.POST or None, units=units, points=points, criteria=criteria,
-                            initial={
-        "title": report.description[:60],
-        "deadline": timezone.localtime() + dt.timedelta(days=3)})
+                            standalone_deadline=services.default_deadline(None, timezone.now()),
+                            initial={"title": report.description[:60]})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -151,8 +148,8 @@ def report_detail(request, pk: int):
                 services.reject_report(report, reason=data["reason"], by=request.user)
                 messages.success(request, _("Report rejected."))
                 return redirect("inspections:report-list")
-            if not (data["unit"] and data["title"] and data["deadline"]):
-                raise services.InspectionError(_("Choose a unit, a title and a deadline."))
+            if not (data["unit"] and data["title"]):
+                raise services.InspectionError(_("Choose a unit and a title."))
             item = services.accept_report(report, unit=data["unit"], title=data["title"],
                                           deadline=data["deadline"], by=request.user,
                                           point=data["point"], criterion=data["criterion"])

@@ -464,8 +464,9 @@ def test_reroute_offers_only_responsible_units_and_needs_a_reason(client, tree, 
         workflow.reroute(item, by=people["coordinator"], version=0, to_unit=office, note="试试")
     with pytest.raises(workflow.TransitionError):
         workflow.reroute(item, by=people["coordinator"], version=0, to_unit=tree["street_b"])
-    assert client.post(url, {"version": 0, "unit": tree["street_b"].pk,
-                             "note": "属地在乙街道"}).status_code == 302
+    with time_machine.travel(NOW, tick=False):
+        assert client.post(url, {"version": 0, "unit": tree["street_b"].pk, "note": "属地在乙街道",
+                                 "deadline": "2026-03-04T23:59"}).status_code == 302
     assert Rectification.objects.get().unit == tree["street_b"]
 
 
