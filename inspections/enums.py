@@ -31,8 +31,10 @@ class EventAction(models.TextChoices):
 
 
 class SolvingMethod(models.TextChoices):
-    """Yingze's 721 method: how a problem was solved (70% service, 20% management,
-    10% enforcement is the target mix)."""
+    """How a problem was solved, recorded when an item is closed. From Yingze district's "721"
+    method (seed document 001): about seven in ten problems are meant to be solved by service,
+    two by management and one by enforcement. Only the kind is recorded; the shares are the
+    method's aim, shown and computed nowhere, so the seeds hold no fixture for them."""
 
     SERVICE = "service", _("Service")
     MANAGEMENT = "management", _("Management")

@@ -1,4 +1,3 @@
-import json
 from collections import Counter
 
 import pytest
@@ -6,6 +5,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from campaign.models import Campaign, Category, Criterion, Standard, Unit
+from inspections.enums import SolvingMethod
 
 
 def _snapshot():
@@ -87,8 +87,6 @@ def test_seed_standards_hold_the_named_systems():
     assert "31" in linfen.note + "".join(linfen.categories.values_list("note", flat=True))
 
 
-def test_seed_methods_are_the_721_split():
-    methods = json.loads((settings.SEEDS_DIR / "methods.json").read_text(encoding="utf-8"))
-    assert {m["key"]: m["share"] for m in methods} == {
-        "service": 70, "management": 20, "enforcement": 10,
-    }
+def test_the_721_method_is_the_solving_method_enum_not_a_fixture():
+    assert SolvingMethod.values == ["service", "management", "enforcement"]
+    assert not (settings.SEEDS_DIR / "methods.json").exists()
