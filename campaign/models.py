@@ -156,13 +156,18 @@ class LeaderCharge(models.Model):
 
 
 class Standard(models.Model):
-    """An evaluation standard (测评体系): categories of deductible criteria."""
+    """An evaluation standard (测评体系): categories of deductible criteria. It applies to the
+    points of the subtrees of the units it is bound to (`units`); bound to none, it applies
+    nowhere, so a new standard never changes anyone's points possible until it is bound."""
 
     campaign = models.ForeignKey(
         Campaign, on_delete=models.PROTECT, related_name="standards", verbose_name=_("campaign")
     )
     key = models.SlugField(_("key"), max_length=60)
     name = models.CharField(_("name"), max_length=120)
+    units = models.ManyToManyField(
+        Unit, related_name="standards", blank=True, verbose_name=_("applies to the subtrees of"),
+    )
     is_active = models.BooleanField(_("in force"), default=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -201,6 +206,26 @@ class Category(models.Model):
         return self.name
 
 
+# How the seeds word a name the documents do not give ("负面清单事项（第1，名称未见于资料）").
+PLACEHOLDER_MARK = "名称未见于资料"
+
+
+class CriterionQuerySet(models.QuerySet):
+    def in_force(self) -> "CriterionQuerySet":
+        """Named criteria in force of standards in force. A placeholder (the documents give no
+        name) is checked nowhere and counts nowhere until a coordinator names it."""
+        return self.filter(
+            is_active=True, placeholder=False, category__standard__is_active=True,
+        ).select_related("category").order_by(
+            "category__standard_id", "category__order", "category_id", "order", "pk")
+
+    def for_unit(self, unit: Unit) -> "CriterionQuerySet":
+        """Criteria of the standards bound to the unit or to one of its ancestors."""
+        line = [int(part) for part in unit.path.split("/") if part]
+        return self.filter(category__standard__in=Standard.objects.filter(
+            campaign_id=unit.campaign_id, units__pk__in=line))
+
+
 class Criterion(models.Model):
     """A deductible item (测评项): what an inspection checks, what a failure costs, and how long
     the responsible unit gets to fix it by default."""
@@ -220,8 +245,15 @@ class Criterion(models.Model):
     # Empty list: applies to every point kind.
     point_kinds = models.JSONField(_("point kinds"), default=list, blank=True)
     is_active = models.BooleanField(_("in force"), default=True)
+    placeholder = models.BooleanField(
+        _("placeholder"), default=False,
+        help_text=_("The source gives only a count, not this criterion's name: inactive until "
+                    "a coordinator names it."),
+    )
     source = models.CharField(_("source"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
+
+    objects = CriterionQuerySet.as_manager()
 
     class Meta:
         ordering = ["category", "order", "pk"]

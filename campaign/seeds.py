@@ -103,13 +103,25 @@ def _load_units(records: list[dict], campaigns: dict, counter: Counter) -> None:
 
 
 def _load_standards(records: list[dict], campaigns: dict, counter: Counter) -> None:
+    keyed_units = Unit.objects.exclude(key="").select_related("campaign")
+    units = {(unit.campaign.key, unit.key): unit for unit in keyed_units}
     for record in records:
+        campaign = campaigns[record["campaign"]]
+        try:
+            bound = {units[(campaign.key, key)] for key in record["units"]}
+        except KeyError as error:
+            raise SeedError(f"standard {record['key']}: unknown unit {error}") from error
         standard = _sync(
             Standard,
-            {"campaign": campaigns[record["campaign"]], "key": record["key"]},
+            {"campaign": campaign, "key": record["key"]},
             {"name": record["name"], "source": record["source"], "note": record.get("note", "")},
             counter,
         )
+        # The seeds state where a standard applies: a binding made on the page is undone here
+        # like any other seeded value.
+        if set(standard.units.all()) != bound:
+            standard.units.set(bound)
+            counter["standard binding updated"] += 1
         for category_order, category_record in enumerate(record["categories"]):
             category = _sync(
                 Category,
@@ -137,6 +149,7 @@ def _load_standards(records: list[dict], campaigns: dict, counter: Counter) -> N
                         "points": Decimal(str(item["points"])),
                         "deadline_days": item["deadline_days"],
                         "point_kinds": kinds,
+                        "placeholder": bool(item.get("placeholder")),
                         "source": item["source"],
                         "note": item.get("note", ""),
                     },

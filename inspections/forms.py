@@ -7,9 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaign.enums import DeadlineDays, PointKind
-from campaign.models import Category, Criterion, Point
+from campaign.models import PLACEHOLDER_MARK, Category, Criterion, Point, Standard
 from inspections.enums import InspectionMode, SolvingMethod
-from inspections.widgets import FastSelect
+from inspections.widgets import FastSelect, FastSelectMultiple
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -297,6 +297,67 @@ class CriterionForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = categories
 
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if PLACEHOLDER_MARK in name and name != self.initial.get("name"):
+            raise forms.ValidationError(_("Give the criterion the name the standard uses."))
+        return name
+
+    def save(self, commit=True):
+        # Naming a placeholder is what brings it into force: from then on visits check it.
+        if self.instance.placeholder and "name" in self.changed_data:
+            self.instance.placeholder = False
+        return super().save(commit)
+
+
+MAX_STANDARD_UNITS = 50
+
+
+class UnitsField(forms.ModelMultipleChoiceField):
+    """Several units, at most `max_units`, counted before the ids are looked up."""
+
+    def __init__(self, *args, max_units: int, **kwargs):
+        self.max_units = max_units
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        if value and isinstance(value, list | tuple) and len(value) > self.max_units:
+            raise forms.ValidationError(
+                _("Bind at most %(max)s units (you chose %(count)s): bind a unit higher up "
+                  "instead, its subtree is included.")
+                % {"max": self.max_units, "count": len(value)}, code="max_units")
+        return super().clean(value)
+
+
+class StandardUnitsForm(ModelForm):
+    """Where a standard applies: the subtrees of the chosen units (within the coordinator's
+    scope in the standard's campaign)."""
+
+    units = UnitsField(
+        label=_("Applies to the points of these units and the units below them"),
+        queryset=None, required=False, max_units=MAX_STANDARD_UNITS,
+        error_messages={
+            "invalid_choice": _("Unit %(value)s is not one you coordinate in this standard's "
+                                "campaign."),
+            "invalid_pk_value": _("“%(pk)s” is not a unit id."),
+        },
+        widget=FastSelectMultiple(attrs={"size": 12}),
+    )
+
+    class Meta:
+        model = Standard
+        fields = ["units"]
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["units"]
+        field.queryset = units
+        field.help_text = _("None chosen: the standard applies nowhere. Choose at most "
+                            "%(max)s units.") % {"max": MAX_STANDARD_UNITS}
+        # Indented by depth so the tree reads in a plain list.
+        field.widget.choices = [(unit.pk, f"{'　' * unit.depth}{unit.name} ({unit.code})")
+                                for unit in units]
+
 
 class PointForm(ModelForm):
     class Meta:
@@ -367,7 +428,12 @@ class TriageForm(Form):
         point, unit, criterion = data.get("point"), data.get("unit"), data.get("criterion")
         if point and unit and point.unit_id != unit.pk:
             self.add_error("point", _("This point belongs to %(unit)s.") % {"unit": point.unit})
+        where = point.unit if point else unit
         if point and criterion and not criterion.applies_to(point.kind):
             self.add_error("criterion", _("This criterion does not apply to a %(kind)s.")
                            % {"kind": point.get_kind_display()})
+        elif where and criterion and not Criterion.objects.for_unit(where).filter(
+                pk=criterion.pk).exists():
+            self.add_error("criterion", _("This criterion's standard does not apply to "
+                                          "%(unit)s.") % {"unit": where})
         return data

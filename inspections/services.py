@@ -87,12 +87,12 @@ def offered_deadline(item: Rectification, at: dt.datetime) -> dt.datetime:
     return default_deadline(item.criterion, at)
 
 
-def applicable_criteria(point: Point):
-    """Criteria in force of the campaign's standards in force that apply to the point's kind."""
-    criteria = Criterion.objects.filter(
-        is_active=True, category__standard__is_active=True,
-        category__standard__campaign_id=point.campaign_id,
-    ).select_related("category").order_by("category__order", "category_id", "order", "pk")
+def applicable_criteria(point: Point) -> list[Criterion]:
+    """What a visit to the point checks, and so what its points possible are: the named
+    criteria in force of the standards bound to the point's unit or an ancestor, that name the
+    point's kind (or no kind). The visit form, the visit's score and the demo all read this."""
+    criteria = Criterion.objects.in_force().for_unit(point.unit)
+    # point_kinds is a JSON list, which SQLite cannot search: filtered here.
     return [criterion for criterion in criteria if criterion.applies_to(point.kind)]
 
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("inspections/<int:pk>/", visits.inspection_detail, name="inspection-detail"),
     path("standards/", registers.standard_list, name="standard-list"),
     path("standards/<int:pk>/", registers.standard_detail, name="standard-detail"),
+    path("standards/<int:pk>/units/", registers.standard_units, name="standard-units"),
     path("standards/<int:standard_pk>/categories/new/", registers.category_edit,
          name="category-create"),
     path("standards/<int:standard_pk>/categories/<int:pk>/", registers.category_edit,

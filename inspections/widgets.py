@@ -26,3 +26,18 @@ class FastSelect(forms.Select):
             if hasattr(option_value, "value"):   # a ModelChoiceIteratorValue
                 option_value = option_value.value
             yield ("" if option_value is None else option_value), label
+
+
+class FastSelectMultiple(FastSelect):
+    """FastSelect choosing several (a standard's units among a campaign's thousand)."""
+
+    allow_multiple_selected = True
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__({**(attrs or {}), "multiple": True}, choices)
+
+    def value_from_datadict(self, data, files, name):
+        return forms.SelectMultiple().value_from_datadict(data, files, name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return False

@@ -65,10 +65,20 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 class StandardFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Standard
+        skip_postgeneration_save = True
 
     campaign = factory.SubFactory(CampaignFactory)
     key = factory.Sequence(lambda n: f"standard-{n}")
     name = factory.Sequence(lambda n: f"测评体系{n}")
+
+    @factory.post_generation
+    def units(self, create, extracted, **kwargs):
+        """Bound to the given units; by default to the campaign's root (city-wide)."""
+        if not create:
+            return
+        if extracted is None:
+            extracted = Unit.objects.filter(campaign=self.campaign, parent=None)
+        self.units.set(extracted)
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

@@ -40,8 +40,20 @@ def standard_detail(request, pk: int):
     categories = standard.categories.prefetch_related("criteria")
     return render(request, "inspections/standard_detail.html", {
         "standard": standard, "categories": categories,
+        "units": standard.units.order_by("path"),
         "can_edit": _can_edit_standard(request.user, standard),
     })
+
+
+def standard_units(request, pk: int):
+    """Bind the standard to units: it applies to the points of their subtrees."""
+    standard = get_object_or_404(_visible_standards(request.user), pk=pk)
+    units = _managed_units(request.user).filter(campaign_id=standard.campaign_id)
+    # Choosing no unit posts no field at all: bind on POST, whatever it holds.
+    data = request.POST if request.method == "POST" else None
+    form = forms.StandardUnitsForm(data, instance=standard, units=units)
+    return _edit(request, standard=standard, form=form,
+                 title=_("Where “%(standard)s” applies") % {"standard": standard})
 
 
 def _edit(request, *, standard: Standard, form, title: str):

@@ -134,10 +134,7 @@ def report_detail(request, pk: int):
         campaign_id=report.campaign_id).order_by("path")
     points = visible_points(request.user).filter(
         campaign_id=report.campaign_id, is_active=True).select_related("unit").order_by("code")
-    criteria = Criterion.objects.filter(
-        is_active=True, category__standard__is_active=True,
-        category__standard__campaign_id=report.campaign_id,
-    ).select_related("category").order_by("category__order", "category_id", "order", "pk")
+    criteria = Criterion.objects.in_force().filter(category__standard__campaign_id=report.campaign_id)
     form = forms.TriageForm(request.POST or None, units=units, points=points, criteria=criteria,
                             standalone_deadline=services.default_deadline(None, timezone.now()),
                             initial={"title": report.description[:60]})

@@ -14,8 +14,9 @@ def _snapshot():
             "pk", "key", "name", "kind", "code", "path", "depth", "parent_id", "placeholder"
         )),
         "criteria": list(Criterion.objects.order_by("pk").values_list(
-            "pk", "key", "name", "points", "deadline_days"
+            "pk", "key", "name", "points", "deadline_days", "placeholder"
         )),
+        "bindings": sorted(Standard.units.through.objects.values_list("standard_id", "unit_id")),
         "campaigns": Campaign.objects.count(),
         "standards": Standard.objects.count(),
         "categories": Category.objects.count(),

@@ -25,5 +25,10 @@ def test_demo_builds_every_state_and_refuses_to_run_twice():
     assert set(statuses) == set(S.values)
     assert overdue > 0
     assert Rectification.objects.filter(rework_count__gt=0).exists()
+    # Real findings: named criteria in force where the point is, never a placeholder.
+    assert not Rectification.objects.filter(title__contains="名称未见于资料").exists()
+    assert not Rectification.objects.filter(criterion__placeholder=True).exists()
+    assert not Rectification.objects.filter(point__unit__key__startswith="jy-",
+                                            criterion__category__standard__key="ty-wbl-fine-mgmt").exists()
     with pytest.raises(demo.DemoError):
         demo.build()
