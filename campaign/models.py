@@ -317,7 +317,7 @@ class Photo(models.Model):
 class Task(models.Model):
     """A campaign target handed to a unit (任务清单), possibly split into child tasks for units
     below. `path` holds the zero-padded task ids from the top task ("00000003/00000017/"), so a
-    task's subtree is one prefix query and ordering by path lists the tree; campaign.tasks
+    task's subtree is one prefix query and ordering by path lists the tree; campaign.tasks.services
     writes it. Progress and status are derived, never stored."""
 
     campaign = models.ForeignKey(

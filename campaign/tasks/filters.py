@@ -3,11 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.enums import TaskCategory, TaskStatus
 from campaign.models import Task, Unit, User
-from campaign.task_forms import UnitChoiceField, styled
+from campaign.tasks.forms import UnitChoiceField, styled
 
 
 class TaskFilter(django_filters.FilterSet):
-    """Filters of the battle map. Status is derived after the query (campaign.tasks), so its
+    """Filters of the battle map. Status is derived after the query (campaign.tasks.services), so its
     filter only validates the value here; the view applies it."""
 
     unit = django_filters.ModelChoiceFilter(

@@ -1,4 +1,4 @@
-"""campaign.tasks: status rule, roll-up arithmetic, splitting and progress reports."""
+"""campaign.tasks.services: status rule, roll-up arithmetic, splitting and progress reports."""
 
 import datetime as dt
 import importlib
@@ -14,7 +14,7 @@ from PIL import Image
 from campaign.enums import Role, TaskStatus
 from campaign.models import LeaderCharge, Photo, Progress, Task
 from campaign.photos import PhotoError
-from campaign.tasks import (
+from campaign.tasks.services import (
     ChildSpec,
     SplitError,
     TaskError,

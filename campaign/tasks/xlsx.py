@@ -22,7 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from campaign.enums import TaskCategory
 from campaign.models import Progress, Task, Unit, User
 from campaign.spreadsheets import FORMULA_START
-from campaign.tasks import TaskError, amount, create_task, task_problems
+from campaign.tasks.services import TaskError, amount, create_task, task_problems
 
 # The import reads these columns by position; the export writes them first, then figures.
 COLUMNS = [
@@ -71,7 +71,7 @@ class _Row:
 
 
 def export_tasks(tasks: list[Task]) -> bytes:
-    """`tasks` come with campaign.tasks.attach_progress applied and parents before children."""
+    """`tasks` come with campaign.tasks.services.attach_progress applied and parents before children."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Task list"))
     sheet.append([str(title) for title in COLUMNS + FIGURES])
@@ -174,7 +174,7 @@ def _sheet_rows(book) -> list[tuple[int, list]]:
 
 def _parse(raw, unit: Unit, errors: list[RowError]) -> list[_Row]:
     """Every problem of every row at once: the shape of each cell, then the rules a new task
-    must keep (campaign.tasks.task_problems), against a parent above in the file or in the
+    must keep (campaign.tasks.services.task_problems), against a parent above in the file or in the
     database."""
     units = {u.code: u for u in Unit.objects.filter(campaign=unit.campaign, path__startswith=unit.path)}
     existing = set(

@@ -50,7 +50,7 @@ def can_import_tasks(user: User, unit: Unit) -> bool:
     return has_role(user, unit, Role.COORDINATOR)
 
 
-# Lists annotate these counts (campaign.tasks.annotate_counts) so a page asks no query per row;
+# Lists annotate these counts (campaign.tasks.services.attach_progress) so a page asks no query per row;
 # a lone object falls back to one query.
 def _has_children(task: Task) -> bool:
     count = getattr(task, "child_count", None)

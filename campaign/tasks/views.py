@@ -24,9 +24,9 @@ from campaign.models import Progress, User
 from campaign.permissions import visible_units
 from campaign.photos import PhotoError
 from campaign.tables import PAGINATION
-from campaign.task_filters import TaskFilter
-from campaign.task_forms import ImportForm, ProgressForm, TaskForm, split_formset
-from campaign.task_permissions import (
+from campaign.tasks.filters import TaskFilter
+from campaign.tasks.forms import ImportForm, ProgressForm, TaskForm, split_formset
+from campaign.tasks.permissions import (
     can_correct_progress,
     can_create_task,
     can_import_tasks,
@@ -39,11 +39,18 @@ from campaign.task_permissions import (
     visible_task_photos,
     visible_tasks,
 )
-from campaign.task_tables import TaskBoardTable
-from campaign.task_xlsx import ImportFileError, export_tasks, import_tasks
-from campaign.tasks import STATUS_ORDER, ChildSpec, SplitError, TaskError, attach_progress, split_task
-from campaign.tasks import create_task as create_task_service
-from campaign.tasks import report_progress as report_progress_service
+from campaign.tasks.services import (
+    STATUS_ORDER,
+    ChildSpec,
+    SplitError,
+    TaskError,
+    attach_progress,
+    split_task,
+)
+from campaign.tasks.services import create_task as create_task_service
+from campaign.tasks.services import report_progress as report_progress_service
+from campaign.tasks.tables import TaskBoardTable
+from campaign.tasks.xlsx import ImportFileError, export_tasks, import_tasks
 
 REPORTS_PER_PAGE = 100
 
