@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from campaign import tree
 from campaign.enums import DeadlineDays, PointKind, Role, TaskCategory, UnitKind
 
 
@@ -62,7 +63,7 @@ class Campaign(models.Model):
 
 class Unit(models.Model):
     """A node of the command tree. `path` holds the ids from the root ("00000001/00000007/"), so a subtree
-    is one indexed prefix query; services.place_unit() keeps it right."""
+    is one indexed prefix query (campaign.tree); campaign.services writes it."""
 
     campaign = models.ForeignKey(
         Campaign, on_delete=models.PROTECT, related_name="units", verbose_name=_("campaign")
@@ -103,7 +104,7 @@ class Unit(models.Model):
         return reverse("unit-detail", args=[self.pk])
 
     def ancestor_ids(self) -> list[int]:
-        return [int(part) for part in self.path.split("/") if part][:-1]
+        return tree.ancestor_ids(self.path)
 
 
 class Membership(models.Model):
@@ -377,7 +378,7 @@ class Task(models.Model):
 
     @property
     def depth(self) -> int:
-        return self.path.count("/") - 1
+        return tree.depth(self.path)
 
 
 class Progress(models.Model):

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from campaign.enums import TaskCategory, TaskStatus
 from campaign.models import Task, Unit, User
 from campaign.tasks.forms import UnitChoiceField, styled
+from campaign.tree import subtree_q
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -30,7 +31,7 @@ class TaskFilter(django_filters.FilterSet):
         styled(self.form, small=True)
 
     def filter_subtree(self, queryset, name, value):
-        return queryset.filter(unit__path__startswith=value.path) if value else queryset
+        return queryset.filter(subtree_q([value.path], "unit__path")) if value else queryset
 
     def keep(self, queryset, name, value):
         return queryset
