@@ -113,7 +113,7 @@ class PointAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Tasks and progress reports change only through campaign.tasks (splitting keeps targets
+    """Tasks and progress reports change only through campaign.tasks.services (splitting keeps targets
     adding up, reports are never overwritten), so the admin only reads them."""
 
     def has_add_permission(self, request):

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 
 from campaign.enums import Role, TaskCategory
 from campaign.models import LeaderCharge, Membership, Task, Unit, User
-from campaign.tasks import ChildSpec, create_task, report_progress, split_task
+from campaign.tasks.services import ChildSpec, create_task, report_progress, split_task
 
 DEMO_PASSWORD = "demo-pass-2026"
 

@@ -53,7 +53,7 @@ class TaskCategory(models.TextChoices):
 
 
 class TaskStatus(models.TextChoices):
-    """Derived, never stored: see campaign.tasks.task_status for the rule."""
+    """Derived, never stored: see campaign.tasks.services.task_status for the rule."""
 
     OVERDUE = "overdue", _("Overdue")
     BEHIND = "behind", _("Behind")

@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from campaign import tree
 from campaign.enums import DeadlineDays, PointKind, Role, TaskCategory, UnitKind
 
 
@@ -62,7 +63,7 @@ class Campaign(models.Model):
 
 class Unit(models.Model):
     """A node of the command tree. `path` holds the ids from the root ("00000001/00000007/"), so a subtree
-    is one indexed prefix query; services.place_unit() keeps it right."""
+    is one indexed prefix query (campaign.tree); campaign.services writes it."""
 
     campaign = models.ForeignKey(
         Campaign, on_delete=models.PROTECT, related_name="units", verbose_name=_("campaign")
@@ -103,7 +104,7 @@ class Unit(models.Model):
         return reverse("unit-detail", args=[self.pk])
 
     def ancestor_ids(self) -> list[int]:
-        return [int(part) for part in self.path.split("/") if part][:-1]
+        return tree.ancestor_ids(self.path)
 
 
 class Membership(models.Model):
@@ -349,7 +350,7 @@ class Photo(models.Model):
 class Task(models.Model):
     """A campaign target handed to a unit (任务清单), possibly split into child tasks for units
     below. `path` holds the zero-padded task ids from the top task ("00000003/00000017/"), so a
-    task's subtree is one prefix query and ordering by path lists the tree; campaign.tasks
+    task's subtree is one prefix query and ordering by path lists the tree; campaign.tasks.services
     writes it. Progress and status are derived, never stored."""
 
     campaign = models.ForeignKey(
@@ -409,7 +410,7 @@ class Task(models.Model):
 
     @property
     def depth(self) -> int:
-        return self.path.count("/") - 1
+        return tree.depth(self.path)
 
 
 class Progress(models.Model):

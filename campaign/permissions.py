@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from campaign.enums import Role
 from campaign.models import Membership, Point, Unit, User
+from campaign.tree import is_within, outermost, subtree_q
 
 
 def _scope(user: User) -> tuple[list[str], list[tuple[str, str]]]:
@@ -22,18 +23,9 @@ def _scope(user: User) -> tuple[list[str], list[tuple[str, str]]]:
         # Taking charge of a unit (包联) makes one its leader: they watch its whole subtree.
         roles += [(path, Role.LEADER) for path in user.charges.values_list("unit__path", flat=True)]
         paths = [path for path, _role in roles]
-        cached = (_outermost(paths), roles)
+        cached = (outermost(paths), roles)
         user._campaign_scope = cached
     return cached
-
-
-def _outermost(paths: list[str]) -> list[str]:
-    """Drop paths inside another path of the list, so the OR'd filter stays short."""
-    kept: list[str] = []
-    for path in sorted(set(paths), key=len):
-        if not any(path.startswith(outer) for outer in kept):
-            kept.append(path)
-    return kept
 
 
 def scope_q(user: User, field: str = "unit") -> Q:
@@ -50,12 +42,7 @@ def role_paths(user: User, roles: tuple[str, ...]) -> list[str]:
 
 def paths_q(paths: list[str], field: str = "unit") -> Q:
     """Objects of units in any of the subtrees at `paths` (none when `paths` is empty)."""
-    if not paths:
-        return Q(pk__in=[])
-    query = Q()
-    for path in paths:
-        query |= Q(**{f"{field}__path__startswith": path})
-    return query
+    return subtree_q(paths, f"{field}__path")
 
 
 def visible_units(user: User) -> QuerySet[Unit]:
@@ -64,10 +51,7 @@ def visible_units(user: User) -> QuerySet[Unit]:
     paths = _scope(user)[0]
     if not paths:
         return Unit.objects.none()
-    query = Q()
-    for path in paths:
-        query |= Q(path__startswith=path)
-    return Unit.objects.filter(query)
+    return Unit.objects.filter(subtree_q(paths))
 
 
 def visible_points(user: User) -> QuerySet[Point]:
@@ -78,7 +62,7 @@ def roles_in(user: User, unit: Unit) -> set[str]:
     """The roles the user holds at this unit or at one of its ancestors."""
     if not user.is_authenticated:
         return set()
-    return {role for path, role in _scope(user)[1] if unit.path.startswith(path)}
+    return {role for path, role in _scope(user)[1] if is_within(unit.path, path)}
 
 
 def has_role(user: User, unit: Unit, *roles: str) -> bool:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from campaign.enums import DeadlineDays, PointKind, TaskCategory, UnitKind
 from campaign.models import Campaign, Category, Criterion, Progress, Standard, Task, Unit
 from campaign.services import create_unit, move_unit
-from campaign.tasks import TaskError, create_task
+from campaign.tasks.services import TaskError, create_task
 
 
 class SeedError(Exception):

@@ -1,8 +1,89 @@
-"""Turning a flat, path-ordered list of units into rows for a nested, collapsible tree."""
+"""The paths of the command tree and of the task tree, and rows for showing a tree.
 
+A unit or a task keeps in `path` the zero-padded ids from its root: "00000001/00000007/". A
+subtree is then one indexed prefix query, and ordering by path lists each parent before its
+children, siblings in creation order. This module is the only one that builds, reads or filters
+on those paths (migrations keep their own frozen copy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from campaign.models import Unit
+from django.db.models import Q
+
+if TYPE_CHECKING:   # the models import this module for their path properties
+    from campaign.models import Task, Unit
+
+WIDTH = 8           # ids up to 99,999,999 keep text order equal to tree order
+SEPARATOR = "/"
+# Digits and the separator sort below "~", so "<path>~" sorts after every path in the subtree.
+_AFTER_SUBTREE = "~"
+
+
+def child_path(parent: Unit | Task | None, pk: int) -> str:
+    """The path of the node `pk` placed under `parent` (None: a root)."""
+    return f"{parent.path if parent else ''}{pk:0{WIDTH}d}{SEPARATOR}"
+
+
+def parse(path: str) -> list[int]:
+    """The ids from the root down to the node itself."""
+    return [int(part) for part in path.split(SEPARATOR) if part]
+
+
+def depth(path: str) -> int:
+    """0 for a root."""
+    return path.count(SEPARATOR) - 1
+
+
+def parent_path(path: str) -> str:
+    """The parent's path; "" for a root."""
+    return path[: len(path) - WIDTH - len(SEPARATOR)]
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of the ancestors, root first, without the node itself."""
+    step = WIDTH + len(SEPARATOR)
+    return [path[:end] for end in range(step, len(path), step)]
+
+
+def ancestor_ids(path: str) -> list[int]:
+    """The ids of the ancestors, root first, without the node itself."""
+    return parse(path)[:-1]
+
+
+def is_within(path: str, ancestor: str) -> bool:
+    """Whether the node at `path` is the node at `ancestor` or below it."""
+    return path.startswith(ancestor)
+
+
+def outermost(paths: Iterable[str]) -> list[str]:
+    """The paths not inside another one of them: the same subtrees, fewer prefixes."""
+    kept: list[str] = []
+    # In text order a subtree follows its root without a gap, so only the last kept path can hold one.
+    for path in sorted(set(paths)):
+        if not kept or not is_within(path, kept[-1]):
+            kept.append(path)
+    return kept
+
+
+def subtree_q(paths: Iterable[str], field: str = "path") -> Q:
+    """Rows whose `field` lies in any of the subtrees at `paths` (none when `paths` is empty).
+    `field` names the path column: "path" for units or tasks, "unit__path" across a relation."""
+    kept = outermost(paths)
+    if not kept:
+        return Q(pk__in=[])
+    query = Q()
+    for path in kept:
+        query |= Q(**{f"{field}__startswith": path})
+    return query
+
+
+def subtree_range(path: str) -> tuple[str, str]:
+    """Bounds such that a sorted path lies in the subtree at `path` when low <= it < high."""
+    return path, path + _AFTER_SUBTREE
 
 
 @dataclass

@@ -13,6 +13,7 @@ from django.utils import timezone
 from campaign.enums import Role, UnitKind
 from campaign.models import Photo, Unit, User
 from campaign.permissions import has_role, paths_q, role_paths, scope_q
+from campaign.tree import subtree_q
 from inspections.enums import EventAction
 from inspections.models import Finding, Inspection, InspectionRound, Rectification, RectificationEvent
 
@@ -143,10 +144,7 @@ def units_with_role(user: User, *roles: str) -> QuerySet[Unit]:
     paths = role_paths(user, roles)
     if not paths:
         return Unit.objects.none()
-    query = Q()
-    for path in paths:
-        query |= Q(path__startswith=path)
-    return Unit.objects.filter(query)
+    return Unit.objects.filter(subtree_q(paths))
 
 
 def reroute_targets(user: User, item: Rectification) -> QuerySet[Unit]:

@@ -115,7 +115,7 @@ class PointFactory(factory.django.DjangoModelFactory):
 
 # --- Issue 5: campaign tasks and progress -------------------------------------------------
 class TaskFactory(factory.django.DjangoModelFactory):
-    """Builds through campaign.tasks.create_task, so path and code are real."""
+    """Builds through campaign.tasks.services.create_task, so path and code are real."""
 
     class Meta:
         model = "campaign.Task"
@@ -132,7 +132,7 @@ class TaskFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        from campaign.tasks import create_task
+        from campaign.tasks.services import create_task
 
         kwargs.setdefault("by", None)
         return create_task(**kwargs)

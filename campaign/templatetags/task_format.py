@@ -1,6 +1,6 @@
 from django import template
 
-from campaign.tasks import amount as format_amount
+from campaign.tasks.services import amount as format_amount
 
 register = template.Library()
 

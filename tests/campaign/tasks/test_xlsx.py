@@ -11,7 +11,8 @@ from openpyxl import Workbook, load_workbook
 
 from campaign.enums import Role
 from campaign.models import LeaderCharge, Task
-from campaign.task_xlsx import COLUMNS, ImportFileError, import_tasks
+from campaign.tasks import xlsx
+from campaign.tasks.xlsx import COLUMNS, ImportFileError, import_tasks
 from tests import factories
 
 D = Decimal
@@ -277,10 +278,8 @@ def test_import_says_not_xlsx_for_a_file_that_is_not_a_zip(tree, coordinator):
 
 
 def test_import_closes_the_workbook(tree, coordinator, monkeypatch):
-    from campaign import task_xlsx
-
     closed = []
-    real_load = task_xlsx.load_workbook
+    real_load = xlsx.load_workbook
 
     def load(*args, **kwargs):
         book = real_load(*args, **kwargs)
@@ -288,7 +287,7 @@ def test_import_closes_the_workbook(tree, coordinator, monkeypatch):
         book.close = lambda: (closed.append(True), real_close())
         return book
 
-    monkeypatch.setattr(task_xlsx, "load_workbook", load)
+    monkeypatch.setattr(xlsx, "load_workbook", load)
     import_tasks(_sheet([_row("A", tree["district_a"])]), unit=tree["district_a"], by=coordinator)
     with pytest.raises(ImportFileError):
         import_tasks(_sheet([]), unit=tree["district_a"], by=coordinator)

@@ -22,7 +22,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from campaign.enums import TaskCategory
 from campaign.models import Progress, Task, Unit, User
 from campaign.spreadsheets import FORMULA_START
-from campaign.tasks import TaskError, amount, create_task, task_problems
+from campaign.tasks.services import TaskError, amount, create_task, task_problems
+from campaign.tree import subtree_q
 
 # The import reads these columns by position; the export writes them first, then figures.
 COLUMNS = [
@@ -71,7 +72,7 @@ class _Row:
 
 
 def export_tasks(tasks: list[Task]) -> bytes:
-    """`tasks` come with campaign.tasks.attach_progress applied and parents before children."""
+    """`tasks` come with campaign.tasks.services.attach_progress applied and parents before children."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Task list"))
     sheet.append([str(title) for title in COLUMNS + FIGURES])
@@ -174,16 +175,16 @@ def _sheet_rows(book) -> list[tuple[int, list]]:
 
 def _parse(raw, unit: Unit, errors: list[RowError]) -> list[_Row]:
     """Every problem of every row at once: the shape of each cell, then the rules a new task
-    must keep (campaign.tasks.task_problems), against a parent above in the file or in the
+    must keep (campaign.tasks.services.task_problems), against a parent above in the file or in the
     database."""
-    units = {u.code: u for u in Unit.objects.filter(campaign=unit.campaign, path__startswith=unit.path)}
+    units = {u.code: u for u in Unit.objects.filter(subtree_q([unit.path]), campaign=unit.campaign)}
     existing = set(
         Task.objects.filter(campaign=unit.campaign).values_list("code", flat=True)
     )
     parent_codes = {_text(values[1]) for _number, values in raw if _text(values[1])}
     stored_parents = {
         task.code: task for task in Task.objects.filter(
-            campaign=unit.campaign, unit__path__startswith=unit.path, code__in=parent_codes
+            subtree_q([unit.path], "unit__path"), campaign=unit.campaign, code__in=parent_codes
         ).select_related("unit").annotate(has_reports=Exists(Progress.objects.filter(task=OuterRef("pk"))))
     }
     usernames = {_text(values[9]) for _number, values in raw if _text(values[9])}

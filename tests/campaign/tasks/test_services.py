@@ -1,4 +1,4 @@
-"""campaign.tasks: status rule, roll-up arithmetic, splitting and progress reports."""
+"""campaign.tasks.services: status rule, roll-up arithmetic, splitting and progress reports."""
 
 import datetime as dt
 import importlib
@@ -14,7 +14,7 @@ from PIL import Image
 from campaign.enums import Role, TaskStatus
 from campaign.models import LeaderCharge, Photo, Progress, Task
 from campaign.photos import PhotoError
-from campaign.tasks import (
+from campaign.tasks.services import (
     ChildSpec,
     SplitError,
     TaskError,
@@ -22,7 +22,6 @@ from campaign.tasks import (
     create_task,
     report_progress,
     split_task,
-    task_path,
     task_status,
 )
 from tests import factories
@@ -242,14 +241,7 @@ def test_create_task_refuses_a_used_code(tree):
                     target=D(1), measure="个", by=None)
 
 
-# Review of issue 5: padded paths, per-row split errors.
-
-def test_paths_sort_as_the_tree_does():
-    parent = Task(path="00000017/")
-    paths = sorted([task_path(parent, 100), task_path(parent, 18)])
-    assert paths == ["00000017/00000018/", "00000017/00000100/"]
-    assert task_path(None, 17) == "00000017/"
-
+# Review of issue 5: per-row split errors (padded paths: tests/campaign/test_tree.py).
 
 @pytest.mark.django_db
 def test_migration_pads_stored_paths(tree):

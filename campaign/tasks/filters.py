@@ -3,11 +3,12 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.enums import TaskCategory, TaskStatus
 from campaign.models import Task, Unit, User
-from campaign.task_forms import UnitChoiceField, styled
+from campaign.tasks.forms import UnitChoiceField, styled
+from campaign.tree import subtree_q
 
 
 class TaskFilter(django_filters.FilterSet):
-    """Filters of the battle map. Status is derived after the query (campaign.tasks), so its
+    """Filters of the battle map. Status is derived after the query (campaign.tasks.services), so its
     filter only validates the value here; the view applies it."""
 
     unit = django_filters.ModelChoiceFilter(
@@ -30,7 +31,7 @@ class TaskFilter(django_filters.FilterSet):
         styled(self.form, small=True)
 
     def filter_subtree(self, queryset, name, value):
-        return queryset.filter(unit__path__startswith=value.path) if value else queryset
+        return queryset.filter(subtree_q([value.path], "unit__path")) if value else queryset
 
     def keep(self, queryset, name, value):
         return queryset

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet, Sum
 from campaign.enums import Role
 from campaign.models import Membership, Photo, Progress, Task, Unit, User
 from campaign.permissions import has_role, scope_q
+from campaign.tree import subtree_q
 
 
 def visible_tasks(user: User) -> QuerySet[Task]:
@@ -50,7 +51,7 @@ def can_import_tasks(user: User, unit: Unit) -> bool:
     return has_role(user, unit, Role.COORDINATOR)
 
 
-# Lists annotate these counts (campaign.tasks.annotate_counts) so a page asks no query per row;
+# Lists annotate these counts (campaign.tasks.services.attach_progress) so a page asks no query per row;
 # a lone object falls back to one query.
 def _has_children(task: Task) -> bool:
     count = getattr(task, "child_count", None)
@@ -79,10 +80,7 @@ def managed_units(user: User) -> QuerySet[Unit]:
     if user.is_superuser:
         return Unit.objects.all()
     paths = Membership.objects.filter(user=user, role=Role.COORDINATOR).values_list("unit__path", flat=True)
-    query = Q(pk__in=[])
-    for path in paths:
-        query |= Q(path__startswith=path)
-    return Unit.objects.filter(query)
+    return Unit.objects.filter(subtree_q(paths))
 
 
 def leaders_over(units: QuerySet[Unit]) -> QuerySet[User]:

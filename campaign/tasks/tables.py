@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TaskBoardTable(tables.Table):
-    """Rows are tasks with campaign.tasks.attach_progress applied (a list, in tree order)."""
+    """Rows are tasks with campaign.tasks.services.attach_progress applied (a list, in tree order)."""
 
     task = tables.TemplateColumn(template_name="campaign/_task_cell.html", verbose_name=_("Task"),
                                  orderable=False, accessor="title")

@@ -19,6 +19,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaign import tree
 from campaign.enums import Role, TaskStatus
 from campaign.models import Photo, Progress, Task, Unit, User
 from campaign.permissions import has_role
@@ -91,8 +92,7 @@ def attach_progress(tasks: list[Task], *, within: QuerySet[Task], today: dt.date
         .annotate(target_sum=Sum("target"), count=Count("pk"))
     }
     for task in tasks:
-        # Every path below `task.path` sorts between it and the path followed by "~".
-        low, high = bisect_left(paths, task.path), bisect_left(paths, task.path + "~")
+        low, high = (bisect_left(paths, bound) for bound in tree.subtree_range(task.path))
         task.done = running[high] - running[low]
         task.report_count = own_counts.get(task.path, 0)
         child = children.get(task.pk)
@@ -131,16 +131,11 @@ def create_task(
         key=key, title=title, description=description, category=category, start=start, due=due,
         target=target, measure=measure, lead=lead, source=source, note=note, created_by=by,
     )
-    task.path = task_path(parent, task.pk)
+    task.path = tree.child_path(parent, task.pk)
     if not code:
         task.code = f"{unit.code}-T{task.pk}"
     Task.objects.filter(pk=task.pk).update(path=task.path, code=task.code)
     return task
-
-
-def task_path(parent: Task | None, pk: int) -> str:
-    """Zero-padded ids from the top task, "00000003/00000017/", so paths sort as the tree does."""
-    return f"{parent.path if parent else ''}{pk:08d}/"
 
 
 def task_problems(
@@ -163,7 +158,7 @@ def task_problems(
     if parent_has_reports:
         problems.append(_("“%(task)s” already has progress reports; progress is reported on tasks "
                           "that are not split, so it cannot get child tasks now.") % {"task": parent})
-    if unit.pk == parent.unit.pk or not unit.path.startswith(parent.unit.path):
+    if unit.pk == parent.unit.pk or not tree.is_within(unit.path, parent.unit.path):
         problems.append(_("A child task goes to a unit below %(unit)s; %(child)s is not below it.")
                         % {"unit": parent.unit, "child": unit})
     if measure != parent.measure:

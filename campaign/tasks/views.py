@@ -24,9 +24,9 @@ from campaign.models import Progress, User
 from campaign.permissions import visible_units
 from campaign.photos import PhotoError
 from campaign.tables import PAGINATION
-from campaign.task_filters import TaskFilter
-from campaign.task_forms import ImportForm, ProgressForm, TaskForm, split_formset
-from campaign.task_permissions import (
+from campaign.tasks.filters import TaskFilter
+from campaign.tasks.forms import ImportForm, ProgressForm, TaskForm, split_formset
+from campaign.tasks.permissions import (
     can_correct_progress,
     can_create_task,
     can_import_tasks,
@@ -39,11 +39,19 @@ from campaign.task_permissions import (
     visible_task_photos,
     visible_tasks,
 )
-from campaign.task_tables import TaskBoardTable
-from campaign.task_xlsx import ImportFileError, export_tasks, import_tasks
-from campaign.tasks import STATUS_ORDER, ChildSpec, SplitError, TaskError, attach_progress, split_task
-from campaign.tasks import create_task as create_task_service
-from campaign.tasks import report_progress as report_progress_service
+from campaign.tasks.services import (
+    STATUS_ORDER,
+    ChildSpec,
+    SplitError,
+    TaskError,
+    attach_progress,
+    split_task,
+)
+from campaign.tasks.services import create_task as create_task_service
+from campaign.tasks.services import report_progress as report_progress_service
+from campaign.tasks.tables import TaskBoardTable
+from campaign.tasks.xlsx import ImportFileError, export_tasks, import_tasks
+from campaign.tree import ancestor_ids, subtree_q
 
 REPORTS_PER_PAGE = 100
 
@@ -70,7 +78,7 @@ def _board(request, *, warn: bool = True):
     unit = filterset.form.cleaned_data.get("unit")
     within = visible_tasks(user)
     if unit:
-        within = within.filter(unit__path__startswith=unit.path)
+        within = within.filter(subtree_q([unit.path], "unit__path"))
     tasks = list(filterset.qs.select_related("unit", "lead", "parent").order_by("path"))
     attach_progress(tasks, within=within)
     counts = {status: 0 for status in STATUS_ORDER}
@@ -129,14 +137,14 @@ def task_detail(request, pk: int):
     task = get_object_or_404(
         visible_tasks(user).select_related("unit", "lead", "campaign", "parent"), pk=pk
     )
-    subtree = visible_tasks(user).filter(path__startswith=task.path)
+    subtree = visible_tasks(user).filter(subtree_q([task.path]))
     # In path order, as on the board.
     children = list(subtree.filter(parent=task).select_related("unit", "lead").order_by("path"))
     attach_progress([task, *children], within=subtree)
-    ancestors = visible_tasks(user).filter(pk__in=[int(part) for part in task.path.split("/")[:-2]])
+    ancestors = visible_tasks(user).filter(pk__in=ancestor_ids(task.path))
     split_tasks = set(subtree.filter(children__isnull=False).values_list("pk", flat=True))
     reports = (
-        visible_progress(user).filter(task__path__startswith=task.path)
+        visible_progress(user).filter(subtree_q([task.path], "task__path"))
         .select_related("task", "task__unit", "reported_by", "corrects")
         .prefetch_related("photos")
         .annotate(is_corrected=Exists(Progress.objects.filter(corrects=OuterRef("pk"))))
@@ -192,7 +200,7 @@ def task_split(request, pk: int):
                                   "already add up to its target."))
         return redirect(task)
     units = (
-        visible_units(user).filter(path__startswith=task.unit.path).exclude(pk=task.unit_id).order_by("path")
+        visible_units(user).filter(subtree_q([task.unit.path])).exclude(pk=task.unit_id).order_by("path")
     )
     leaders = leaders_over(units)
     rows = int_param(request, "rows", default=2, low=1, high=30)

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from campaign.enums import TaskStatus
 from campaign.models import Progress, Task
-from campaign.tasks import attach_progress
+from campaign.tasks.services import attach_progress
 
 D = Decimal
 

@@ -1,5 +1,5 @@
 """Forms for tasks and progress reports: they check the shape of the input only; the rules
-live in campaign.tasks, whose TaskError the views show on the form."""
+live in campaign.tasks.services, whose TaskError the views show on the form."""
 
 from decimal import Decimal
 

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from campaign.enums import TaskStatus
 from campaign.models import Photo, Progress, Task
-from campaign.tasks import attach_progress
+from campaign.tasks.services import attach_progress
 
 
 @pytest.mark.django_db

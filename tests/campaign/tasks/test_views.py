@@ -13,7 +13,7 @@ from PIL import Image
 
 from campaign.enums import Role
 from campaign.models import LeaderCharge, Progress, Task
-from campaign.tasks import ChildSpec, report_progress, split_task
+from campaign.tasks.services import ChildSpec, report_progress, split_task
 from tests import factories
 
 D = Decimal
