@@ -222,9 +222,8 @@ class CriterionQuerySet(models.QuerySet):
 
     def for_unit(self, unit: Unit) -> "CriterionQuerySet":
         """Criteria of the standards bound to the unit or to one of its ancestors."""
-        line = [int(part) for part in unit.path.split("/") if part]
         return self.filter(category__standard__in=Standard.objects.filter(
-            campaign_id=unit.campaign_id, units__pk__in=line))
+            campaign_id=unit.campaign_id, units__pk__in=tree.parse(unit.path)))
 
 
 class Criterion(models.Model):
