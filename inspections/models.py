@@ -506,3 +506,41 @@ class MonthlyScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.month:%Y-%m}: {self.score}"
+
+
+# issue 8: who changed the scoring settings
+class ScoringSettingsChange(models.Model):
+    """One scoring setting of a campaign changed: who, when, from what to what. Append-only,
+    written by inspections.rankings.update_scoring_settings (one row per setting changed)."""
+
+    # The campaign fields a coordinator may change (DOMAIN.md "the campaign can change weights").
+    FIELDS = ["inspection_weight", "min_sample", "bottom_n", "streak_k"]
+
+    campaign = models.ForeignKey(
+        "campaign.Campaign", on_delete=models.PROTECT, related_name="scoring_changes",
+        verbose_name=_("campaign"),
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+    field = models.CharField(_("setting"), max_length=32)
+    old = models.CharField(_("old value"), max_length=16)
+    new = models.CharField(_("new value"), max_length=16)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("scoring settings change")
+        verbose_name_plural = _("scoring settings changes")
+        indexes = [
+            models.Index(fields=["campaign", "-changed_at", "-id"], name="scoring_change_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.field}: {self.old} → {self.new}"
+
+    @property
+    def field_label(self) -> str:
+        campaign_model = self._meta.get_field("campaign").related_model
+        return str(campaign_model._meta.get_field(self.field).verbose_name)

@@ -13,14 +13,14 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.models import Campaign, Unit, User
 from campaign.periods import Month
 from inspections import scoring
-from inspections.enums import BulletinStatus, EventAction, RectificationStatus
+from inspections.enums import BulletinStatus, EventAction
 from inspections.models import (
     Bulletin,
     Finding,
@@ -29,6 +29,7 @@ from inspections.models import (
     Rectification,
     RectificationEvent,
     RectificationQuerySet,
+    ScoringSettingsChange,
 )
 from inspections.scoring import Standing, VisitGroup
 
@@ -591,15 +592,42 @@ def default_month(
     return min(_this_month(campaign, now).previous(), Month.of(campaign.end))
 
 
+def _setting_text(name: str, value) -> str:
+    field = Campaign._meta.get_field(name)
+    if getattr(field, "decimal_places", None) is not None:
+        return f"{Decimal(value):.{field.decimal_places}f}"
+    return str(value)
+
+
 @transaction.atomic
-def update_scoring_settings(campaign: Campaign, values: dict, *, by: User) -> Campaign:
-    """Change the weights, minimum sample, N and K. Published bulletins keep the settings they
-    were published with; drafts use the new ones at once."""
-    fields = ["inspection_weight", "min_sample", "bottom_n", "streak_k"]
+def update_scoring_settings(
+    campaign: Campaign, values: dict, *, by: User, now: dt.datetime | None = None
+) -> list[ScoringSettingsChange]:
+    """Change the weights, minimum sample, N and K, and record each setting changed (who,
+    when, old, new). Published bulletins keep the settings they were published with; drafts
+    use the new ones at once. Returns the changes recorded (none when nothing changed)."""
+    now = now or timezone.now()
+    fields = ScoringSettingsChange.FIELDS
+    # The stored values, locked: a ModelForm has already written the new ones on `campaign`.
+    stored = Campaign.objects.select_for_update().only(*fields).get(pk=campaign.pk)
+    changes = [
+        ScoringSettingsChange(
+            campaign=campaign, changed_by=by, changed_at=now, field=name,
+            old=_setting_text(name, getattr(stored, name)), new=_setting_text(name, values[name]),
+        )
+        for name in fields if getattr(stored, name) != values[name]
+    ]
     for name in fields:
         setattr(campaign, name, values[name])
-    campaign.save(update_fields=fields)
-    return campaign
+    if changes:
+        campaign.save(update_fields=fields)
+        ScoringSettingsChange.objects.bulk_create(changes)
+    return changes
+
+
+def scoring_history(campaign: Campaign) -> QuerySet[ScoringSettingsChange]:
+    """Who changed the scoring settings, newest first (page it: it only grows)."""
+    return campaign.scoring_changes.select_related("changed_by").order_by("-changed_at", "-pk")
 
 
 def current_bulletins() -> QuerySet[Bulletin]:

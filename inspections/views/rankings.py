@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +26,9 @@ from inspections.ranking_permissions import (
     can_publish_bulletin,
     visible_peer_parents,
 )
+
+# Changes of the scoring settings shown per page, newest first.
+HISTORY_PAGE_SIZE = 20
 
 
 @dataclass
@@ -276,8 +280,14 @@ def scoring_settings(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = ScoringSettingsForm(request.POST or None, instance=campaign)
     if request.method == "POST" and form.is_valid():
-        rankings.update_scoring_settings(campaign, form.cleaned_data, by=request.user)
-        messages.success(request, _("The scoring settings are saved. Drafts use them at once; "
-                                    "published bulletins keep the settings they were published with."))
+        if rankings.update_scoring_settings(campaign, form.cleaned_data, by=request.user):
+            messages.success(request, _("The scoring settings are saved. Drafts use them at once; "
+                                        "published bulletins keep the settings they were published "
+                                        "with."))
+        else:
+            messages.info(request, _("Nothing changed: the settings are as they were."))
         return redirect("inspections:scoring-settings", pk=campaign.pk)
-    return render(request, "inspections/scoring_settings.html", {"campaign": campaign, "form": form})
+    history = Paginator(rankings.scoring_history(campaign), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, "inspections/scoring_settings.html",
+                  {"campaign": campaign, "form": form, "history": history})
