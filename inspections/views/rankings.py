@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaign.enums import UnitKind
+from campaign.http import is_id
 from campaign.models import Campaign, Unit
 from campaign.periods import Month
 from campaign.permissions import visible_units
@@ -41,10 +42,7 @@ class PeerGroupQuery:
 
 
 def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return int(value) if is_id(value) else None
 
 
 def _month(request: HttpRequest, value: str | None, default) -> Month:

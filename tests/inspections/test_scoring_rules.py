@@ -427,3 +427,16 @@ def test_the_settings_history_is_paged(client, district, member):
     assert len(second.context["history"].object_list) == 4
     for page in ["abc", "-1", "9" * 40]:
         assert client.get(url, {"page": page}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "9" * 40, "１"])
+def test_a_malformed_revision_gets_the_current_figures_and_a_message(client, revised, coordinator, value):
+    client.force_login(coordinator)
+    detail = reverse("inspections:unit-score-detail", args=[revised["street"].pk])
+    for url, params in [(RANKINGS, {"parent": revised["unit"].pk, "month": "2019-07"}),
+                        (detail, {"month": "2019-07"})]:
+        response = client.get(url, {**params, "revision": value})
+        assert response.status_code == 200
+        assert [m.message for m in response.context["messages"]] != []
+    with pytest.raises(CommandError):
+        _command("2019-07", "--parent", revised["unit"].code, "--revision", value)

@@ -20,7 +20,7 @@ class Command(BaseCommand):
                                              "(default: the root of the only campaign)")
         parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
         parser.add_argument("--publish", action="store_true", help="publish the month first")
-        parser.add_argument("--revision", type=int, help="a published revision of the month, "
+        parser.add_argument("--revision", help="a published revision of the month, "
                                                          "superseded or not (default: the current one)")
 
     def handle(self, *args, month, parent, format, publish, revision, **options):
@@ -29,6 +29,10 @@ class Command(BaseCommand):
             raise CommandError(f"“{month}” is not a month: write it as YYYY-MM, e.g. 2019-07.")
         if revision is not None and publish:
             raise CommandError("--revision reads a published revision: leave out --publish.")
+        if revision is not None:
+            if not is_id(revision):
+                raise CommandError(f"“{revision[:20]}” is not a revision number: write it as 1, 2…")
+            revision = int(revision)
         unit = self._parent(parent)
         campaign = unit.campaign
         if publish:
