@@ -12,6 +12,7 @@ from inspections.models import (
     MonthlyScore,
     Rectification,
     RectificationEvent,
+    ScoringSettingsChange,
 )
 
 
@@ -95,3 +96,12 @@ class RectificationEventAdmin(ReadOnly):
     list_display = ["rectification", "action", "from_status", "to_status", "actor", "created_at"]
     list_filter = ["action"]
     list_select_related = ["rectification", "actor"]
+
+
+@admin.register(ScoringSettingsChange)
+class ScoringSettingsChangeAdmin(ReadOnly):
+    """The settings change on the scoring settings page, which records who changed what."""
+
+    list_display = ["changed_at", "campaign", "field", "old", "new", "changed_by"]
+    list_filter = ["field"]
+    list_select_related = ["campaign", "changed_by"]

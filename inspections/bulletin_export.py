@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font
 from campaign.enums import UnitKind
 from campaign.spreadsheets import safe_cell
 from inspections.rankings import MonthResult
+from inspections.scoring import formula
 
 
 def bulletin_xlsx(result: MonthResult, *, title: str) -> bytes:
@@ -50,10 +51,10 @@ def bulletin_xlsx(result: MonthResult, *, title: str) -> bytes:
                 s.previous_rank, _("Yes") if s.flagged else "",
             ])
     sheet.append([])
+    weights = formula(result.inspection_weight)
     sheet.append([_("Monthly score = %(w)s × inspection score + %(v)s × 100 × on-time rate (the "
                     "inspection score alone when nothing fell due); fewer than %(n)s visits: not "
-                    "ranked.") % {"w": result.inspection_weight, "v": 1 - result.inspection_weight,
-                                  "n": result.min_sample}])
+                    "ranked.") % {"w": weights[0], "v": weights[1], "n": result.min_sample}])
     for column, width in zip("ABCDEFGHIJK", [14, 10, 28, 10, 12, 14, 10, 12, 8, 12, 12], strict=True):
         sheet.column_dimensions[column].width = width
     buffer = BytesIO()

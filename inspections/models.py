@@ -1,8 +1,12 @@
 """What happens in a campaign: inspection rounds, visits and findings, rectification items with
 their append-only history, and citizen reports."""
 
+import datetime as dt
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -167,6 +171,30 @@ class CitizenReport(models.Model):
         return self.tracking_code
 
 
+# ---- the on-time rule (按期整改), stated once -------------------------------------------------
+# An item is on time when the fix that stands was submitted by its deadline (exactly at it
+# counts). The fix that stands is the last submission with no return after it: a returned fix
+# does not count, the re-submission counts by its own date. Rankings, the drill-down, a unit's
+# figures and the tests all use what follows: the two Python functions and, in
+# RectificationQuerySet, the same rule as SQL (with_standing_fix, ON_TIME, NOT_ON_TIME).
+
+def standing_fix_at(steps: Iterable[tuple[str, dt.datetime]]) -> dt.datetime | None:
+    """When the fix that stands was submitted, from an item's (action, at) steps in the order
+    they were recorded; None when no fix stands."""
+    fix_at = None
+    for action, at in steps:
+        if action == EventAction.SUBMITTED:
+            fix_at = at
+        elif action == EventAction.RETURNED:
+            fix_at = None
+    return fix_at
+
+
+def is_on_time(deadline: dt.datetime, fix_at: dt.datetime | None) -> bool:
+    """The standing fix came at or before the deadline."""
+    return fix_at is not None and fix_at <= deadline
+
+
 class RectificationQuerySet(models.QuerySet):
     """Derived facts live here, never as stored flags."""
 
@@ -188,6 +216,55 @@ class RectificationQuerySet(models.QuerySet):
 
     def due_soon(self, now, until):
         return self.pending().filter(deadline__gte=now, deadline__lt=until)
+
+    # Counted in an on-time rate: every status but voided and waiting at the dispatcher (listing
+    # them, rather than excluding two, lets the database walk the (unit, status, deadline) index).
+    SCORED = [
+        status for status in RectificationStatus.values
+        if status not in (RectificationStatus.VOIDED, RectificationStatus.RETURNED_TO_DISPATCH)
+    ]
+
+    def due_between(self, start: dt.datetime, end: dt.datetime):
+        """The items of an on-time rate for [start, end): their deadline in force fell in it;
+        each is its current unit's. Left out: voided items, and items sent back to the
+        dispatcher (回退) that wait now or waited when their deadline fell (the last send-back
+        or re-routing at or before the deadline is a send-back): they are no unit's."""
+        dispatch = (
+            RectificationEvent.objects.filter(
+                rectification=OuterRef("pk"),
+                action__in=[EventAction.SENT_BACK, EventAction.REROUTED],
+                created_at__lte=OuterRef("deadline"),
+            )
+            .order_by("-created_at", "-pk")
+            .values("action")[:1]
+        )
+        return (
+            self.filter(status__in=self.SCORED, deadline__gte=start, deadline__lt=end)
+            .annotate(dispatch_at_deadline=Subquery(dispatch))
+            .filter(Q(dispatch_at_deadline__isnull=True)
+                    | Q(dispatch_at_deadline=EventAction.REROUTED))
+        )
+
+    def with_standing_fix(self):
+        """Annotate `standing_fix_at` (standing_fix_at() in SQL): the latest submission or
+        return, when it is a submission."""
+        latest = (
+            RectificationEvent.objects.filter(
+                rectification=OuterRef("pk"),
+                action__in=[EventAction.SUBMITTED, EventAction.RETURNED],
+            )
+            # At the same instant the later-recorded event wins (a return is recorded after the
+            # fix it returns); ordering by the index's own columns keeps this a backward walk.
+            .order_by("-created_at", "-pk")
+            .annotate(fix_at=Case(When(action=EventAction.SUBMITTED, then=F("created_at"))))
+            .values("fix_at")[:1]
+        )
+        return self.annotate(standing_fix_at=Subquery(latest))
+
+    # is_on_time() over with_standing_fix(); the negation is spelled out because SQL's NULL
+    # would make a plain NOT drop the items with no standing fix.
+    ON_TIME = Q(standing_fix_at__lte=F("deadline"))
+    NOT_ON_TIME = Q(standing_fix_at__isnull=True) | Q(standing_fix_at__gt=F("deadline"))
 
 
 class Rectification(models.Model):
@@ -429,3 +506,41 @@ class MonthlyScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.month:%Y-%m}: {self.score}"
+
+
+# issue 8: who changed the scoring settings
+class ScoringSettingsChange(models.Model):
+    """One scoring setting of a campaign changed: who, when, from what to what. Append-only,
+    written by inspections.rankings.update_scoring_settings (one row per setting changed)."""
+
+    # The campaign fields a coordinator may change (DOMAIN.md "the campaign can change weights").
+    FIELDS = ["inspection_weight", "min_sample", "bottom_n", "streak_k"]
+
+    campaign = models.ForeignKey(
+        "campaign.Campaign", on_delete=models.PROTECT, related_name="scoring_changes",
+        verbose_name=_("campaign"),
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+    field = models.CharField(_("setting"), max_length=32)
+    old = models.CharField(_("old value"), max_length=16)
+    new = models.CharField(_("new value"), max_length=16)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("scoring settings change")
+        verbose_name_plural = _("scoring settings changes")
+        indexes = [
+            models.Index(fields=["campaign", "-changed_at", "-id"], name="scoring_change_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.field}: {self.old} → {self.new}"
+
+    @property
+    def field_label(self) -> str:
+        campaign_model = self._meta.get_field("campaign").related_model
+        return str(campaign_model._meta.get_field(self.field).verbose_name)

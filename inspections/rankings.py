@@ -13,14 +13,14 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.models import Campaign, Unit, User
 from campaign.periods import Month
 from inspections import scoring
-from inspections.enums import BulletinStatus, EventAction, RectificationStatus
+from inspections.enums import BulletinStatus, EventAction
 from inspections.models import (
     Bulletin,
     Finding,
@@ -28,6 +28,8 @@ from inspections.models import (
     MonthlyScore,
     Rectification,
     RectificationEvent,
+    RectificationQuerySet,
+    ScoringSettingsChange,
 )
 from inspections.scoring import Standing, VisitGroup
 
@@ -84,32 +86,15 @@ def _peer_of(parent: Unit, path: str) -> int | None:
 
 
 def _due_items(campaign: Campaign, month: Month, path: str, now: dt.datetime) -> QuerySet:
-    """Items whose deadline fell in the month (and has passed), voided ones left out, with the
-    time of their standing fix read from the event history: the latest submission or return,
-    when it is a submission (as in scoring.is_on_time)."""
+    """The items of the month's on-time rates in the subtree at `path` (whose deadline fell in
+    the month and has passed), with the time of their standing fix: both rules are
+    RectificationQuerySet's (due_between, with_standing_fix)."""
     start, end = month.bounds(campaign.time_zone)
-    latest = (
-        RectificationEvent.objects.filter(
-            rectification=OuterRef("pk"), action__in=[EventAction.SUBMITTED, EventAction.RETURNED]
-        )
-        # At the same instant the later-recorded event wins (a return is recorded after the fix
-        # it returns); ordering by the index's own columns keeps this a backward index walk.
-        .order_by("-created_at", "-pk")
-        .annotate(fix_at=Case(When(action=EventAction.SUBMITTED, then=F("created_at"))))
-        .values("fix_at")[:1]
-    )
     return (
-        Rectification.objects.filter(
-            _in_subtree(campaign, path), campaign=campaign, status__in=COUNTED,
-            deadline__gte=start, deadline__lt=min(end, now),
-        )
-        .annotate(standing_fix_at=Subquery(latest))
+        Rectification.objects.filter(_in_subtree(campaign, path), campaign=campaign)
+        .due_between(start, min(end, now))
+        .with_standing_fix()
     )
-
-
-# Voided items are left out; listing the others (rather than excluding one) lets the database
-# walk the (unit, status, deadline) index for a small subtree.
-COUNTED = [status for status in RectificationStatus.values if status != RectificationStatus.VOIDED]
 
 
 def _in_subtree(campaign: Campaign, path: str) -> Q:
@@ -120,12 +105,6 @@ def _in_subtree(campaign: Campaign, path: str) -> Q:
     return Q(unit__in=Unit.objects.filter(campaign=campaign, path__startswith=path).values("pk"))
 
 
-# The rule of scoring.is_on_time as SQL filters; the negation is spelled out because SQL's NULL
-# would make a plain NOT drop the items with no standing fix.
-ON_TIME = Q(standing_fix_at__lte=F("deadline"))
-NOT_ON_TIME = Q(standing_fix_at__isnull=True) | Q(standing_fix_at__gt=F("deadline"))
-
-
 def _visits(campaign: Campaign, month: Month, path: str) -> QuerySet:
     start, end = month.bounds(campaign.time_zone)
     return Inspection.objects.filter(
@@ -133,19 +112,27 @@ def _visits(campaign: Campaign, month: Month, path: str) -> QuerySet:
     )
 
 
-def _earlier_months(campaign: Campaign, month: Month) -> list[Month]:
-    """The months a streak looks back on (K − 1 of them, at least last month), newest first."""
-    earlier = [month.previous()]
-    for _step in range(campaign.streak_k - 2):
-        earlier.append(earlier[-1].previous())
-    return earlier
-
-
-def _published_history(parents: list[Unit], months: list[Month]) -> dict[tuple[int, dt.date], tuple]:
+def _published_history(parents: list[Unit], month: Month) -> dict[tuple[int, dt.date], tuple]:
+    """(unit, month) → (rank, in bottom N) from the current bulletins of the months before
+    `month`: last month's rows (its ranks) and every earlier month in the bottom N (a streak
+    runs as long as it runs). One query; the rows are few (N per group and month)."""
+    last_month = month.previous().first_day
     rows = MonthlyScore.objects.filter(
-        parent__in=parents, bulletin__is_current=True, month__in=[m.first_day for m in months]
+        Q(month=last_month) | Q(in_bottom=True, month__lt=last_month),
+        parent__in=parents, bulletin__is_current=True,
     ).values_list("unit_id", "month", "rank", "in_bottom")
     return {(unit_id, month): (rank, in_bottom) for unit_id, month, rank, in_bottom in rows}
+
+
+def _bottom_run(history: dict[tuple[int, dt.date], tuple], unit_id: int, month: Month) -> list[bool]:
+    """The unit's months in the bottom N before `month`, newest first, back to the first
+    month it was not (or nothing was published)."""
+    run = []
+    earlier = month.previous()
+    while history.get((unit_id, earlier.first_day), (None, False))[1]:
+        run.append(True)
+        earlier = earlier.previous()
+    return run
 
 
 def _visit_rows(campaign: Campaign, month: Month, path: str):
@@ -163,7 +150,7 @@ def _due_rows(campaign: Campaign, month: Month, path: str, now: dt.datetime):
     return (
         _due_items(campaign, month, path, now)
         .values("unit__path")
-        .annotate(due=Count("pk"), on_time=Count("pk", filter=ON_TIME))
+        .annotate(due=Count("pk"), on_time=Count("pk", filter=RectificationQuerySet.ON_TIME))
         .values_list("unit__path", "due", "on_time")
         .order_by()
     )
@@ -174,16 +161,12 @@ def _rank_children(
     visits: dict[int, list[VisitGroup]], due: dict[int, list[int]], history: dict,
 ) -> MonthResult:
     """Apply the pure rule to the subtree totals of each peer, kind by kind."""
-    earlier = _earlier_months(campaign, month)
     last_month = month.previous().first_day
     previous_ranks = {
         peer.pk: history[(peer.pk, last_month)][0]
         for peer in peers if history.get((peer.pk, last_month), (None,))[0] is not None
     }
-    bottoms: dict[int, list[bool]] = {
-        peer.pk: [history.get((peer.pk, m.first_day), (None, False))[1] for m in earlier]
-        for peer in peers
-    }
+    bottoms = {peer.pk: _bottom_run(history, peer.pk, month) for peer in peers}
     standings: dict[int, Standing] = {}
     for kind in {peer.kind for peer in peers}:
         group = [
@@ -224,7 +207,7 @@ def compute_month(
         if peer is not None:
             due[peer][0] += due_count
             due[peer][1] += on_time_count
-    history = _published_history([parent], _earlier_months(campaign, month))
+    history = _published_history([parent], month)
     return _rank_children(campaign, month, parent, peers, visits, due, history)
 
 
@@ -254,7 +237,7 @@ def compute_all_groups(
             due[unit_id][0] += due_count
             due[unit_id][1] += on_time_count
     parents = [unit for unit in units if unit.pk in children]
-    history = _published_history(parents, _earlier_months(campaign, month))
+    history = _published_history(parents, month)
     return {
         parent.pk: _rank_children(campaign, month, parent, children[parent.pk], visits, due, history)
         for parent in parents
@@ -309,7 +292,7 @@ def loss_details(
         })
     missed = (
         _due_items(campaign, month, root.path, now)
-        .filter(NOT_ON_TIME)
+        .filter(RectificationQuerySet.NOT_ON_TIME)
         .annotate(last_submitted=Subquery(
             RectificationEvent.objects.filter(rectification=OuterRef("pk"), action=EventAction.SUBMITTED)
             .order_by("-created_at").values("created_at")[:1]
@@ -464,14 +447,13 @@ def frozen_month(bulletin: Bulletin, *, with_details: bool = False) -> MonthResu
 def month_ranking(
     campaign: Campaign, month: Month, parent: Unit, *, revision: int | None = None
 ) -> tuple[MonthResult, list[Bulletin]]:
-    """What the rankings page shows: the current (or a chosen) published revision from its
-    frozen rows, else the live draft. Returns it with the month's revisions."""
+    """What the rankings page shows: the chosen published revision (else the current one) from
+    its frozen rows, else the live draft. Returns it with the month's revisions."""
     revisions = revisions_of(parent, month)
-    chosen = None
-    for bulletin in revisions:
-        if (revision is None and bulletin.is_current) or bulletin.revision == revision:
-            chosen = bulletin
-            break
+    chosen = next((b for b in revisions if b.revision == revision), None)
+    if chosen is None:
+        # No revision asked for, or one that does not exist: the current one.
+        chosen = next((b for b in revisions if b.is_current), None)
     if chosen is not None:
         chosen.campaign = campaign
         chosen.parent = parent
@@ -488,13 +470,18 @@ class DrillDown:
     bulletin: Bulletin | None
 
 
-def drill_down(campaign: Campaign, month: Month, unit: Unit) -> DrillDown:
-    """Where a unit's points went in a month: from the published bulletin's frozen rows when
-    the month is published (its own peer group), else live. `unit.parent` should be loaded."""
-    row = (
-        MonthlyScore.objects.filter(unit=unit, month=month.first_day, bulletin__is_current=True)
-        .select_related("bulletin").first()
-    )
+def drill_down(
+    campaign: Campaign, month: Month, unit: Unit, *, revision: int | None = None
+) -> DrillDown:
+    """Where a unit's points went in a month: from the frozen rows of the published bulletin
+    of its own peer group (revision `revision` when it exists, else the current one) when the
+    month is published, else live. `unit.parent` should be loaded."""
+    rows = MonthlyScore.objects.filter(unit=unit, month=month.first_day).select_related("bulletin")
+    row = None
+    if revision is not None:
+        row = rows.filter(bulletin__parent_id=unit.parent_id, bulletin__revision=revision).first()
+    if row is None:
+        row = rows.filter(bulletin__is_current=True).first()
     if row is not None:
         return DrillDown(unit, month, _standing_of(row), row.details, row.bulletin)
     details = loss_details(campaign, month, unit, per_child=False).get(unit.pk, {})
@@ -510,7 +497,7 @@ def drill_down(campaign: Campaign, month: Month, unit: Unit) -> DrillDown:
     )
     groups = [VisitGroup(possible, deducted, count) for possible, deducted, count in visit_rows]
     counts = _due_items(campaign, month, unit.path, timezone.now()).aggregate(
-        due=Count("pk"), on_time=Count("pk", filter=ON_TIME)
+        due=Count("pk"), on_time=Count("pk", filter=RectificationQuerySet.ON_TIME)
     )
     standing = scoring.standing(unit.pk, groups, counts["due"], counts["on_time"],
                                 inspection_weight=campaign.inspection_weight)
@@ -605,15 +592,42 @@ def default_month(
     return min(_this_month(campaign, now).previous(), Month.of(campaign.end))
 
 
+def _setting_text(name: str, value) -> str:
+    field = Campaign._meta.get_field(name)
+    if getattr(field, "decimal_places", None) is not None:
+        return f"{Decimal(value):.{field.decimal_places}f}"
+    return str(value)
+
+
 @transaction.atomic
-def update_scoring_settings(campaign: Campaign, values: dict, *, by: User) -> Campaign:
-    """Change the weights, minimum sample, N and K. Published bulletins keep the settings they
-    were published with; drafts use the new ones at once."""
-    fields = ["inspection_weight", "min_sample", "bottom_n", "streak_k"]
+def update_scoring_settings(
+    campaign: Campaign, values: dict, *, by: User, now: dt.datetime | None = None
+) -> list[ScoringSettingsChange]:
+    """Change the weights, minimum sample, N and K, and record each setting changed (who,
+    when, old, new). Published bulletins keep the settings they were published with; drafts
+    use the new ones at once. Returns the changes recorded (none when nothing changed)."""
+    now = now or timezone.now()
+    fields = ScoringSettingsChange.FIELDS
+    # The stored values, locked: a ModelForm has already written the new ones on `campaign`.
+    stored = Campaign.objects.select_for_update().only(*fields).get(pk=campaign.pk)
+    changes = [
+        ScoringSettingsChange(
+            campaign=campaign, changed_by=by, changed_at=now, field=name,
+            old=_setting_text(name, getattr(stored, name)), new=_setting_text(name, values[name]),
+        )
+        for name in fields if getattr(stored, name) != values[name]
+    ]
     for name in fields:
         setattr(campaign, name, values[name])
-    campaign.save(update_fields=fields)
-    return campaign
+    if changes:
+        campaign.save(update_fields=fields)
+        ScoringSettingsChange.objects.bulk_create(changes)
+    return changes
+
+
+def scoring_history(campaign: Campaign) -> QuerySet[ScoringSettingsChange]:
+    """Who changed the scoring settings, newest first (page it: it only grows)."""
+    return campaign.scoring_changes.select_related("changed_by").order_by("-changed_at", "-pk")
 
 
 def current_bulletins() -> QuerySet[Bulletin]:

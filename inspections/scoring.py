@@ -1,35 +1,49 @@
 """The monthly scoring rule as pure functions over plain data (DOMAIN.md "Monthly scoring").
 
-Arithmetic is Decimal throughout. Rounding (ROUND_HALF_UP, two decimals) happens at three
-places and nowhere else:
-- a visit score is rounded to 0.01;
-- a unit's inspection score is the mean of its rounded visit scores, rounded to 0.01;
-- the monthly score is w × inspection + (1 − w) × 100 × on-time rate, rounded to 0.01
-  (the on-time rate itself is an exact fraction, shown as a percentage to 0.1).
-Ranks compare the rounded monthly scores, so two scores printed alike share a rank.
+Everything is computed exactly (fractions) and rounded once, where it is shown or stored:
+half-up to 0.01 (the on-time rate to 0.1 %). So the monthly score is
+w × inspection + (1 − w) × 100 × on-time rate over the UNROUNDED inspection score (the mean of
+unrounded visit scores) and on-time rate: three visits scoring 100, 100 and 0 with every item on
+time give 0.8 × 200/3 + 20 = 73.333… → 73.33 (rounding the inspection score first would give
+66.67 and 73.34). Ranks compare the published (rounded) monthly scores, so two scores printed
+alike share a rank and two printed differently never do.
 
 A visit whose point has no possible points (points_possible ≤ 0) cannot be scored: it is left
 out entirely, neither in the mean nor in the visits counted towards the minimum sample.
+
+Which items are due in a month and when one is on time is stated once, in
+inspections.models.RectificationQuerySet (the SQL and the Python predicate side by side).
 """
 
-import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 
 
-def _round(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def round_half_up(value: Fraction | Decimal | int, places: int = 2) -> Decimal:
+    """The one rounding of the rule: half away from zero, to `places` decimals, exactly."""
+    exact = Fraction(value)
+    scale = 10 ** places
+    units = math.floor(abs(exact) * scale + Fraction(1, 2))
+    return (Decimal(-units if exact < 0 else units) / scale).quantize(Decimal(1).scaleb(-places))
 
 
-def visit_score(possible: Decimal, deducted: Decimal) -> Decimal | None:
+def exact_visit_score(possible: Decimal, deducted: Decimal) -> Fraction | None:
     """100 × (1 − deducted / possible), never below 0; None when nothing was possible."""
     if possible <= 0:
         return None
-    return _round(max(Decimal(0), HUNDRED * (1 - deducted / possible)))
+    return max(Fraction(0), 100 * (1 - Fraction(deducted) / Fraction(possible)))
+
+
+def visit_score(possible: Decimal, deducted: Decimal) -> Decimal | None:
+    """A visit's score as shown (rounded to 0.01)."""
+    score = exact_visit_score(possible, deducted)
+    return None if score is None else round_half_up(score)
 
 
 @dataclass(frozen=True)
@@ -41,51 +55,40 @@ class VisitGroup:
     count: int = 1
 
 
-def inspection_score(visits: Iterable[VisitGroup]) -> tuple[Decimal | None, int]:
-    """(mean visit score, visits counted); (None, 0) when no visit could be scored."""
-    total = Decimal(0)
+def inspection_score(visits: Iterable[VisitGroup]) -> tuple[Fraction | None, int]:
+    """(mean visit score, exact; visits counted); (None, 0) when no visit could be scored."""
+    total = Fraction(0)
     counted = 0
     for group in visits:
-        score = visit_score(group.possible, group.deducted)
+        score = exact_visit_score(group.possible, group.deducted)
         if score is None:
             continue
         total += score * group.count
         counted += group.count
     if not counted:
         return None, 0
-    return _round(total / counted), counted
+    return total / counted, counted
 
 
-def is_on_time(
-    deadline: dt.datetime, last_submitted: dt.datetime | None, last_returned: dt.datetime | None
-) -> bool:
-    """An item is on time when its fix that was not returned was submitted by the deadline
-    (exactly at it counts). A returned fix does not count; the re-submission counts by its own
-    date. The fix that stands is the last submission with no return after it."""
-    if last_submitted is None:
-        return False
-    if last_returned is not None and last_returned >= last_submitted:
-        return False
-    return last_submitted <= deadline
-
-
-def on_time_rate(due: int, on_time: int) -> Decimal | None:
-    """Share of the items due that were fixed on time; None when nothing fell due."""
+def on_time_rate(due: int, on_time: int) -> Fraction | None:
+    """Share of the items due that were fixed on time, exact; None when nothing fell due."""
     if due <= 0:
         return None
-    return Decimal(on_time) / Decimal(due)
+    return Fraction(on_time, due)
 
 
 def monthly_score(
-    inspection: Decimal | None, rate: Decimal | None, *, inspection_weight: Decimal
+    inspection: Fraction | Decimal | None, rate: Fraction | None, *, inspection_weight: Decimal
 ) -> Decimal | None:
-    """w × inspection + (1 − w) × 100 × on-time rate. When nothing fell due the score is the
-    inspection score alone (the weight shifts; nothing is invented). No visit scored → None."""
+    """w × inspection + (1 − w) × 100 × on-time rate over the unrounded components, rounded
+    once. When nothing fell due the score is the inspection score alone (the weight shifts;
+    nothing is invented). No visit scored → None."""
     if inspection is None:
         return None
     if rate is None:
-        return _round(inspection)
-    return _round(inspection_weight * inspection + (1 - inspection_weight) * HUNDRED * rate)
+        return round_half_up(inspection)
+    weight = Fraction(inspection_weight)
+    return round_half_up(weight * Fraction(inspection) + (1 - weight) * 100 * rate)
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,10 @@ class Standing:
 
     unit_id: int
     visits: int
-    inspection_score: Decimal | None
+    inspection_score: Decimal | None     # as shown: rounded to 0.01
     due: int
     on_time: int
-    score: Decimal | None
+    score: Decimal | None                # as published: rounded to 0.01, from unrounded parts
     ranked: bool = False
     rank: int | None = None
     previous_rank: int | None = None
@@ -107,13 +110,13 @@ class Standing:
     flagged: bool = False
 
     @property
-    def on_time_rate(self) -> Decimal | None:
+    def on_time_rate(self) -> Fraction | None:
         return on_time_rate(self.due, self.on_time)
 
     @property
     def on_time_percent(self) -> Decimal | None:
         rate = self.on_time_rate
-        return None if rate is None else (rate * HUNDRED).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        return None if rate is None else round_half_up(rate * 100, 1)
 
     @property
     def movement(self) -> int | None:
@@ -131,32 +134,36 @@ def standing(
     unit_id: int, visits: Sequence[VisitGroup], due: int, on_time: int, *,
     inspection_weight: Decimal,
 ) -> Standing:
+    """A unit's figures: the score from the exact components, each shown rounded."""
     inspection, counted = inspection_score(visits)
     score = monthly_score(inspection, on_time_rate(due, on_time), inspection_weight=inspection_weight)
-    return Standing(unit_id, counted, inspection, due, on_time, score)
+    shown = None if inspection is None else round_half_up(inspection)
+    return Standing(unit_id, counted, shown, due, on_time, score)
 
 
 def rank(
     standings: Iterable[Standing], *, min_sample: int, bottom_n: int,
     previous_ranks: dict[int, int] | None = None,
 ) -> list[Standing]:
-    """Competition ranks (1, 2, 2, 4) by score among the units with at least `min_sample`
+    """Competition ranks (1, 2, 2, 4) by published score among the units with at least `min_sample`
     visits; the others are listed after them, "not ranked", never first. The top N (red list)
     are the units ranked N or better; the bottom N (warning list) those with fewer than N
     ranked units scoring below them, so ties are in or out together. Ordered: ranked by rank,
     then not ranked."""
     previous_ranks = previous_ranks or {}
     standings = list(standings)
+    # Ranks are decided on the figure as published; scores from monthly_score() already are.
     ranked_scores = [
-        s.score for s in standings if s.visits >= min_sample and s.score is not None
+        round_half_up(s.score) for s in standings if s.visits >= min_sample and s.score is not None
     ]
     # With no more ranked units than N, nobody stands out at either end.
     watched = len(ranked_scores) > bottom_n
     result = []
     for s in standings:
         if s.visits >= min_sample and s.score is not None:
-            place = 1 + sum(1 for other in ranked_scores if other > s.score)
-            below = sum(1 for other in ranked_scores if other < s.score)
+            published = round_half_up(s.score)
+            place = 1 + sum(1 for other in ranked_scores if other > published)
+            below = sum(1 for other in ranked_scores if other < published)
             result.append(replace(
                 s, ranked=True, rank=place, previous_rank=previous_ranks.get(s.unit_id),
                 in_top=watched and place <= bottom_n, in_bottom=watched and below < bottom_n,
@@ -181,8 +188,9 @@ def streak_length(in_bottom_newest_first: Iterable[bool]) -> int:
 def with_streaks(
     standings: Iterable[Standing], history: dict[int, list[bool]], *, streak_k: int
 ) -> list[Standing]:
-    """Add the accountability streak: `history` holds each unit's bottom-N flags for the months
-    before this one, newest first (a month missing from it ends the streak)."""
+    """Add the accountability streak, the whole run however long: `history` holds each unit's
+    bottom-N flags for the months before this one, newest first, back to the first month it
+    was not in the bottom N (a month missing from it ends the streak)."""
     result = []
     for s in standings:
         length = streak_length([s.in_bottom, *history.get(s.unit_id, [])])

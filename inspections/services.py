@@ -32,6 +32,7 @@ from inspections.models import (
     InspectionRound,
     Rectification,
     RectificationEvent,
+    RectificationQuerySet,
 )
 
 
@@ -510,19 +511,21 @@ class UnitFigures:
 
 
 def unit_figures(unit: Unit, month: Month, *, now: dt.datetime | None = None) -> UnitFigures:
-    """The unit's (subtree's) figures over the items filed in `month`, voided ones left out."""
+    """The unit's (subtree's) figures over the items filed in `month`, voided ones and those
+    waiting at the dispatcher (回退, no unit's) left out. "On time" is the scoring rule
+    (RectificationQuerySet.with_standing_fix, ON_TIME)."""
     now = now or timezone.now()
     start, end = month.bounds(unit.campaign.time_zone)
     items = Rectification.objects.filter(unit__path__startswith=unit.path)
-    base = items.filter(created_at__gte=start, created_at__lt=end).exclude(
-        status=RectificationStatus.VOIDED)
+    base = items.filter(created_at__gte=start, created_at__lt=end,
+                        status__in=RectificationQuerySet.SCORED)
     fixed = Q(status__in=[RectificationStatus.SUBMITTED, RectificationStatus.CLOSED])
     extended = RectificationEvent.objects.filter(rectification=OuterRef("pk"),
                                                  action=EventAction.EXTENDED)
-    figures = base.annotate(was_extended=Exists(extended)).aggregate(
+    figures = base.with_standing_fix().annotate(was_extended=Exists(extended)).aggregate(
         filed=Count("pk"),
         disposed=Count("pk", filter=fixed),
-        disposed_on_time=Count("pk", filter=fixed & Q(submitted_at__lte=F("deadline"))),
+        disposed_on_time=Count("pk", filter=fixed & RectificationQuerySet.ON_TIME),
         closed=Count("pk", filter=Q(status=RectificationStatus.CLOSED)),
         closed_on_time=Count("pk", filter=Q(status=RectificationStatus.CLOSED,
                                             closed_at__lte=F("deadline"))),

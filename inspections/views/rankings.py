@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaign.enums import UnitKind
+from campaign.http import is_id
 from campaign.models import Campaign, Unit
 from campaign.periods import Month
 from campaign.permissions import visible_units
-from inspections import rankings
+from inspections import rankings, scoring
 from inspections.bulletin_export import bulletin_xlsx
 from inspections.charts import line_chart
 from inspections.models import Bulletin
@@ -25,6 +27,9 @@ from inspections.ranking_permissions import (
     can_publish_bulletin,
     visible_peer_parents,
 )
+
+# Changes of the scoring settings shown per page, newest first.
+HISTORY_PAGE_SIZE = 20
 
 
 @dataclass
@@ -37,10 +42,7 @@ class PeerGroupQuery:
 
 
 def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return int(value) if is_id(value) else None
 
 
 def _month(request: HttpRequest, value: str | None, default) -> Month:
@@ -103,11 +105,15 @@ def _ranking_context(request: HttpRequest) -> dict:
     result, revisions = rankings.month_ranking(
         query.parent.campaign, query.month, query.parent, revision=query.revision
     )
-    if query.revision is not None and result.bulletin is None:
+    if query.revision is not None and (result.bulletin is None
+                                       or result.bulletin.revision != query.revision):
         messages.warning(request, _("That revision does not exist: showing the current figures."))
     kind = _kind(request, result, query.kind)
     lines = result.lines_of(kind)
-    weights = (result.inspection_weight, 1 - result.inspection_weight)
+    weights = scoring.formula(result.inspection_weight)
+    # Every link from a superseded revision (drill-down, print, XLSX, back) stays on it.
+    superseded = result.bulletin is not None and not result.bulletin.is_current
+    revision = result.bulletin.revision if superseded else None
     # Everyone in the group reads the bulletin; only units in one's scope open to details.
     linkable = set(
         visible_units(request.user).filter(pk__in=[line.unit.pk for line in lines])
@@ -135,6 +141,8 @@ def _ranking_context(request: HttpRequest) -> dict:
         "previous_query": _query_string(query.parent, query.month.previous(), kind=kind),
         "next_query": _query_string(query.parent, query.month.next(), kind=kind),
         "query": _query_string(query.parent, query.month, kind=kind),
+        "revision_query": _query_string(query.parent, query.month, kind=kind, revision=revision),
+        "revision": revision,
         "can_publish": can_publish_bulletin(request.user, query.parent),
         "can_edit_scoring": can_edit_scoring(
             request.user, query.parent.campaign,
@@ -225,12 +233,20 @@ def unit_score_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(visible_units(request.user).select_related("campaign", "parent"), pk=pk)
     month = _month(request, request.GET.get("month"),
                    lambda: rankings.default_month(unit.campaign, unit.parent or unit))
-    drill = rankings.drill_down(unit.campaign, month, unit)
+    raw_revision = request.GET.get("revision")
+    revision = _int_or_none(raw_revision)
+    drill = rankings.drill_down(unit.campaign, month, unit, revision=revision)
+    if raw_revision and (drill.bulletin is None or drill.bulletin.revision != revision):
+        messages.warning(request, _("That revision does not exist: showing the current figures."))
+    # A superseded revision stays whole: the way back leads to that same revision.
+    superseded = drill.bulletin is not None and not drill.bulletin.is_current
     return render(request, "inspections/unit_score_detail.html", {
         "unit": unit, "month": month, "drill": drill, "standing": drill.standing,
         "previous_query": urlencode({"month": str(month.previous())}),
         "next_query": urlencode({"month": str(month.next())}),
-        "ranking_query": _query_string(unit.parent, month) if unit.parent else "",
+        "ranking_query": _query_string(
+            unit.parent, month, revision=drill.bulletin.revision if superseded else None,
+        ) if unit.parent else "",
     })
 
 
@@ -262,8 +278,14 @@ def scoring_settings(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = ScoringSettingsForm(request.POST or None, instance=campaign)
     if request.method == "POST" and form.is_valid():
-        rankings.update_scoring_settings(campaign, form.cleaned_data, by=request.user)
-        messages.success(request, _("The scoring settings are saved. Drafts use them at once; "
-                                    "published bulletins keep the settings they were published with."))
+        if rankings.update_scoring_settings(campaign, form.cleaned_data, by=request.user):
+            messages.success(request, _("The scoring settings are saved. Drafts use them at once; "
+                                        "published bulletins keep the settings they were published "
+                                        "with."))
+        else:
+            messages.info(request, _("Nothing changed: the settings are as they were."))
         return redirect("inspections:scoring-settings", pk=campaign.pk)
-    return render(request, "inspections/scoring_settings.html", {"campaign": campaign, "form": form})
+    history = Paginator(rankings.scoring_history(campaign), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, "inspections/scoring_settings.html",
+                  {"campaign": campaign, "form": form, "history": history})

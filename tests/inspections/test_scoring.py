@@ -2,10 +2,12 @@
 
 import datetime as dt
 from decimal import Decimal as D
+from fractions import Fraction as F
 
 import pytest
 
 from inspections import scoring
+from inspections.models import is_on_time, standing_fix_at
 from inspections.scoring import Standing, VisitGroup
 
 T = dt.datetime(2019, 7, 15, 10, 0, tzinfo=dt.UTC)
@@ -25,42 +27,78 @@ def test_visit_score(possible, deducted, expected):
     assert scoring.visit_score(possible, deducted) == expected
 
 
-@pytest.mark.parametrize(("groups", "expected"), [
-    ([], (None, 0)),                                                       # no visits
-    ([VisitGroup(D("100"), D("10"), 3)], (D("90.00"), 3)),
-    ([VisitGroup(D("100"), D("0")), VisitGroup(D("30"), D("10"))], (D("83.34"), 2)),  # (100+66.67)/2
-    ([VisitGroup(D("0"), D("0"), 5), VisitGroup(D("50"), D("5"))], (D("90.00"), 1)),  # 0-possible skipped
-    ([VisitGroup(D("0"), D("0"), 2)], (None, 0)),
+@pytest.mark.parametrize(("groups", "exact", "shown"), [
+    ([], None, None),                                                       # no visits
+    ([VisitGroup(D("100"), D("10"), 3)], F(90), D("90.00")),
+    # (100 + 66.666…) / 2 = 83.333…: the mean of unrounded visit scores (not (100 + 66.67) / 2)
+    ([VisitGroup(D("100"), D("0")), VisitGroup(D("30"), D("10"))], F(250, 3), D("83.33")),
+    ([VisitGroup(D("0"), D("0"), 5), VisitGroup(D("50"), D("5"))], F(90), D("90.00")),  # 0-possible skipped
+    ([VisitGroup(D("0"), D("0"), 2)], None, None),
+    ([VisitGroup(D("100"), D("0"), 2), VisitGroup(D("100"), D("100"))], F(200, 3), D("66.67")),
 ])
-def test_inspection_score_is_the_mean_of_visit_scores(groups, expected):
-    assert scoring.inspection_score(groups) == expected
+def test_inspection_score_is_the_exact_mean_of_visit_scores(groups, exact, shown):
+    score, counted = scoring.inspection_score(groups)
+    assert score == exact
+    assert counted == sum(g.count for g in groups if g.possible > 0)
+    assert scoring.standing(1, groups, 0, 0, inspection_weight=D("0.80")).inspection_score == shown
 
 
-@pytest.mark.parametrize(("submitted", "returned", "expected"), [
-    (None, None, False),                       # never submitted
-    (T - MINUTE, None, True),
-    (T, None, True),                           # exactly at the deadline: on time
-    (T + MINUTE, None, False),
-    (T - 2 * MINUTE, T - MINUTE, False),       # submitted in time, returned, not re-submitted
-    (T - MINUTE, T - 2 * MINUTE, True),        # returned, then fixed again before the deadline
-    (T + MINUTE, T - MINUTE, False),           # returned; the re-submission came late
-    (T, T, False),                             # returned at the very moment: not the standing fix
+@pytest.mark.parametrize(("steps", "expected"), [
+    ([], False),                                                            # never submitted
+    ([("submitted", -MINUTE)], True),
+    ([("submitted", 0 * MINUTE)], True),                                    # exactly at the deadline
+    ([("submitted", MINUTE)], False),
+    ([("submitted", -2 * MINUTE), ("returned", -MINUTE)], False),           # returned, not re-submitted
+    ([("submitted", -3 * MINUTE), ("returned", -2 * MINUTE), ("submitted", -MINUTE)], True),
+    ([("submitted", -3 * MINUTE), ("returned", -MINUTE), ("submitted", MINUTE)], False),  # late again
+    ([("submitted", -MINUTE), ("returned", -MINUTE)], False),               # returned that instant
+    ([("submitted", -MINUTE), ("returned", MINUTE)], False),                # returned after the deadline
+    ([("submitted", -MINUTE), ("extended", 0 * MINUTE), ("closed", MINUTE)], True),  # other steps: no effect
 ])
-def test_on_time(submitted, returned, expected):
-    assert scoring.is_on_time(T, submitted, returned) is expected
+def test_on_time(steps, expected):
+    fix_at = standing_fix_at([(action, T + offset) for action, offset in steps])
+    assert is_on_time(T, fix_at) is expected
 
 
 @pytest.mark.parametrize(("inspection", "due", "on_time", "weight", "expected"), [
-    (D("90"), 4, 3, D("0.80"), D("87.00")),     # 0.8 × 90 + 0.2 × 75
-    (D("90"), 0, 0, D("0.80"), D("90.00")),     # nothing due: inspection alone
+    (F(90), 4, 3, D("0.80"), D("87.00")),       # 0.8 × 90 + 0.2 × 75
+    (F(90), 0, 0, D("0.80"), D("90.00")),       # nothing due: inspection alone
     (None, 4, 4, D("0.80"), None),              # no visit scored: no score
-    (D("83.34"), 3, 1, D("0.80"), D("73.34")),  # 66.672 + 6.6666… = 73.3386… → 73.34
-    (D("80"), 2, 1, D("1.00"), D("80.00")),     # on-time weight 0
-    (D("80"), 2, 1, D("0.00"), D("50.00")),     # inspection weight 0
+    (F(200, 3), 5, 5, D("0.80"), D("73.33")),   # 53.333… + 20 = 73.333…: no double rounding
+    (D("66.67"), 5, 5, D("0.80"), D("73.34")),  # what rounding the inspection score first gave
+    (F(250, 3), 3, 1, D("0.80"), D("73.33")),   # 66.666… + 6.666… = 73.333…
+    (F(200, 3), 0, 0, D("0.80"), D("66.67")),   # nothing due: 66.666… shown rounded
+    (F(80), 2, 1, D("1.00"), D("80.00")),       # on-time weight 0
+    (F(80), 2, 1, D("0.00"), D("50.00")),       # inspection weight 0
+    (F(8001, 100), 8, 7, D("0.80"), D("81.51")),  # 64.008 + 17.5 = 81.508
+    (F(0), 3, 1, D("0.75"), D("8.33")),          # 0.25 × 33.333…
 ])
 def test_monthly_score(inspection, due, on_time, weight, expected):
     rate = scoring.on_time_rate(due, on_time)
     assert scoring.monthly_score(inspection, rate, inspection_weight=weight) == expected
+
+
+@pytest.mark.parametrize(("value", "places", "expected"), [
+    (F(73335, 1000), 2, D("73.34")),            # exactly half: up
+    (F(73334999, 1000000), 2, D("73.33")),
+    (F(200, 3), 2, D("66.67")),
+    (F(0), 2, D("0.00")),
+    (F(100), 2, D("100.00")),
+    (F(2, 3) * 100, 1, D("66.7")),
+    (F(1, 16) * 100, 1, D("6.3")),              # 6.25 → 6.3
+    (F(-1, 200), 2, D("-0.01")),                # half away from zero
+])
+def test_round_half_up(value, places, expected):
+    assert scoring.round_half_up(value, places) == expected
+
+
+def test_a_units_figures_round_only_when_shown():
+    # Three visits scoring 100, 100 and 0, five items due all on time.
+    groups = [VisitGroup(D("100"), D("0"), 2), VisitGroup(D("100"), D("100"))]
+    s = scoring.standing(1, groups, 5, 5, inspection_weight=D("0.80"))
+    assert (s.inspection_score, s.on_time_percent, s.score) == (D("66.67"), D("100.0"), D("73.33"))
+    s = scoring.standing(1, groups, 3, 1, inspection_weight=D("0.80"))
+    assert (s.inspection_score, s.on_time_percent, s.score) == (D("66.67"), D("33.3"), D("60.00"))
 
 
 def _s(unit_id, score, visits=3):
@@ -122,5 +160,24 @@ def test_movement_and_new():
 ])
 def test_accountability_streaks(now, history, k, streak, flagged):
     standing = Standing(1, 3, D("50"), 0, 0, D("50"), ranked=True, rank=4, in_bottom=now)
+    [result] = scoring.with_streaks([standing], {1: history}, streak_k=k)
+    assert (result.streak, result.flagged) == (streak, flagged)
+
+
+def test_ranks_are_decided_on_the_published_score():
+    # 80.004, 80.00 and 79.995 are all published as 80.00: they share a rank; 79.994 is
+    # published as 79.99, behind them.
+    standings = [_s(1, "80.004"), _s(2, "80.00"), _s(3, "79.995"), _s(4, "79.994")]
+    ranked = scoring.rank(standings, min_sample=3, bottom_n=1)
+    assert [(s.unit_id, s.rank) for s in ranked] == [(1, 1), (2, 1), (3, 1), (4, 4)]
+
+
+@pytest.mark.parametrize(("history", "k", "streak", "flagged"), [
+    ([True, True], 2, 3, True),                # last 3 months running with K = 2: reads 3
+    ([True] * 11, 3, 12, True),                # a whole year
+    ([True, True, False, True, True], 2, 3, True),
+])
+def test_the_streak_counts_the_whole_run(history, k, streak, flagged):
+    standing = Standing(1, 3, D("50"), 0, 0, D("50"), ranked=True, rank=4, in_bottom=True)
     [result] = scoring.with_streaks([standing], {1: history}, streak_k=k)
     assert (result.streak, result.flagged) == (streak, flagged)

@@ -20,11 +20,19 @@ class Command(BaseCommand):
                                              "(default: the root of the only campaign)")
         parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
         parser.add_argument("--publish", action="store_true", help="publish the month first")
+        parser.add_argument("--revision", help="a published revision of the month, "
+                                                         "superseded or not (default: the current one)")
 
-    def handle(self, *args, month, parent, format, publish, **options):
+    def handle(self, *args, month, parent, format, publish, revision, **options):
         parsed = Month.parse(month)
         if parsed is None:
             raise CommandError(f"“{month}” is not a month: write it as YYYY-MM, e.g. 2019-07.")
+        if revision is not None and publish:
+            raise CommandError("--revision reads a published revision: leave out --publish.")
+        if revision is not None:
+            if not is_id(revision):
+                raise CommandError(f"“{revision[:20]}” is not a revision number: write it as 1, 2…")
+            revision = int(revision)
         unit = self._parent(parent)
         campaign = unit.campaign
         if publish:
@@ -34,9 +42,15 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from error
             state = "published" if created else "already published"
             self.stderr.write(f"{unit.name} {parsed}: {state}, revision {bulletin.revision}")
-        result, _revisions = month_ranking(campaign, parsed, unit)
+        result, revisions = month_ranking(campaign, parsed, unit, revision=revision)
+        if revision is not None and (result.bulletin is None or result.bulletin.revision != revision):
+            known = ", ".join(str(b.revision) for b in reversed(revisions)) or "none"
+            raise CommandError(f"{unit.name} {parsed} has no revision {revision} "
+                               f"(published revisions: {known}).")
         rows = [self._row(line) for kind in result.kinds() for line in result.lines_of(kind)]
         status = "draft" if result.is_draft else f"published revision {result.bulletin.revision}"
+        if not result.is_draft and not result.bulletin.is_current:
+            status += ", superseded by a correction"
         if format == "json":
             self.stdout.write(json.dumps({
                 "parent": {"id": unit.pk, "code": unit.code, "name": unit.name},
@@ -57,8 +71,12 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{row['rank'] or 'n/r':>6}  {row['score'] or '-':>7}  "
                     f"{row['inspection_score'] or '-':>7}  {on_time:>9}  {row['visits']:>6}  "
-                    f"{row['kind']:<12} {row['unit']}{'  [flagged]' if row['flagged'] else ''}"
+                    f"{row['kind']:<12} {row['unit']}{self._flag(row)}"
                 )
+
+    @staticmethod
+    def _flag(row: dict) -> str:
+        return f"  [flagged: bottom {row['streak']} months running]" if row["flagged"] else ""
 
     def _parent(self, value: str | None) -> Unit:
         if value is None:
@@ -84,5 +102,5 @@ class Command(BaseCommand):
             "score": str(s.score) if s.score is not None else None,
             "inspection_score": str(s.inspection_score) if s.inspection_score is not None else None,
             "due": s.due, "on_time": s.on_time, "visits": s.visits, "ranked": s.ranked,
-            "previous_rank": s.previous_rank, "flagged": s.flagged,
+            "previous_rank": s.previous_rank, "streak": s.streak, "flagged": s.flagged,
         }
