@@ -23,6 +23,7 @@ def login(client, user):
     return client
 
 
+@time_machine.travel(NOW, tick=False)   # the deadlines below are days after NOW
 def test_extended_deadline_reads_in_local_time(client, tree, people):
     item = factories.file_item(tree["street_a"], by=people["inspector"],
                                deadline=dt.datetime(2026, 11, 29, 15, 59, tzinfo=dt.UTC))
@@ -218,6 +219,7 @@ def test_rejected_report_says_so(client, tree, people):
 
 # ---- the print view -----------------------------------------------------------------------
 
+@time_machine.travel(NOW, tick=False)   # the deadlines below are days after NOW
 def test_print_view_of_one_item(client, tree, people):
     item = factories.file_item(tree["street_a"], by=people["inspector"], title="占道经营",
                                deadline=dt.datetime(2026, 11, 29, 15, 59, tzinfo=dt.UTC))
