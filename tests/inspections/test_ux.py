@@ -157,6 +157,7 @@ def _track(client, report):
     return client.get(reverse("inspections:report-track") + f"?code={report.tracking_code}")
 
 
+@time_machine.travel(NOW, tick=False)   # the deadline below is days after NOW
 def test_tracking_page_explains_each_stage(client, tree, people):
     report = services.report_problem(campaign=tree["city"].campaign, description="路灯不亮",
                                      location="东巷口")
