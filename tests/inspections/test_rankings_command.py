@@ -6,7 +6,6 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from campaign.periods import Month
-
 from inspections.models import Bulletin
 from tests.inspections.conftest import visit
 
