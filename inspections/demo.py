@@ -1,5 +1,7 @@
 """Demo data for the closed loop: points under Xinghualing's and Jinyuan's streets and lane
 offices, and three months of rounds, visits, findings and items in every state, up to today.
+Every date counts back from the moment it runs, so the demo looks alike whatever the day: items
+in every state, some overdue, some due within three days.
 
 Everything goes through the services and the workflow (no status is written here), with
 generated photos. Deterministic (a fixed seed) and refusing to run twice.
@@ -25,6 +27,9 @@ SEED = 2019
 DISTRICTS = ("ty-xhl", "ty-jy")
 STREET_KINDS = [PointKind.BACK_STREET, PointKind.OLD_COMPOUND, PointKind.MAIN_ROAD,
                 PointKind.MARKET, PointKind.PUBLIC_PLACE]
+# The fates an item may meet in `_live`; every one of them is met at least once (see `_for_sure`).
+FATES = ["open", "ack", "submitted", "closed", "rework", "rework_closed", "sent_back", "extended",
+         "voided"]
 KIND_WORDS = {
     PointKind.BACK_STREET: "背街小巷", PointKind.OLD_COMPOUND: "老旧小区",
     PointKind.MAIN_ROAD: "主干道", PointKind.MARKET: "农贸市场", PointKind.PUBLIC_PLACE: "公共广场",
@@ -109,7 +114,38 @@ def build(*, today: dt.date | None = None) -> dict[str, int]:
                     continue
                 _visit(rng, point, round_, at, inspector, coordinator, now, counts)
         day += dt.timedelta(days=10)
+    _for_sure(rng, points, inspector, coordinator, now, counts)
     return counts
+
+
+def _end_of_day(at: dt.datetime, days: int) -> dt.datetime:
+    """The end of the local day `days` after `at`, as the default deadlines are."""
+    day = timezone.localtime(at).date() + dt.timedelta(days=days)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+
+
+def _for_sure(rng, points, inspector, coordinator, now, counts) -> None:
+    """The draws above hold every state on most days, but not by construction (what they give
+    depends on the day of the month). So, whatever the day: one item of each fate found ten
+    days ago with three days to fix it (the longest fate, a late fix returned, fixed again and
+    closed, ends within nine days; those still waiting for a fix are overdue by now), and one
+    found yesterday, due at the end of tomorrow."""
+    ten_days_ago = now - dt.timedelta(days=10)
+    plan = [(fate, ten_days_ago, 3) for fate in FATES]
+    plan.append(("open", now - dt.timedelta(days=1), 2))
+    usable = (point for point in points if services.applicable_criteria(point))
+    for (fate, at, days), point in zip(plan, usable, strict=False):
+        criterion = rng.choice(services.applicable_criteria(point))
+        visit = services.record_visit(
+            point=point, by=inspector, mode=InspectionMode.COVERT, visited_at=at, now=at,
+            findings=[services.FindingInput(criterion=criterion, note="现场发现（演示）",
+                                            deadline=_end_of_day(at, days),
+                                            uploads=[_photo(rng, "before", (150, 90, 60))])],
+        )
+        item = Rectification.objects.get(finding__inspection=visit)
+        _live(rng, item, at, coordinator, inspector, now, fate=fate)
+        counts["visits"] += 1
+        counts["items"] += 1
 
 
 def _visit(rng, point, round_, at, inspector, coordinator, now, counts) -> None:
@@ -131,11 +167,11 @@ def _visit(rng, point, round_, at, inspector, coordinator, now, counts) -> None:
         counts["items"] += 1
 
 
-def _live(rng, item, at, coordinator, inspector, now) -> None:
-    """Take the item through a random part of its life, never past now."""
+def _live(rng, item, at, coordinator, inspector, now, fate: str | None = None) -> None:
+    """Take the item through its fate (a random one unless given), never past now."""
     staff = _staff(_street_of(item.unit))
-    fate = rng.choice(["open", "ack", "submitted", "closed", "closed", "closed", "rework",
-                       "rework_closed", "sent_back", "extended", "voided"])
+    fate = fate or rng.choice(["open", "ack", "submitted", "closed", "closed", "closed", "rework",
+                               "rework_closed", "sent_back", "extended", "voided"])
     clock = at + dt.timedelta(hours=rng.randrange(1, 20))
 
     def step(hours):

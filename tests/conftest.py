@@ -1,7 +1,43 @@
+import datetime as dt
+import os
+
 import pytest
+import time_machine
 from django.core.cache import cache
 
 from tests import factories
+
+# CAMPAIGN_TEST_SHIFT_DAYS=400 runs the suite with the clock that many days ahead (negative: back),
+# still ticking, so a test that silently depends on the day it runs fails today rather than next
+# year. Tests that pin the clock themselves travel on top of it (time-machine nests travels).
+# It moves the Python clock only: the app never asks the database for the time.
+SHIFT_ENV = "CAMPAIGN_TEST_SHIFT_DAYS"
+_shift: time_machine.travel | None = None
+
+
+def pytest_configure(config):
+    global _shift
+    raw = os.environ.get(SHIFT_ENV, "").strip()
+    if not raw:
+        return
+    try:
+        days = int(raw)
+    except ValueError:
+        raise pytest.UsageError(f"{SHIFT_ENV} must be a whole number of days, not {raw!r}") from None
+    _shift = time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=days), tick=True)
+    _shift.start()
+
+
+def pytest_unconfigure(config):
+    global _shift
+    if _shift is not None:
+        _shift.stop()
+        _shift = None
+
+
+def pytest_report_header(config):
+    if _shift is not None:
+        return f"clock shifted by {SHIFT_ENV}: now is {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
 
 
 @pytest.fixture(autouse=True)

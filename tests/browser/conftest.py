@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -34,6 +35,7 @@ def page(browser, live_server, settings):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
+    expect.set_options(timeout=10_000)   # assertions wait as long as actions do
     yield page
     artifacts = os.environ.get("BROWSER_ARTIFACTS")
     if artifacts:

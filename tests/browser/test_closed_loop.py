@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from campaign.enums import Role
 from inspections.models import Rectification
@@ -30,12 +31,11 @@ def test_visit_fix_and_close_show_on_the_timeline(page, live_server, login, tree
     page.locator("#id_finding-0-note").fill("门口堆放杂物")
     page.locator("#id_finding-0-photos").set_input_files(jpeg)
     page.get_by_role("button", name="添加问题").click()   # a second row, left empty
-    assert page.locator("fieldset.finding").count() == 2
+    expect(page.locator("fieldset.finding")).to_have_count(2)
     page.get_by_role("button", name="保存督查记录").click()
     page.wait_for_url("**/inspections/*/")
     page.get_by_role("link", name=Rectification.objects.get().code).click()
-    page.locator("#before-after").wait_for()
-    assert page.locator("#before-after img").count() == 1
+    expect(page.locator("#before-after img")).to_have_count(1)
     page.context.clear_cookies()
 
     # Street staff submit the fix with an after-photo.
@@ -46,8 +46,8 @@ def test_visit_fix_and_close_show_on_the_timeline(page, live_server, login, tree
     page.locator("#step-submit textarea").fill("已清理完毕")
     page.locator("#step-submit input[type=file]").set_input_files(jpeg)
     page.locator("#step-submit button[type=submit]").click()
-    page.locator(".alert-success").wait_for()
-    assert "已提交" in page.locator("h1 .badge").inner_text()
+    expect(page.locator(".alert-success")).to_be_visible()
+    expect(page.locator("h1 .badge")).to_contain_text("已提交")
     page.context.clear_cookies()
 
     # The coordinator verifies and closes.
@@ -55,16 +55,15 @@ def test_visit_fix_and_close_show_on_the_timeline(page, live_server, login, tree
     page.goto(f"{live_server.url}{item.get_absolute_url()}")
     page.locator("#step-close").get_by_label("服务").check()
     page.locator("#step-close button[type=submit]").click()
-    page.locator(".alert-success").wait_for()
-    timeline = page.locator("#timeline li")
-    assert timeline.count() == 3
-    text = page.locator("#timeline").inner_text()
-    assert "李督查" in text and "张街道" in text and "王协调" in text and "已清理完毕" in text
-    assert page.locator("#before-after img").count() == 2
+    expect(page.locator(".alert-success")).to_be_visible()
+    expect(page.locator("h1 .badge")).to_contain_text("已结案")
+    expect(page.locator("#timeline li")).to_have_count(3)
+    for text in ("李督查", "张街道", "王协调", "已清理完毕"):
+        expect(page.locator("#timeline")).to_contain_text(text)
+    expect(page.locator("#before-after img")).to_have_count(2)
     page.screenshot(path="/tmp/closed-loop-detail.png", full_page=True)
 
     # The street's page shows this month's figures, fetched from the inspections app.
     page.goto(f"{live_server.url}{tree['street_a'].get_absolute_url()}")
     figures = page.locator("#unit-figures")
-    figures.wait_for()
-    assert "100.0%" in figures.locator("tr", has_text="结案率").first.inner_text()
+    expect(figures.locator("tr", has_text="结案率").first).to_contain_text("100.0%")

@@ -1,7 +1,9 @@
 import datetime as dt
+import re
 from decimal import Decimal as D
 
 import pytest
+from playwright.sync_api import expect
 
 from campaign.enums import Role
 from campaign.models import LeaderCharge
@@ -30,28 +32,31 @@ def test_coordinator_publishes_and_a_leader_reads_the_bulletin_and_drill_down(pa
 
     login("xhl-coordinator")
     page.goto(f"{live_server.url}/rankings/?parent={district.pk}&month=2019-07")
-    assert "草稿" in page.locator("#bulletin-status").inner_text()
+    expect(page.locator("#bulletin-status")).to_contain_text("草稿")
     rows = page.locator("#ranking-table tbody tr")
-    assert rows.nth(1).locator("td").first.inner_text() == "2"
-    assert rows.nth(2).locator("td").first.inner_text() == "2"        # a tie
+    expect(rows).to_have_count(4)
+    expect(rows.nth(1).locator("td").first).to_have_text("2")
+    expect(rows.nth(2).locator("td").first).to_have_text("2")        # a tie
     page.locator("#publish-button").click()
-    assert "已发布" in page.locator(".alert").first.inner_text()
-    assert "第1版" in page.locator("#bulletin-status").inner_text()
+    expect(page.locator("#bulletin-status")).to_contain_text("第1版")
+    expect(page.locator(".alert", has_text="已发布")).to_be_visible()
     assert Bulletin.objects.get().published_by == coordinator
     page.get_by_role("button", name="退出").click()
+    page.wait_for_url(f"{live_server.url}/accounts/login/")   # logged out before logging in again
 
     login("xhl-leader")
     page.get_by_role("link", name="排名").click()
-    assert "杏花岭区 2019-07" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("杏花岭区 2019-07")
     page.get_by_role("link", name="月通报（打印）").click()
-    assert "2019年7月创城工作月通报" in page.locator(".bulletin-title").inner_text()
-    assert "涧河街道" in page.locator("#bulletin").inner_text()
+    expect(page.locator(".bulletin-title")).to_contain_text("2019年7月创城工作月通报")
+    expect(page.locator("#bulletin")).to_contain_text("涧河街道")
     page.get_by_role("link", name="返回排名").click()
+    expect(page).to_have_url(re.compile(r"/rankings/\?"))
     page.locator("#ranking-table").get_by_role("link", name="涧河街道").click()
-    assert "谁丢分" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("谁丢分")
     visits = page.locator("#lost-visits .lost-visit")
-    assert visits.count() == 3
-    assert "涧河街道占道经营" in visits.first.inner_text()
-    assert "第4名" in page.locator("#score-summary").inner_text()
+    expect(visits).to_have_count(3)
+    expect(visits.first).to_contain_text("涧河街道占道经营")
+    expect(page.locator("#score-summary")).to_contain_text("第4名")
     page.set_viewport_size({"width": 390, "height": 844})
-    assert page.locator("#lost-visits").is_visible()
+    expect(page.locator("#lost-visits")).to_be_visible()

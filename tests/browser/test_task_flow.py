@@ -6,8 +6,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import expect
 
 from campaign.enums import Role
+from campaign.photos import THUMB_EDGE
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,12 +36,12 @@ def test_split_report_and_see_it_on_the_board(page, live_server, login, tree, me
     page.locator("#id_form-0-target").fill("60")
     page.locator("#id_form-1-unit").select_option(str(tree["lane_a"].pk))
     page.locator("#id_form-1-target").fill("30")
-    assert "相差 10" in page.locator("#split-sum").inner_text()     # the page says they don't add up
+    expect(page.locator("#split-sum")).to_contain_text("相差 10")   # the page says they don't add up
     page.get_by_role("button", name="分解", exact=True).click()
-    assert "还差 10" in page.locator("#split-error").inner_text()
+    expect(page.locator("#split-error")).to_contain_text("还差 10")
     page.locator("#id_form-1-target").fill("40")
     page.get_by_role("button", name="分解", exact=True).click()
-    assert page.locator("#task-children li").count() == 2
+    expect(page.locator("#task-children li")).to_have_count(2)
 
     # The street's staff reports progress with a photo.
     page.context.clear_cookies()
@@ -54,10 +56,15 @@ def test_split_report_and_see_it_on_the_board(page, live_server, login, tree, me
     )
     page.get_by_role("button", name="提交报告").click()
     reports = page.locator("#task-reports")
-    assert "文庙巷、新民巷完成整治" in reports.inner_text()
+    expect(reports).to_contain_text("文庙巷、新民巷完成整治")
     thumb = reports.locator("img.task-thumb")
-    assert thumb.count() == 1
-    assert thumb.evaluate("img => img.naturalWidth") > 0            # served through the checked view
+    expect(thumb).to_have_count(1)
+    # Served through the checked view: an 800×600 photo's thumbnail, once it has loaded (the
+    # image is lazy, so it is brought into view first; the expectation waits for the load).
+    thumb.scroll_into_view_if_needed()
+    expect(thumb).to_have_js_property("complete", True)
+    expect(thumb).to_have_js_property("naturalWidth", THUMB_EDGE)
+    expect(thumb).to_have_js_property("naturalHeight", THUMB_EDGE * 600 // 800)
 
     # The coordinator's board shows it, rolled up to the parent.
     page.context.clear_cookies()
@@ -65,10 +72,10 @@ def test_split_report_and_see_it_on_the_board(page, live_server, login, tree, me
     page.goto(f"{live_server.url}/tasks/")
     board = page.locator("#task-board")
     rows = board.locator("tbody tr")
-    assert rows.count() == 3
-    assert "25 / 100" in rows.nth(0).inner_text()
-    assert "25 / 60" in rows.nth(1).inner_text()
-    assert "0 / 40" in rows.nth(2).inner_text()
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("25 / 100")
+    expect(rows.nth(1)).to_contain_text("25 / 60")
+    expect(rows.nth(2)).to_contain_text("0 / 40")
 
     # On a phone (390 px wide) the board needs no sideways scrolling.
     page.set_viewport_size({"width": 390, "height": 844})

@@ -1,5 +1,8 @@
+import re
+
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from campaign.enums import Role
 from campaign.models import Unit
@@ -15,22 +18,23 @@ def test_coordinator_logs_in_and_opens_the_command_tree(page, live_server, login
                                 role=Role.COORDINATOR)
 
     login("coordinator")
-    assert page.get_by_role("heading", name="欢迎，王协调").is_visible()
+    expect(page.get_by_role("heading", name="欢迎，王协调")).to_be_visible()
 
     page.get_by_role("link", name="打开指挥体系").click()
     tree = page.locator("#unit-tree")
-    assert tree.get_by_role("link", name="杏花岭区").is_visible()
+    expect(tree.get_by_role("link", name="杏花岭区")).to_be_visible()
     # Two levels are open by default: districts and their streets show, lane offices do not.
     jianhe = tree.get_by_role("link", name="涧河街道", exact=True)
-    assert jianhe.is_visible()
+    expect(jianhe).to_be_visible()
     jianhe_node = tree.locator("details", has=page.locator("summary", has_text="涧河街道")).last
     first_lane = jianhe_node.locator("li a").first
-    assert not first_lane.is_visible()
+    expect(first_lane).to_be_attached()
+    expect(first_lane).to_be_hidden()
     jianhe_node.locator("summary .unit-kind").first.click()
-    assert first_lane.is_visible()
-    assert "巷长办公室" in first_lane.inner_text()
+    expect(first_lane).to_be_visible()
+    expect(first_lane).to_contain_text("巷长办公室")
 
     jianhe.click()
-    assert page.get_by_role("heading", name="涧河街道").is_visible()
-    assert page.locator("#unit-children li").count() == 11 + 14   # lane offices and communities
-    assert page.locator(".breadcrumb").inner_text().split("\n")[0].startswith("太原市")
+    expect(page.get_by_role("heading", name="涧河街道")).to_be_visible()
+    expect(page.locator("#unit-children li")).to_have_count(11 + 14)   # lane offices and communities
+    expect(page.locator(".breadcrumb")).to_have_text(re.compile(r"^\s*太原市"), use_inner_text=True)

@@ -1,14 +1,21 @@
 import datetime as dt
+import itertools
 
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from campaign.demo import create_demo_accounts
+from campaign.enums import TaskStatus
+from campaign.models import Task
+from campaign.periods import Month
+from campaign.tasks import attach_progress
 from inspections import demo
+from inspections.enums import EventAction
 from inspections.enums import RectificationStatus as S
-from inspections.models import Rectification
+from inspections.models import Inspection, InspectionRound, Rectification, RectificationEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -32,3 +39,69 @@ def test_demo_builds_every_state_and_refuses_to_run_twice():
                                             criterion__category__standard__key="ty-wbl-fine-mgmt").exists()
     with pytest.raises(demo.DemoError):
         demo.build()
+
+
+def _years_ahead() -> dt.datetime:
+    # Whole seconds never fall on :17 in the demo's own history (its visits are on the minute),
+    # so the items `_for_sure` files are told apart by their filing time.
+    return (timezone.now() + dt.timedelta(days=3 * 365)).replace(second=17, microsecond=0)
+
+
+def _new_year() -> dt.datetime:
+    # 2 January, 09:30:17 in Shanghai: the demo's three months reach back into last year.
+    return dt.datetime(timezone.localdate().year + 2, 1, 2, 1, 30, 17, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("when", [_years_ahead, _new_year], ids=["three-years-ahead", "2-january"])
+def test_seed_demo_is_built_around_the_day_it_runs(settings, when):
+    settings.DEBUG = True
+    now = when()
+    today = timezone.localdate(now)
+    first = Month.of(today).previous().previous().first_day
+    since = timezone.make_aware(dt.datetime.combine(first, dt.time()))
+    with time_machine.travel(now, tick=False):
+        call_command("seed_demo", verbosity=0)
+        tasks = list(Task.objects.filter(Q(code__startswith="DEMO") | Q(parent__code="DEMO-XHL-1")))
+        attach_progress(tasks, within=Task.objects.all())
+
+    # Rounds every ten days from the first day of the month two months back, up to today.
+    rounds = InspectionRound.objects.filter(name__endswith="旬督查（演示）")
+    starts = sorted({round_.starts_on for round_ in rounds})
+    assert starts[0] == first and today - dt.timedelta(days=10) < starts[-1] <= today
+    assert [b - a for a, b in itertools.pairwise(starts)] == [dt.timedelta(days=10)] * (len(starts) - 1)
+    assert rounds.count() == 2 * len(starts)
+    # Nothing happens after now; the items of these three months (the rankings demo's 2020
+    # months aside) are in every state.
+    assert not Inspection.objects.filter(visited_at__gt=now).exists()
+    assert not RectificationEvent.objects.filter(created_at__gt=now).exists()
+    recent = Rectification.objects.filter(created_at__gte=since)
+    assert not recent.filter(created_at__gt=now).exists()
+    assert {item.status for item in recent} == set(S.values)
+    assert recent.overdue(now).exists() and recent.due_soon(now, now + dt.timedelta(days=3)).exists()
+    # No item waits on a deadline further off than the longest default (30 days, from the end of
+    # today) and a 7-day extension.
+    assert not recent.pending().filter(deadline__gt=now + dt.timedelta(days=39)).exists()
+
+    # The items filed for sure, whatever the day: ten days ago with three days to fix…
+    ten_days_ago = recent.filter(created_at=now - dt.timedelta(days=10))
+    end_of_day = dt.time(23, 59, 59)
+    deadline = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=7), end_of_day))
+    assert sorted(item.status for item in ten_days_ago) == sorted([
+        S.OPEN, S.ACKNOWLEDGED, S.ACKNOWLEDGED, S.SUBMITTED, S.CLOSED, S.CLOSED, S.REWORK,
+        S.RETURNED_TO_DISPATCH, S.VOIDED])
+    # …the one left open and the one only acknowledged overdue since a week ago…
+    waiting = ten_days_ago.filter(status__in=[S.OPEN, S.ACKNOWLEDGED]).exclude(
+        events__action=EventAction.EXTENDED)
+    assert [(item.deadline, item in recent.overdue(now)) for item in waiting] == [(deadline, True)] * 2
+    # …one of them given seven days more, due at the end of today…
+    extended = ten_days_ago.get(events__action=EventAction.EXTENDED)
+    assert extended.deadline == deadline + dt.timedelta(days=7)
+    # …and one found yesterday, due at the end of tomorrow.
+    yesterday = recent.get(created_at=now - dt.timedelta(days=1))
+    assert yesterday.status == S.OPEN
+    assert yesterday.deadline == timezone.make_aware(
+        dt.datetime.combine(today + dt.timedelta(days=1), end_of_day))
+    assert {extended, yesterday} <= set(recent.due_soon(now, now + dt.timedelta(days=3)))
+
+    # The demo tasks are dated around today as well.
+    assert {task.status for task in tasks} == set(TaskStatus)

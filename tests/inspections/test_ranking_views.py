@@ -8,6 +8,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from campaign.periods import Month
@@ -150,7 +151,8 @@ def test_coordinator_publishes_then_the_page_reads_frozen_rows(client, district,
 def test_publishing_a_running_month_is_refused_with_a_message(client, district, coordinator):
     client.force_login(coordinator)
     response = client.post(reverse("inspections:bulletin-publish"),
-                           {"parent": district["unit"].pk, "month": "2099-01"}, follow=True)
+                           {"parent": district["unit"].pk,
+                            "month": str(Month.of(timezone.localdate()).next())}, follow=True)
     assert "尚未结束" in response.content.decode()
     assert Bulletin.objects.count() == 0
 

@@ -23,6 +23,7 @@ def login(client, user):
     return client
 
 
+@time_machine.travel(NOW, tick=False)   # the deadlines below are days after NOW
 def test_extended_deadline_reads_in_local_time(client, tree, people):
     item = factories.file_item(tree["street_a"], by=people["inspector"],
                                deadline=dt.datetime(2026, 11, 29, 15, 59, tzinfo=dt.UTC))
@@ -156,6 +157,7 @@ def _track(client, report):
     return client.get(reverse("inspections:report-track") + f"?code={report.tracking_code}")
 
 
+@time_machine.travel(NOW, tick=False)   # the deadline below is days after NOW
 def test_tracking_page_explains_each_stage(client, tree, people):
     report = services.report_problem(campaign=tree["city"].campaign, description="路灯不亮",
                                      location="东巷口")
@@ -218,6 +220,7 @@ def test_rejected_report_says_so(client, tree, people):
 
 # ---- the print view -----------------------------------------------------------------------
 
+@time_machine.travel(NOW, tick=False)   # the deadlines below are days after NOW
 def test_print_view_of_one_item(client, tree, people):
     item = factories.file_item(tree["street_a"], by=people["inspector"], title="占道经营",
                                deadline=dt.datetime(2026, 11, 29, 15, 59, tzinfo=dt.UTC))
