@@ -11,7 +11,7 @@ from campaign.demo import create_demo_accounts
 from campaign.enums import TaskStatus
 from campaign.models import Task
 from campaign.periods import Month
-from campaign.tasks import attach_progress
+from campaign.tasks.services import attach_progress
 from inspections import demo
 from inspections.enums import EventAction
 from inspections.enums import RectificationStatus as S
