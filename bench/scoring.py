@@ -173,12 +173,8 @@ def measure(runs: int, log=print) -> dict:
 
     from campaign.models import Unit, User
     from campaign.periods import Month
-    from inspections.rankings import (
-        compute_all_groups,
-        compute_month,
-        publish_bulletin,
-        revise_bulletin,
-    )
+    from inspections.rankings.queries import compute_all_groups, compute_month
+    from inspections.rankings.services import publish_bulletin, revise_bulletin
 
     settings.ALLOWED_HOSTS = ["*"]
     setup_test_environment()

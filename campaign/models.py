@@ -56,10 +56,6 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def on_time_weight(self) -> Decimal:
-        return Decimal(1) - self.inspection_weight
-
 
 class Unit(models.Model):
     """A node of the command tree. `path` holds the ids from the root ("00000001/00000007/"), so a subtree

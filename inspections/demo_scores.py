@@ -17,7 +17,7 @@ from campaign.models import Campaign, Criterion, Point, Unit, User
 from campaign.periods import Month
 from inspections.enums import EventAction, InspectionMode, RectificationSource, RectificationStatus
 from inspections.models import Finding, Inspection, Rectification, RectificationEvent
-from inspections.rankings import publish_bulletin
+from inspections.rankings.services import publish_bulletin
 
 CAMPAIGN_KEY = "taiyuan-2018"
 PARENT_KEY = "ty-xhl"

@@ -457,7 +457,7 @@ class Bulletin(models.Model):
 
 class MonthlyScore(models.Model):
     """A unit's frozen figures in one bulletin revision. Decimal columns hold the rounded
-    values the bulletin printed (see inspections.scoring for the rounding)."""
+    values the bulletin printed (see inspections.rankings.scoring for the rounding)."""
 
     bulletin = models.ForeignKey(
         Bulletin, on_delete=models.PROTECT, related_name="scores", verbose_name=_("bulletin")
@@ -511,7 +511,7 @@ class MonthlyScore(models.Model):
 # issue 8: who changed the scoring settings
 class ScoringSettingsChange(models.Model):
     """One scoring setting of a campaign changed: who, when, from what to what. Append-only,
-    written by inspections.rankings.update_scoring_settings (one row per setting changed)."""
+    written by inspections.rankings.services.update_scoring_settings (one row per setting changed)."""
 
     # The campaign fields a coordinator may change (DOMAIN.md "the campaign can change weights").
     FIELDS = ["inspection_weight", "min_sample", "bottom_n", "streak_k"]

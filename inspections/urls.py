@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from inspections.views import figures, items, photos, rankings, registers, reports, visits
+from inspections.views import figures, items, photos, registers, reports, visits
 
 app_name = "inspections"
 urlpatterns = [
@@ -46,14 +46,6 @@ urlpatterns = [
          name="report-track-photo"),
     path("reports/", reports.report_list, name="report-list"),
     path("reports/<int:pk>/", reports.report_detail, name="report-detail"),
-    # issue 4: monthly scoring, rankings and the bulletin
-    path("rankings/", rankings.ranking_list, name="ranking-list"),
-    path("rankings/bulletin/", rankings.bulletin_detail, name="bulletin-detail"),
-    path("rankings/bulletin.xlsx", rankings.bulletin_export, name="bulletin-export"),
-    path("rankings/publish/", rankings.bulletin_publish, name="bulletin-publish"),
-    path("rankings/bulletins/<int:pk>/revise/", rankings.bulletin_revise, name="bulletin-revise"),
-    path("rankings/units/<int:pk>/", rankings.unit_score_detail, name="unit-score-detail"),
-    path("rankings/units/<int:pk>/trend/", rankings.unit_score_trend, name="unit-score-trend"),
-    path("rankings/accountability/", rankings.accountability_list, name="accountability-list"),
-    path("rankings/settings/<int:pk>/", rankings.scoring_settings, name="scoring-settings"),
+    # Monthly scoring, rankings and the bulletin (issue 4).
+    path("rankings/", include("inspections.rankings.urls")),
 ]

@@ -6,7 +6,7 @@ from campaign.models import Unit
 from campaign.periods import Month
 from inspections.demo_scores import create_demo_scores
 from inspections.models import Bulletin, Inspection, Rectification
-from inspections.rankings import compute_month
+from inspections.rankings.queries import compute_month
 
 
 @pytest.mark.django_db

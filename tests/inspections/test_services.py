@@ -127,6 +127,21 @@ def test_unit_figures_exact(tree, people, photo):
     assert services.unit_figures(tree["street_b"], Month(2019, 7), now=now).rates["closed"] is None
 
 
+def test_unit_figures_leave_out_items_waiting_at_the_dispatcher(tree, people, photo):
+    day = dt.datetime(2019, 7, 1, 9, tzinfo=dt.UTC)
+    later = day + dt.timedelta(days=1)
+    filed = [workflow.file_rectification(unit=tree["street_a"], title="t", by=people["inspector"],
+                                         deadline=day + dt.timedelta(days=3), at=day)
+             for _n in range(2)]
+    workflow.submit(filed[0], by=people["staff"], version=None, photos=[photo], at=later)
+    workflow.send_back(filed[1], by=people["staff"], version=None, reason="不归我们管", at=later)
+    figures = services.unit_figures(tree["street_a"], Month(2019, 7),
+                                    now=dt.datetime(2019, 9, 1, tzinfo=dt.UTC))
+    assert (figures.filed, figures.disposed, figures.disposed_on_time, figures.overdue_now) == (
+        1, 1, 1, 0)
+    assert figures.rates["disposed_on_time"] == Decimal("100.0")
+
+
 # ---- review fixes (issue 3) ---------------------------------------------------------------
 
 def test_point_import_leaves_points_outside_the_importers_scope_alone(tree, people, member):

@@ -7,7 +7,8 @@ from django.db.models import Q
 from campaign.http import is_id
 from campaign.models import Unit
 from campaign.periods import Month
-from inspections.rankings import BulletinError, month_ranking, publish_bulletin
+from inspections.rankings.queries import month_ranking
+from inspections.rankings.services import BulletinError, publish_bulletin
 
 
 class Command(BaseCommand):

@@ -1,10 +1,14 @@
-"""The rankings pages: happy paths, scope, roles, malformed parameters, query counts."""
+"""The rankings pages: happy paths, scope, roles, malformed parameters, query counts, superseded
+revisions that stay whole, the history of the scoring settings."""
 
 import datetime as dt
+import io
 from decimal import Decimal as D
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,14 +16,23 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from campaign.periods import Month
-from inspections.models import Bulletin
-from inspections.rankings import publish_bulletin
+from inspections.models import Bulletin, MonthlyScore, ScoringSettingsChange
+from inspections.rankings.queries import compute_month, drill_down
+from inspections.rankings.services import publish_bulletin, update_scoring_settings
 from tests import factories
 from tests.inspections.conftest import visit
+from tests.inspections.rankings.conftest import (
+    DAY,
+    HOUR,
+    JULY,
+    NOW,
+    item,
+    last_every_month,
+    lines,
+    three_visits,
+)
 
 pytestmark = pytest.mark.django_db
-JULY = Month(2019, 7)
-NOW = dt.datetime(2019, 9, 1, tzinfo=dt.UTC)
 RANKINGS = reverse("inspections:ranking-list")
 
 
@@ -31,11 +44,6 @@ def _month_of_visits(district, month=7, deductions=("10", "20", "20", "40")):
     street_b = district["tree"]["street_b"]
     lost = visit(factories.PointFactory(unit=street_b), "33", month=month)
     factories.FindingFactory(inspection=lost, points=D("33"), note="乙区机密问题")
-
-
-@pytest.fixture
-def coordinator(district, member):
-    return member(district["unit"], role="coordinator", name="区协调员")
 
 
 def _get(client, url, **params):
@@ -449,3 +457,158 @@ def test_scoring_settings_refuse_values_that_make_no_sense(client, district, fie
     assert (campaign.min_sample, campaign.bottom_n, campaign.streak_k) == (3, 1, 3)
     # and the rankings page still opens
     assert client.get(RANKINGS, {"parent": district["unit"].pk, "month": "2019-07"}).status_code == 200
+
+
+def test_an_inspection_score_of_200_thirds_with_every_item_on_time_gives_73_33(district, coordinator, client):
+    a = district["streets"][0]
+    three_visits(district["points"][a.pk])                       # 100, 100, 0: mean 200/3
+    for _n in range(2):
+        item(a, steps=[("submitted", -DAY)])
+    standing = lines(compute_month(a.campaign, JULY, district["unit"], now=NOW))["甲街道"]
+    assert (standing.inspection_score, standing.on_time_percent, standing.score) == (
+        D("66.67"), D("100.0"), D("73.33"))                    # not 0.8 × 66.67 + 20 = 73.34
+    assert drill_down(a.campaign, JULY, a).standing.score == D("73.33")
+    bulletin, _created = publish_bulletin(a.campaign, JULY, district["unit"], by=None, now=NOW)
+    row = bulletin.scores.get(unit=a)
+    assert (row.inspection_score, row.due, row.on_time, row.score) == (D("66.67"), 2, 2, D("73.33"))
+    client.force_login(coordinator)
+    page = client.get(RANKINGS, {"parent": district["unit"].pk, "month": "2019-07"}).content.decode()
+    assert ">73.33<" in page and "66.67" in page and "73.34" not in page
+
+
+def test_last_three_months_running_with_k_2_reads_3_months_running(client, district, coordinator):
+    campaign = district["unit"].campaign
+    campaign.streak_k = 2
+    campaign.save()
+    last_every_month(district, (5, 6, 7, 8))
+    for month in (5, 6, 7):
+        publish_bulletin(campaign, Month(2019, month), district["unit"], by=None, now=NOW)
+    last = district["streets"][3]
+    assert [(r.month.month, r.streak, r.flagged) for r in
+            MonthlyScore.objects.filter(unit=last).order_by("month")] == [
+        (5, 1, False), (6, 2, True), (7, 3, True)]
+    client.force_login(coordinator)
+    params = {"parent": district["unit"].pk, "month": "2019-07"}
+    assert "连续3个月末位" in client.get(RANKINGS, params).content.decode()
+    assert "戊街道：连续3个月位列末位" in client.get(
+        reverse("inspections:bulletin-detail"), params).content.decode()
+    accountability = client.get(reverse("inspections:accountability-list")).content.decode()
+    assert "连续3个月" in accountability
+    august = lines(compute_month(campaign, Month(2019, 8), district["unit"], now=NOW))
+    assert (august["戊街道"].streak, august["戊街道"].flagged) == (4, True)
+    out = StringIO()
+    call_command("rankings", "2019-07", "--parent", district["unit"].code, stdout=out)
+    assert "戊街道  [flagged: bottom 3 months running]" in out.getvalue()
+
+
+def test_a_superseded_revisions_drill_down_links_stay_on_it(client, revised, coordinator):
+    client.force_login(coordinator)
+    a = revised["street"]
+    detail = reverse("inspections:unit-score-detail", args=[a.pk])
+    old = client.get(RANKINGS, {"parent": revised["unit"].pk, "month": "2019-07", "revision": "1"})
+    page = old.content.decode()
+    assert f'href="{detail}?month=2019-07&amp;revision=1"' in page
+    response = client.get(detail, {"month": "2019-07", "revision": "1"})
+    assert (response.context["standing"].score, response.context["standing"].rank) == (D("90.00"), 1)
+    assert response.context["drill"].bulletin == revised["first"]
+    assert "已被更正" in response.content.decode()
+    assert "revision=1" in response.context["ranking_query"]
+    current = client.get(detail, {"month": "2019-07"})
+    assert (current.context["standing"].score, current.context["standing"].rank) == (D("40.00"), 4)
+    current_page = client.get(RANKINGS, {"parent": revised["unit"].pk, "month": "2019-07"})
+    assert f'href="{detail}?month=2019-07"' in current_page.content.decode()
+    unknown = client.get(detail, {"month": "2019-07", "revision": "7"})
+    assert unknown.context["standing"].score == D("40.00")
+    assert "没有该版次" in unknown.content.decode()
+
+
+def test_a_superseded_revisions_print_view_and_xlsx_show_its_figures(client, revised, coordinator):
+    client.force_login(coordinator)
+    old = client.get(RANKINGS, {"parent": revised["unit"].pk, "month": "2019-07", "revision": "1"})
+    page = old.content.decode()
+    print_url = reverse("inspections:bulletin-detail")
+    xlsx_url = reverse("inspections:bulletin-export")
+    query = f"parent={revised['unit'].pk}&amp;month=2019-07&amp;kind=street&amp;revision=1"
+    assert f'href="{print_url}?{query}"' in page and f'href="{xlsx_url}?{query}"' in page
+    params = {"parent": revised["unit"].pk, "month": "2019-07", "kind": "street", "revision": "1"}
+    printed = client.get(print_url, params)
+    assert [(line.unit.name, line.standing.score) for line in printed.context["lines"]][0] == (
+        "甲街道", D("90.00"))
+    assert f'?{query}">' in printed.content.decode()                  # back to revision 1
+    sheet = load_workbook(io.BytesIO(client.get(xlsx_url, params).content)).active
+    rows = [row for row in sheet.iter_rows(values_only=True) if row and row[2] == "甲街道"]
+    assert [(row[1], row[3]) for row in rows] == [(1, 90)]
+    assert "第1版" in str(sheet["A2"].value)
+    current = load_workbook(io.BytesIO(client.get(xlsx_url, {**params, "revision": ""}).content)).active
+    rows = [row for row in current.iter_rows(values_only=True) if row and row[2] == "甲街道"]
+    assert [(row[1], row[3]) for row in rows] == [(4, 40)]
+
+
+def test_an_unknown_revision_shows_the_current_one_not_the_draft(client, revised, coordinator):
+    client.force_login(coordinator)
+    response = client.get(RANKINGS, {"parent": revised["unit"].pk, "month": "2019-07", "revision": "9"})
+    assert response.context["result"].bulletin == revised["second"]
+    assert "没有该版次" in response.content.decode()
+
+
+def test_changing_the_settings_records_who_changed_what_and_when(client, district, member):
+    campaign = district["unit"].campaign
+    office = member(district["tree"]["city"], role="coordinator", name="市创城办")
+    client.force_login(office)
+    url = reverse("inspections:scoring-settings", args=[campaign.pk])
+    data = {"inspection_weight": "0.8", "min_sample": "3", "bottom_n": "1", "streak_k": "3"}
+    response = client.post(url, data, follow=True)
+    assert "没有改动" in response.content.decode()
+    assert ScoringSettingsChange.objects.count() == 0
+    when = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)           # 09:30 in Shanghai
+    with time_machine.travel(when, tick=False):
+        client.post(url, {**data, "inspection_weight": "0.7", "streak_k": "2"})
+    with time_machine.travel(when + HOUR, tick=False):
+        client.post(url, {**data, "inspection_weight": "0.7", "streak_k": "2", "bottom_n": "2"})
+    changes = list(ScoringSettingsChange.objects.values_list(
+        "field", "old", "new", "changed_by__name", "changed_at"))
+    assert changes == [                                           # newest first
+        ("bottom_n", "1", "2", "市创城办", when + HOUR),
+        ("streak_k", "3", "2", "市创城办", when),
+        ("inspection_weight", "0.80", "0.70", "市创城办", when),
+    ]
+    page = client.get(url)
+    rows = [(c.field, c.old, c.new) for c in page.context["history"]]
+    assert rows[0] == ("bottom_n", "1", "2")                       # newest first
+    html = page.content.decode()
+    assert "2026-03-02 10:30" in html and "2026-03-02 09:30" in html and "0.80" in html
+
+
+def test_the_settings_history_is_paged(client, district, member):
+    campaign = district["unit"].campaign
+    office = member(district["tree"]["city"], role="coordinator")
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    for n in range(25):
+        update_scoring_settings(campaign, {"inspection_weight": D("0.80"), "min_sample": 3 + n % 2,
+                                           "bottom_n": 1, "streak_k": 3},
+                                by=office, now=start + n * HOUR)
+    assert ScoringSettingsChange.objects.count() == 24          # the first save changed nothing
+    client.force_login(office)
+    url = reverse("inspections:scoring-settings", args=[campaign.pk])
+    first = client.get(url)
+    assert len(first.context["history"].object_list) == 20
+    assert first.context["history"][0].changed_at == start + 24 * HOUR
+    second = client.get(url, {"page": "2"})
+    assert [c.changed_at for c in second.context["history"]][-1] == start + HOUR
+    assert len(second.context["history"].object_list) == 4
+    for page in ["abc", "-1", "9" * 40]:
+        assert client.get(url, {"page": page}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "9" * 40, "１"])
+def test_a_malformed_revision_gets_the_current_figures_and_a_message(client, revised, coordinator, value):
+    client.force_login(coordinator)
+    detail = reverse("inspections:unit-score-detail", args=[revised["street"].pk])
+    for url, params in [(RANKINGS, {"parent": revised["unit"].pk, "month": "2019-07"}),
+                        (detail, {"month": "2019-07"})]:
+        response = client.get(url, {**params, "revision": value})
+        assert response.status_code == 200
+        assert [m.message for m in response.context["messages"]] != []
+    with pytest.raises(CommandError):
+        call_command("rankings", "2019-07", "--parent", revised["unit"].code, "--revision", value,
+                     stdout=StringIO(), stderr=StringIO())

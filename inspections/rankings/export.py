@@ -9,8 +9,8 @@ from openpyxl.styles import Alignment, Font
 
 from campaign.enums import UnitKind
 from campaign.spreadsheets import safe_cell
-from inspections.rankings import MonthResult
-from inspections.scoring import formula
+from inspections.rankings.queries import MonthResult
+from inspections.rankings.scoring import formula
 
 
 def bulletin_xlsx(result: MonthResult, *, title: str) -> bytes:

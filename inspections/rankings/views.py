@@ -17,12 +17,12 @@ from campaign.http import is_id
 from campaign.models import Campaign, Unit
 from campaign.periods import Month
 from campaign.permissions import visible_units
-from inspections import rankings, scoring
-from inspections.bulletin_export import bulletin_xlsx
-from inspections.charts import line_chart
 from inspections.models import Bulletin
-from inspections.ranking_forms import ReviseBulletinForm, ScoringSettingsForm
-from inspections.ranking_permissions import (
+from inspections.rankings import queries, scoring, services
+from inspections.rankings.charts import line_chart
+from inspections.rankings.export import bulletin_xlsx
+from inspections.rankings.forms import ReviseBulletinForm, ScoringSettingsForm
+from inspections.rankings.permissions import (
     can_edit_scoring,
     can_publish_bulletin,
     visible_peer_parents,
@@ -38,7 +38,7 @@ class PeerGroupQuery:
     month: Month
     kind: str
     revision: int | None
-    on_record: list[rankings.MonthOnRecord]
+    on_record: list[queries.MonthOnRecord]
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -73,12 +73,12 @@ def _peer_group(request: HttpRequest, source) -> PeerGroupQuery:
             raise PermissionDenied
         # Staff of a street land on the bulletin their street is ranked in when nothing is
         # published for the units below them.
-        if (parent.parent is not None and not rankings.has_bulletins(parent)
-                and rankings.has_bulletins(parent.parent)):
+        if (parent.parent is not None and not queries.has_bulletins(parent)
+                and queries.has_bulletins(parent.parent)):
             parent = parent.parent
-    on_record = rankings.months_on_record(parent.campaign, parent)
+    on_record = queries.months_on_record(parent.campaign, parent)
     month = _month(request, source.get("month"),
-                   lambda: rankings.default_month(parent.campaign, parent, on_record=on_record))
+                   lambda: queries.default_month(parent.campaign, parent, on_record=on_record))
     raw_revision = source.get("revision")
     revision = _int_or_none(raw_revision)
     if raw_revision and revision is None:
@@ -87,7 +87,7 @@ def _peer_group(request: HttpRequest, source) -> PeerGroupQuery:
     return PeerGroupQuery(parent, month, source.get("kind", ""), revision, on_record)
 
 
-def _kind(request: HttpRequest, result: rankings.MonthResult, wanted: str) -> str:
+def _kind(request: HttpRequest, result: queries.MonthResult, wanted: str) -> str:
     kinds = result.kinds()
     if wanted and wanted not in kinds:
         messages.warning(request, _("No units of that kind in this group: showing the largest kind."))
@@ -102,7 +102,7 @@ def _query_string(parent: Unit, month: Month, **extra) -> str:
 
 def _ranking_context(request: HttpRequest) -> dict:
     query = _peer_group(request, request.GET)
-    result, revisions = rankings.month_ranking(
+    result, revisions = queries.month_ranking(
         query.parent.campaign, query.month, query.parent, revision=query.revision
     )
     if query.revision is not None and (result.bulletin is None
@@ -184,10 +184,10 @@ def bulletin_publish(request: HttpRequest) -> HttpResponse:
     if not can_publish_bulletin(request.user, query.parent):
         raise PermissionDenied
     try:
-        bulletin, created = rankings.publish_bulletin(
+        bulletin, created = services.publish_bulletin(
             query.parent.campaign, query.month, query.parent, by=request.user
         )
-    except rankings.BulletinError as error:
+    except services.BulletinError as error:
         messages.error(request, str(error))
     else:
         if created:
@@ -216,9 +216,9 @@ def bulletin_revise(request: HttpRequest, pk: int) -> HttpResponse:
                                     "revision and try again."))
     if request.method == "POST" and form.is_valid():
         try:
-            revision = rankings.revise_bulletin(bulletin, by=request.user,
+            revision = services.revise_bulletin(bulletin, by=request.user,
                                                 reason=form.cleaned_data["reason"])
-        except rankings.BulletinError as error:
+        except services.BulletinError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Revision %(n)s of %(month)s is published.")
@@ -232,10 +232,10 @@ def unit_score_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Where a unit's points went in a month (谁丢分)."""
     unit = get_object_or_404(visible_units(request.user).select_related("campaign", "parent"), pk=pk)
     month = _month(request, request.GET.get("month"),
-                   lambda: rankings.default_month(unit.campaign, unit.parent or unit))
+                   lambda: queries.default_month(unit.campaign, unit.parent or unit))
     raw_revision = request.GET.get("revision")
     revision = _int_or_none(raw_revision)
-    drill = rankings.drill_down(unit.campaign, month, unit, revision=revision)
+    drill = queries.drill_down(unit.campaign, month, unit, revision=revision)
     if raw_revision and (drill.bulletin is None or drill.bulletin.revision != revision):
         messages.warning(request, _("That revision does not exist: showing the current figures."))
     # A superseded revision stays whole: the way back leads to that same revision.
@@ -253,7 +253,7 @@ def unit_score_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_score_trend(request: HttpRequest, pk: int) -> HttpResponse:
     """A unit's published scores and ranks month by month: an SVG chart and a table."""
     unit = get_object_or_404(visible_units(request.user).select_related("campaign"), pk=pk)
-    rows = rankings.trend(unit)
+    rows = queries.trend(unit)
     score_chart = line_chart([(str(row.month)[:7], row.score) for row in rows], low=0, high=100)
     worst = max([row.group_size for row in rows] + [2])
     rank_chart = line_chart([(str(row.month)[:7], row.rank) for row in rows], low=1, high=worst,
@@ -265,7 +265,7 @@ def unit_score_trend(request: HttpRequest, pk: int) -> HttpResponse:
 
 def accountability_list(request: HttpRequest) -> HttpResponse:
     """Units flagged for accountability (长期末位 → 问责) in the latest bulletin of their group."""
-    entries = rankings.accountability(visible_units(request.user))
+    entries = queries.accountability(visible_units(request.user))
     return render(request, "inspections/accountability_list.html", {"entries": entries})
 
 
@@ -278,14 +278,14 @@ def scoring_settings(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = ScoringSettingsForm(request.POST or None, instance=campaign)
     if request.method == "POST" and form.is_valid():
-        if rankings.update_scoring_settings(campaign, form.cleaned_data, by=request.user):
+        if services.update_scoring_settings(campaign, form.cleaned_data, by=request.user):
             messages.success(request, _("The scoring settings are saved. Drafts use them at once; "
                                         "published bulletins keep the settings they were published "
                                         "with."))
         else:
             messages.info(request, _("Nothing changed: the settings are as they were."))
         return redirect("inspections:scoring-settings", pk=campaign.pk)
-    history = Paginator(rankings.scoring_history(campaign), HISTORY_PAGE_SIZE).get_page(
+    history = Paginator(queries.scoring_history(campaign), HISTORY_PAGE_SIZE).get_page(
         request.GET.get("page"))
     return render(request, "inspections/scoring_settings.html",
                   {"campaign": campaign, "form": form, "history": history})

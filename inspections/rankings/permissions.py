@@ -7,6 +7,7 @@ staff read the bulletin their street is ranked in, but open only their own stree
 
 from django.db.models import Q, QuerySet
 
+from campaign import tree
 from campaign.enums import Role
 from campaign.models import Campaign, LeaderCharge, Membership, Unit, User
 from campaign.permissions import has_role, visible_units
@@ -17,7 +18,7 @@ def visible_peer_parents(user: User) -> QuerySet[Unit]:
         return Unit.objects.all()
     paths = list(Membership.objects.filter(user=user).values_list("unit__path", flat=True))
     paths += LeaderCharge.objects.filter(leader=user).values_list("unit__path", flat=True)
-    ancestors = {int(part) for path in paths for part in path.split("/") if part}
+    ancestors = {pk for path in paths for pk in tree.parse(path)}
     return Unit.objects.filter(Q(pk__in=visible_units(user).values("pk")) | Q(pk__in=ancestors))
 
 

@@ -1,9 +1,9 @@
-"""Monthly scores, rankings and the published bulletin: the service module of this feature.
+"""The reads of the rankings: a month computed live, a published revision read back, a unit's
+drill-down and trend, the accountability list, the months worth opening.
 
 `compute_month()` reads a month with a fixed number of SQL aggregates (never a query per unit)
-and hands plain data to the pure rule in `inspections.scoring`. `publish_bulletin()` and
-`revise_bulletin()` freeze a revision; everything a published month shows is read back from
-those frozen rows.
+and hands plain data to the pure rule in `inspections.rankings.scoring`. A published month is
+read back from the rows `services` froze. Nothing here writes.
 """
 
 import datetime as dt
@@ -12,14 +12,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from campaign.models import Campaign, Unit, User
+from campaign import tree
+from campaign.models import Campaign, Unit
 from campaign.periods import Month
-from inspections import scoring
 from inspections.enums import BulletinStatus, EventAction
 from inspections.models import (
     Bulletin,
@@ -31,11 +29,8 @@ from inspections.models import (
     RectificationQuerySet,
     ScoringSettingsChange,
 )
-from inspections.scoring import Standing, VisitGroup
-
-
-class BulletinError(Exception):
-    pass
+from inspections.rankings import scoring
+from inspections.rankings.scoring import Standing, VisitGroup
 
 
 @dataclass
@@ -80,9 +75,9 @@ class MonthResult:
 
 def _peer_of(parent: Unit, path: str) -> int | None:
     """The id of the child of `parent` whose subtree holds `path` (None: the parent itself)."""
-    rest = path[len(parent.path):]
-    head = rest.split("/", 1)[0]
-    return int(head) if head else None
+    ids = tree.parse(path)
+    below = len(tree.parse(parent.path))
+    return ids[below] if len(ids) > below else None
 
 
 def _due_items(campaign: Campaign, month: Month, path: str, now: dt.datetime) -> QuerySet:
@@ -102,7 +97,7 @@ def _in_subtree(campaign: Campaign, path: str) -> Q:
     the month's date index does the work)."""
     if not path:
         return Q()
-    return Q(unit__in=Unit.objects.filter(campaign=campaign, path__startswith=path).values("pk"))
+    return Q(unit__in=Unit.objects.filter(tree.subtree_q([path]), campaign=campaign).values("pk"))
 
 
 def _visits(campaign: Campaign, month: Month, path: str) -> QuerySet:
@@ -224,16 +219,14 @@ def compute_all_groups(
         if unit.parent_id is not None:
             children[unit.parent_id].append(unit)
 
-    def ancestors_and_self(path: str) -> list[int]:
-        return [int(part) for part in path.split("/") if part]
-
+    # A row counts for its unit and for every ancestor: each of them is a peer in some group.
     visits: dict[int, list[VisitGroup]] = defaultdict(list)
     for path, possible, deducted, count in _visit_rows(campaign, month, ""):
-        for unit_id in ancestors_and_self(path):
+        for unit_id in tree.parse(path):
             visits[unit_id].append(VisitGroup(possible, deducted, count))
     due: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for path, due_count, on_time_count in _due_rows(campaign, month, "", now):
-        for unit_id in ancestors_and_self(path):
+        for unit_id in tree.parse(path):
             due[unit_id][0] += due_count
             due[unit_id][1] += on_time_count
     parents = [unit for unit in units if unit.pk in children]
@@ -314,97 +307,6 @@ def loss_details(
             "returned": item.standing_fix_at is None and item.last_submitted is not None,
         })
     return dict(details)
-
-
-def _settings_of(source: Campaign | Bulletin) -> dict:
-    return {
-        "inspection_weight": source.inspection_weight, "min_sample": source.min_sample,
-        "bottom_n": source.bottom_n, "streak_k": source.streak_k,
-    }
-
-
-def _freeze(bulletin: Bulletin, result: MonthResult, details: dict[int, dict]) -> None:
-    sizes: dict[str, int] = defaultdict(int)
-    for line in result.lines:
-        if line.standing.ranked:
-            sizes[line.unit.kind] += 1
-    MonthlyScore.objects.bulk_create([
-        MonthlyScore(
-            bulletin=bulletin, campaign=bulletin.campaign, month=bulletin.month, unit=line.unit,
-            parent=bulletin.parent, kind=line.unit.kind, visits=s.visits,
-            inspection_score=s.inspection_score, due=s.due, on_time=s.on_time, score=s.score,
-            ranked=s.ranked, rank=s.rank, previous_rank=s.previous_rank,
-            group_size=sizes[line.unit.kind], in_top=s.in_top, in_bottom=s.in_bottom,
-            streak=s.streak, flagged=s.flagged, details=details.get(line.unit.pk, {}),
-        )
-        for line in result.lines
-        for s in [line.standing]
-    ])
-
-
-def _check_publishable(campaign: Campaign, month: Month, parent: Unit, now: dt.datetime) -> None:
-    if parent.campaign_id != campaign.pk:
-        raise BulletinError(_("This unit belongs to another campaign."))
-    if month.bounds(campaign.time_zone)[1] > now:
-        raise BulletinError(_("%(month)s has not ended yet: it can be published once it is over.")
-                            % {"month": month})
-
-
-def publish_bulletin(
-    campaign: Campaign, month: Month, parent: Unit, *, by: User | None,
-    now: dt.datetime | None = None,
-) -> tuple[Bulletin, bool]:
-    """Freeze the month's rankings of `parent`'s children as revision 1. Idempotent: when the
-    month is already published, the current revision is returned and nothing changes; two
-    publishers at once end with one revision (the partial unique constraint decides)."""
-    now = now or timezone.now()
-    _check_publishable(campaign, month, parent, now)
-    with transaction.atomic():
-        current = Bulletin.objects.select_for_update().filter(
-            parent=parent, month=month.first_day, is_current=True
-        ).first()
-        if current is not None:
-            return current, False
-        try:
-            with transaction.atomic():
-                bulletin = Bulletin.objects.create(
-                    campaign=campaign, parent=parent, month=month.first_day, revision=1,
-                    published_by=by, published_at=now, **_settings_of(campaign),
-                )
-        except IntegrityError:
-            return Bulletin.objects.get(parent=parent, month=month.first_day, is_current=True), False
-        _freeze(bulletin, compute_month(campaign, month, parent, now=now),
-                loss_details(campaign, month, parent, per_child=True, now=now))
-    return bulletin, True
-
-
-def revise_bulletin(
-    bulletin: Bulletin, *, by: User | None, reason: str, now: dt.datetime | None = None
-) -> Bulletin:
-    """Publish a correction: a new revision computed from today's data, with a reason. The
-    revision it replaces stays stored and readable."""
-    now = now or timezone.now()
-    reason = reason.strip()
-    if not reason:
-        raise BulletinError(_("A correction needs a reason."))
-    campaign = bulletin.campaign
-    month = Month.of(bulletin.month)
-    with transaction.atomic():
-        current = Bulletin.objects.select_for_update().filter(
-            parent_id=bulletin.parent_id, month=bulletin.month, is_current=True
-        ).first()
-        if current is None or current.pk != bulletin.pk:
-            raise BulletinError(_("This bulletin has been revised meanwhile: open the current "
-                                  "revision and try again."))
-        Bulletin.objects.filter(pk=current.pk).update(is_current=False)
-        revision = Bulletin.objects.create(
-            campaign=campaign, parent=current.parent, month=current.month,
-            revision=current.revision + 1, reason=reason, published_by=by, published_at=now,
-            **_settings_of(campaign),
-        )
-        _freeze(revision, compute_month(campaign, month, current.parent, now=now),
-                loss_details(campaign, month, current.parent, per_child=True, now=now))
-    return revision
 
 
 def _standing_of(row: MonthlyScore) -> Standing:
@@ -592,46 +494,9 @@ def default_month(
     return min(_this_month(campaign, now).previous(), Month.of(campaign.end))
 
 
-def _setting_text(name: str, value) -> str:
-    field = Campaign._meta.get_field(name)
-    if getattr(field, "decimal_places", None) is not None:
-        return f"{Decimal(value):.{field.decimal_places}f}"
-    return str(value)
-
-
-@transaction.atomic
-def update_scoring_settings(
-    campaign: Campaign, values: dict, *, by: User, now: dt.datetime | None = None
-) -> list[ScoringSettingsChange]:
-    """Change the weights, minimum sample, N and K, and record each setting changed (who,
-    when, old, new). Published bulletins keep the settings they were published with; drafts
-    use the new ones at once. Returns the changes recorded (none when nothing changed)."""
-    now = now or timezone.now()
-    fields = ScoringSettingsChange.FIELDS
-    # The stored values, locked: a ModelForm has already written the new ones on `campaign`.
-    stored = Campaign.objects.select_for_update().only(*fields).get(pk=campaign.pk)
-    changes = [
-        ScoringSettingsChange(
-            campaign=campaign, changed_by=by, changed_at=now, field=name,
-            old=_setting_text(name, getattr(stored, name)), new=_setting_text(name, values[name]),
-        )
-        for name in fields if getattr(stored, name) != values[name]
-    ]
-    for name in fields:
-        setattr(campaign, name, values[name])
-    if changes:
-        campaign.save(update_fields=fields)
-        ScoringSettingsChange.objects.bulk_create(changes)
-    return changes
-
-
 def scoring_history(campaign: Campaign) -> QuerySet[ScoringSettingsChange]:
     """Who changed the scoring settings, newest first (page it: it only grows)."""
     return campaign.scoring_changes.select_related("changed_by").order_by("-changed_at", "-pk")
-
-
-def current_bulletins() -> QuerySet[Bulletin]:
-    return Bulletin.objects.filter(is_current=True).select_related("parent", "campaign")
 
 
 def has_bulletins(parent: Unit) -> bool:

@@ -71,3 +71,19 @@ def test_clear_errors(july, args, message):
 def test_bad_format_is_refused(july):
     with pytest.raises(CommandError):
         run("2019-07", "--format", "xml")
+
+
+def test_the_rankings_command_reads_a_superseded_revision(revised):
+    code = revised["unit"].code
+    old = json.loads(run("2019-07", "--parent", code, "--revision", "1", "--format", "json")[0])
+    assert old["status"] == "published revision 1, superseded by a correction"
+    assert [(r["unit"], r["rank"], r["score"]) for r in old["rows"]][0] == ("甲街道", 1, "90.00")
+    current = json.loads(run("2019-07", "--parent", code, "--format", "json")[0])
+    assert current["status"] == "published revision 2"
+    assert [(r["unit"], r["rank"], r["score"]) for r in current["rows"]][-1] == ("甲街道", 4, "40.00")
+    assert run("2019-07", "--parent", code, "--revision", "2")[0].splitlines()[0].endswith(
+        "(published revision 2)")
+    with pytest.raises(CommandError, match=r"no revision 3 \(published revisions: 1, 2\)"):
+        run("2019-07", "--parent", code, "--revision", "3")
+    with pytest.raises(CommandError, match="leave out --publish"):
+        run("2019-07", "--parent", code, "--revision", "1", "--publish")

@@ -6,9 +6,9 @@ from fractions import Fraction as F
 
 import pytest
 
-from inspections import scoring
 from inspections.models import is_on_time, standing_fix_at
-from inspections.scoring import Standing, VisitGroup
+from inspections.rankings import scoring
+from inspections.rankings.scoring import Standing, VisitGroup
 
 T = dt.datetime(2019, 7, 15, 10, 0, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
