@@ -20,7 +20,6 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from campaign.periods import Month
-from campaign.photos import store_photo
 from campaign.tasks.services import report_progress
 from inspections import services, workflow
 from inspections.rankings import publish_bulletin
@@ -151,7 +150,7 @@ def _member(unit, role, username):
     return user
 
 
-def _side(campaign, street, *, coordinator, staff, name):
+def _side(street, *, coordinator, staff, name):
     """One street's objects: a point with a visit, an item, a photo, a task with a report."""
     point = factories.PointFactory(unit=street, name=f"{name}点位")
     visit = services.record_visit(point=point, by=coordinator, mode="open",
@@ -199,8 +198,8 @@ def _build():
     }
     staff_b = _member(street_b, "unit_staff", "staff-b")
     office = users["office"]
-    a = _side(campaign, street_a, coordinator=office, staff=users["staff"], name="甲")
-    b = _side(campaign, street_b, coordinator=office, staff=staff_b, name="乙")
+    a = _side(street_a, coordinator=office, staff=users["staff"], name="甲")
+    b = _side(street_b, coordinator=office, staff=staff_b, name="乙")
     criterion = factories.CriterionFactory(category__standard__campaign=campaign)
     other_criterion = factories.CriterionFactory(category__standard__campaign=other_campaign)
     report, after_photo = _closed_report(campaign, street_a, office=office, staff=users["staff"])
