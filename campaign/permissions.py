@@ -8,8 +8,8 @@ without the right is a 403 (the view asks a `can_*` predicate).
 from django.db.models import Q, QuerySet
 
 from campaign.enums import Role
-from campaign.models import Membership, Point, Unit, User
-from campaign.tree import is_within, outermost, subtree_q
+from campaign.models import Campaign, Membership, Point, Unit, User
+from campaign.tree import depth, is_within, outermost, subtree_q
 
 
 def _scope(user: User) -> tuple[list[str], list[tuple[str, str]]]:
@@ -46,6 +46,7 @@ def paths_q(paths: list[str], field: str = "unit") -> Q:
 
 
 def visible_units(user: User) -> QuerySet[Unit]:
+    """The units of the subtrees the user belongs to or takes charge of."""
     if user.is_superuser:
         return Unit.objects.all()
     paths = _scope(user)[0]
@@ -55,6 +56,7 @@ def visible_units(user: User) -> QuerySet[Unit]:
 
 
 def visible_points(user: User) -> QuerySet[Point]:
+    """The points whose responsible unit the user sees."""
     return Point.objects.filter(scope_q(user))
 
 
@@ -66,6 +68,7 @@ def roles_in(user: User, unit: Unit) -> set[str]:
 
 
 def has_role(user: User, unit: Unit, *roles: str) -> bool:
+    """Whether the user holds one of `roles` at this unit or above it (a superuser holds all)."""
     if user.is_superuser:
         return True
     return bool(roles_in(user, unit) & set(roles))
@@ -78,5 +81,50 @@ def user_roles(user: User) -> set[str]:
     return {role for _path, role in _scope(user)[1]}
 
 
+def holds_role_anywhere(user: User, *roles: str) -> bool:
+    """Whether the user holds one of `roles` at some unit: decides whether a list page offers
+    a "new …" button, without a query beyond the cached scope."""
+    return user.is_superuser or any(role in roles for _path, role in _scope(user)[1])
+
+
+def units_with_role(user: User, *roles: str) -> QuerySet[Unit]:
+    """Units under a unit where the user holds one of `roles` (e.g. re-routing targets)."""
+    if user.is_superuser:
+        return Unit.objects.all()
+    paths = role_paths(user, roles)
+    if not paths:
+        return Unit.objects.none()
+    return Unit.objects.filter(subtree_q(paths))
+
+
+def managed_units(user: User) -> QuerySet[Unit]:
+    """Units the user manages as a coordinator: their subtrees' tasks, points and registers."""
+    return units_with_role(user, Role.COORDINATOR)
+
+
+def managed_campaigns(user: User) -> QuerySet[Campaign]:
+    """Campaigns in which the user coordinates some unit (whose points they import, export)."""
+    return Campaign.objects.filter(pk__in=managed_units(user).values("campaign_id"))
+
+
+def campaign_root(campaign_id: int) -> Unit | None:
+    """The campaign office's unit: the first root of the campaign's command tree. Its
+    coordinators edit the standard; citizen reports' photos belong to it."""
+    return Unit.objects.filter(campaign_id=campaign_id, parent=None).order_by("pk").first()
+
+
+def office_root_paths(user: User) -> list[str]:
+    """The root units (a campaign's office, 创城办) where the user is a coordinator."""
+    return [path for path in role_paths(user, (Role.COORDINATOR,)) if depth(path) == 0]
+
+
+def office_campaigns(user: User) -> QuerySet[Campaign]:
+    """Campaigns whose office (a coordinator at the root of the tree) the user belongs to."""
+    if user.is_superuser:
+        return Campaign.objects.all()
+    return Campaign.objects.filter(units__path__in=office_root_paths(user)).distinct()
+
+
 def can_manage_unit(user: User, unit: Unit) -> bool:
+    """Change the unit's subtree and its members: a coordinator of it or above."""
     return has_role(user, unit, Role.COORDINATOR)

@@ -13,6 +13,7 @@ from campaign.enums import PointKind
 from campaign.models import Category
 from campaign.periods import Month
 from campaign.permissions import visible_units
+from campaign.tree import subtree_q
 from inspections.enums import RectificationStatus
 from inspections.models import Rectification
 from inspections.widgets import FastSelect
@@ -92,7 +93,7 @@ class RectificationFilter(django_filters.FilterSet):
                 field.widget.attrs["class"] = "form-check-input"
 
     def filter_unit(self, queryset, name, value):
-        return queryset.filter(unit__path__startswith=value.path) if value else queryset
+        return queryset.filter(subtree_q([value.path], "unit__path")) if value else queryset
 
     def filter_month(self, queryset, name, value):
         month = Month.parse(value)

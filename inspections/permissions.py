@@ -11,11 +11,29 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from campaign.enums import Role, UnitKind
-from campaign.models import Photo, Unit, User
-from campaign.permissions import has_role, paths_q, role_paths, scope_q
-from campaign.tree import subtree_q
+from campaign.models import Photo, Point, Standard, Unit, User
+from campaign.permissions import (
+    campaign_root,
+    has_role,
+    holds_role_anywhere,
+    managed_units,
+    office_campaigns,
+    office_root_paths,
+    paths_q,
+    role_paths,
+    scope_q,
+    units_with_role,
+    visible_units,
+)
 from inspections.enums import EventAction
-from inspections.models import Finding, Inspection, InspectionRound, Rectification, RectificationEvent
+from inspections.models import (
+    CitizenReport,
+    Finding,
+    Inspection,
+    InspectionRound,
+    Rectification,
+    RectificationEvent,
+)
 
 INSPECTING = (Role.COORDINATOR, Role.INSPECTOR)
 # Units that can answer for an item (commands, work groups and offices only pass them on).
@@ -31,6 +49,7 @@ def _paths_q(user: User, roles: tuple[str, ...], field: str) -> Q:
 
 
 def visible_rectifications(user: User) -> QuerySet[Rectification]:
+    """The items of the units the user sees."""
     return Rectification.objects.filter(scope_q(user))
 
 
@@ -86,18 +105,32 @@ def can_inspect(user: User, unit: Unit) -> bool:
 
 
 def can_file(user: User, unit: Unit) -> bool:
+    """File an item for this unit (from a visit, a report or on its own)."""
     return has_role(user, unit, *INSPECTING)
 
 
+def inspecting_units(user: User) -> QuerySet[Unit]:
+    """The units the user may plan rounds for, visit and file items for."""
+    return units_with_role(user, *INSPECTING)
+
+
+def can_inspect_somewhere(user: User) -> bool:
+    """Whether "plan a round", "record a visit" and "file an item" are offered at all."""
+    return holds_role_anywhere(user, *INSPECTING)
+
+
 def can_acknowledge(user: User, item: Rectification) -> bool:
+    """Sign for an item (签收): the unit's own staff."""
     return has_role(user, item.unit, Role.UNIT_STAFF)
 
 
 def can_send_back(user: User, item: Rectification) -> bool:
+    """Send an item back to the dispatcher as not the unit's (回退)."""
     return has_role(user, item.unit, Role.UNIT_STAFF)
 
 
 def can_submit(user: User, item: Rectification) -> bool:
+    """Submit the fix with after-photos."""
     return has_role(user, item.unit, Role.UNIT_STAFF)
 
 
@@ -108,6 +141,7 @@ def can_verify(user: User, item: Rectification) -> bool:
 
 
 def has_submitted(user: User, item: Rectification) -> bool:
+    """Whether the user ever submitted a fix for the item."""
     return item.events.filter(action=EventAction.SUBMITTED, actor=user).exists()
 
 
@@ -117,18 +151,22 @@ def can_close(user: User, item: Rectification) -> bool:
 
 
 def can_return(user: User, item: Rectification) -> bool:
+    """Refuse a submitted fix (核查不通过): back to the unit for rework."""
     return can_verify(user, item)
 
 
 def can_extend(user: User, item: Rectification) -> bool:
+    """Extend the deadline, with a reason."""
     return has_role(user, item.unit, Role.COORDINATOR)
 
 
 def can_reroute(user: User, item: Rectification) -> bool:
+    """Hand the item to another unit."""
     return has_role(user, item.unit, Role.COORDINATOR)
 
 
 def can_void(user: User, item: Rectification) -> bool:
+    """Void the item as unfounded (不属实)."""
     return has_role(user, item.unit, Role.COORDINATOR)
 
 
@@ -137,18 +175,42 @@ def can_manage_standard(user: User, unit: Unit) -> bool:
     return has_role(user, unit, Role.COORDINATOR)
 
 
-def units_with_role(user: User, *roles: str) -> QuerySet[Unit]:
-    """Units under a unit where the user holds one of `roles` (e.g. re-routing targets)."""
-    if user.is_superuser:
-        return Unit.objects.all()
-    paths = role_paths(user, roles)
-    if not paths:
-        return Unit.objects.none()
-    return Unit.objects.filter(subtree_q(paths))
+def visible_standards(user: User) -> QuerySet[Standard]:
+    """The standards of every campaign in which the user sees some unit."""
+    return Standard.objects.filter(campaign_id__in=visible_units(user).values("campaign_id"))
+
+
+def can_edit_standard(user: User, standard: Standard) -> bool:
+    """Change a standard's categories, criteria and bindings: the campaign's office (a
+    coordinator at the first root of its tree)."""
+    root = campaign_root(standard.campaign_id)
+    return root is not None and can_manage_standard(user, root)
+
+
+def can_edit_point(user: User, point: Point) -> bool:
+    """Change a point: a coordinator of its responsible unit or above."""
+    return has_role(user, point.unit, Role.COORDINATOR)
+
+
+def can_manage_points(user: User) -> bool:
+    """Whether "new point" (and import) is offered: the user coordinates some unit."""
+    return holds_role_anywhere(user, Role.COORDINATOR)
+
+
+def can_triage_reports(user: User) -> bool:
+    """Triage citizen reports (随手拍): the campaign office only (a coordinator at a root).
+    The nav, the item list and the report pages all ask this, so none offers what another
+    refuses; it reads only the cached scope."""
+    return user.is_superuser or bool(office_root_paths(user))
+
+
+def visible_citizen_reports(user: User) -> QuerySet[CitizenReport]:
+    """The reports of the campaigns whose office the user belongs to (no one else sees them:
+    they hold a citizen's contact details)."""
+    return CitizenReport.objects.filter(campaign__in=office_campaigns(user))
 
 
 def reroute_targets(user: User, item: Rectification) -> QuerySet[Unit]:
     """Units the coordinator may hand the item to: in their scope and the item's campaign,
     of a kind that answers for places."""
-    return units_with_role(user, Role.COORDINATOR).filter(
-        campaign_id=item.campaign_id, kind__in=RESPONSIBLE_KINDS)
+    return managed_units(user).filter(campaign_id=item.campaign_id, kind__in=RESPONSIBLE_KINDS)

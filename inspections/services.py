@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from campaign.enums import DeadlineDays, PointKind
 from campaign.models import Campaign, Criterion, Photo, Point, Unit, User
 from campaign.periods import Month
-from campaign.permissions import visible_points
+from campaign.permissions import campaign_root, visible_points
 from campaign.photos import discard_files, store_photo
 from campaign.spreadsheets import plain_cell, safe_cell
+from campaign.tree import subtree_q
 from inspections import permissions, workflow
 from inspections.enums import CitizenReportStatus, EventAction, RectificationStatus
 from inspections.models import (
@@ -151,7 +152,7 @@ def plan_round(
     if ends_on < starts_on:
         raise InspectionError(_("The round cannot end before it starts."))
     seed = secrets.randbelow(2**31) if seed is None else seed
-    points = list(Point.objects.filter(unit__path__startswith=unit.path, is_active=True))
+    points = list(Point.objects.filter(subtree_q([unit.path], "unit__path"), is_active=True))
     chosen = draw_sample(points, sample_size, seed)
     round_ = InspectionRound.objects.create(
         campaign=unit.campaign, unit=unit, name=name, starts_on=starts_on, ends_on=ends_on,
@@ -423,17 +424,13 @@ def public_uploader() -> User:
     return user
 
 
-def campaign_root(campaign: Campaign) -> Unit | None:
-    return Unit.objects.filter(campaign=campaign, parent=None).order_by("pk").first()
-
-
 def report_problem(
     *, campaign: Campaign, description: str, location: str, contact: str = "",
     uploads: Sequence = (),
 ) -> CitizenReport:
     """A citizen's photo report (随手拍). Its photos belong to the campaign's root unit, so
     the campaign office sees them; the public never sees any photo back."""
-    root = campaign_root(campaign)
+    root = campaign_root(campaign.pk)
     if root is None:
         raise InspectionError(_("This campaign takes no reports yet."))
     photos = store_photos(uploads, unit=root, by=public_uploader())
@@ -516,7 +513,7 @@ def unit_figures(unit: Unit, month: Month, *, now: dt.datetime | None = None) ->
     (RectificationQuerySet.with_standing_fix, ON_TIME)."""
     now = now or timezone.now()
     start, end = month.bounds(unit.campaign.time_zone)
-    items = Rectification.objects.filter(unit__path__startswith=unit.path)
+    items = Rectification.objects.filter(subtree_q([unit.path], "unit__path"))
     base = items.filter(created_at__gte=start, created_at__lt=end,
                         status__in=RectificationQuerySet.SCORED)
     fixed = Q(status__in=[RectificationStatus.SUBMITTED, RectificationStatus.CLOSED])

@@ -7,16 +7,17 @@ unit above it) manage its tasks; unit staff of the unit (or above) report progre
 from django.db.models import Q, QuerySet, Sum
 
 from campaign.enums import Role
-from campaign.models import Membership, Photo, Progress, Task, Unit, User
+from campaign.models import Photo, Progress, Task, Unit, User
 from campaign.permissions import has_role, scope_q
-from campaign.tree import subtree_q
 
 
 def visible_tasks(user: User) -> QuerySet[Task]:
+    """The tasks of the units the user sees."""
     return Task.objects.filter(scope_q(user))
 
 
 def visible_progress(user: User) -> QuerySet[Progress]:
+    """The progress reports on tasks the user sees."""
     return Progress.objects.filter(scope_q(user, "task__unit"))
 
 
@@ -26,10 +27,12 @@ def visible_task_photos(user: User) -> QuerySet[Photo]:
 
 
 def can_create_task(user: User, unit: Unit) -> bool:
+    """Create a task for this unit: a coordinator of it or above."""
     return has_role(user, unit, Role.COORDINATOR)
 
 
 def can_manage_task(user: User, task: Task) -> bool:
+    """Change or split a task: a coordinator of its unit or above."""
     return has_role(user, task.unit, Role.COORDINATOR)
 
 
@@ -40,14 +43,17 @@ def can_split_task(user: User, task: Task) -> bool:
 
 
 def can_report_progress(user: User, task: Task) -> bool:
+    """Report progress on a leaf task: the staff of its unit or above."""
     return has_role(user, task.unit, Role.UNIT_STAFF) and not _has_children(task)
 
 
 def can_correct_progress(user: User, report: Progress) -> bool:
+    """Correct a report not yet corrected (a correction is a new report that points back)."""
     return can_report_progress(user, report.task) and not _is_corrected(report)
 
 
 def can_import_tasks(user: User, unit: Unit) -> bool:
+    """Import a task list under this unit: a coordinator of it or above."""
     return has_role(user, unit, Role.COORDINATOR)
 
 
@@ -73,14 +79,6 @@ def _fully_split(task: Task) -> bool:
 def _is_corrected(report: Progress) -> bool:
     flag = getattr(report, "is_corrected", None)
     return Progress.objects.filter(corrects=report).exists() if flag is None else flag
-
-
-def managed_units(user: User) -> QuerySet[Unit]:
-    """Units whose tasks the user manages: the subtrees where they are a coordinator."""
-    if user.is_superuser:
-        return Unit.objects.all()
-    paths = Membership.objects.filter(user=user, role=Role.COORDINATOR).values_list("unit__path", flat=True)
-    return Unit.objects.filter(subtree_q(paths))
 
 
 def leaders_over(units: QuerySet[Unit]) -> QuerySet[User]:

@@ -21,7 +21,7 @@ from django_tables2 import RequestConfig
 
 from campaign.http import int_param, is_id, photo_response
 from campaign.models import Progress, User
-from campaign.permissions import visible_units
+from campaign.permissions import managed_units, visible_units
 from campaign.photos import PhotoError
 from campaign.tables import PAGINATION
 from campaign.tasks.filters import TaskFilter
@@ -34,7 +34,6 @@ from campaign.tasks.permissions import (
     can_report_progress,
     can_split_task,
     leaders_over,
-    managed_units,
     visible_progress,
     visible_task_photos,
     visible_tasks,

@@ -147,6 +147,8 @@ def _quick_counts(queryset) -> dict[str, int]:
 def rectification_list(request):
     context = _list_context(request, queryset=_scoped(request.user), table_class=RectificationTable)
     context["quick"] = _quick_counts(permissions.visible_rectifications(request.user))
+    context["can_triage_reports"] = permissions.can_triage_reports(request.user)
+    context["can_file_items"] = permissions.can_inspect_somewhere(request.user)
     return render(request, "inspections/rectification_list.html", context)
 
 
@@ -367,7 +369,7 @@ def _run(action: str, item, user, data: dict):
 # ---- filing an item without a visit -------------------------------------------------------
 
 def rectification_create(request):
-    units = permissions.units_with_role(request.user, *permissions.INSPECTING).order_by("path")
+    units = permissions.inspecting_units(request.user).order_by("path")
     if not units.exists():
         raise PermissionDenied
     points = visible_points(request.user).filter(is_active=True).select_related("unit")

@@ -10,45 +10,32 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from campaign.enums import Role
 from campaign.http import is_id
-from campaign.models import Campaign, Category, Criterion, Standard, Unit
-from campaign.permissions import visible_points, visible_units
+from campaign.models import Campaign, Category, Criterion, Standard
+from campaign.permissions import managed_campaigns, managed_units, visible_points
 from inspections import forms, permissions, services
-
-
-def _visible_standards(user):
-    return Standard.objects.filter(campaign_id__in=visible_units(user).values("campaign_id"))
-
-
-def _root(campaign_id: int) -> Unit:
-    return Unit.objects.filter(campaign_id=campaign_id, parent=None).order_by("pk").first()
-
-
-def _can_edit_standard(user, standard: Standard) -> bool:
-    root = _root(standard.campaign_id)
-    return root is not None and permissions.can_manage_standard(user, root)
+from inspections.permissions import can_edit_standard, visible_standards
 
 
 def standard_list(request):
-    standards = _visible_standards(request.user).select_related("campaign")
+    standards = visible_standards(request.user).select_related("campaign")
     return render(request, "inspections/standard_list.html", {"standards": standards})
 
 
 def standard_detail(request, pk: int):
-    standard = get_object_or_404(_visible_standards(request.user).select_related("campaign"), pk=pk)
+    standard = get_object_or_404(visible_standards(request.user).select_related("campaign"), pk=pk)
     categories = standard.categories.prefetch_related("criteria")
     return render(request, "inspections/standard_detail.html", {
         "standard": standard, "categories": categories,
         "units": standard.units.order_by("path"),
-        "can_edit": _can_edit_standard(request.user, standard),
+        "can_edit": can_edit_standard(request.user, standard),
     })
 
 
 def standard_units(request, pk: int):
     """Bind the standard to units: it applies to the points of their subtrees."""
-    standard = get_object_or_404(_visible_standards(request.user), pk=pk)
-    units = _managed_units(request.user).filter(campaign_id=standard.campaign_id)
+    standard = get_object_or_404(visible_standards(request.user), pk=pk)
+    units = managed_units(request.user).filter(campaign_id=standard.campaign_id).order_by("path")
     # Choosing no unit posts no field at all: bind on POST, whatever it holds.
     data = request.POST if request.method == "POST" else None
     form = forms.StandardUnitsForm(data, instance=standard, units=units)
@@ -57,7 +44,7 @@ def standard_units(request, pk: int):
 
 
 def _edit(request, *, standard: Standard, form, title: str):
-    if not _can_edit_standard(request.user, standard):
+    if not can_edit_standard(request.user, standard):
         raise PermissionDenied
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -69,7 +56,7 @@ def _edit(request, *, standard: Standard, form, title: str):
 
 
 def category_edit(request, standard_pk: int, pk: int | None = None):
-    standard = get_object_or_404(_visible_standards(request.user), pk=standard_pk)
+    standard = get_object_or_404(visible_standards(request.user), pk=standard_pk)
     category = get_object_or_404(standard.categories, pk=pk) if pk else Category(standard=standard)
     form = forms.CategoryForm(request.POST or None, instance=category)
     return _edit(request, standard=standard, form=form,
@@ -77,7 +64,7 @@ def category_edit(request, standard_pk: int, pk: int | None = None):
 
 
 def criterion_edit(request, standard_pk: int, pk: int | None = None):
-    standard = get_object_or_404(_visible_standards(request.user), pk=standard_pk)
+    standard = get_object_or_404(visible_standards(request.user), pk=standard_pk)
     criterion = (get_object_or_404(Criterion, category__standard=standard, pk=pk) if pk
                  else Criterion())
     form = forms.CriterionForm(request.POST or None, instance=criterion,
@@ -86,15 +73,11 @@ def criterion_edit(request, standard_pk: int, pk: int | None = None):
                  title=_("Criterion") if pk else _("New criterion"))
 
 
-def _managed_units(user):
-    return permissions.units_with_role(user, Role.COORDINATOR).order_by("path")
-
-
 def point_edit(request, pk: int | None = None):
-    units = _managed_units(request.user)
+    units = managed_units(request.user).order_by("path")
     if pk:
-        point = get_object_or_404(visible_points(request.user), pk=pk)
-        if not permissions.can_manage_standard(request.user, point.unit):
+        point = get_object_or_404(visible_points(request.user).select_related("unit"), pk=pk)
+        if not permissions.can_edit_point(request.user, point):
             raise PermissionDenied
     else:
         if not units.exists():
@@ -112,8 +95,10 @@ def point_edit(request, pk: int | None = None):
     })
 
 
-def _campaign(request) -> Campaign:
-    campaigns = Campaign.objects.filter(pk__in=_managed_units(request.user).values("campaign_id"))
+def _chosen_campaign(request) -> Campaign:
+    """The managed campaign named by `?campaign=` (by default the first): 404 for a malformed
+    id, 403 for someone who manages none."""
+    campaigns = managed_campaigns(request.user)
     value = request.GET.get("campaign") or request.POST.get("campaign") or ""
     if value and not is_id(value):
         raise Http404
@@ -125,7 +110,7 @@ def _campaign(request) -> Campaign:
 
 @require_GET
 def points_export(request, fmt: str):
-    campaign = _campaign(request)
+    campaign = _chosen_campaign(request)
     points = visible_points(request.user).filter(campaign=campaign)
     data = services.export_points(points)
     stamp = timezone.localtime().strftime("%Y%m%d")
@@ -141,7 +126,7 @@ def points_export(request, fmt: str):
 
 
 def points_import(request):
-    campaign = _campaign(request)
+    campaign = _chosen_campaign(request)
     form = forms.PointImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():

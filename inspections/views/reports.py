@@ -10,10 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from campaign.enums import Role
 from campaign.http import photo_response
 from campaign.models import Campaign, Criterion
-from campaign.permissions import visible_points
+from campaign.permissions import managed_units, visible_points
 from campaign.photos import PhotoError
 from inspections import forms, permissions, services, workflow
 from inspections.enums import CitizenReportStatus, EventAction, RectificationStatus
@@ -114,24 +113,17 @@ def report_track_photo(request, code: str, pk: int):
     return photo_response(photo, thumb=True, max_age=86400)
 
 
-def _triage_campaigns(user):
-    return permissions.units_with_role(user, Role.COORDINATOR).filter(parent=None).values(
-        "campaign_id")
-
-
 def report_list(request):
-    campaigns = _triage_campaigns(request.user)
-    if not campaigns.exists():
+    if not permissions.can_triage_reports(request.user):
         raise PermissionDenied
-    reports = CitizenReport.objects.filter(campaign_id__in=campaigns).order_by("-created_at")[:200]
+    reports = permissions.visible_citizen_reports(request.user).order_by("-created_at")[:200]
     return render(request, "inspections/report_list.html", {"reports": reports})
 
 
 def report_detail(request, pk: int):
-    report = get_object_or_404(
-        CitizenReport.objects.filter(campaign_id__in=_triage_campaigns(request.user)), pk=pk)
-    units = permissions.units_with_role(request.user, Role.COORDINATOR).filter(
-        campaign_id=report.campaign_id).order_by("path")
+    # Only the office sees reports at all, so for anyone else every report is out of scope: 404.
+    report = get_object_or_404(permissions.visible_citizen_reports(request.user), pk=pk)
+    units = managed_units(request.user).filter(campaign_id=report.campaign_id).order_by("path")
     points = visible_points(request.user).filter(
         campaign_id=report.campaign_id, is_active=True).select_related("unit").order_by("code")
     criteria = Criterion.objects.in_force().filter(category__standard__campaign_id=report.campaign_id)

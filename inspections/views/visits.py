@@ -18,13 +18,13 @@ def round_list(request):
     rounds = permissions.visible_rounds(request.user).select_related("unit", "created_by")[:200]
     return render(request, "inspections/round_list.html", {
         "rounds": rounds,
-        "can_plan": permissions.units_with_role(request.user, *permissions.INSPECTING).exists(),
+        "can_plan": permissions.can_inspect_somewhere(request.user),
         "today": timezone.localdate(),
     })
 
 
 def round_create(request):
-    units = permissions.units_with_role(request.user, *permissions.INSPECTING).order_by("path")
+    units = permissions.inspecting_units(request.user).order_by("path")
     if not units.exists():
         raise PermissionDenied
     form = forms.RoundForm(request.POST or None, units=units)
@@ -134,6 +134,6 @@ def point_list(request):
         points = points.filter(name__icontains=query) | points.filter(code__icontains=query)
     return render(request, "inspections/point_list.html", {
         "points": points.order_by("code")[:200], "q": query,
-        "can_inspect": permissions.units_with_role(request.user, *permissions.INSPECTING).exists(),
-        "can_manage": permissions.units_with_role(request.user, "coordinator").exists(),
+        "can_inspect": permissions.can_inspect_somewhere(request.user),
+        "can_manage": permissions.can_manage_points(request.user),
     })

@@ -1,0 +1,270 @@
+"""The scope matrix: every named URL that takes an object, for every role, against an object in
+and out of scope, answers exactly 200 / 403 / 404 (or 400 for a refused form, 302 for a step the
+page turns into a redirect), as the permissions modules say.
+
+A URL name with an object kwarg that has no row in MATRIX fails `test_every_object_url_has_a_row`:
+a new page must say who may open it. Django's admin ("admin:" names) is left out: it is staff
+only and keeps its own permission system (checked once at the end).
+
+The data is built once for the module (one tree, two campaigns); every request runs inside the
+test's transaction and changes nothing (a POST is refused or fails its form).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from campaign.periods import Month
+from campaign.tasks.services import report_progress
+from inspections import services, workflow
+from inspections.rankings import publish_bulletin
+from tests import factories
+
+ROLES = ("office", "district", "inspector", "staff", "leader", "outsider")
+NOW = dt.datetime(2019, 8, 5, 2, 0, tzinfo=dt.UTC)
+TEST_SETTINGS = {"PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+                 "LANGUAGE_CODE": "zh-hans"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """Which objects a URL is asked about, and the status each role gets for the object in
+    scope ("in") and the one out of scope ("out"), in ROLES order."""
+
+    objects: str            # a key of World.kwargs
+    inside: tuple[int, ...]
+    outside: tuple[int, ...]
+    method: str = "get"
+
+
+# Roles: office = coordinator of the campaign's root (创城办); district = coordinator of district
+# A; inspector, staff (of street A) and leader all belong to district A's subtree; outsider =
+# coordinator of another campaign's root.
+# Objects: "in" lies in street A (or is campaign A's own); "out" lies in district B (seen by the
+# office only) or, for what belongs to a whole campaign, in the outsider's campaign.
+#                       office district inspector staff leader outsider
+MATRIX: dict[str, Row] = {
+    "unit-detail": Row("unit", (200, 200, 200, 200, 200, 404), (200, 404, 404, 404, 404, 404)),
+    "task-detail": Row("task", (200, 200, 200, 200, 200, 404), (200, 404, 404, 404, 404, 404)),
+    "task-split": Row("task", (200, 200, 403, 403, 403, 404), (200, 404, 404, 404, 404, 404)),
+    "task-report": Row("task", (403, 403, 403, 200, 403, 404), (403, 404, 404, 404, 404, 404)),
+    "task-photo": Row("task_photo", (200, 200, 200, 200, 200, 404), (200, 404, 404, 404, 404, 404)),
+    "task-photo-thumb": Row("task_photo", (200, 200, 200, 200, 200, 404),
+                            (200, 404, 404, 404, 404, 404)),
+    "inspections:rectification-detail": Row("item", (200, 200, 200, 200, 200, 404),
+                                            (200, 404, 404, 404, 404, 404)),
+    "inspections:rectification-print": Row("item", (200, 200, 200, 200, 200, 404),
+                                           (200, 404, 404, 404, 404, 404)),
+    # Acknowledging (签收) is the unit's: its staff pass the check and fail the empty form (400).
+    "inspections:rectification-step": Row("item_step", (403, 403, 403, 400, 403, 404),
+                                          (403, 404, 404, 404, 404, 404), method="post"),
+    "inspections:photo": Row("photo", (200, 200, 200, 200, 200, 404), (200, 404, 404, 404, 404, 404)),
+    "inspections:photo-thumb": Row("photo", (200, 200, 200, 200, 200, 404),
+                                   (200, 404, 404, 404, 404, 404)),
+    "inspections:round-detail": Row("round", (200, 200, 200, 200, 200, 404),
+                                    (200, 404, 404, 404, 404, 404)),
+    "inspections:point-edit": Row("point", (200, 200, 403, 403, 403, 404),
+                                  (200, 404, 404, 404, 404, 404)),
+    "inspections:visit-create": Row("point_visit", (200, 200, 200, 403, 403, 404),
+                                    (200, 404, 404, 404, 404, 404)),
+    "inspections:inspection-detail": Row("visit", (200, 200, 200, 200, 200, 404),
+                                         (200, 404, 404, 404, 404, 404)),
+    # A standard belongs to a whole campaign: everyone in it reads it; its office edits it.
+    "inspections:standard-detail": Row("standard", (200, 200, 200, 200, 200, 404),
+                                       (404, 404, 404, 404, 404, 200)),
+    "inspections:standard-units": Row("standard", (200, 403, 403, 403, 403, 404),
+                                      (404, 404, 404, 404, 404, 200)),
+    "inspections:category-create": Row("standard_pk", (200, 403, 403, 403, 403, 404),
+                                       (404, 404, 404, 404, 404, 200)),
+    "inspections:category-edit": Row("category", (200, 403, 403, 403, 403, 404),
+                                     (404, 404, 404, 404, 404, 200)),
+    "inspections:criterion-create": Row("standard_pk", (200, 403, 403, 403, 403, 404),
+                                        (404, 404, 404, 404, 404, 200)),
+    "inspections:criterion-edit": Row("criterion", (200, 403, 403, 403, 403, 404),
+                                      (404, 404, 404, 404, 404, 200)),
+    "inspections:unit-figures": Row("unit", (200, 200, 200, 200, 200, 404),
+                                    (200, 404, 404, 404, 404, 404)),
+    # Public: whoever holds the tracking code sees the closed item's after-photos, nothing else.
+    "inspections:report-track-photo": Row("tracked_photo", (200, 200, 200, 200, 200, 200),
+                                          (404, 404, 404, 404, 404, 404)),
+    # Citizen reports are the office's alone (can_triage_reports): to anyone else, not found.
+    "inspections:report-detail": Row("report", (200, 404, 404, 404, 404, 404),
+                                     (404, 404, 404, 404, 404, 200)),
+    "inspections:bulletin-revise": Row("bulletin", (200, 200, 403, 403, 403, 404),
+                                       (200, 404, 404, 404, 404, 404)),
+    "inspections:unit-score-detail": Row("unit", (200, 200, 200, 200, 200, 404),
+                                         (200, 404, 404, 404, 404, 404)),
+    "inspections:unit-score-trend": Row("unit", (200, 200, 200, 200, 200, 404),
+                                        (200, 404, 404, 404, 404, 404)),
+    "inspections:scoring-settings": Row("campaign", (200, 403, 403, 403, 403, 404),
+                                        (404, 404, 404, 404, 404, 200)),
+}
+
+
+def _object_urls(patterns=None, namespace: str = ""):
+    """(name, kwargs taken from the path) of every named URL pattern, namespaces included."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace or ""
+            yield from _object_urls(entry.url_patterns,
+                                    ":".join(part for part in (namespace, inner) if part))
+        elif isinstance(entry, URLPattern) and entry.name:
+            kwargs = set(entry.pattern.converters)
+            if kwargs:
+                yield (f"{namespace}:{entry.name}" if namespace else entry.name), kwargs
+
+
+def test_every_object_url_has_a_row():
+    names = {name for name, _kwargs in _object_urls() if not name.startswith("admin:")}
+    missing = sorted(names - set(MATRIX))
+    assert not missing, f"URL names without a row in the scope matrix: {', '.join(missing)}"
+    assert not sorted(set(MATRIX) - names), "rows for URL names that no longer exist"
+
+
+@pytest.fixture(scope="module")
+def media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, media_root):
+    """Replaces tests/conftest.py's: the module's photos stay in one media folder."""
+    settings.PASSWORD_HASHERS = TEST_SETTINGS["PASSWORD_HASHERS"]
+    settings.MEDIA_ROOT = media_root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.LANGUAGE_CODE = TEST_SETTINGS["LANGUAGE_CODE"]
+    cache.clear()
+
+
+def _member(unit, role, username):
+    user = factories.UserFactory(username=username)
+    factories.MembershipFactory(user=user, unit=unit, role=role)
+    return user
+
+
+def _side(street, *, coordinator, staff, name):
+    """One street's objects: a point with a visit, an item, a photo, a task with a report."""
+    point = factories.PointFactory(unit=street, name=f"{name}点位")
+    visit = services.record_visit(point=point, by=coordinator, mode="open",
+                                  visited_at=NOW - dt.timedelta(days=10), now=NOW)
+    item = factories.file_item(street, by=coordinator, title=f"{name}事项")
+    photo = factories.store_photo_for(street, by=coordinator)
+    task = factories.TaskFactory(unit=street)
+    split = factories.TaskFactory(unit=street)   # no reports: may be split
+    progress = report_progress(task, quantity=5, reported_on=dt.date(2019, 3, 1), by=staff,
+                               uploads=[factories.make_jpeg()])
+    round_ = services.plan_round(unit=street, name=f"{name}轮次", sample_size=1, by=coordinator,
+                                 starts_on=dt.date(2019, 5, 1), ends_on=dt.date(2019, 5, 10), seed=1)
+    return {"point": point, "visit": visit, "item": item, "photo": photo, "task": split,
+            "task_photo": progress.photos.get(), "round": round_}
+
+
+def _closed_report(campaign, street, *, office, staff):
+    """A citizen report filed as an item for `street`, fixed with an after-photo and closed."""
+    report = services.report_problem(campaign=campaign, description="井盖缺失", location="甲街口",
+                                     uploads=[factories.make_jpeg()])
+    item = services.accept_report(report, unit=street, title="井盖缺失", deadline=None, by=office)
+    services.submit_fix(item, by=staff, version=None, uploads=[factories.make_jpeg()])
+    item.refresh_from_db()
+    workflow.close(item, by=office, version=None, method="service")
+    report.refresh_from_db()
+    return report, item.events.get(action="submitted").photos.get()
+
+
+def _build():
+    campaign = factories.CampaignFactory()
+    city = factories.UnitFactory(campaign=campaign, parent=None, kind="headquarters", name="市指挥部")
+    district_a = factories.UnitFactory(parent=city, kind="district", name="甲区")
+    district_b = factories.UnitFactory(parent=city, kind="district", name="乙区")
+    street_a = factories.UnitFactory(parent=district_a, kind="street", name="甲街道")
+    street_b = factories.UnitFactory(parent=district_b, kind="street", name="乙街道")
+    other_root = factories.UnitFactory(parent=None, kind="headquarters", name="另一指挥部")
+    other_campaign = other_root.campaign
+    users = {
+        "office": _member(city, "coordinator", "office"),
+        "district": _member(district_a, "coordinator", "district"),
+        "inspector": _member(district_a, "inspector", "inspector"),
+        "staff": _member(street_a, "unit_staff", "staff"),
+        "leader": _member(district_a, "leader", "leader"),
+        "outsider": _member(other_root, "coordinator", "outsider"),
+    }
+    staff_b = _member(street_b, "unit_staff", "staff-b")
+    office = users["office"]
+    a = _side(street_a, coordinator=office, staff=users["staff"], name="甲")
+    b = _side(street_b, coordinator=office, staff=staff_b, name="乙")
+    criterion = factories.CriterionFactory(category__standard__campaign=campaign)
+    other_criterion = factories.CriterionFactory(category__standard__campaign=other_campaign)
+    report, after_photo = _closed_report(campaign, street_a, office=office, staff=users["staff"])
+    other_report = services.report_problem(campaign=other_campaign, description="占道经营",
+                                           location="乙路口", uploads=[factories.make_jpeg()])
+    bulletins = [publish_bulletin(campaign, Month(2019, 7), parent, by=None, now=NOW)[0]
+                 for parent in (district_a, district_b)]
+
+    def standard_kwargs(criterion):
+        return {"standard_pk": criterion.category.standard_id}
+
+    kwargs = {
+        "unit": ({"pk": street_a.pk}, {"pk": street_b.pk}),
+        "campaign": ({"pk": campaign.pk}, {"pk": other_campaign.pk}),
+        "report": ({"pk": report.pk}, {"pk": other_report.pk}),
+        "bulletin": ({"pk": bulletins[0].pk}, {"pk": bulletins[1].pk}),
+        "standard": ({"pk": criterion.category.standard_id},
+                     {"pk": other_criterion.category.standard_id}),
+        "standard_pk": (standard_kwargs(criterion), standard_kwargs(other_criterion)),
+        "category": ({**standard_kwargs(criterion), "pk": criterion.category_id},
+                     {**standard_kwargs(other_criterion), "pk": other_criterion.category_id}),
+        "criterion": ({**standard_kwargs(criterion), "pk": criterion.pk},
+                      {**standard_kwargs(other_criterion), "pk": other_criterion.pk}),
+        "tracked_photo": ({"code": report.tracking_code, "pk": after_photo.pk},
+                          {"code": report.tracking_code, "pk": a["photo"].pk}),
+        "item_step": ({"pk": a["item"].pk, "step": "acknowledge"},
+                      {"pk": b["item"].pk, "step": "acknowledge"}),
+        "point_visit": ({"point_pk": a["point"].pk}, {"point_pk": b["point"].pk}),
+    }
+    for key in ("point", "visit", "item", "photo", "task", "task_photo", "round"):
+        kwargs[key] = ({"pk": a[key].pk}, {"pk": b[key].pk})
+    return users, kwargs
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, media_root):
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root, **TEST_SETTINGS):
+        with transaction.atomic():
+            yield _build()
+            transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_scope_matrix(world, name):
+    users, kwargs = world
+    row = MATRIX[name]
+    clients = {}
+    for role in ROLES:
+        clients[role] = Client()
+        clients[role].force_login(users[role])
+    got = {}
+    for side, expected in (("in", row.inside), ("out", row.outside)):
+        url = reverse(name, kwargs=kwargs[row.objects][0 if side == "in" else 1])
+        for role, status in zip(ROLES, expected, strict=True):
+            response = getattr(clients[role], row.method)(url)
+            got[(side, role)] = (response.status_code, status)
+    wrong = {key: value for key, value in got.items() if value[0] != value[1]}
+    assert not wrong, f"{name}: (got, expected) {wrong}"
+
+
+@pytest.mark.django_db
+def test_admin_pages_are_for_staff_only(client, world):
+    users, kwargs = world
+    client.force_login(users["office"])
+    url = reverse("admin:campaign_unit_change", args=[kwargs["unit"][0]["pk"]])
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
