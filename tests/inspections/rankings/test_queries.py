@@ -263,7 +263,9 @@ def test_rankings_drill_down_and_unit_figures_count_on_time_alike(tree, people, 
     workflow.submit(refixed, by=staff, version=None, photos=[photo], at=deadline - DAY)
     returned = new()                                                      # returned after the deadline
     workflow.submit(returned, by=staff, version=None, photos=[photo], at=deadline - DAY)
-    workflow.return_for_rework(returned, by=inspector, version=None, reason="x", at=deadline + DAY)
+    # Returned after its deadline, so the unit gets a new one, still in July, and misses it too.
+    workflow.return_for_rework(returned, by=inspector, version=None, reason="x", at=deadline + DAY,
+                               deadline=deadline + 14 * DAY)
     late = new()
     workflow.submit(late, by=staff, version=None, photos=[photo], at=deadline + HOUR)
     new()                                                                 # never submitted
