@@ -1,8 +1,24 @@
-from django.urls import path
+from django.urls import path, register_converter
 
+from inspections import workflow
 from inspections.views import figures, items, photos, rankings, registers, reports, visits
 
 app_name = "inspections"
+
+
+class StepConverter:
+    """The slugs of the workflow's step registry; any other is not found."""
+
+    regex = "|".join(step.slug for step in workflow.STEPS.values())
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(StepConverter, "step")
 urlpatterns = [
     path("items/", items.rectification_list, name="rectification-list"),
     path("items/new/", items.rectification_create, name="rectification-create"),
@@ -13,7 +29,7 @@ urlpatterns = [
          name="ledger-export-xlsx"),
     path("items/<int:pk>/", items.rectification_detail, name="rectification-detail"),
     path("items/<int:pk>/print/", items.rectification_print, name="rectification-print"),
-    path("items/<int:pk>/<slug:step>/", items.rectification_step, name="rectification-step"),
+    path("items/<int:pk>/<step:step>/", items.rectification_step, name="rectification-step"),
     path("photos/<int:pk>/", photos.photo, name="photo"),
     path("photos/<int:pk>/thumb/", photos.photo, {"size": "thumb"}, name="photo-thumb"),
     path("rounds/", visits.round_list, name="round-list"),

@@ -65,14 +65,14 @@ def act(action, item, people, photo, tree):
             return workflow.void(item, by=coordinator, version=item.version, reason="不属实")
 
 
-EDGES = [(status, action) for status in S.values for action in workflow.TRANSITIONS]
+EDGES = [(status, action) for status in S.values for action in workflow.STEPS]
 
 
 @pytest.mark.parametrize(("status", "action"), EDGES)
 def test_every_edge_of_the_status_table(status, action, item, people, photo, tree):
     item = bring_to(status, item, people, photo)
     events_before = RectificationEvent.objects.filter(rectification=item).count()
-    move = workflow.TRANSITIONS[action]
+    move = workflow.STEPS[action]
     if status in move.sources:
         done = act(action, item, people, photo, tree)
         assert done.status == (move.target or status)
