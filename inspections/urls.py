@@ -7,15 +7,17 @@ app_name = "inspections"
 
 
 class StepConverter:
-    """The slugs of the workflow's step registry; any other is not found."""
+    """A step of the workflow's registry by its slug (any other slug is not found): the view
+    receives the `workflow.Step`."""
 
-    regex = "|".join(step.slug for step in workflow.STEPS.values())
+    steps = {step.slug: step for step in workflow.STEPS.values()}
+    regex = "|".join(steps)
 
-    def to_python(self, value: str) -> str:
-        return value
+    def to_python(self, value: str) -> workflow.Step:
+        return self.steps[value]
 
-    def to_url(self, value: str) -> str:
-        return value
+    def to_url(self, value: "str | workflow.Step") -> str:
+        return value.slug if isinstance(value, workflow.Step) else value
 
 
 register_converter(StepConverter, "step")

@@ -208,9 +208,9 @@ def _csv_lines(items):
 
 EXTENSION_DAYS = dt.timedelta(days=3)
 # How each step's button reads on the page (presentation only; the steps are workflow.STEPS).
-BUTTONS = {A.ACKNOWLEDGED: "btn-primary", A.SUBMITTED: "btn-success", A.SENT_BACK: "btn-outline-dark",
-           A.CLOSED: "btn-success", A.RETURNED: "btn-warning", A.VOIDED: "btn-outline-danger"}
-STEP_OF_SLUG = {step.slug: step for step in workflow.STEPS.values()}
+BUTTONS = {A.ACKNOWLEDGED: "btn-primary", A.SUBMITTED: "btn-success",
+           A.SENT_BACK: "btn-outline-dark", A.CLOSED: "btn-success", A.RETURNED: "btn-warning",
+           A.VOIDED: "btn-outline-danger"}
 
 
 def _step_form(step: workflow.Step, user, item, data=None, files=None, initial=None):
@@ -294,10 +294,9 @@ def rectification_print(request, pk: int):
 
 
 @require_POST
-def rectification_step(request, pk: int, step: str):
-    """Every step of an item: scope (404), right (403), form, one service call, redirect."""
-    # The URL admits only the registry's slugs.
-    step = STEP_OF_SLUG[step]
+def rectification_step(request, pk: int, step: workflow.Step):
+    """Every step of an item: scope (404), right (403), form, one service call, redirect.
+    The URL gives the registry's step (inspections.urls.StepConverter)."""
     item = _item(request, pk)
     if not step.may(request.user, item):
         if refusal := workflow.duty_refusal(request.user, item, step.action):
