@@ -4,20 +4,26 @@ Leaves Xinghualing's 12 street command groups with three published months and on
 ties, a street with too few visits to be ranked (小返乡), and one last three months running
 (中涧河乡, flagged for accountability). Visits, findings and items that already exist are used
 as they are; where a demo month has too few visits, numbered demo points, visits, findings and
-items with their events are added. Running it twice changes nothing.
+items are added, the items taken through the workflow like any other (no status written here).
+Running it twice changes nothing.
 """
 
 import datetime as dt
+import random
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from campaign.models import Campaign, Criterion, Point, Unit, User
+from campaign import tree
+from campaign.models import Campaign, Criterion, Photo, Point, Unit, User
 from campaign.periods import Month
-from inspections.enums import EventAction, InspectionMode, RectificationSource, RectificationStatus
-from inspections.models import Finding, Inspection, Rectification, RectificationEvent
+from inspections import workflow
+from inspections.demo import _photo, _staff
+from inspections.enums import InspectionMode, SolvingMethod
+from inspections.models import Finding, Inspection, Rectification
 from inspections.rankings.services import publish_bulletin
+from inspections.services import store_photos
 
 CAMPAIGN_KEY = "taiyuan-2018"
 PARENT_KEY = "ty-xhl"
@@ -71,42 +77,48 @@ def _on_time_count(deduction: int) -> int:
     return 3 if deduction < 10 else 2 if deduction < 16 else 1 if deduction < 25 else 0
 
 
-def _items(campaign: Campaign, street: Unit, month: Month, deduction: int, by: User,
-           staff: User, zone: ZoneInfo) -> None:
+def _after_photos(street: Unit, staff: User, stored: dict[int, list[Photo]]) -> list[Photo]:
+    """One generated after-photo per street, shown by all its demo fixes (storing a photo
+    per fix would double the time the demo takes)."""
+    if street.pk not in stored:
+        upload = _photo(random.Random(street.code), "after", (60, 140, 90))
+        stored[street.pk] = store_photos([upload], unit=street, by=staff)
+    return stored[street.pk]
+
+
+def _items(street: Unit, month: Month, deduction: int, by: User, zone: ZoneInfo,
+           photos: dict[int, list[Photo]]) -> None:
     """Three items due mid-month: the first `on_time` fixed in time (the second of them only
-    after a returned fix), the others fixed two days late, or never for the worst streets."""
+    after a returned fix), the others fixed two days late, or never for the worst streets.
+    Filed, fixed, returned and closed through the workflow, at the moments given."""
     on_time = _on_time_count(deduction)
     day, hour = dt.timedelta(days=1), dt.timedelta(hours=1)
-    S = RectificationStatus
+    staff = _staff(street)
+
+    def submit(item: Rectification, at: dt.datetime) -> Rectification:
+        return workflow.submit(item, by=staff, version=None, note="演示数据", at=at,
+                               photos=_after_photos(street, staff, photos))
+
     for n in range(3):
         deadline = dt.datetime(month.year, month.month, 10 + 5 * n, 18, 0, tzinfo=zone)
-        code = f"DEMO-{street.code}-{month}-{n + 1}"
-        if Rectification.objects.filter(code=code).exists():
-            continue
-        steps = [(EventAction.FILED, "", S.OPEN, by, -3 * day)]
-        if n < on_time and n == 1:
-            steps += [(EventAction.SUBMITTED, S.OPEN, S.SUBMITTED, staff, -2 * day),
-                      (EventAction.RETURNED, S.SUBMITTED, S.REWORK, by, -day),
-                      (EventAction.SUBMITTED, S.REWORK, S.SUBMITTED, staff, -3 * hour)]
-        elif n < on_time:
-            steps.append((EventAction.SUBMITTED, S.OPEN, S.SUBMITTED, staff, -6 * hour))
-        elif deduction < 25 or n < 2:
-            steps.append((EventAction.SUBMITTED, S.OPEN, S.SUBMITTED, staff, 2 * day))
-        if steps[-1][0] == EventAction.SUBMITTED:
-            steps.append((EventAction.CLOSED, S.SUBMITTED, S.CLOSED, by, steps[-1][4] + 20 * hour))
-        item = Rectification.objects.create(
-            code=code, campaign=campaign, unit=street, source=RectificationSource.STANDALONE,
-            title=f"{street.name}{month}演示整改事项{n + 1}", status=steps[-1][2],
-            deadline=deadline, created_by=by, created_at=deadline - 3 * day,
-            submitted_at=max((deadline + step[4] for step in steps
-                              if step[0] == EventAction.SUBMITTED), default=None),
+        item = workflow.file_rectification(
+            unit=street, title=f"{street.name}{month}演示整改事项{n + 1}", description="演示数据",
+            deadline=deadline, by=by, at=deadline - 3 * day,
         )
-        RectificationEvent.objects.bulk_create([
-            RectificationEvent(rectification=item, action=action, from_status=before,
-                               to_status=after, actor=actor, created_at=deadline + offset,
-                               note="演示数据")
-            for action, before, after, actor, offset in steps
-        ])
+        if n < on_time and n == 1:
+            item = submit(item, deadline - 2 * day)
+            item = workflow.return_for_rework(item, by=by, version=None, reason="演示数据",
+                                              at=deadline - day)
+            fixed_at = deadline - 3 * hour
+        elif n < on_time:
+            fixed_at = deadline - 6 * hour
+        elif deduction < 25 or n < 2:
+            fixed_at = deadline + 2 * day
+        else:
+            continue
+        item = submit(item, fixed_at)
+        workflow.close(item, by=by, version=None, method=SolvingMethod.SERVICE, note="演示数据",
+                       at=fixed_at + 20 * hour)
 
 
 @transaction.atomic
@@ -122,16 +134,15 @@ def create_demo_scores() -> list[str]:
     )
     inspector = _user("inspector", anyone)
     coordinator = _user("district", _user("coordinator", anyone))
-    staff = _user("street", anyone)
     criteria = list(Criterion.objects.filter(category__standard__campaign=campaign,
                                              is_active=True).order_by("pk")[:12])
     report = []
+    photos: dict[int, list[Photo]] = {}
     for month in [*PUBLISHED, DRAFT]:
         start, end = month.bounds(campaign.time_zone)
         visits = Inspection.objects.filter(
             campaign=campaign, visited_at__gte=start, visited_at__lt=end,
-            unit__path__startswith=parent.path,
-        )
+        ).filter(tree.subtree_q([parent.path], "unit__path"))
         made_before = visits.filter(point__code__startswith="DEMO-").exists()
         if not made_before and visits.count() < VISITS * len(STREETS):
             for index, key in enumerate(STREETS):
@@ -152,7 +163,7 @@ def create_demo_scores() -> list[str]:
                         note="演示数据", points_possible=Decimal(100), points_deducted=Decimal(lost),
                     )
                     _findings(visit, lost, criteria, index + n)
-                _items(campaign, street, month, deduction, coordinator, staff, zone)
+                _items(street, month, deduction, coordinator, zone, photos)
         if month in PUBLISHED:
             published_at = dt.datetime.combine(month.next().first_day, dt.time(10), tzinfo=zone)
             bulletin, created = publish_bulletin(

@@ -17,6 +17,14 @@ class RectificationStatus(models.TextChoices):
     VOIDED = "voided", _("Voided")
 
 
+# Pending: waiting for the responsible unit's fix, so overdue once past the deadline (DOMAIN:
+# "past the deadline and not submitted"). An item sent back to the dispatcher (回退) waits for
+# the dispatcher, not for a unit: neither overdue nor due soon for anyone until it is re-routed.
+PENDING: tuple[str, ...] = (
+    RectificationStatus.OPEN, RectificationStatus.ACKNOWLEDGED, RectificationStatus.REWORK,
+)
+
+
 class EventAction(models.TextChoices):
     FILED = "filed", _("Filed")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")

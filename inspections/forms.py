@@ -101,6 +101,10 @@ class StepForm(Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
+    def arguments(self) -> dict:
+        """The step's keyword arguments (inspections.workflow.STEPS `run`), from the fields."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+
 
 class AcknowledgeForm(StepForm):
     note = _text(_("Note"), required=False, rows=2)
@@ -113,6 +117,10 @@ class SendBackForm(StepForm):
 class SubmitForm(StepForm):
     photos = PhotosField(label=_("After-photos"))
     note = _text(_("What was done"), required=False)
+
+    def arguments(self) -> dict:
+        # Uploads, not yet photos: services.take_step stores them for the step.
+        return {"uploads": self.cleaned_data["photos"], "note": self.cleaned_data["note"]}
 
 
 class CloseForm(StepForm):
@@ -172,6 +180,11 @@ class RerouteForm(HandOverForm):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+
+    def arguments(self) -> dict:
+        arguments = super().arguments()
+        arguments["to_unit"] = arguments.pop("unit")
+        return arguments
 
 
 class VoidForm(StepForm):
@@ -257,6 +270,11 @@ class RoundForm(Form):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+
+    def arguments(self) -> dict:
+        arguments = super().arguments()
+        arguments["to_unit"] = arguments.pop("unit")
+        return arguments
 
     def clean(self):
         data = super().clean()
@@ -367,6 +385,11 @@ class PointForm(ModelForm):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+
+    def arguments(self) -> dict:
+        arguments = super().arguments()
+        arguments["to_unit"] = arguments.pop("unit")
+        return arguments
 
     def clean(self):
         # The campaign comes from the unit, so the model's (campaign, code) check is skipped.

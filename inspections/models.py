@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from inspections.enums import (
+    PENDING,
     BulletinStatus,
     CitizenReportStatus,
     EventAction,
@@ -195,27 +196,30 @@ def is_on_time(deadline: dt.datetime, fix_at: dt.datetime | None) -> bool:
     return fix_at is not None and fix_at <= deadline
 
 
+def overdue_q(now: dt.datetime) -> Q:
+    """Overdue: pending (waiting for the unit's fix) and past the deadline. The one definition:
+    `RectificationQuerySet.overdue`, `Rectification.is_overdue` and counts filtered in SQL."""
+    return Q(status__in=PENDING, deadline__lt=now)
+
+
+def due_soon_q(now: dt.datetime, until: dt.datetime) -> Q:
+    """Pending and due in [now, until)."""
+    return Q(status__in=PENDING, deadline__gte=now, deadline__lt=until)
+
+
 class RectificationQuerySet(models.QuerySet):
     """Derived facts live here, never as stored flags."""
 
-    # An item sent back to the dispatcher (回退) waits for the dispatcher, not for a unit's fix:
-    # it is neither overdue nor due soon for the unit until it is re-routed.
-    PENDING = [
-        RectificationStatus.OPEN,
-        RectificationStatus.ACKNOWLEDGED,
-        RectificationStatus.REWORK,
-    ]
-
     def pending(self):
-        """Still waiting for the unit's fix."""
-        return self.filter(status__in=self.PENDING)
+        """Still waiting for the unit's fix (`inspections.enums.PENDING`)."""
+        return self.filter(status__in=PENDING)
 
-    def overdue(self, now):
+    def overdue(self, now: dt.datetime):
         """Past the deadline and no fix submitted."""
-        return self.pending().filter(deadline__lt=now)
+        return self.filter(overdue_q(now))
 
-    def due_soon(self, now, until):
-        return self.pending().filter(deadline__gte=now, deadline__lt=until)
+    def due_soon(self, now: dt.datetime, until: dt.datetime):
+        return self.filter(due_soon_q(now, until))
 
     # Counted in an on-time rate: every status but voided and waiting at the dispatcher (listing
     # them, rather than excluding two, lets the database walk the (unit, status, deadline) index).
@@ -342,7 +346,11 @@ class Rectification(models.Model):
     @property
     def is_pending(self) -> bool:
         """Still waiting for the unit's fix (overdue once past the deadline)."""
-        return self.status in RectificationQuerySet.PENDING
+        return self.status in PENDING
+
+    def is_overdue(self, now: dt.datetime) -> bool:
+        """`overdue_q` for one item: pending and past the deadline."""
+        return self.is_pending and self.deadline < now
 
 
 class RectificationEvent(models.Model):

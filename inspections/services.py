@@ -259,14 +259,17 @@ def file_standalone(
         raise
 
 
-def submit_fix(item: Rectification, *, by: User, version: int | None, uploads: Sequence,
-               note: str = "") -> Rectification:
-    """Store the after-photos and submit; a refused step leaves no photo behind."""
+def take_step(step: workflow.Step, item: Rectification, *, by: User, version: int | None,
+              uploads: Sequence | None = None, **arguments) -> Rectification:
+    """Take a workflow step from a page. A step given `uploads` (the after-photos of a fix)
+    gets them stored as its photos first; a refused step leaves no photo behind."""
+    if uploads is None:
+        return step.run(item, by=by, version=version, **arguments)
     if not uploads:
         raise workflow.TransitionError(_("Add at least one photo showing the fix."))
     photos = store_photos(uploads, unit=item.unit, by=by)
     try:
-        return workflow.submit(item, by=by, version=version, photos=photos, note=note)
+        return step.run(item, by=by, version=version, photos=photos, **arguments)
     except Exception:
         forget_photos(photos)
         raise

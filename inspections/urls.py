@@ -1,8 +1,26 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
+from inspections import workflow
 from inspections.views import figures, items, photos, registers, reports, visits
 
 app_name = "inspections"
+
+
+class StepConverter:
+    """A step of the workflow's registry by its slug (any other slug is not found): the view
+    receives the `workflow.Step`."""
+
+    steps = {step.slug: step for step in workflow.STEPS.values()}
+    regex = "|".join(steps)
+
+    def to_python(self, value: str) -> workflow.Step:
+        return self.steps[value]
+
+    def to_url(self, value: "str | workflow.Step") -> str:
+        return value.slug if isinstance(value, workflow.Step) else value
+
+
+register_converter(StepConverter, "step")
 urlpatterns = [
     path("items/", items.rectification_list, name="rectification-list"),
     path("items/new/", items.rectification_create, name="rectification-create"),
@@ -13,7 +31,7 @@ urlpatterns = [
          name="ledger-export-xlsx"),
     path("items/<int:pk>/", items.rectification_detail, name="rectification-detail"),
     path("items/<int:pk>/print/", items.rectification_print, name="rectification-print"),
-    path("items/<int:pk>/<slug:step>/", items.rectification_step, name="rectification-step"),
+    path("items/<int:pk>/<step:step>/", items.rectification_step, name="rectification-step"),
     path("photos/<int:pk>/", photos.photo, name="photo"),
     path("photos/<int:pk>/thumb/", photos.photo, {"size": "thumb"}, name="photo-thumb"),
     path("rounds/", visits.round_list, name="round-list"),

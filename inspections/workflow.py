@@ -3,21 +3,26 @@
 Every step locks the row, checks the version the person's form was loaded with, checks that the
 step is legal from the current status and that the person may take it, changes the item and
 appends one RectificationEvent. A refused step raises TransitionError and changes nothing.
+
+`STEPS` (at the end, below the functions it names) is the registry of the steps: slug, label,
+form, legal moves, predicate, function and separation of duties, one entry each.
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaign.models import Criterion, Photo, Point, Unit, User
 from inspections import permissions
+from inspections.enums import PENDING, RectificationSource, SolvingMethod
 from inspections.enums import EventAction as A
-from inspections.enums import RectificationSource, SolvingMethod
 from inspections.enums import RectificationStatus as S
 from inspections.models import (
     CitizenReport,
@@ -37,53 +42,55 @@ class StaleVersionError(TransitionError):
 
 
 @dataclass(frozen=True)
-class Move:
-    sources: frozenset[str]
-    target: str | None     # None: the status stays (a deadline extension)
+class Duty:
+    """Separation of duties on a step: whoever `conflict` names is refused even with the role,
+    with `message` (taking the item's code) rather than the plain "you may not"."""
+
+    role: Callable[[User, Rectification], bool]        # the right without the separation
+    conflict: Callable[[User, Rectification], bool]
+    message: Promise
 
 
-PENDING = frozenset({S.OPEN, S.ACKNOWLEDGED, S.REWORK, S.RETURNED_TO_DISPATCH})
+@dataclass(frozen=True)
+class Step:
+    """One step of an item's life: everything else about it (its URL, its button and form on
+    the item page, the server's check, its refusal messages) derives from this entry."""
 
-# action → the statuses it may start from and the status it leads to.
-TRANSITIONS: dict[str, Move] = {
-    A.ACKNOWLEDGED: Move(frozenset({S.OPEN}), S.ACKNOWLEDGED),
-    A.SENT_BACK: Move(frozenset({S.OPEN, S.ACKNOWLEDGED}), S.RETURNED_TO_DISPATCH),
-    A.REROUTED: Move(frozenset({S.OPEN, S.ACKNOWLEDGED, S.RETURNED_TO_DISPATCH}), S.OPEN),
-    A.SUBMITTED: Move(frozenset({S.OPEN, S.ACKNOWLEDGED, S.REWORK}), S.SUBMITTED),
-    A.CLOSED: Move(frozenset({S.SUBMITTED}), S.CLOSED),
-    A.RETURNED: Move(frozenset({S.SUBMITTED}), S.REWORK),
-    A.EXTENDED: Move(PENDING, None),
-    A.VOIDED: Move(PENDING | {S.SUBMITTED}, S.VOIDED),
-}
-
-# The status table as people read it: from each status, where an item can go.
-STATUS_TABLE: dict[str, set[str]] = {
-    status: {move.target or status for move in TRANSITIONS.values() if status in move.sources}
-    for status in S.values
-}
-
-PREDICATES = {
-    A.ACKNOWLEDGED: permissions.can_acknowledge,
-    A.SENT_BACK: permissions.can_send_back,
-    A.REROUTED: permissions.can_reroute,
-    A.SUBMITTED: permissions.can_submit,
-    A.CLOSED: permissions.can_close,
-    A.RETURNED: permissions.can_return,
-    A.EXTENDED: permissions.can_extend,
-    A.VOIDED: permissions.can_void,
-}
+    action: str                 # the EventAction it records; the key of STEPS
+    slug: str                   # /items/<pk>/<slug>/
+    label: Promise              # the button and the heading of its form
+    sources: frozenset[str]     # the statuses it may start from
+    target: str | None          # None: the status stays (a deadline extension)
+    may: Callable[[User, Rectification], bool]   # the permissions predicate
+    run: Callable[..., Rectification]            # the function below that takes it
+    # The form's dotted path: forms sit above the workflow in the import layers, so the
+    # registry names its form and the view imports it (tests resolve every one).
+    form: str
+    duty: Duty | None = None
 
 
 def allowed(item: Rectification, action: str) -> bool:
-    return item.status in TRANSITIONS[action].sources
+    return item.status in STEPS[action].sources
 
 
 def available_actions(user: User, item: Rectification) -> set[str]:
     """The steps this person may take on the item now: what the page offers as buttons."""
-    return {
-        action for action, predicate in PREDICATES.items()
-        if allowed(item, action) and predicate(user, item)
-    }
+    return {action for action, step in STEPS.items() if allowed(item, action) and step.may(user, item)}
+
+
+def duty_refusal(user: User, item: Rectification, action: str) -> str | None:
+    """Why the person, who holds the step's role, is still refused it by separation of duties
+    (None when that is not the reason)."""
+    duty = STEPS[action].duty
+    if duty is None or not (duty.role(user, item) and duty.conflict(user, item)):
+        return None
+    return duty.message % {"code": item.code}
+
+
+def duty_refusals(user: User, item: Rectification) -> list[str]:
+    """The separation-of-duties refusals of the steps legal now: said on the item page."""
+    return [message for action in STEPS if allowed(item, action)
+            if (message := duty_refusal(user, item, action))]
 
 
 def _lock(item: Rectification, version: int | None) -> Rectification:
@@ -97,14 +104,18 @@ def _lock(item: Rectification, version: int | None) -> Rectification:
 
 
 def _step(item: Rectification, action: str, *, by: User, version: int | None) -> Rectification:
-    """Lock, check version, legality and the right; returns the locked row."""
+    """Lock, check version, legality, separation of duties and the right; returns the locked
+    row."""
     item = _lock(item, version)
     if not allowed(item, action):
         raise TransitionError(_(
             "Item %(code)s is “%(status)s”: “%(action)s” is not possible from there."
         ) % {"code": item.code, "status": item.get_status_display(),
              "action": A(action).label})
-    if not PREDICATES[action](by, item):
+    duty = STEPS[action].duty
+    if duty is not None and duty.conflict(by, item):
+        raise TransitionError(duty.message % {"code": item.code})
+    if not STEPS[action].may(by, item):
         raise TransitionError(_("You may not do “%(action)s” on item %(code)s.") % {
             "action": A(action).label, "code": item.code})
     return item
@@ -287,11 +298,7 @@ def close(
     if method not in SolvingMethod.values:
         raise TransitionError(_("Choose how the problem was solved: service, management or "
                                 "enforcement."))
-    item = _lock(item, version)
-    if allowed(item, A.CLOSED) and permissions.has_submitted(by, item):
-        raise TransitionError(_("You submitted the fix for %(code)s: someone else must verify "
-                                "and close it.") % {"code": item.code})
-    item = _step(item, A.CLOSED, by=by, version=None)
+    item = _step(item, A.CLOSED, by=by, version=version)
     at = at or timezone.now()
     before, item.status, item.method, item.closed_at = item.status, S.CLOSED, method, at
     _save(item, "method", "closed_at")
@@ -349,3 +356,44 @@ def void(
     _save(item)
     _record(item, A.VOIDED, by=by, from_status=before, note=reason, at=at)
     return item
+
+
+# Extending and voiding are open to a coordinator from every status not yet done with, the
+# dispatcher's (回退) included; a submitted fix can still be voided, not extended.
+UNFINISHED = frozenset({*PENDING, S.RETURNED_TO_DISPATCH})
+
+# The registry, in the order the item page offers the steps.
+STEPS: dict[str, Step] = {step.action: step for step in (
+    Step(A.ACKNOWLEDGED, "acknowledge", gettext_lazy("Acknowledge"),
+         frozenset({S.OPEN}), S.ACKNOWLEDGED,
+         permissions.can_acknowledge, acknowledge, "inspections.forms.AcknowledgeForm"),
+    Step(A.SENT_BACK, "send-back", gettext_lazy("Send back to dispatcher"),
+         frozenset({S.OPEN, S.ACKNOWLEDGED}), S.RETURNED_TO_DISPATCH,
+         permissions.can_send_back, send_back, "inspections.forms.SendBackForm"),
+    Step(A.SUBMITTED, "submit", gettext_lazy("Submit the fix"),
+         frozenset({S.OPEN, S.ACKNOWLEDGED, S.REWORK}), S.SUBMITTED,
+         permissions.can_submit, submit, "inspections.forms.SubmitForm"),
+    Step(A.CLOSED, "close", gettext_lazy("Verify and close"),
+         frozenset({S.SUBMITTED}), S.CLOSED,
+         permissions.can_close, close, "inspections.forms.CloseForm",
+         duty=Duty(permissions.can_verify, permissions.has_submitted, gettext_lazy(
+             "You submitted the fix for %(code)s: someone else must verify and close it."))),
+    Step(A.RETURNED, "return", gettext_lazy("Return for rework"),
+         frozenset({S.SUBMITTED}), S.REWORK,
+         permissions.can_return, return_for_rework, "inspections.forms.ReturnForm"),
+    Step(A.EXTENDED, "extend", gettext_lazy("Extend the deadline"),
+         UNFINISHED, None,
+         permissions.can_extend, extend_deadline, "inspections.forms.ExtendForm"),
+    Step(A.REROUTED, "reroute", gettext_lazy("Re-route to another unit"),
+         frozenset({S.OPEN, S.ACKNOWLEDGED, S.RETURNED_TO_DISPATCH}), S.OPEN,
+         permissions.can_reroute, reroute, "inspections.forms.RerouteForm"),
+    Step(A.VOIDED, "void", gettext_lazy("Void (not a real problem)"),
+         UNFINISHED | {S.SUBMITTED}, S.VOIDED,
+         permissions.can_void, void, "inspections.forms.VoidForm"),
+)}
+
+# The status table as people read it: from each status, where an item can go.
+STATUS_TABLE: dict[str, set[str]] = {
+    status: {step.target or status for step in STEPS.values() if status in step.sources}
+    for status in S.values
+}

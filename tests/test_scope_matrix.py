@@ -22,7 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from campaign.periods import Month
 from campaign.tasks.services import report_progress
 from inspections import services, workflow
-from inspections.rankings import publish_bulletin
+from inspections.rankings.services import publish_bulletin
 from tests import factories
 
 ROLES = ("office", "district", "inspector", "staff", "leader", "outsider")

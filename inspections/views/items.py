@@ -7,9 +7,10 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
@@ -20,7 +21,7 @@ from inspections import forms, permissions, services, workflow
 from inspections.enums import EventAction as A
 from inspections.enums import RectificationStatus as S
 from inspections.filters import DUE_SOON_DAYS, RectificationFilter
-from inspections.models import Rectification
+from inspections.models import Rectification, due_soon_q, overdue_q
 from inspections.tables import SORTS, LedgerTable, RectificationTable, ledger_headers, ledger_row
 
 PER_PAGE_CHOICES = (20, 50, 100, 200)
@@ -138,8 +139,8 @@ def _quick_counts(queryset) -> dict[str, int]:
     soon = now + dt.timedelta(days=DUE_SOON_DAYS)
     return queryset.pending().aggregate(
         open=Count("pk", filter=Q(status=S.OPEN)),
-        due_soon=Count("pk", filter=Q(deadline__gte=now, deadline__lt=soon)),
-        overdue=Count("pk", filter=Q(deadline__lt=now)),
+        due_soon=Count("pk", filter=due_soon_q(now, soon)),
+        overdue=Count("pk", filter=overdue_q(now)),
         rework=Count("pk", filter=Q(status=S.REWORK)),
     )
 
@@ -207,36 +208,23 @@ def _csv_lines(items):
 
 # ---- the item page ------------------------------------------------------------------------
 
-STEP_FORMS = {
-    A.ACKNOWLEDGED: forms.AcknowledgeForm,
-    A.SENT_BACK: forms.SendBackForm,
-    A.SUBMITTED: forms.SubmitForm,
-    A.CLOSED: forms.CloseForm,
-    A.RETURNED: forms.ReturnForm,
-    A.EXTENDED: forms.ExtendForm,
-    A.REROUTED: forms.RerouteForm,
-    A.VOIDED: forms.VoidForm,
-}
-STEP_SLUGS = {
-    "acknowledge": A.ACKNOWLEDGED, "send-back": A.SENT_BACK, "submit": A.SUBMITTED,
-    "close": A.CLOSED, "return": A.RETURNED, "extend": A.EXTENDED, "reroute": A.REROUTED,
-    "void": A.VOIDED,
-}
-
-
-ACTION_SLUGS = {action: slug for slug, action in STEP_SLUGS.items()}
 EXTENSION_DAYS = dt.timedelta(days=3)
+# How each step's button reads on the page (presentation only; the steps are workflow.STEPS).
+BUTTONS = {A.ACKNOWLEDGED: "btn-primary", A.SUBMITTED: "btn-success",
+           A.SENT_BACK: "btn-outline-dark", A.CLOSED: "btn-success", A.RETURNED: "btn-warning",
+           A.VOIDED: "btn-outline-danger"}
 
 
-def _step_form(action: str, user, item, data=None, files=None, initial=None):
+def _step_form(step: workflow.Step, user, item, data=None, files=None, initial=None):
+    form_class = import_string(step.form)
     kwargs = {"initial": {**(initial or {}), "version": item.version}}
-    if action == A.REROUTED:
+    if issubclass(form_class, forms.RerouteForm):
         kwargs["units"] = permissions.reroute_targets(user, item).exclude(
             pk=item.unit_id).order_by("path")
-    if action in (A.REROUTED, A.RETURNED):
+    if issubclass(form_class, forms.HandOverForm):
         kwargs["current"] = item.deadline
         kwargs["offered"] = services.offered_deadline(item, timezone.now())
-    if action == A.EXTENDED:
+    if issubclass(form_class, forms.ExtendForm):
         # Three days on from the old deadline, or from now when it has passed (a date in the
         # past is refused), within the bound the form accepts (an old item may hold any date).
         now = timezone.now()
@@ -245,8 +233,7 @@ def _step_form(action: str, user, item, data=None, files=None, initial=None):
         kwargs["initial"].setdefault("deadline", timezone.localtime(start + EXTENSION_DAYS))
     # Every step form sits on the same page: each field needs an id of its own (extend and
     # re-route both ask for a deadline), so labels and help texts point at the right one.
-    form = STEP_FORMS[action](data, files, auto_id=f"id_{ACTION_SLUGS[action]}_%s", **kwargs)
-    return form
+    return form_class(data, files, auto_id=f"id_{step.slug}_%s", **kwargs)
 
 
 def _history(item, user) -> tuple[list, list, list, bool]:
@@ -270,16 +257,18 @@ def _history(item, user) -> tuple[list, list, list, bool]:
 def _detail(request, item, *, bound: dict | None = None, status: int = 200):
     events, before, after, show_visit = _history(item, request.user)
     actions = workflow.available_actions(request.user, item)
-    step_forms = {
-        slug: (bound or {}).get(action) or _step_form(action, request.user, item)
-        for slug, action in STEP_SLUGS.items() if action in actions
-    }
+    now = timezone.now()
+    steps = [
+        {"slug": step.slug, "label": step.label,
+         "button": BUTTONS.get(step.action, "btn-outline-primary"),
+         "form": (bound or {}).get(step.action) or _step_form(step, request.user, item)}
+        for step in workflow.STEPS.values() if step.action in actions
+    ]
     return render(request, "inspections/rectification_detail.html", {
         "item": item, "events": events, "before": before, "after": after,
-        "step_forms": step_forms, "now": timezone.now(), "show_visit": show_visit,
-        "overdue": item.is_pending and item.deadline < timezone.now(),
-        "submitter_blocked": (item.status == "submitted" and permissions.can_verify(request.user, item)
-                              and A.CLOSED not in actions),
+        "steps": steps, "now": now, "show_visit": show_visit,
+        "overdue": item.is_overdue(now),
+        "duty_refusals": workflow.duty_refusals(request.user, item),
     }, status=status)
 
 
@@ -307,24 +296,22 @@ def rectification_print(request, pk: int):
 
 
 @require_POST
-def rectification_step(request, pk: int, step: str):
-    """Every step of an item: scope (404), right (403), form, one workflow call, redirect."""
-    action = STEP_SLUGS.get(step)
-    if action is None:
-        raise Http404
+def rectification_step(request, pk: int, step: workflow.Step):
+    """Every step of an item: scope (404), right (403), form, one service call, redirect.
+    The URL gives the registry's step (inspections.urls.StepConverter)."""
     item = _item(request, pk)
-    if not workflow.PREDICATES[action](request.user, item):
-        if action == A.CLOSED and permissions.can_verify(request.user, item):
-            messages.error(request, _("You submitted the fix for %(code)s: someone else must "
-                                      "verify and close it.") % {"code": item.code})
+    if not step.may(request.user, item):
+        if refusal := workflow.duty_refusal(request.user, item, step.action):
+            messages.error(request, refusal)
         raise PermissionDenied
-    form = _step_form(action, request.user, item, request.POST, request.FILES)
+    form = _step_form(step, request.user, item, request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Please correct the errors below."))
-        return _detail(request, item, bound={action: form}, status=400)
+        return _detail(request, item, bound={step.action: form}, status=400)
     data = form.cleaned_data
     try:
-        _run(action, item, request.user, data)
+        services.take_step(step, item, by=request.user, version=data["version"],
+                           **form.arguments())
     except (workflow.TransitionError, PhotoError) as error:
         messages.error(request, str(error))
         # Said again on the form itself, under the photos when they are the trouble.
@@ -334,36 +321,11 @@ def rectification_step(request, pk: int, step: str):
         # What was typed stays; the form now carries the current version, so trying again
         # after reading the change works (photos have to be chosen again).
         typed = {name: value for name, value in data.items() if name not in ("version", "photos")}
-        retry = _step_form(action, request.user, item, initial=typed)
-        return _detail(request, item, bound={action: retry}, status=409)
+        retry = _step_form(step, request.user, item, initial=typed)
+        return _detail(request, item, bound={step.action: retry}, status=409)
     messages.success(request, _("%(code)s: %(action)s.") % {"code": item.code,
-                                                          "action": A(action).label})
+                                                          "action": A(step.action).label})
     return redirect(item)
-
-
-def _run(action: str, item, user, data: dict):
-    version = data["version"]
-    match action:
-        case A.ACKNOWLEDGED:
-            workflow.acknowledge(item, by=user, version=version, note=data["note"])
-        case A.SENT_BACK:
-            workflow.send_back(item, by=user, version=version, reason=data["reason"])
-        case A.SUBMITTED:
-            services.submit_fix(item, by=user, version=version, uploads=data["photos"],
-                                note=data["note"])
-        case A.CLOSED:
-            workflow.close(item, by=user, version=version, method=data["method"], note=data["note"])
-        case A.RETURNED:
-            workflow.return_for_rework(item, by=user, version=version, reason=data["reason"],
-                                       deadline=data["deadline"])
-        case A.EXTENDED:
-            workflow.extend_deadline(item, by=user, version=version, deadline=data["deadline"],
-                                     reason=data["reason"])
-        case A.REROUTED:
-            workflow.reroute(item, by=user, version=version, to_unit=data["unit"],
-                             note=data["note"], deadline=data["deadline"])
-        case A.VOIDED:
-            workflow.void(item, by=user, version=version, reason=data["reason"])
 
 
 # ---- filing an item without a visit -------------------------------------------------------
