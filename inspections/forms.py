@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaign.enums import DeadlineDays, PointKind
+from campaign.importing import SheetFileField
 from campaign.models import PLACEHOLDER_MARK, Category, Criterion, Point, Standard
 from inspections.enums import InspectionMode, SolvingMethod
 from inspections.widgets import FastSelect, FastSelectMultiple
@@ -402,7 +403,7 @@ class PointForm(ModelForm):
 
 
 class PointImportForm(Form):
-    file = forms.FileField(label=_("File (.xlsx or .csv)"))
+    file = SheetFileField(label=_("File (.xlsx or .csv)"))
 
 
 MAX_REPORT_PHOTOS = 6

@@ -1,6 +1,6 @@
 """Inspections and what surrounds the item workflow: drawing a round's sample, recording a
-visit with its findings (each files an item through the workflow), the standard and the point
-register (with import and export), citizen reports, and a unit's figures."""
+visit with its findings (each files an item through the workflow), citizen reports, and a unit's
+figures. The point register's import and export are in inspections.points."""
 
 import datetime as dt
 import random
@@ -8,21 +8,19 @@ import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import tablib
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaign.enums import DeadlineDays, PointKind
+from campaign.enums import DeadlineDays
 from campaign.models import Campaign, Criterion, Photo, Point, Unit, User
 from campaign.periods import Month
-from campaign.permissions import campaign_root, visible_points
+from campaign.permissions import campaign_root
 from campaign.photos import discard_files, store_photo
-from campaign.spreadsheets import plain_cell, safe_cell
 from campaign.tree import subtree_q
 from inspections import permissions, workflow
 from inspections.enums import CitizenReportStatus, EventAction, RectificationStatus
@@ -273,136 +271,6 @@ def take_step(step: workflow.Step, item: Rectification, *, by: User, version: in
     except Exception:
         forget_photos(photos)
         raise
-
-
-# ---- point register -----------------------------------------------------------------------
-
-POINT_COLUMNS = ["code", "name", "kind", "unit_code", "address", "latitude", "longitude", "active"]
-# The same columns as a campaign office writes them in a sheet of its own.
-POINT_COLUMNS_ZH = {"编号": "code", "名称": "name", "类型": "kind", "单位编码": "unit_code",
-                    "地址": "address", "纬度": "latitude", "经度": "longitude", "启用": "active"}
-
-
-def _column(header) -> str:
-    name = str(header or "").strip()
-    return POINT_COLUMNS_ZH.get(name, name.lower())
-
-
-def export_points(points) -> tablib.Dataset:
-    data = tablib.Dataset(headers=POINT_COLUMNS)
-    for point in points.select_related("unit").order_by("code"):
-        data.append([safe_cell(value) for value in (
-            point.code, point.name, point.kind, point.unit.code, point.address,
-            "" if point.latitude is None else str(point.latitude),
-            "" if point.longitude is None else str(point.longitude),
-            "1" if point.is_active else "0",
-        )])
-    return data
-
-
-def read_table(content: bytes, filename: str) -> tablib.Dataset:
-    """An uploaded CSV or XLSX as a dataset; anything else is refused."""
-    name = filename.lower()
-    try:
-        if name.endswith(".xlsx"):
-            return tablib.Dataset().load(content, format="xlsx")
-        if name.endswith(".csv"):
-            return tablib.Dataset().load(content.decode("utf-8-sig"), format="csv")
-    except Exception as error:   # tablib and openpyxl raise many kinds on a broken file
-        raise InspectionError(_("The file could not be read (%(reason)s).") % {
-            "reason": type(error).__name__}) from error
-    raise InspectionError(_("Send an .xlsx or .csv file."))
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-def import_points(campaign: Campaign, data: tablib.Dataset, *, by: User) -> ImportResult:
-    """Create or update points by code from a dataset. Every row is checked first; one bad row
-    and nothing is imported (the result lists each bad row)."""
-    result = ImportResult()
-    headers = [_column(header) for header in (data.headers or [])]
-    missing = [column for column in ("code", "name", "kind", "unit_code") if column not in headers]
-    if missing:
-        result.errors.append((1, _("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)}))
-        return result
-    allowed_units = {
-        unit.code: unit for unit in permissions.units_with_role(by, "coordinator").filter(
-            campaign=campaign)
-    }
-    kinds = {value: value for value in PointKind.values}
-    for language in ("zh-hans", "en"):   # a kind may be written as its name in either language
-        with translation.override(language):
-            kinds.update({str(label): value for value, label in PointKind.choices})
-    # Only points the importer sees, on units they manage, are updated; any other point of the
-    # campaign with the same code belongs to someone else and its row is refused.
-    existing = {point.code: point for point in visible_points(by).filter(
-        campaign=campaign, unit__in=list(allowed_units.values()))}
-    taken = set(Point.objects.filter(campaign=campaign).values_list("code", flat=True))
-    kind_names = ", ".join(f"{value} ({label})" for value, label in PointKind.choices)
-    rows, seen = [], set()
-    for number, raw in enumerate(data.dict, start=2):
-        row = {_column(key): ("" if value is None else plain_cell(str(value).strip()))
-               for key, value in raw.items()}
-        problems = []
-        code = row.get("code", "")
-        if not code or len(code) > 24:
-            problems.append(_("code is empty or longer than 24 characters"))
-        elif code in seen:
-            problems.append(_("code %(code)s appears twice") % {"code": code})
-        elif code in taken and code not in existing:
-            problems.append(_("code %(code)s belongs to a point you do not manage") % {
-                "code": code})
-        seen.add(code)
-        if not row.get("name") or len(row["name"]) > 120:
-            problems.append(_("name is empty or longer than 120 characters"))
-        kind = kinds.get(row.get("kind", ""))
-        if kind is None:
-            problems.append(_("unknown kind “%(kind)s” (allowed: %(kinds)s)") % {
-                "kind": row.get("kind", "")[:30], "kinds": kind_names})
-        unit = allowed_units.get(row.get("unit_code", ""))
-        if unit is None:
-            problems.append(_("unit code “%(code)s” is not a unit you manage") % {
-                "code": row.get("unit_code", "")[:30]})
-        coordinates = []
-        for name, limit in (("latitude", 90), ("longitude", 180)):
-            value = row.get(name, "")
-            try:
-                number_value = Decimal(value).quantize(Decimal("0.000001")) if value else None
-                if number_value is not None and not number_value.is_finite():
-                    raise InvalidOperation
-            except InvalidOperation:
-                number_value = None
-                problems.append(_("%(name)s “%(value)s” is not a number") % {
-                    "name": name, "value": value[:20]})
-            if number_value is not None and abs(number_value) > limit:
-                problems.append(_("%(name)s is out of range") % {"name": name})
-            coordinates.append(number_value)
-        active = row.get("active", "1").lower() not in ("0", "false", "no", "否")
-        if problems:
-            result.errors.append((number, "; ".join(str(p) for p in problems)))
-            continue
-        rows.append((code, dict(name=row["name"], kind=kind, unit=unit,
-                                address=row.get("address", "")[:200], latitude=coordinates[0],
-                                longitude=coordinates[1], is_active=active)))
-    if result.errors:
-        return result
-    with transaction.atomic():
-        for code, values in rows:
-            point = existing.get(code)
-            if point is None:
-                Point.objects.create(campaign=campaign, code=code, **values)
-                result.created += 1
-            else:
-                for name, value in values.items():
-                    setattr(point, name, value)
-                point.save()
-                result.updated += 1
-    return result
 
 
 # ---- citizen reports ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaign.enums import TaskCategory
+from campaign.importing import SheetFileField
 from campaign.models import Unit, User
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -128,17 +129,10 @@ class ProgressForm(forms.Form):
 
 class ImportForm(forms.Form):
     unit = UnitChoiceField(label=_("Import under unit"), queryset=Unit.objects.none())
-    file = forms.FileField(label=_("Task list (.xlsx)"),
-                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+    file = SheetFileField(label=_("Task list (.xlsx or .csv)"))
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
         styled(self)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 5 * 1024 * 1024:
-            raise forms.ValidationError(_("The file is larger than 5 MB."))
-        return upload
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 
+from campaign import paging
 from campaign.permissions import user_roles, visible_points
 from campaign.photos import PhotoError
 from inspections import forms, permissions, services, workflow
@@ -24,7 +25,6 @@ from inspections.filters import DUE_SOON_DAYS, RectificationFilter
 from inspections.models import Rectification, due_soon_q, overdue_q
 from inspections.tables import SORTS, LedgerTable, RectificationTable, ledger_headers, ledger_row
 
-PER_PAGE_CHOICES = (20, 50, 100, 200)
 COUNT_CAP = 1000
 LEDGER_EXPORT_MAX = 200_000
 
@@ -41,54 +41,6 @@ def _sort(request) -> tuple[str, bool]:
     return key, descending
 
 
-def _cursor(value: str, key: str):
-    """The keyset position `<sort value>~<id>`; a malformed one means the first page."""
-    head, _sep, tail = value.rpartition("~")
-    if not head and not tail:
-        return None
-    try:
-        if key == "code":
-            return (value,)
-        pk = int(tail)
-        if key in ("created_at", "deadline"):
-            moment = dt.datetime.fromisoformat(head)
-            if timezone.is_naive(moment):
-                return None
-            return (moment, pk)
-        return (head, pk)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _after(queryset, fields: tuple[str, ...], values: tuple, descending: bool):
-    op = "lt" if descending else "gt"
-    if len(fields) == 1:
-        return queryset.filter(**{f"{fields[0]}__{op}": values[0]})
-    first, second = fields
-    # The plain range on the first field lets the planner walk the index from the cursor
-    # (a bare OR of the two cases is read by SQLite as two scans and a sort).
-    return queryset.filter(**{f"{first}__{op}e": values[0]}).filter(
-        Q(**{f"{first}__{op}": values[0]}) | Q(**{f"{second}__{op}": values[1]})
-    )
-
-
-def _cursor_of(item, key: str) -> str:
-    value = getattr(item, key)
-    if key == "code":
-        return value
-    if isinstance(value, dt.datetime):
-        value = value.isoformat()
-    return f"{value}~{item.pk}"
-
-
-def _per_page(request) -> int:
-    try:
-        value = int(request.GET.get("per_page", 50))
-    except (TypeError, ValueError):
-        return 50
-    return value if value in PER_PAGE_CHOICES else 50
-
-
 def _list_context(request, *, queryset, table_class):
     """Filter, sort and cut one keyset page; counts only a filtered list, and caps the count."""
     filterset = RectificationFilter(request.GET or None, queryset=queryset, user=request.user)
@@ -98,21 +50,16 @@ def _list_context(request, *, queryset, table_class):
             messages.warning(request, f"{label}: {' '.join(errors)}")
     items = filterset.qs
     key, descending = _sort(request)
-    fields = SORTS[key]
-    position = _cursor(request.GET.get("after", ""), key)
-    page = items.order_by(*[f"-{f}" if descending else f for f in fields])
-    if position:
-        page = _after(page, fields, position, descending)
-    per_page = _per_page(request)
-    rows = list(page[: per_page + 1])
-    more = len(rows) > per_page
-    rows = rows[:per_page]
+    size = paging.per_page(request.GET.get("per_page"))
+    page = paging.keyset_page(items, fields=SORTS[key], descending=descending,
+                              cursor=request.GET.get("after", ""), size=size)
+    rows = page.rows
     count = None
     if filterset.active():
         count = items.order_by()[: COUNT_CAP + 1].count()
     keep = {name: value for name, value in request.GET.items() if name not in ("after",)}
-    next_url = "?" + urlencode({**keep, "after": _cursor_of(rows[-1], key)}) if more else None
-    first_url = "?" + urlencode(keep) if position else None
+    next_url = "?" + urlencode({**keep, "after": page.next_cursor}) if page.next_cursor else None
+    first_url = "?" + urlencode(keep) if page.position else None
     headers = []
     for column in table_class([]).columns:
         link = None
@@ -126,8 +73,8 @@ def _list_context(request, *, queryset, table_class):
     return {
         "filter": filterset, "rows": rows, "headers": headers, "count": count,
         "count_capped": count is not None and count > COUNT_CAP, "count_cap": COUNT_CAP,
-        "next_url": next_url, "first_url": first_url, "per_page": per_page,
-        "per_page_choices": PER_PAGE_CHOICES, "export_query": export_query,
+        "next_url": next_url, "first_url": first_url, "per_page": size,
+        "per_page_choices": paging.PER_PAGE_CHOICES, "export_query": export_query,
         "roles": user_roles(request.user), "now": timezone.now(),
     }
 

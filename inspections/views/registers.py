@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from campaign.http import is_id
+from campaign.importing import ImportFileError
 from campaign.models import Campaign, Category, Criterion, Standard
 from campaign.permissions import managed_campaigns, managed_units, visible_points
-from inspections import forms, permissions, services
+from inspections import forms, permissions, points
 from inspections.permissions import can_edit_standard, visible_standards
 
 
@@ -111,15 +112,13 @@ def _chosen_campaign(request) -> Campaign:
 @require_GET
 def points_export(request, fmt: str):
     campaign = _chosen_campaign(request)
-    points = visible_points(request.user).filter(campaign=campaign)
-    data = services.export_points(points)
+    content = points.export_points(visible_points(request.user).filter(campaign=campaign), fmt)
     stamp = timezone.localtime().strftime("%Y%m%d")
     if fmt == "csv":
-        response = HttpResponse("\ufeff" + data.export("csv"), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     else:
         response = HttpResponse(
-            data.export("xlsx"),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     response["Content-Disposition"] = f'attachment; filename="points-{stamp}.{fmt}"'
     return response
@@ -130,22 +129,18 @@ def points_import(request):
     form = forms.PointImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            if upload.size > 10 * 1024 * 1024:
-                raise services.InspectionError(_("The file is larger than 10 MB."))
-            data = services.read_table(upload.read(), upload.name)
-            result = services.import_points(campaign, data, by=request.user)
-        except services.InspectionError as error:
+            result = points.import_points(campaign, form.cleaned_data["file"], by=request.user)
+        except ImportFileError as error:
             form.add_error("file", str(error))
         else:
             if not result.errors:
                 messages.success(request, _("%(created)s points created, %(updated)s updated.")
-                                 % {"created": result.created, "updated": result.updated})
+                                 % {"created": len(result.created), "updated": len(result.updated)})
                 return redirect("inspections:point-list")
             messages.error(request, _("No point was imported: correct the rows below and "
                                       "send the file again."))
     return render(request, "inspections/points_import.html", {
         "form": form, "result": result, "campaign": campaign,
-        "columns": services.POINT_COLUMNS,
+        "columns": points.COLUMNS.labels(),
     }, status=400 if result and result.errors else 200)

@@ -2,14 +2,16 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import tablib
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
+from campaign.importing import RowError, csv_text
 from campaign.models import Point
 from campaign.periods import Month
 from inspections import services, workflow
 from inspections.models import Inspection, Rectification
+from inspections.points import export_points, import_points
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +22,10 @@ def _english():
     with translation.override("en"):
         yield
 
+
+
+def _csv(headers, *rows) -> SimpleUploadedFile:
+    return SimpleUploadedFile("points.csv", csv_text(headers, rows).encode())
 
 
 def test_sample_is_reproducible_and_stratified(tree):
@@ -71,27 +77,25 @@ def test_a_criterion_for_another_kind_is_refused(tree, people):
 
 def test_point_import_all_or_nothing(tree, people):
     campaign = tree["city"].campaign
-    data = tablib.Dataset(headers=["code", "name", "kind", "unit_code", "latitude"])
-    data.append(["P1", "东街", "back_street", tree["street_a"].code, "37.87"])
-    data.append(["P2", "", "集市", "NOPE", "abc"])
-    data.append(["P1", "重复", "market", tree["street_a"].code, ""])
-    result = services.import_points(campaign, data, by=people["coordinator"])
-    assert [number for number, _ in result.errors] == [3, 4]
-    assert "name" in result.errors[0][1] and "NOPE" in result.errors[0][1]
+    data = _csv(["code", "name", "kind", "unit_code", "latitude"],
+                ["P1", "东街", "back_street", tree["street_a"].code, "37.87"],
+                ["P2", "", "集市", "NOPE", "abc"],
+                ["P1", "重复", "market", tree["street_a"].code, ""])
+    result = import_points(campaign, data, by=people["coordinator"])
+    assert [error.row for error in result.errors] == [3, 4]
+    assert "name" in result.errors[0].message and "NOPE" in result.errors[0].message
     assert Point.objects.count() == 0
-    good = tablib.Dataset(headers=["code", "name", "kind", "unit_code"])
-    good.append(["P1", "东街", "背街小巷", tree["street_a"].code])
-    result = services.import_points(campaign, good, by=people["coordinator"])
-    assert (result.created, result.errors) == (1, [])
+    good = _csv(["code", "name", "kind", "unit_code"], ["P1", "东街", "背街小巷", tree["street_a"].code])
+    result = import_points(campaign, good, by=people["coordinator"])
+    assert (len(result.created), result.errors) == (1, [])
     assert Point.objects.get(code="P1").kind == "back_street"
 
 
 def test_points_round_trip_through_xlsx(tree, people):
     factories.PointFactory(unit=tree["street_a"], code="A-1", name="一号")
-    data = services.export_points(Point.objects.all())
-    read = services.read_table(data.export("xlsx"), "points.xlsx")
-    result = services.import_points(tree["city"].campaign, read, by=people["coordinator"])
-    assert (result.created, result.updated, result.errors) == (0, 1, [])
+    data = SimpleUploadedFile("points.xlsx", export_points(Point.objects.all(), "xlsx"))
+    result = import_points(tree["city"].campaign, data, by=people["coordinator"])
+    assert (len(result.created), len(result.updated), result.errors) == (0, 1, [])
 
 
 def test_unit_figures_exact(tree, people, photo):
@@ -147,31 +151,30 @@ def test_unit_figures_leave_out_items_waiting_at_the_dispatcher(tree, people, ph
 def test_point_import_leaves_points_outside_the_importers_scope_alone(tree, people, member):
     district_coordinator = member(tree["district_a"], "coordinator", username="dcoord")
     theirs = factories.PointFactory(unit=tree["street_b"], code="B-1", name="乙点")
-    data = tablib.Dataset(headers=["code", "name", "kind", "unit_code"])
-    data.append(["B-1", "被改", "market", tree["street_a"].code])
-    result = services.import_points(tree["city"].campaign, data, by=district_coordinator)
-    assert result.errors == [(2, "code B-1 belongs to a point you do not manage")]
+    data = _csv(["code", "name", "kind", "unit_code"], ["B-1", "被改", "market", tree["street_a"].code])
+    result = import_points(tree["city"].campaign, data, by=district_coordinator)
+    assert result.errors == [RowError(2, ("code B-1 belongs to a point you do not manage",))]
     theirs.refresh_from_db()
     assert (theirs.name, theirs.unit_id) == ("乙点", tree["street_b"].pk)
 
 
 def test_point_import_refuses_non_finite_coordinates_and_lists_kinds(tree, people):
-    data = tablib.Dataset(headers=["code", "name", "kind", "unit_code", "latitude", "longitude"])
-    data.append(["P1", "东街", "back_street", tree["street_a"].code, "NaN", "Infinity"])
-    data.append(["P2", "西街", "park", tree["street_a"].code, "", ""])
-    result = services.import_points(tree["city"].campaign, data, by=people["coordinator"])
-    assert result.errors[0] == (2, "latitude “NaN” is not a number; "
-                                   "longitude “Infinity” is not a number")
-    assert result.errors[1][0] == 3
-    assert result.errors[1][1].startswith("unknown kind “park” (allowed: main_road (Main road), ")
+    data = _csv(["code", "name", "kind", "unit_code", "latitude", "longitude"],
+                ["P1", "东街", "back_street", tree["street_a"].code, "NaN", "Infinity"],
+                ["P2", "西街", "park", tree["street_a"].code, "", ""])
+    result = import_points(tree["city"].campaign, data, by=people["coordinator"])
+    assert (result.errors[0].row, result.errors[0].message) == (
+        2, "latitude “NaN” is not a number; longitude “Infinity” is not a number")
+    assert result.errors[1].row == 3
+    assert result.errors[1].message.startswith("unknown kind “park” (allowed: main_road (Main road), ")
     assert Point.objects.count() == 0
 
 
 def test_point_import_reads_chinese_headers(tree, people):
-    data = tablib.Dataset(headers=["编号", "名称", "类型", "单位编码", "地址", "纬度", "经度", "启用"])
-    data.append(["P1", "东街", "背街小巷", tree["street_a"].code, "东街1号", "37.5", "112.5", "否"])
-    result = services.import_points(tree["city"].campaign, data, by=people["coordinator"])
-    assert (result.created, result.errors) == (1, [])
+    data = _csv(["编号", "名称", "类型", "单位编码", "地址", "纬度", "经度", "启用"],
+                ["P1", "东街", "背街小巷", tree["street_a"].code, "东街1号", "37.5", "112.5", "否"])
+    result = import_points(tree["city"].campaign, data, by=people["coordinator"])
+    assert (len(result.created), result.errors) == (1, [])
     point = Point.objects.get(code="P1")
     assert (point.kind, point.address, str(point.latitude), point.is_active) == (
         "back_street", "东街1号", "37.500000", False)

@@ -14,10 +14,11 @@ from django.utils import timezone
 from PIL import Image
 
 from campaign.models import Photo, Point
+from campaign.paging import cursor_of
 from inspections import workflow
 from inspections.enums import RectificationStatus as S
 from inspections.models import Inspection, Rectification
-from inspections.views.items import _cursor_of
+from inspections.tables import SORTS
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -427,5 +428,5 @@ def test_keyset_pages_visit_every_item_once_even_with_ties(client, tree, people,
         walked, cursor = [], ""
         while rows := client.get(url + cursor).context["rows"][:size]:
             walked += [row.pk for row in rows]
-            cursor = "&" + urlencode({"after": _cursor_of(rows[-1], sort.lstrip("-"))})
+            cursor = "&" + urlencode({"after": cursor_of(rows[-1], SORTS[sort.lstrip("-")])})
         assert walked == everything

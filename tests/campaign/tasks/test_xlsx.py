@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from campaign import importing
 from campaign.enums import Role
 from campaign.models import LeaderCharge, Task
-from campaign.tasks import xlsx
 from campaign.tasks.xlsx import COLUMNS, ImportFileError, import_tasks
 from tests import factories
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def _sheet(rows: list[list]) -> SimpleUploadedFile:
     book = Workbook()
     sheet = book.active
-    sheet.append([str(column) for column in COLUMNS])
+    sheet.append(COLUMNS.labels())
     for row in rows:
         sheet.append(row)
     buffer = io.BytesIO()
@@ -187,13 +187,20 @@ def _row(code, unit, *, parent="", title="任务", start="2019-01-01", due="2019
     return [code, parent, unit.code, title, category, start, due, target, measure, lead, ""]
 
 
-@pytest.mark.parametrize("code", ["-", "TY-XHL-T45", "X-T1"])
+@pytest.mark.parametrize("code", ["~", "~0123abcd", "TY-XHL-T45", "X-T1"])
 def test_import_refuses_codes_of_the_form_the_system_gives(tree, coordinator, code):
     result = import_tasks(_sheet([_row(code, tree["district_a"])]), unit=tree["district_a"], by=coordinator)
     assert [(error.row, error.message) for error in result.errors] == [(2, (
-        f"编号“{code}”是系统自动编号的格式（“-”或以“-T”加数字结尾）：请留空由系统编号，或另取一个编号"
+        f"编号“{code}”是系统自动编号的格式（以“~”开头或以“-T”加数字结尾）：请留空由系统编号，或另取一个编号"
     ))]
     assert not Task.objects.exists()
+
+
+def test_import_takes_a_dash_as_a_code(tree, coordinator):
+    """The system codes a new task "~" and a random key until it has an id, never "-"."""
+    result = import_tasks(_sheet([_row("-", tree["district_a"])]), unit=tree["district_a"], by=coordinator)
+    assert result.errors == []
+    assert list(Task.objects.values_list("code", flat=True)) == ["-"]
 
 
 def test_a_task_coded_dash_does_not_block_later_tasks(tree):
@@ -279,7 +286,7 @@ def test_import_says_not_xlsx_for_a_file_that_is_not_a_zip(tree, coordinator):
 
 def test_import_closes_the_workbook(tree, coordinator, monkeypatch):
     closed = []
-    real_load = xlsx.load_workbook
+    real_load = importing.load_workbook
 
     def load(*args, **kwargs):
         book = real_load(*args, **kwargs)
@@ -287,7 +294,7 @@ def test_import_closes_the_workbook(tree, coordinator, monkeypatch):
         book.close = lambda: (closed.append(True), real_close())
         return book
 
-    monkeypatch.setattr(xlsx, "load_workbook", load)
+    monkeypatch.setattr(importing, "load_workbook", load)
     import_tasks(_sheet([_row("A", tree["district_a"])]), unit=tree["district_a"], by=coordinator)
     with pytest.raises(ImportFileError):
         import_tasks(_sheet([]), unit=tree["district_a"], by=coordinator)
@@ -311,4 +318,4 @@ def test_export_writes_formula_like_text_as_text(client, tree, coordinator, titl
     client.force_login(coordinator)
     sheet = load_workbook(io.BytesIO(client.get(reverse("task-export")).content)).active
     cell = sheet.cell(row=2, column=4)
-    assert (cell.value, cell.data_type) == (title, "s")
+    assert (cell.value, cell.data_type) == ("'" + title, "s")
