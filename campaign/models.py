@@ -97,7 +97,8 @@ class Unit(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("unit-detail", args=[self.pk])
+        # Served by inspections, which adds the unit's figures to campaign's page.
+        return reverse("inspections:unit-detail", args=[self.pk])
 
     def ancestor_ids(self) -> list[int]:
         return tree.ancestor_ids(self.path)

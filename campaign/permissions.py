@@ -123,8 +123,3 @@ def office_campaigns(user: User) -> QuerySet[Campaign]:
     if user.is_superuser:
         return Campaign.objects.all()
     return Campaign.objects.filter(units__path__in=office_root_paths(user)).distinct()
-
-
-def can_manage_unit(user: User, unit: Unit) -> bool:
-    """Change the unit's subtree and its members: a coordinator of it or above."""
-    return has_role(user, unit, Role.COORDINATOR)

@@ -38,17 +38,6 @@ def depth(path: str) -> int:
     return path.count(SEPARATOR) - 1
 
 
-def parent_path(path: str) -> str:
-    """The parent's path; "" for a root."""
-    return path[: len(path) - WIDTH - len(SEPARATOR)]
-
-
-def ancestor_paths(path: str) -> list[str]:
-    """The paths of the ancestors, root first, without the node itself."""
-    step = WIDTH + len(SEPARATOR)
-    return [path[:end] for end in range(step, len(path), step)]
-
-
 def ancestor_ids(path: str) -> list[int]:
     """The ids of the ancestors, root first, without the node itself."""
     return parse(path)[:-1]

@@ -11,7 +11,6 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("units/", views.unit_tree, name="unit-tree"),
     path("units/list/", views.UnitListView.as_view(), name="unit-list"),
-    path("units/<int:pk>/", views.unit_detail, name="unit-detail"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
@@ -9,8 +11,7 @@ from django_tables2 import SingleTableMixin
 from campaign.enums import UnitKind
 from campaign.filters import UnitFilter
 from campaign.http import int_param
-from campaign.models import LeaderCharge, Membership
-from campaign.periods import Month
+from campaign.models import LeaderCharge, Membership, User
 from campaign.permissions import user_roles, visible_units
 from campaign.tables import PAGINATION, UnitTable
 from campaign.tree import tree_rows
@@ -66,34 +67,21 @@ class UnitListView(SingleTableMixin, FilterView):
         return visible_units(self.request.user).select_related("parent", "campaign")
 
 
-def unit_detail(request, pk: int):
-    unit = get_object_or_404(visible_units(request.user).select_related("campaign", "parent"), pk=pk)
-    ancestors = visible_units(request.user).filter(pk__in=unit.ancestor_ids()).order_by("depth")
-    children = unit.children.annotate(child_count=Count("children")).order_by("order", "pk")
-    members = unit.memberships.select_related("user").order_by("role", "user__username")
-    leaders = unit.leader_charges.select_related("leader")
+def unit_page_context(user: User, pk: int) -> dict[str, Any]:
+    """What the unit page shows of the unit itself. The page is served by the inspections app,
+    which adds the unit's figures (campaign never imports inspections); out of scope is a 404."""
+    unit = get_object_or_404(visible_units(user).select_related("campaign", "parent"), pk=pk)
     # Leaders in charge of an ancestor watch this unit too.
     inherited_leaders = (
         LeaderCharge.objects.filter(unit__pk__in=unit.ancestor_ids())
         .select_related("leader", "unit")
         .order_by("unit__depth")
     )
-    month_value = request.GET.get("month")
-    month = Month.parse(month_value)
-    if month_value and month is None:
-        messages.warning(request, _("“%(value)s” is not a month (YYYY-MM): showing the current month.")
-                         % {"value": month_value[:20]})
-    return render(
-        request,
-        "campaign/unit_detail.html",
-        {
-            "unit": unit,
-            "ancestors": ancestors,
-            "children": children,
-            "members": members,
-            "leaders": leaders,
-            "inherited_leaders": inherited_leaders,
-            "month": month,
-        },
-    )
-
+    return {
+        "unit": unit,
+        "ancestors": visible_units(user).filter(pk__in=unit.ancestor_ids()).order_by("depth"),
+        "children": unit.children.annotate(child_count=Count("children")).order_by("order", "pk"),
+        "members": unit.memberships.select_related("user").order_by("role", "user__username"),
+        "leaders": unit.leader_charges.select_related("leader"),
+        "inherited_leaders": inherited_leaders,
+    }

@@ -35,7 +35,6 @@ class EventAction(models.TextChoices):
     REROUTED = "rerouted", _("Re-routed")
     EXTENDED = "extended", _("Deadline extended")
     VOIDED = "voided", _("Voided")
-    COMMENTED = "commented", _("Comment")
 
 
 class SolvingMethod(models.TextChoices):

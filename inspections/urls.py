@@ -57,6 +57,8 @@ urlpatterns = [
          name="criterion-create"),
     path("standards/<int:standard_pk>/criteria/<int:pk>/", registers.criterion_edit,
          name="criterion-edit"),
+    # The unit page: campaign's page with the unit's figures (see inspections.views.figures).
+    path("units/<int:pk>/", figures.unit_detail, name="unit-detail"),
     path("units/<int:pk>/figures/", figures.unit_figures_view, name="unit-figures"),
     path("report/", reports.report_create, name="report-create"),
     path("report/track/", reports.report_track, name="report-track"),

@@ -49,7 +49,8 @@ class Row:
 # office only) or, for what belongs to a whole campaign, in the outsider's campaign.
 #                       office district inspector staff leader outsider
 MATRIX: dict[str, Row] = {
-    "unit-detail": Row("unit", (200, 200, 200, 200, 200, 404), (200, 404, 404, 404, 404, 404)),
+    "inspections:unit-detail": Row("unit", (200, 200, 200, 200, 200, 404),
+                                   (200, 404, 404, 404, 404, 404)),
     "task-detail": Row("task", (200, 200, 200, 200, 200, 404), (200, 404, 404, 404, 404, 404)),
     "task-split": Row("task", (200, 200, 403, 403, 403, 404), (200, 404, 404, 404, 404, 404)),
     "task-report": Row("task", (403, 403, 403, 200, 403, 404), (403, 404, 404, 404, 404, 404)),

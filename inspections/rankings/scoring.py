@@ -21,9 +21,6 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
-
 
 def round_half_up(value: Fraction | Decimal | int, places: int = 2) -> Decimal:
     """The one rounding of the rule: half away from zero, to `places` decimals, exactly."""

@@ -63,7 +63,7 @@ def test_visit_fix_and_close_show_on_the_timeline(page, live_server, login, tree
     expect(page.locator("#before-after img")).to_have_count(2)
     page.screenshot(path="/tmp/closed-loop-detail.png", full_page=True)
 
-    # The street's page shows this month's figures, fetched from the inspections app.
+    # The street's page shows this month's figures (rendered with the page, no script needed).
     page.goto(f"{live_server.url}{tree['street_a'].get_absolute_url()}")
     figures = page.locator("#unit-figures")
     expect(figures.locator("tr", has_text="结案率").first).to_contain_text("100.0%")

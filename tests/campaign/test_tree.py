@@ -17,14 +17,10 @@ def test_paths_sort_as_the_tree_does():
     assert tree.child_path(None, 17) == "00000017/"
 
 
-def test_a_path_reads_back_as_ids_depth_parent_and_ancestors():
+def test_a_path_reads_back_as_ids_depth_and_ancestors():
     assert tree.parse(PATH) == [1, 7, 42]
     assert tree.depth(PATH) == 2
     assert tree.depth("00000001/") == 0
-    assert tree.parent_path(PATH) == "00000001/00000007/"
-    assert tree.parent_path("00000001/") == ""
-    assert tree.ancestor_paths(PATH) == ["00000001/", "00000001/00000007/"]
-    assert tree.ancestor_paths("00000001/") == []
     assert tree.ancestor_ids(PATH) == [1, 7]
 
 

@@ -27,7 +27,7 @@ def test_unit_detail_shows_kind_parent_children_members_and_leaders(client, tree
     leader = factories.UserFactory(name="赵领导")
     LeaderCharge.objects.create(leader=leader, unit=tree["district_a"], title="包联领导")
     client.force_login(coordinator)
-    page = client.get(reverse("unit-detail", args=[tree["street_a"].pk])).content.decode()
+    page = client.get(reverse("inspections:unit-detail", args=[tree["street_a"].pk])).content.decode()
     assert "甲街道" in page and "街乡" in page   # kind in Chinese
     assert "甲区" in page                        # parent
     assert "甲巷长办公室" in page                 # child
@@ -37,7 +37,7 @@ def test_unit_detail_shows_kind_parent_children_members_and_leaders(client, tree
 
 @pytest.mark.django_db
 def test_unit_outside_scope_is_404(staff_client, tree):
-    response = staff_client.get(reverse("unit-detail", args=[tree["street_b"].pk]))
+    response = staff_client.get(reverse("inspections:unit-detail", args=[tree["street_b"].pk]))
     assert response.status_code == 404
     assert "乙街道" not in response.content.decode()
 
@@ -73,7 +73,7 @@ def test_tree_survives_malformed_parameters(staff_client, query):
 
 @pytest.mark.django_db
 def test_bad_month_gives_a_clear_message(staff_client, tree):
-    url = reverse("unit-detail", args=[tree["street_a"].pk]) + "?month=2019-13"
+    url = reverse("inspections:unit-detail", args=[tree["street_a"].pk]) + "?month=2019-13"
     page = staff_client.get(url).content.decode()
     assert "不是有效的月份" in page
 

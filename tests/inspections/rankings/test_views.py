@@ -418,7 +418,7 @@ def test_default_month_leaves_out_the_running_month(client, district, coordinato
 def test_the_unit_page_links_to_the_units_score_and_trend(client, district, coordinator):
     street = district["streets"][0]
     client.force_login(coordinator)
-    page = client.get(reverse("unit-detail", args=[street.pk])).content.decode()
+    page = client.get(reverse("inspections:unit-detail", args=[street.pk])).content.decode()
     assert reverse("inspections:unit-score-trend", args=[street.pk]) in page
     assert reverse("inspections:unit-score-detail", args=[street.pk]) in page
 
