@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from campaign.periods import Month
 from campaign.tasks.services import report_progress
 from inspections import services, workflow
+from inspections.enums import EventAction
 from inspections.rankings.services import publish_bulletin
 from tests import factories
 
@@ -173,7 +174,8 @@ def _closed_report(campaign, street, *, office, staff):
     report = services.report_problem(campaign=campaign, description="井盖缺失", location="甲街口",
                                      uploads=[factories.make_jpeg()])
     item = services.accept_report(report, unit=street, title="井盖缺失", deadline=None, by=office)
-    services.submit_fix(item, by=staff, version=None, uploads=[factories.make_jpeg()])
+    services.take_step(workflow.STEPS[EventAction.SUBMITTED], item, by=staff, version=None,
+                       uploads=[factories.make_jpeg()])
     item.refresh_from_db()
     workflow.close(item, by=office, version=None, method="service")
     report.refresh_from_db()
