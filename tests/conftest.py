@@ -82,3 +82,17 @@ def member(db):
         return user
 
     return make
+
+
+@pytest.fixture
+def people(tree, member):
+    """A city coordinator and inspector, street A's staff (two), a leader over district A,
+    and street B's staff."""
+    coordinator = member(tree["city"], "coordinator", username="coord")
+    inspector = member(tree["city"], "inspector", username="insp")
+    staff = member(tree["street_a"], "unit_staff", username="staff")
+    staff_two = member(tree["street_a"], "unit_staff", username="staff2")
+    other_staff = member(tree["street_b"], "unit_staff", username="other")
+    leader = member(tree["district_a"], "leader", username="leader")
+    return {"coordinator": coordinator, "inspector": inspector, "staff": staff,
+            "staff_two": staff_two, "other_staff": other_staff, "leader": leader}

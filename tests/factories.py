@@ -176,6 +176,12 @@ def file_item(unit, *, by, deadline=None, title="占道经营", **fields):
     )
 
 
+def login(client, user):
+    """The test client, logged in as `user`."""
+    client.force_login(user)
+    return client
+
+
 def store_photo_for(unit, *, by):
     from campaign.photos import store_photo
 

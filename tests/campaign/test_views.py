@@ -4,6 +4,7 @@ from django.urls import reverse
 from campaign.enums import Role
 from campaign.models import LeaderCharge
 from tests import factories
+from tests.factories import login
 
 
 @pytest.fixture
@@ -109,3 +110,9 @@ def test_admin_lists_every_model(admin_client):
         if admin.site.is_registered(model):
             url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
             assert admin_client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_language_switcher_names_each_language_in_itself(client, people):
+    body = login(client, people["staff"]).get(reverse("home")).content.decode()
+    assert ">English</option>" in body and ">简体中文</option>" in body and "英语" not in body

@@ -2,27 +2,20 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+import time_machine
 
 from tests import factories
 
 
 @pytest.fixture
-def people(tree, member):
-    """A city coordinator and inspector, street A's staff (two), a leader over district A,
-    and street B's staff."""
-    coordinator = member(tree["city"], "coordinator", username="coord")
-    inspector = member(tree["city"], "inspector", username="insp")
-    staff = member(tree["street_a"], "unit_staff", username="staff")
-    staff_two = member(tree["street_a"], "unit_staff", username="staff2")
-    other_staff = member(tree["street_b"], "unit_staff", username="other")
-    leader = member(tree["district_a"], "leader", username="leader")
-    return {"coordinator": coordinator, "inspector": inspector, "staff": staff,
-            "staff_two": staff_two, "other_staff": other_staff, "leader": leader}
-
-
-@pytest.fixture
-def item(tree, people):
-    return factories.file_item(tree["street_a"], by=people["inspector"])
+def item(request, tree, people):
+    """An open item in street A filed by the inspector; a test marked `filed_at(when)` has it
+    filed at that moment (its dates then follow from `when`, not from the day the suite runs)."""
+    marker = request.node.get_closest_marker("filed_at")
+    if marker is None:
+        return factories.file_item(tree["street_a"], by=people["inspector"])
+    with time_machine.travel(marker.args[0], tick=False):
+        return factories.file_item(tree["street_a"], by=people["inspector"])
 
 
 @pytest.fixture

@@ -105,3 +105,21 @@ def test_seed_demo_is_built_around_the_day_it_runs(settings, when):
 
     # The demo tasks are dated around today as well.
     assert {task.status for task in tasks} == set(TaskStatus)
+
+
+
+def test_demo_reroutes_only_to_the_point_owner():
+    from django.core.management import call_command
+
+    from campaign.demo import create_demo_accounts
+    from inspections import demo
+    from inspections.enums import EventAction
+    from inspections.models import RectificationEvent
+
+    call_command("load_seeds", verbosity=0)
+    create_demo_accounts()
+    with time_machine.travel(dt.datetime(2026, 3, 20, 4, tzinfo=dt.UTC), tick=False):
+        demo.build()
+    for event in RectificationEvent.objects.filter(action=EventAction.REROUTED).select_related(
+            "rectification__point"):
+        assert event.data["to_unit"] == event.rectification.point.unit_id

@@ -16,12 +16,20 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+NOW = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)   # 10:00 in Shanghai
+
 @pytest.fixture(autouse=True)
 def _english():
     """Messages are matched in English here; the pages are checked in Chinese elsewhere."""
     with translation.override("en"):
         yield
 
+
+@pytest.fixture
+def chinese():
+    """For a test that reads a message as people read it, in Chinese, despite `_english`."""
+    with translation.override("zh-hans"):
+        yield
 
 
 def _csv(headers, *rows) -> SimpleUploadedFile:
@@ -178,3 +186,39 @@ def test_point_import_reads_chinese_headers(tree, people):
     point = Point.objects.get(code="P1")
     assert (point.kind, point.address, str(point.latitude), point.is_active) == (
         "back_street", "东街1号", "37.500000", False)
+
+
+def test_an_exported_formula_like_name_imports_back_unchanged(tree, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from campaign.models import Point
+    from inspections import points
+
+    factories.PointFactory(unit=tree["street_a"], code="Z-9", name="-东街-")
+    data = SimpleUploadedFile("p.xlsx", points.export_points(Point.objects.all(), "xlsx"))
+    result = points.import_points(tree["city"].campaign, data, by=people["coordinator"])
+    assert (len(result.updated), Point.objects.get().name) == (1, "-东街-")
+
+
+# ---- 3: the public form is bounded ----------------------------------------------------------
+
+
+@pytest.mark.usefixtures("chinese")
+def test_visit_backdating_is_bounded(tree, people):
+    from inspections import services
+    from inspections.models import Inspection
+
+    point = factories.PointFactory(unit=tree["street_a"])
+    with time_machine.travel(NOW, tick=False):
+        with pytest.raises(services.InspectionError) as error:
+            services.record_visit(point=point, by=people["inspector"], mode="open",
+                                  visited_at=NOW - dt.timedelta(days=32))
+        assert str(error.value) == "访查最多只能在31天内补录。"
+        services.record_visit(point=point, by=people["inspector"], mode="open",
+                              visited_at=NOW - dt.timedelta(days=30))
+    with time_machine.travel(dt.datetime(2019, 1, 3, tzinfo=dt.UTC), tick=False):
+        with pytest.raises(services.InspectionError) as error:
+            services.record_visit(point=point, by=people["inspector"], mode="open",
+                                  visited_at=dt.datetime(2018, 12, 31, 12, tzinfo=dt.UTC))
+        assert str(error.value) == "访查时间不能早于创建活动开始（2019-01-01）。"
+    assert Inspection.objects.count() == 1

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.utils import timezone, translation
 
 from inspections import workflow
@@ -11,12 +12,13 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+NOW = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)   # 10:00 in Shanghai
+
 @pytest.fixture(autouse=True)
 def _english():
     """Messages are matched in English here; the pages are checked in Chinese elsewhere."""
     with translation.override("en"):
         yield
-
 
 
 def bring_to(status, item, people, photo):
@@ -258,3 +260,17 @@ def test_events_are_append_only_history(item, people, photo):
     assert actions == [(A.FILED, "insp", ""), (A.ACKNOWLEDGED, "staff", "收到"),
                        (A.SUBMITTED, "staff", "已清理")]
     assert list(item.events.get(action=A.SUBMITTED).photos.all()) == [photo]
+
+
+def test_units_with_the_same_code_in_two_campaigns_get_distinct_item_codes(tree, people, member):
+    other_root = factories.UnitFactory(parent=None, kind="headquarters", name="另一指挥部")
+    twin = factories.UnitFactory(parent=other_root, kind="street", code=tree["street_a"].code)
+    other_inspector = member(other_root, "inspector", username="insp2")
+    with time_machine.travel(NOW, tick=False):
+        first = factories.file_item(tree["street_a"], by=people["inspector"])
+        second = factories.file_item(twin, by=other_inspector)
+        third = factories.file_item(tree["street_a"], by=people["inspector"])
+    code = tree["street_a"].code
+    assert [first.code, second.code, third.code] == [
+        f"{code}-2026-0001", f"{code}-2026-0002", f"{code}-2026-0003"]
+    assert second.campaign != first.campaign

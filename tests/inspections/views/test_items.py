@@ -1,7 +1,9 @@
+import csv
 import datetime as dt
 import errno
 import io
 import os
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -11,35 +13,28 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 from PIL import Image
 
-from campaign.models import Photo, Point
+from campaign.models import Photo
 from campaign.paging import cursor_of
 from inspections import workflow
 from inspections.enums import RectificationStatus as S
-from inspections.models import Inspection, Rectification
+from inspections.models import Rectification
 from inspections.tables import SORTS
 from tests import factories
+from tests.factories import login
+from tests.inspections.views.conftest import media_files
 
 pytestmark = pytest.mark.django_db
 
-
-def login(client, user):
-    client.force_login(user)
-    return client
+NOW = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)            # 10:00 in Shanghai
+NOVEMBER_20 = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)   # 10:00 in Shanghai
 
 
 def step_url(item, step):
     # Written out: a slug outside the registry has no reverse, and must still be not found.
     return f"/items/{item.pk}/{step}/"
-
-
-def media_files(settings):
-    root = settings.MEDIA_ROOT
-    return sorted(
-        os.path.relpath(os.path.join(path, name), root)
-        for path, _dirs, names in os.walk(root) for name in names
-    )
 
 
 # ---- item page ----------------------------------------------------------------------------
@@ -193,20 +188,6 @@ def test_close_extend_reroute_void_through_the_views(client, people, tree, photo
     assert (second.status, second.unit, second.events.count()) == (S.VOIDED, tree["street_b"], 4)
 
 
-# ---- photos -------------------------------------------------------------------------------
-
-def test_photos_are_served_only_in_scope(client, people, photo):
-    client = login(client, people["staff"])
-    full = client.get(reverse("inspections:photo", args=[photo.pk]))
-    assert full.status_code == 200 and full["Content-Type"] == "image/jpeg"
-    assert client.get(reverse("inspections:photo-thumb", args=[photo.pk])).status_code == 200
-    assert client.post(reverse("inspections:photo", args=[photo.pk])).status_code == 405
-    client.force_login(people["other_staff"])
-    assert client.get(reverse("inspections:photo", args=[photo.pk])).status_code == 404
-    client.logout()
-    assert client.get(reverse("inspections:photo", args=[photo.pk])).status_code == 302
-
-
 # ---- lists and ledger ---------------------------------------------------------------------
 
 @pytest.fixture
@@ -294,69 +275,7 @@ def test_ledger_exports_with_the_filters(client, many, people):
     assert sheet.max_row == 1   # headers only: nothing closed
 
 
-# ---- visits, rounds, registers, figures ---------------------------------------------------
-
-@pytest.fixture
-def criterion(tree):
-    return factories.CriterionFactory(category__standard__campaign=tree["city"].campaign,
-                                      points=2, deadline_days=3)
-
-
-def test_inspector_records_a_visit_with_a_finding(client, tree, people, criterion):
-    point = factories.PointFactory(unit=tree["street_a"])
-    client = login(client, people["inspector"])
-    url = reverse("inspections:visit-create", args=[point.pk])
-    page = client.get(url)
-    assert page.status_code == 200 and 'capture="environment"' in page.content.decode()
-    with time_machine.travel(dt.datetime(2019, 5, 2, 3, tzinfo=dt.UTC), tick=False):
-        response = client.post(url, {
-            "mode": "covert", "visited_at": "2019-05-01T10:00", "note": "",
-            "finding-TOTAL_FORMS": 3, "finding-INITIAL_FORMS": 0,
-            "finding-0-criterion": criterion.pk, "finding-0-note": "垃圾",
-            "finding-0-photos": [factories.make_jpeg()],
-        })
-    assert response.status_code == 302
-    visit = Inspection.objects.get()
-    item = Rectification.objects.get()
-    assert (visit.points_deducted, item.unit, item.finding.inspection) == (2, tree["street_a"], visit)
-    assert item.finding.photos.count() == 1
-
-
-def test_visit_form_refuses_staff_and_hides_other_streets(client, tree, people):
-    point = factories.PointFactory(unit=tree["street_a"])
-    url = reverse("inspections:visit-create", args=[point.pk])
-    assert login(client, people["staff"]).get(url).status_code == 403
-    assert login(client, people["other_staff"]).get(url).status_code == 404
-
-
-def test_visit_with_a_bad_photo_keeps_the_typed_text(client, tree, people, criterion, settings):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    point = factories.PointFactory(unit=tree["street_a"])
-    response = login(client, people["inspector"]).post(
-        reverse("inspections:visit-create", args=[point.pk]), {
-            "mode": "open", "visited_at": "2019-05-01T10:00", "note": "东门口",
-            "finding-TOTAL_FORMS": 1, "finding-INITIAL_FORMS": 0,
-            "finding-0-criterion": criterion.pk, "finding-0-note": "乱堆放",
-            "finding-0-photos": [SimpleUploadedFile("x.jpg", b"text")],
-        })
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert "东门口" in body and "乱堆放" in body and "x.jpg" in body
-    assert Inspection.objects.count() == 0 and Photo.objects.count() == 0
-    assert media_files(settings) == []
-
-
-def test_round_planning(client, tree, people):
-    for _ in range(4):
-        factories.PointFactory(unit=tree["street_a"])
-    client = login(client, people["inspector"])
-    response = client.post(reverse("inspections:round-create"), {
-        "unit": tree["district_a"].pk, "name": "五月中旬", "starts_on": "2019-05-11",
-        "ends_on": "2019-05-20", "sample_size": 2, "seed": 99})
-    assert response.status_code == 302
-    assert login(client, people["staff"]).get(reverse("inspections:round-create")).status_code == 403
-
+# ---- standalone items, keyset pages --------------------------------------------------------
 
 def test_standalone_item(client, tree, people):
     client = login(client, people["inspector"])
@@ -366,48 +285,6 @@ def test_standalone_item(client, tree, people):
     assert response.status_code == 302
     assert Rectification.objects.get().title == "井盖缺失"
     assert login(client, people["staff"]).get(reverse("inspections:rectification-create")).status_code == 403
-
-
-def test_point_import_view_reports_rows_and_imports_nothing(client, tree, people):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    text = f"code,name,kind,unit_code\nA1,东街,back_street,{tree['street_a'].code}\nA2,,飞机场,ZZ\n"
-    client = login(client, people["coordinator"])
-    response = client.post(reverse("inspections:points-import"), {
-        "file": SimpleUploadedFile("points.csv", text.encode())})
-    assert response.status_code == 400
-    assert 'id="import-errors"' in response.content.decode() and Point.objects.count() == 0
-    assert login(client, people["staff"]).get(reverse("inspections:points-import")).status_code == 403
-
-
-def test_points_export(client, tree, people):
-    factories.PointFactory(unit=tree["street_a"], code="Z-9")
-    response = login(client, people["coordinator"]).get(reverse("inspections:points-export-csv"))
-    assert "Z-9" in response.content.decode("utf-8-sig")
-
-
-def test_standard_editing_is_for_the_root_coordinator(client, tree, people, criterion):
-    standard = criterion.category.standard
-    url = reverse("inspections:criterion-edit", args=[standard.pk, criterion.pk])
-    client = login(client, people["coordinator"])
-    assert client.get(url).status_code == 200
-    response = client.post(url, {"category": criterion.category.pk, "key": criterion.key,
-                                  "name": "新名称", "order": 0, "points": "4", "deadline_days": 7,
-                                  "point_kinds": ["market"], "is_active": "on"})
-    assert response.status_code == 302
-    criterion.refresh_from_db()
-    assert (criterion.name, criterion.points, criterion.point_kinds) == ("新名称", 4, ["market"])
-    assert login(client, people["inspector"]).get(url).status_code == 403
-
-
-def test_unit_figures_page(client, tree, people, item):
-    client = login(client, people["staff"])
-    url = reverse("inspections:unit-figures", args=[tree["street_a"].pk])
-    page = client.get(url + "?month=2019-13")
-    assert page.status_code == 200 and 'id="unit-figures"' in page.content.decode()
-    assert client.get(reverse("inspections:unit-figures", args=[tree["street_b"].pk])).status_code == 404
-    unit_page = client.get(reverse("inspections:unit-detail", args=[tree["street_a"].pk]) + "?month=2019-05")
-    assert f"{url}?month=2019-05" in unit_page.content.decode()
 
 
 @pytest.mark.parametrize("sort", ["-created_at", "created_at", "deadline", "-deadline", "code",
@@ -427,3 +304,225 @@ def test_keyset_pages_visit_every_item_once_even_with_ties(client, tree, people,
             walked += [row.pk for row in rows]
             cursor = "&" + urlencode({"after": cursor_of(rows[-1], SORTS[sort.lstrip("-")])})
         assert walked == everything
+
+
+# ---- bounds and refusals -----------------------------------------------------------------
+
+def test_ledger_exports_write_formulas_as_text(client, tree, people):
+    factories.file_item(tree["street_a"], by=people["inspector"],
+                        title='=HYPERLINK("http://evil.example","点此")')
+    client = login(client, people["coordinator"])
+    response = client.get(reverse("inspections:ledger-export-csv"))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    row = list(csv.reader(io.StringIO(text)))[1]
+    assert row[1] == '\'=HYPERLINK("http://evil.example","点此")'
+    response = client.get(reverse("inspections:ledger-export-xlsx"))
+    cell = load_workbook(io.BytesIO(response.content)).active.cell(row=2, column=2)
+    assert (cell.data_type, cell.value) == ("s", '\'=HYPERLINK("http://evil.example","点此")')
+
+
+@pytest.mark.filed_at(NOW)
+def test_extension_beyond_a_year_is_refused_with_a_message(client, item, people):
+    client = login(client, people["coordinator"])
+    url = reverse("inspections:rectification-step", args=[item.pk, "extend"])
+    with time_machine.travel(NOW, tick=False):
+        for value in ("9999-12-31T23:59", "2027-03-02T10:00"):
+            response = client.post(url, {"version": 0, "deadline": value, "reason": "太远"})
+            assert response.status_code == 400
+            assert "截止时间最多只能定在一年以内（到2027-03-01为止）。" in response.content.decode()
+        response = client.post(url, {"version": 0, "deadline": "2026-02-28T10:00", "reason": "早"})
+        assert "截止时间不能早于现在。" in response.content.decode()
+        assert client.post(url, {"version": 0, "deadline": "2027-03-01T09:00",
+                                 "reason": "可以"}).status_code == 302
+
+
+@pytest.mark.filed_at(NOW)
+def test_item_page_with_a_far_deadline_does_not_fail(client, item, people):
+    from inspections.models import Rectification
+
+    Rectification.objects.filter(pk=item.pk).update(
+        deadline=dt.datetime(9999, 12, 31, 12, tzinfo=dt.UTC))
+    with time_machine.travel(NOW, tick=False):
+        response = login(client, people["coordinator"]).get(item.get_absolute_url())
+    assert response.status_code == 200
+    assert 'value="2027-03-01T10:00"' in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["2027-06-01T10:00", "2026-02-01T10:00"])
+def test_standalone_and_triage_deadlines_are_bounded(client, tree, people, value):
+    from inspections.models import CitizenReport, Rectification
+
+    report = CitizenReport.objects.create(campaign=tree["city"].campaign, tracking_code="ABC",
+                                          description="垃圾", location="南街")
+    client = login(client, people["coordinator"])
+    with time_machine.travel(NOW, tick=False):
+        standalone = client.post(reverse("inspections:rectification-create"), {
+            "unit": tree["street_a"].pk, "title": "井盖缺失", "deadline": value})
+        triage = client.post(reverse("inspections:report-detail", args=[report.pk]), {
+            "accept": "1", "unit": tree["street_a"].pk, "title": "垃圾", "deadline": value})
+    for response in (standalone, triage):
+        assert response.status_code == 200
+        assert "截止时间" in response.content.decode()
+    assert Rectification.objects.count() == 0
+
+
+@pytest.mark.filed_at(NOW)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_ledger_export_with_an_invalid_filter_shows_the_errors(client, item, people, fmt):
+    response = login(client, people["coordinator"]).get(
+        reverse(f"inspections:ledger-export-{fmt}") + "?status=nope&month=2019-13")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    body = response.content.decode()
+    assert "没有导出任何数据：请先改正筛选条件。" in body and "Content-Disposition" not in response
+
+
+@pytest.mark.filed_at(NOW)
+def test_a_stale_step_is_offered_again_with_the_current_version(client, item, people):
+    from inspections import workflow
+
+    workflow.acknowledge(item, by=people["staff"], version=0)
+    client = login(client, people["coordinator"])
+    url = reverse("inspections:rectification-step", args=[item.pk, "extend"])
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(url, {"version": 0, "deadline": "2026-03-20T10:00",
+                                     "reason": "雨天施工"})
+        assert response.status_code == 409
+        body = response.content.decode()
+        assert '<input type="hidden" name="version" value="1" id="id_extend_version">' in body
+        assert 'id="id_void_version"' in body and "雨天施工" in body
+        assert 'value="2026-03-20T10:00"' in body
+        assert client.post(url, {"version": 1, "deadline": "2026-03-20T10:00",
+                                 "reason": "雨天施工"}).status_code == 302
+
+
+@pytest.mark.filed_at(NOW)
+def test_an_unknown_step_is_404(client, item, people):
+    url = f"/items/{item.pk}/frobnicate/"    # no reverse: the route admits the registry's slugs
+    assert login(client, people["coordinator"]).post(url, {"version": 0}).status_code == 404
+
+
+@pytest.mark.filed_at(NOW)
+def test_reroute_offers_only_responsible_units_and_needs_a_reason(client, tree, people, item):
+    from inspections import workflow
+    from inspections.models import Rectification
+
+    office = factories.UnitFactory(parent=tree["city"], kind="coordination_office", name="协调办")
+    client = login(client, people["coordinator"])
+    body = client.get(item.get_absolute_url()).content.decode()
+    assert "协调办" not in body and tree["street_b"].name in body
+    url = reverse("inspections:rectification-step", args=[item.pk, "reroute"])
+    assert client.post(url, {"version": 0, "unit": office.pk, "note": "试试"}).status_code == 400
+    response = client.post(url, {"version": 0, "unit": tree["street_b"].pk, "note": ""})
+    assert response.status_code == 400 and "这个字段是必填项。" in response.content.decode()
+    with pytest.raises(workflow.TransitionError):
+        workflow.reroute(item, by=people["coordinator"], version=0, to_unit=office, note="试试")
+    with pytest.raises(workflow.TransitionError):
+        workflow.reroute(item, by=people["coordinator"], version=0, to_unit=tree["street_b"])
+    with time_machine.travel(NOW, tick=False):
+        assert client.post(url, {"version": 0, "unit": tree["street_b"].pk, "note": "属地在乙街道",
+                                 "deadline": "2026-03-04T23:59"}).status_code == 302
+    assert Rectification.objects.get().unit == tree["street_b"]
+
+
+# ---- the pages as people read them: local times, phone cards, filter labels, print ---------
+
+@time_machine.travel(NOVEMBER_20, tick=False)   # the deadlines below are days after NOVEMBER_20
+def test_extended_deadline_reads_in_local_time(client, tree, people):
+    item = factories.file_item(tree["street_a"], by=people["inspector"],
+                               deadline=dt.datetime(2026, 11, 29, 15, 59, tzinfo=dt.UTC))
+    workflow.extend_deadline(item, by=people["coordinator"], version=item.version,
+                             deadline=dt.datetime(2026, 12, 10, 10, 0, tzinfo=dt.UTC),
+                             reason="雨天")
+    body = login(client, people["staff"]).get(item.get_absolute_url()).content.decode()
+    assert "整改期限 2026-11-29 23:59 → 2026-12-10 18:00" in body
+    assert "2026-11-29T" not in body
+
+
+def test_list_has_phone_cards_and_counted_quick_filters(client, tree, people):
+    with time_machine.travel(NOVEMBER_20 - dt.timedelta(days=5), tick=False):
+        _items_in_every_bucket(tree, people)
+    with time_machine.travel(NOVEMBER_20, tick=False):
+        page = login(client, people["staff"]).get(reverse("inspections:rectification-list"))
+    assert page.context["quick"] == {"open": 3, "due_soon": 1, "overdue": 1, "rework": 1}
+    body = page.content.decode()
+    quick = body[body.index('id="quick-filters"'):body.index("</div>", body.index('id="quick-filters"'))]
+    assert re.findall(r'text-bg-\w+">(\d+)<', quick) == ["3", "1", "1", "1"]
+    cards = body[body.index('id="item-cards"'):body.index('id="item-table"')]
+    assert cards.count("list-group-item-action") == 4
+    overdue_card = cards[cards.index("逾期的") - 400:cards.index("逾期的") + 400]
+    assert 'class="text-danger fw-bold"' in overdue_card
+    soon_card = cards[cards.index("快到期"):]
+    assert 'class="text-danger fw-bold"' not in soon_card[:soon_card.index("</a>")]
+
+
+def _items_in_every_bucket(tree, people):
+    inspector = people["inspector"]
+    overdue = factories.file_item(tree["street_a"], by=inspector, title="逾期的",
+                                  deadline=NOVEMBER_20 - dt.timedelta(days=1))
+    factories.file_item(tree["street_a"], by=inspector, title="快到期",
+                        deadline=NOVEMBER_20 + dt.timedelta(days=1))
+    factories.file_item(tree["street_a"], by=inspector, title="还早",
+                        deadline=NOVEMBER_20 + dt.timedelta(days=10))
+    reworked = factories.file_item(tree["lane_a"], by=inspector, title="返工的",
+                                   deadline=NOVEMBER_20 + dt.timedelta(days=10))
+    photo = factories.store_photo_for(tree["lane_a"], by=people["staff"])
+    reworked = workflow.submit(reworked, by=people["staff"], version=None, photos=[photo])
+    workflow.return_for_rework(reworked, by=people["coordinator"], version=None, reason="不彻底")
+    factories.file_item(tree["street_b"], by=inspector, deadline=NOVEMBER_20 - dt.timedelta(days=1))
+    return overdue
+
+
+def test_filters_fold_on_phones_and_say_all(client, tree, people):
+    with time_machine.travel(NOVEMBER_20, tick=False):
+        body = login(client, people["staff"]).get(
+            reverse("inspections:rectification-list")).content.decode()
+    assert 'data-bs-target="#item-filter"' in body and "筛选" in body
+    assert "---------" not in body
+    status = body[re.search(r'<select[^>]*name="status"[^>]*>', body).end():]
+    month = body[re.search(r'<select[^>]*name="month"[^>]*>', body).end():]
+    assert status.startswith('<option value="">全部</option>')
+    assert month.startswith(
+        '<option value="">全部</option><option value="2026-11">2026-11</option>'
+        '<option value="2026-10">2026-10</option>')
+
+
+def test_an_older_month_in_the_query_stays_chosen(client, tree, people):
+    with time_machine.travel(NOVEMBER_20, tick=False):
+        body = login(client, people["staff"]).get(
+            reverse("inspections:rectification-list") + "?month=2019-07").content.decode()
+    assert '<option value="2019-07" selected>2019-07</option>' in body
+
+
+def test_step_error_is_shown_on_the_form_and_anchored(client, item, people):
+    response = login(client, people["staff"]).post(
+        reverse("inspections:rectification-step", args=[item.pk, "submit"]),
+        {"version": item.version, "note": "已清理"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    form = body[body.index('id="step-submit"'):body.index("</form>", body.index('id="step-submit"'))]
+    assert f'action="/items/{item.pk}/submit/#step-submit"' in body
+    assert "未提交：请按各栏下方的提示修改。" in form and "field-error" in form
+    assert "已清理" in form   # what was typed is kept
+
+
+@time_machine.travel(NOVEMBER_20, tick=False)   # the deadlines below are days after NOVEMBER_20
+def test_print_view_of_one_item(client, tree, people):
+    item = factories.file_item(tree["street_a"], by=people["inspector"], title="占道经营",
+                               deadline=dt.datetime(2026, 11, 29, 15, 59, tzinfo=dt.UTC))
+    workflow.extend_deadline(item, by=people["coordinator"], version=None,
+                             deadline=dt.datetime(2026, 12, 10, 10, 0, tzinfo=dt.UTC),
+                             reason="雨天")
+    client = login(client, people["staff"])
+    url = reverse("inspections:rectification-print", args=[item.pk])
+    assert url in client.get(item.get_absolute_url()).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert item.code in body and "占道经营" in body and tree["street_a"].name in body
+    assert "2026-12-10 18:00" in body and "整改期限 2026-11-29 23:59 → 2026-12-10 18:00" in body
+    assert 'id="mainnav"' not in body and "inspections/print.css" in body
+    assert client.post(url).status_code == 405
+    client.force_login(people["other_staff"])
+    missing = client.get(url)
+    assert missing.status_code == 404 and item.code not in missing.content.decode()
