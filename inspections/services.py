@@ -398,8 +398,8 @@ def import_points(campaign: Campaign, data: tablib.Dataset, *, by: User) -> Impo
                 Point.objects.create(campaign=campaign, code=code, **values)
                 result.created += 1
             else:
-                for name, value in values.items():
-                    setattr(point, name, value)
+                for name, new in values.items():
+                    setattr(point, name, new)
                 point.save()
                 result.updated += 1
     return result

@@ -76,10 +76,10 @@ def export_tasks(tasks: list[Task]) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Task list"))
     sheet.append([str(title) for title in COLUMNS + FIGURES])
-    codes = {task.pk: task.code for task in tasks}
+    codes: dict[int | None, str] = {task.pk: task.code for task in tasks}
     for task in tasks:
         sheet.append([_cell(sheet, value) for value in (
-            task.code, codes.get(task.parent_id, task.parent.code if task.parent_id else ""),
+            task.code, codes.get(task.parent_id) or (task.parent.code if task.parent else ""),
             task.unit.code, task.title, str(task.get_category_display()), task.start, task.due,
             float(task.target), task.measure, task.lead.username if task.lead else "",
             task.description, float(task.done), str(task.status.label), task.unit.name,
@@ -246,10 +246,11 @@ def _parse(raw, unit: Unit, errors: list[RowError]) -> list[_Row]:
             problems.append(_("no user “%(value)s”") % {"value": lead_name})
         lead = leads.get(lead_name)
         if row_unit is not None and start is not None and due is not None and target is not None:
+            parent: Task | None
             if parent_row is not None:
                 parent = Task(unit=parent_row.unit, title=parent_row.title, start=parent_row.start,
                               due=parent_row.due, measure=parent_row.measure)
-                has_reports = False
+                has_reports: bool | None = False
             else:
                 parent = stored_parents.get(parent_code) if parent_code not in failed else None
                 has_reports = parent.has_reports if parent is not None else None
@@ -264,6 +265,9 @@ def _parse(raw, unit: Unit, errors: list[RowError]) -> list[_Row]:
             if code:
                 failed[code] = number
             continue
+        # Each value left None above added a problem.
+        assert row_unit is not None and category is not None and start is not None
+        assert due is not None and target is not None
         row = _Row(number, code, parent_code, row_unit, title, category, start, due, target, measure, lead,
                    _text(values[10]))
         if code:
