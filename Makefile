@@ -59,6 +59,7 @@ makemessages: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy campaign inspections
 
 bench: setup
 	$(PY) bench/run.py $(BENCH_ARGS)

@@ -27,7 +27,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("Campaign"), {"fields": ("name",)}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Campaign"), {"fields": ("name",)}))
     list_display = ["username", "name", "is_active", "is_superuser", "last_login"]
     search_fields = ["username", "name"]
     inlines = [MembershipInline]
@@ -147,9 +147,8 @@ class PhotoAdmin(admin.ModelAdmin):
     by the permission-checked photo views)."""
 
     list_display = ["pk", "original_name", "unit", "uploaded_by", "uploaded_at", "taken_at"]
-    fields = ["unit", "original_name", "width", "height", "size", "sha256", "taken_at",
-              "latitude", "longitude", "uploaded_by", "uploaded_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("unit", "original_name", "width", "height", "size", "sha256", "taken_at",
+                                "latitude", "longitude", "uploaded_by", "uploaded_at")
     list_select_related = ["unit", "uploaded_by"]
 
     def has_add_permission(self, request):

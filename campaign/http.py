@@ -4,17 +4,25 @@ Shared by the views of both apps, so a malformed parameter is handled the same w
 """
 
 import re
+from typing import TypeGuard
 
 from django.http import FileResponse, Http404, HttpRequest
 
-from campaign.models import Photo
+from campaign.models import Photo, User
 
 _ID = re.compile(r"[0-9]{1,12}")
 
 
-def is_id(value: str | None) -> bool:
+def is_id(value: str | None) -> TypeGuard[str]:
     """ASCII digits only ("²".isdigit() is true but int("²") fails), at most 12 of them."""
-    return bool(value) and _ID.fullmatch(value) is not None
+    return value is not None and _ID.fullmatch(value) is not None
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """For annotations only: LoginRequiredMiddleware lets no anonymous visitor reach a view that
+    is not marked login_not_required, so `request.user` is a campaign User there."""
+
+    user: User
 
 
 def int_param(request: HttpRequest, name: str, *, default: int, low: int, high: int) -> int:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from campaign import tree
-from campaign.enums import DeadlineDays, PointKind, Role, TaskCategory, UnitKind
+from campaign.enums import DeadlineDays, PointKind, Role, TaskCategory, TaskStatus, UnitKind
 
 
 class User(AbstractUser):
@@ -383,6 +383,17 @@ class Task(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # The derived figures campaign.tasks.services.attach_progress sets (declared for the type
+    # checker; never stored, absent until it runs).
+    done: Decimal
+    report_count: int
+    child_count: int
+    children_target: Decimal | None
+    children_gap: Decimal | None
+    status: TaskStatus
+    percent: Decimal
+    time_percent: Decimal
 
     class Meta:
         ordering = ["path"]

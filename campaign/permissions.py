@@ -24,7 +24,7 @@ def _scope(user: User) -> tuple[list[str], list[tuple[str, str]]]:
         roles += [(path, Role.LEADER) for path in user.charges.values_list("unit__path", flat=True)]
         paths = [path for path, _role in roles]
         cached = (outermost(paths), roles)
-        user._campaign_scope = cached
+        user._campaign_scope = cached  # type: ignore[attr-defined]  # a per-request cache on the instance
     return cached
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from campaign.enums import DeadlineDays, PointKind, TaskCategory, UnitKind
@@ -30,11 +30,11 @@ def _read(directory: Path, name: str) -> list[dict]:
         raise SeedError(f"{path}: {error}") from error
 
 
-def _sync(model, lookup: dict, values: dict, counter: Counter) -> object:
+def _sync[M: models.Model](model: type[M], lookup: dict, values: dict, counter: Counter) -> M:
     """Create or update one row; counts only real changes, so a second load reports none."""
-    obj = model.objects.filter(**lookup).first()
+    obj = model._default_manager.filter(**lookup).first()
     if obj is None:
-        obj = model.objects.create(**lookup, **values)
+        obj = model._default_manager.create(**lookup, **values)
         counter[f"{model._meta.model_name} created"] += 1
         return obj
     changed = [name for name, value in values.items() if getattr(obj, name) != value]

@@ -29,8 +29,7 @@ class ReadOnly(admin.ModelAdmin):
 
 class EventInline(admin.TabularInline):
     model = RectificationEvent
-    fields = ["created_at", "action", "from_status", "to_status", "actor", "note", "data"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "action", "from_status", "to_status", "actor", "note", "data")
     extra = 0
     can_delete = False
 
@@ -66,8 +65,8 @@ class CitizenReportAdmin(ReadOnly):
 
 class MonthlyScoreInline(admin.TabularInline):
     model = MonthlyScore
-    fields = ["unit", "rank", "ranked", "score", "inspection_score", "due", "on_time", "visits", "flagged"]
-    readonly_fields = fields
+    fields = readonly_fields = ("unit", "rank", "ranked", "score", "inspection_score", "due", "on_time",
+                                "visits", "flagged")
     extra = 0
     can_delete = False
 

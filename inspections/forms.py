@@ -1,6 +1,7 @@
 """Forms validate input only; the services and the workflow decide."""
 
 import datetime as dt
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.enums import DeadlineDays, PointKind
 from campaign.importing import SheetFileField
-from campaign.models import PLACEHOLDER_MARK, Category, Criterion, Point, Standard
+from campaign.models import PLACEHOLDER_MARK, Category, Criterion, Point, Standard, Unit
 from inspections.enums import InspectionMode, SolvingMethod
 from inspections.widgets import FastSelect, FastSelectMultiple
 
@@ -174,7 +175,7 @@ class ExtendForm(StepForm):
 
 
 class RerouteForm(HandOverForm):
-    unit = forms.ModelChoiceField(label=_("Hand to unit"), queryset=None, widget=FastSelect)
+    unit = forms.ModelChoiceField(label=_("Hand to unit"), queryset=Unit.objects.none(), widget=FastSelect)
     note = _text(_("Why this unit?"), rows=2)
     field_order = ["version", "unit", "note", "deadline"]
 
@@ -201,7 +202,7 @@ class VisitForm(Form):
 
 
 class FindingForm(Form):
-    criterion = forms.ModelChoiceField(label=_("Criterion not met"), queryset=None,
+    criterion = forms.ModelChoiceField(label=_("Criterion not met"), queryset=Criterion.objects.none(),
                                        required=False, empty_label=_("— none —"))
     note = forms.CharField(label=_("What was seen"), required=False, max_length=2000)
     deadline = DeadlineField(label=_("Deadline (empty: the criterion's default)"),
@@ -236,7 +237,8 @@ FindingFormSet = forms.formset_factory(FindingForm, formset=BaseFindingFormSet, 
 
 
 class StandaloneForm(Form):
-    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=None, widget=FastSelect)
+    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none(),
+                                  widget=FastSelect)
     point = forms.ModelChoiceField(label=_("Point (optional)"), queryset=Point.objects.none(),
                                    required=False, widget=FastSelect)
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -258,7 +260,7 @@ class StandaloneForm(Form):
 
 
 class RoundForm(Form):
-    unit = forms.ModelChoiceField(label=_("Units inspected (subtree of)"), queryset=None,
+    unit = forms.ModelChoiceField(label=_("Units inspected (subtree of)"), queryset=Unit.objects.none(),
                                   widget=FastSelect)
     name = forms.CharField(label=_("Name"), max_length=120)
     starts_on = forms.DateField(label=_("Starts on"), widget=DATE_WIDGET)
@@ -271,11 +273,6 @@ class RoundForm(Form):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-
-    def arguments(self) -> dict:
-        arguments = super().arguments()
-        arguments["to_unit"] = arguments.pop("unit")
-        return arguments
 
     def clean(self):
         data = super().clean()
@@ -387,11 +384,6 @@ class PointForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
 
-    def arguments(self) -> dict:
-        arguments = super().arguments()
-        arguments["to_unit"] = arguments.pop("unit")
-        return arguments
-
     def clean(self):
         # The campaign comes from the unit, so the model's (campaign, code) check is skipped.
         data = super().clean()
@@ -421,13 +413,18 @@ class TrackForm(Form):
     code = forms.CharField(label=_("Tracking code"), max_length=16)
 
 
+class CriterionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Criterion) -> str:
+        return f"{obj.category.name} · {obj.name} ({obj.get_deadline_days_display()})"
+
+
 class TriageForm(Form):
-    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=None, required=False,
+    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none(), required=False,
                                   widget=FastSelect)
-    point = forms.ModelChoiceField(label=_("Point (optional)"), queryset=None, required=False,
+    point = forms.ModelChoiceField(label=_("Point (optional)"), queryset=Point.objects.none(), required=False,
                                    widget=FastSelect)
-    criterion = forms.ModelChoiceField(label=_("Criterion not met (optional)"), queryset=None,
-                                       required=False)
+    criterion = CriterionChoiceField(label=_("Criterion not met (optional)"),
+                                     queryset=Criterion.objects.none(), required=False)
     title = forms.CharField(label=_("Item title"), max_length=200, required=False)
     deadline = DeadlineField(label=_("Deadline (empty: the criterion's default)"),
                              required=False)
@@ -436,11 +433,10 @@ class TriageForm(Form):
     def __init__(self, *args, units, points, criteria, standalone_deadline: dt.datetime,
                  **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
-        self.fields["point"].queryset = points
-        self.fields["criterion"].queryset = criteria
-        self.fields["criterion"].label_from_instance = (
-            lambda c: f"{c.category.name} · {c.name} ({c.get_deadline_days_display()})")
+        choices = cast(dict[str, forms.ModelChoiceField], self.fields)  # the three fields above
+        choices["unit"].queryset = units
+        choices["point"].queryset = points
+        choices["criterion"].queryset = criteria
         # The default is counted when the item is filed, from the criterion chosen then.
         self.fields["deadline"].help_text = _(
             "Empty: the criterion's period counted from the moment the item is filed; without "

@@ -551,4 +551,5 @@ class ScoringSettingsChange(models.Model):
     @property
     def field_label(self) -> str:
         campaign_model = self._meta.get_field("campaign").related_model
-        return str(campaign_model._meta.get_field(self.field).verbose_name)
+        assert campaign_model is not None  # a foreign key always has one
+        return str(getattr(campaign_model._meta.get_field(self.field), "verbose_name", self.field))

@@ -154,7 +154,7 @@ def task_detail(request, pk: int):
     for report in reports_page:
         # Spares can_correct_progress a query per report.
         report.task.child_count = 1 if report.task_id in split_tasks else 0
-        report.can_correct = can_correct_progress(user, report)
+        report.can_correct = can_correct_progress(user, report)  # type: ignore[attr-defined]  # for the template
     return render(request, "campaign/task_detail.html", {
         "task": task, "children": children, "ancestors": ancestors.order_by("path"),
         "reports": reports_page,

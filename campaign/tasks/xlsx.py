@@ -56,9 +56,9 @@ SYSTEM_CODE = re.compile(r"~.*|.*-T[0-9]+")
 
 def export_tasks(tasks: list[Task]) -> bytes:
     """`tasks` come with campaign.tasks.services.attach_progress applied and parents before children."""
-    codes = {task.pk: task.code for task in tasks}
+    codes: dict[int | None, str] = {task.pk: task.code for task in tasks}
     rows = ((
-        task.code, codes.get(task.parent_id, task.parent.code if task.parent_id else ""),
+        task.code, codes.get(task.parent_id) or (task.parent.code if task.parent else ""),
         task.unit.code, task.title, str(task.get_category_display()), task.start, task.due,
         float(task.target), task.measure, task.lead.username if task.lead else "",
         task.description, float(task.done), str(task.status.label), task.unit.name,

@@ -118,7 +118,7 @@ class Standing:
     @property
     def movement(self) -> int | None:
         """Places gained since last month (negative: lost); None when new or not ranked."""
-        if not self.ranked or self.previous_rank is None:
+        if not self.ranked or self.rank is None or self.previous_rank is None:
             return None
         return self.previous_rank - self.rank
 

@@ -114,8 +114,8 @@ def revise_bulletin(
 
 def _setting_text(name: str, value) -> str:
     field = Campaign._meta.get_field(name)
-    if getattr(field, "decimal_places", None) is not None:
-        return f"{Decimal(value):.{field.decimal_places}f}"
+    if (places := getattr(field, "decimal_places", None)) is not None:
+        return f"{Decimal(value):.{places}f}"
     return str(value)
 
 

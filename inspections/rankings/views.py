@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaign.enums import UnitKind
-from campaign.http import is_id
+from campaign.http import AuthenticatedHttpRequest, is_id
 from campaign.models import Campaign, Unit
 from campaign.periods import Month
 from campaign.permissions import visible_units
@@ -45,7 +45,7 @@ def _int_or_none(value: str | None) -> int | None:
     return int(value) if is_id(value) else None
 
 
-def _month(request: HttpRequest, value: str | None, default) -> Month:
+def _month(request: AuthenticatedHttpRequest, value: str | None, default) -> Month:
     month = Month.parse(value)
     if value and month is None:
         messages.warning(request, _("“%(value)s” is not a month (YYYY-MM): showing %(month)s.")
@@ -53,7 +53,7 @@ def _month(request: HttpRequest, value: str | None, default) -> Month:
     return month or default()
 
 
-def _peer_group(request: HttpRequest, source) -> PeerGroupQuery:
+def _peer_group(request: AuthenticatedHttpRequest, source) -> PeerGroupQuery:
     """Read parent, month, kind and revision from a query or form; a malformed value gets a
     message and the default, never an error. A parent out of scope is a 404."""
     parents = visible_peer_parents(request.user).select_related("campaign")
@@ -62,6 +62,7 @@ def _peer_group(request: HttpRequest, source) -> PeerGroupQuery:
     if raw_parent and parent_id is None:
         messages.warning(request, _("“%(value)s” is not a unit: showing your own peer group.")
                          % {"value": raw_parent[:20]})
+    parent: Unit | None
     if parent_id is not None:
         parent = get_object_or_404(parents, pk=parent_id)
     else:
@@ -87,7 +88,7 @@ def _peer_group(request: HttpRequest, source) -> PeerGroupQuery:
     return PeerGroupQuery(parent, month, source.get("kind", ""), revision, on_record)
 
 
-def _kind(request: HttpRequest, result: queries.MonthResult, wanted: str) -> str:
+def _kind(request: AuthenticatedHttpRequest, result: queries.MonthResult, wanted: str) -> str:
     kinds = result.kinds()
     if wanted and wanted not in kinds:
         messages.warning(request, _("No units of that kind in this group: showing the largest kind."))
@@ -100,7 +101,7 @@ def _query_string(parent: Unit, month: Month, **extra) -> str:
     return urlencode(params)
 
 
-def _ranking_context(request: HttpRequest) -> dict:
+def _ranking_context(request: AuthenticatedHttpRequest) -> dict:
     query = _peer_group(request, request.GET)
     result, revisions = queries.month_ranking(
         query.parent.campaign, query.month, query.parent, revision=query.revision
@@ -113,7 +114,7 @@ def _ranking_context(request: HttpRequest) -> dict:
     weights = scoring.formula(result.inspection_weight)
     # Every link from a superseded revision (drill-down, print, XLSX, back) stays on it.
     superseded = result.bulletin is not None and not result.bulletin.is_current
-    revision = result.bulletin.revision if superseded else None
+    revision = result.bulletin.revision if result.bulletin and superseded else None
     # Everyone in the group reads the bulletin; only units in one's scope open to details.
     linkable = set(
         visible_units(request.user).filter(pk__in=[line.unit.pk for line in lines])
@@ -151,17 +152,17 @@ def _ranking_context(request: HttpRequest) -> dict:
     }
 
 
-def ranking_list(request: HttpRequest) -> HttpResponse:
+def ranking_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A month's rankings of one peer group: frozen rows when published, else the live draft."""
     return render(request, "inspections/ranking_list.html", _ranking_context(request))
 
 
-def bulletin_detail(request: HttpRequest) -> HttpResponse:
+def bulletin_detail(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The bulletin laid out for reading and printing on A4."""
     return render(request, "inspections/bulletin_detail.html", _ranking_context(request))
 
 
-def bulletin_export(request: HttpRequest) -> HttpResponse:
+def bulletin_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = _ranking_context(request)
     title = _("%(parent)s monthly bulletin %(month)s") % {
         "parent": context["parent"].name, "month": context["month"]}
@@ -175,7 +176,7 @@ def bulletin_export(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def bulletin_publish(request: HttpRequest) -> HttpResponse:
+def bulletin_publish(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Publishing never falls back to a default group or month: both must be given and valid.
     if _int_or_none(request.POST.get("parent")) is None or Month.parse(request.POST.get("month")) is None:
         messages.error(request, _("Say which group and which month (YYYY-MM) to publish."))
@@ -199,7 +200,7 @@ def bulletin_publish(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('inspections:ranking-list')}?{_query_string(query.parent, query.month)}")
 
 
-def bulletin_revise(request: HttpRequest, pk: int) -> HttpResponse:
+def bulletin_revise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # Any revision in scope: a form opened on a revision that someone else has corrected
     # meanwhile gets a clear message and keeps the reason typed, not a 404.
     bulletin = get_object_or_404(
@@ -228,7 +229,7 @@ def bulletin_revise(request: HttpRequest, pk: int) -> HttpResponse:
                   {"bulletin": bulletin, "form": form, "back": back, "month": month})
 
 
-def unit_score_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_score_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Where a unit's points went in a month (谁丢分)."""
     unit = get_object_or_404(visible_units(request.user).select_related("campaign", "parent"), pk=pk)
     month = _month(request, request.GET.get("month"),
@@ -245,12 +246,12 @@ def unit_score_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "previous_query": urlencode({"month": str(month.previous())}),
         "next_query": urlencode({"month": str(month.next())}),
         "ranking_query": _query_string(
-            unit.parent, month, revision=drill.bulletin.revision if superseded else None,
+            unit.parent, month, revision=drill.bulletin.revision if drill.bulletin and superseded else None,
         ) if unit.parent else "",
     })
 
 
-def unit_score_trend(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_score_trend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A unit's published scores and ranks month by month: an SVG chart and a table."""
     unit = get_object_or_404(visible_units(request.user).select_related("campaign"), pk=pk)
     rows = queries.trend(unit)
@@ -263,13 +264,13 @@ def unit_score_trend(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def accountability_list(request: HttpRequest) -> HttpResponse:
+def accountability_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Units flagged for accountability (长期末位 → 问责) in the latest bulletin of their group."""
     entries = queries.accountability(visible_units(request.user))
     return render(request, "inspections/accountability_list.html", {"entries": entries})
 
 
-def scoring_settings(request: HttpRequest, pk: int) -> HttpResponse:
+def scoring_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(
         Campaign.objects.filter(pk__in=visible_units(request.user).values("campaign_id")), pk=pk
     )

@@ -2,6 +2,7 @@
 
 import csv
 import datetime as dt
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -124,9 +125,9 @@ def rectification_ledger_export(request, fmt: str):
     items = filterset.qs.order_by("-created_at", "-id")[:LEDGER_EXPORT_MAX]
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
-        response = StreamingHttpResponse(_csv_lines(items), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="ledger-{stamp}.csv"'
-        return response
+        stream = StreamingHttpResponse(_csv_lines(items), content_type="text/csv; charset=utf-8")
+        stream["Content-Disposition"] = f'attachment; filename="ledger-{stamp}.csv"'
+        return stream
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Ledger"))
     sheet.append(ledger_headers())
@@ -157,14 +158,15 @@ def _csv_lines(items):
 
 EXTENSION_DAYS = dt.timedelta(days=3)
 # How each step's button reads on the page (presentation only; the steps are workflow.STEPS).
-BUTTONS = {A.ACKNOWLEDGED: "btn-primary", A.SUBMITTED: "btn-success",
-           A.SENT_BACK: "btn-outline-dark", A.CLOSED: "btn-success", A.RETURNED: "btn-warning",
-           A.VOIDED: "btn-outline-danger"}
+BUTTONS: dict[str, str] = {
+    A.ACKNOWLEDGED: "btn-primary", A.SUBMITTED: "btn-success", A.SENT_BACK: "btn-outline-dark",
+    A.CLOSED: "btn-success", A.RETURNED: "btn-warning", A.VOIDED: "btn-outline-danger",
+}
 
 
 def _step_form(step: workflow.Step, user, item, data=None, files=None, initial=None):
     form_class = import_string(step.form)
-    kwargs = {"initial": {**(initial or {}), "version": item.version}}
+    kwargs: dict[str, Any] = {"initial": {**(initial or {}), "version": item.version}}
     if issubclass(form_class, forms.RerouteForm):
         kwargs["units"] = permissions.reroute_targets(user, item).exclude(
             pk=item.unit_id).order_by("path")
