@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -33,6 +34,7 @@ from inspections.models import (
     RectificationEvent,
     RectificationQuerySet,
 )
+from inspections.rounding import round_half_up
 
 
 class InspectionError(Exception):
@@ -370,7 +372,7 @@ class UnitFigures:
     def rate(self, count: int) -> Decimal | None:
         if not self.filed:
             return None
-        return (Decimal(100) * count / self.filed).quantize(Decimal("0.1"))
+        return round_half_up(Fraction(100 * count, self.filed), 1)
 
     @property
     def rates(self) -> dict[str, Decimal | None]:

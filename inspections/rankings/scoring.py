@@ -15,19 +15,12 @@ Which items are due in a month and when one is on time is stated once, in
 inspections.models.RectificationQuerySet (the SQL and the Python predicate side by side).
 """
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
-
-def round_half_up(value: Fraction | Decimal | int, places: int = 2) -> Decimal:
-    """The one rounding of the rule: half away from zero, to `places` decimals, exactly."""
-    exact = Fraction(value)
-    scale = 10 ** places
-    units = math.floor(abs(exact) * scale + Fraction(1, 2))
-    return (Decimal(-units if exact < 0 else units) / scale).quantize(Decimal(1).scaleb(-places))
+from inspections.rounding import round_half_up
 
 
 def exact_visit_score(possible: Decimal, deducted: Decimal) -> Fraction | None:

@@ -222,3 +222,15 @@ def test_visit_backdating_is_bounded(tree, people):
                                   visited_at=dt.datetime(2018, 12, 31, 12, tzinfo=dt.UTC))
         assert str(error.value) == "访查时间不能早于创建活动开始（2019-01-01）。"
     assert Inspection.objects.count() == 1
+
+
+@pytest.mark.parametrize(("count", "filed", "expected"), [
+    (1, 16, Decimal("6.3")),      # 6.25: half-up, as every figure (half-even would show 6.2)
+    (1, 400, Decimal("0.3")),     # 0.25
+    (2, 3, Decimal("66.7")),
+    (0, 5, Decimal("0.0")),
+])
+def test_unit_figure_rates_round_half_up(count, filed, expected):
+    figures = services.UnitFigures(filed=filed, disposed=count, disposed_on_time=0, closed=0,
+                                   closed_on_time=0, reworked=0, extended=0, overdue_now=0)
+    assert figures.rate(figures.disposed) == expected

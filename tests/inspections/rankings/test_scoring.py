@@ -6,6 +6,7 @@ from fractions import Fraction as F
 
 import pytest
 
+from inspections import rounding
 from inspections.models import is_on_time, standing_fix_at
 from inspections.rankings import scoring
 from inspections.rankings.scoring import Standing, VisitGroup
@@ -89,7 +90,7 @@ def test_monthly_score(inspection, due, on_time, weight, expected):
     (F(-1, 200), 2, D("-0.01")),                # half away from zero
 ])
 def test_round_half_up(value, places, expected):
-    assert scoring.round_half_up(value, places) == expected
+    assert rounding.round_half_up(value, places) == expected
 
 
 def test_a_units_figures_round_only_when_shown():
