@@ -84,9 +84,9 @@ def offered_deadline(item: Rectification, at: dt.datetime) -> dt.datetime:
     """The deadline a re-route or a return for rework hands the unit: the current one while it
     still leaves the criterion's default period from `at`, else the default counted from `at`
     (so a unit never receives an item it cannot finish in time)."""
-    if item.deadline >= at + dt.timedelta(days=deadline_days(item.criterion)):
-        return item.deadline
-    return default_deadline(item.criterion, at)
+    default = default_deadline(item.criterion, at)
+    # Kept only when it leaves the unit at least the whole default period (to the end of its day).
+    return item.deadline if item.deadline >= default else default
 
 
 def applicable_criteria(point: Point) -> list[Criterion]:

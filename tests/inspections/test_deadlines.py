@@ -77,8 +77,10 @@ def item_page(client, user, item) -> str:
 @pytest.mark.parametrize(("deadline", "days", "offered"), [
     (PAST, 7, WEEK_FROM_NOW),                                          # passed
     (dt.datetime(2026, 3, 17, 9, 59, tzinfo=SHANGHAI), 7, WEEK_FROM_NOW),  # < now + 7 days
-    (dt.datetime(2026, 3, 17, 10, 0, tzinfo=SHANGHAI), 7,
-     dt.datetime(2026, 3, 17, 10, 0, tzinfo=SHANGHAI)),                # exactly 7 days: kept
+    (dt.datetime(2026, 3, 17, 10, 0, tzinfo=SHANGHAI), 7, WEEK_FROM_NOW),  # 7 days to the hour: short
+    (WEEK_FROM_NOW, 7, WEEK_FROM_NOW),                                 # the whole period: kept
+    (dt.datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI), 0,
+     dt.datetime(2026, 3, 10, 23, 59, 59, tzinfo=SHANGHAI)),           # same day, 2 h left: renewed
     (dt.datetime(2026, 3, 30, 18, 0, tzinfo=SHANGHAI), 7,
      dt.datetime(2026, 3, 30, 18, 0, tzinfo=SHANGHAI)),                # comfortably ahead
     (PAST, 0, dt.datetime(2026, 3, 10, 23, 59, 59, tzinfo=SHANGHAI)),  # same day
