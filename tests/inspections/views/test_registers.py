@@ -91,3 +91,17 @@ def test_points_import_page_says_points(client, tree, people):
     assert response.status_code == 400
     assert "没有导入任何点位：请改正下列各行后重新上传文件。" in body and "没有导入任何任务" not in body
     assert "未知的点位类型“park”（可用：main_road (主次干道), back_street (背街小巷), " in body
+
+
+def test_criterion_form_lists_each_point_kind_as_a_labelled_checkbox(client, tree, people, criterion):
+    from campaign.enums import PointKind
+
+    criterion.point_kinds = ["market"]
+    criterion.save()
+    url = reverse("inspections:criterion-edit", args=[criterion.category.standard.pk, criterion.pk])
+    page = login(client, people["coordinator"]).get(url).content.decode()
+    assert '<fieldset id="id_point_kinds">' in page
+    assert page.count('type="checkbox" name="point_kinds"') == len(PointKind.choices)
+    for index, (value, label) in enumerate(PointKind.choices):
+        assert f'<label class="form-check-label" for="id_point_kinds_{index}">{label}</label>' in page
+    assert 'value="market" class="form-check-input" id="id_point_kinds_3" checked' in page
