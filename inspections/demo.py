@@ -129,7 +129,8 @@ def _for_sure(rng, points, inspector, coordinator, now, counts) -> None:
     depends on the day of the month). So, whatever the day: one item of each fate found ten
     days ago with three days to fix it (the longest fate, a late fix returned, fixed again and
     closed, ends within nine days; those still waiting for a fix are overdue by now), and one
-    found yesterday, due at the end of tomorrow."""
+    found yesterday, due at the end of tomorrow; and one filed for the wrong street and
+    re-routed (`_misfiled`)."""
     ten_days_ago = now - dt.timedelta(days=10)
     plan = [(fate, ten_days_ago, 3) for fate in FATES]
     plan.append(("open", now - dt.timedelta(days=1), 2))
@@ -146,6 +147,34 @@ def _for_sure(rng, points, inspector, coordinator, now, counts) -> None:
         _live(rng, item, at, coordinator, inspector, now, fate=fate)
         counts["visits"] += 1
         counts["items"] += 1
+    _misfiled(points, coordinator, now)
+    counts["items"] += 1
+
+
+def _misfiled(points, coordinator, now) -> Rectification:
+    """A complaint by phone filed three days ago for the street next to the one that answers for
+    the place, due the next day; that street's staff send it back (回退) three hours later, and
+    the next day a coordinator re-routes it to the point's unit with the deadline
+    `services.offered_deadline` gives (a fresh one: the criterion's default from then), which
+    takes it on. Whatever the day, the item is with the right unit and not yet due."""
+    point, criterion = next(
+        (point, criterion) for point in points if point.unit.kind == "street"
+        for criterion in services.applicable_criteria(point) if criterion.deadline_days >= 3)
+    owner = point.unit
+    streets = list(owner.parent.children.filter(kind="street").order_by("order", "pk"))
+    wrong = streets[(streets.index(owner) + 1) % len(streets)]
+    at = now - dt.timedelta(days=3)
+    item = workflow.file_rectification(
+        unit=wrong, title=f"{point.name}：{criterion.name}", by=coordinator, point=point,
+        criterion=criterion, description="市民来电反映（演示）", deadline=_end_of_day(at, 1), at=at)
+    item = workflow.send_back(item, by=_staff(wrong), version=None, at=at + dt.timedelta(hours=3),
+                              reason=f"该点位属{owner.name}管辖，非本单位责任（演示）")
+    when = at + dt.timedelta(days=1)
+    item = workflow.reroute(item, by=coordinator, version=None, to_unit=owner, at=when,
+                            note=f"改派至点位的责任单位{owner.name}（演示）",
+                            deadline=services.offered_deadline(item, when))
+    return workflow.acknowledge(item, by=_staff(owner), version=None,
+                                at=when + dt.timedelta(hours=2))
 
 
 def _visit(rng, point, round_, at, inspector, coordinator, now, counts) -> None:
@@ -186,16 +215,12 @@ def _live(rng, item, at, coordinator, inspector, now, fate: str | None = None) -
             workflow.void(item, by=coordinator, version=None, reason="经核实不属实（演示）", at=when)
         return
     if fate == "sent_back":
+        # The point's own unit says another body answers for the problem (a property company,
+        # a utility): the item waits at the dispatcher (回退) for a coordinator to decide.
+        # `_misfiled` shows one re-routed.
         if when := step(2):
-            item = workflow.send_back(item, by=staff, version=None, reason="非本单位责任（演示）",
-                                      at=when)
-        # A re-routed item goes to the unit that owns its point; an item already with that
-        # unit stays with the dispatcher (回退 waiting for a decision).
-        owner = item.point.unit if item.point_id else None
-        if (when := step(24)) and owner and owner.pk != item.unit_id:
-            workflow.reroute(item, by=coordinator, version=None, to_unit=owner,
-                             note="改派至点位的责任单位（演示）", at=when,
-                             deadline=services.offered_deadline(item, when))
+            workflow.send_back(item, by=staff, version=None, reason="非本单位责任，属产权单位管理（演示）",
+                               at=when)
         return
     if not (when := step(2)):
         return

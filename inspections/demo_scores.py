@@ -3,14 +3,17 @@
 Leaves Xinghualing's 12 street command groups with three published months and one draft month:
 ties, a street with too few visits to be ranked (小返乡), and one last three months running
 (中涧河乡, flagged for accountability). Visits, findings and items that already exist are used
-as they are; where a demo month has too few visits, numbered demo points, visits, findings and
-items are added, the items taken through the workflow like any other (no status written here).
+as they are; where a demo month has too few visits, demo points, visits and findings are added
+as a visit records them: each finding a criterion that applies to the point (the one rule,
+`services.applicable_criteria`), deducting that criterion's points out of the point's points
+possible, and filing its item for the point's unit with the criterion's default deadline. The
+items are taken through the workflow like any other (no status written here).
 Running it twice changes nothing.
 """
 
 import datetime as dt
 import random
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -19,11 +22,11 @@ from campaign import tree
 from campaign.models import Campaign, Criterion, Photo, Point, Unit, User
 from campaign.periods import Month
 from inspections import workflow
-from inspections.demo import _photo, _staff
+from inspections.demo import KIND_WORDS, _photo, _staff
 from inspections.enums import InspectionMode, SolvingMethod
 from inspections.models import Finding, Inspection, Rectification
 from inspections.rankings.services import publish_bulletin
-from inspections.services import store_photos
+from inspections.services import applicable_criteria, default_deadline, points_possible, store_photos
 
 CAMPAIGN_KEY = "taiyuan-2018"
 PARENT_KEY = "ty-xhl"
@@ -31,8 +34,11 @@ PUBLISHED = [Month(2020, 8), Month(2020, 9), Month(2020, 10)]
 DRAFT = Month(2020, 11)
 STREETS = ["xhl-jl", "xhl-sq", "xhl-gl", "xhl-xhljd", "xhl-blq", "xhl-ddg", "xhl-zgxc", "xhl-dhf",
            "xhl-jh", "xhl-yjy", "xhl-zjh", "xhl-xf"]
-# Mean points lost per visit (of 100), street by street, month by month. Equal numbers in a
-# month are ties (their items go alike too); 中涧河乡 (xhl-zjh) is last every month.
+# Mean share of the points possible lost per visit (in %), street by street, month by month.
+# Each visit loses that share of its point's points possible, to the nearest whole point, in
+# criteria that apply to the point. Equal numbers in a month are ties (their visits and items
+# go alike; close ones may tie too, as a visit loses whole points); 中涧河乡 (xhl-zjh) is last
+# every month.
 DEDUCTIONS = {
     Month(2020, 8): [8, 12, 12, 15, 10, 18, 20, 9, 6, 14, 30, 5],
     Month(2020, 9): [10, 9, 13, 13, 11, 16, 19, 7, 8, 15, 28, 4],
@@ -41,7 +47,10 @@ DEDUCTIONS = {
 }
 TOO_FEW = "xhl-xf"          # two visits a month: listed, not ranked
 VISITS = 3
+# Visited on the 5th, 13th and 21st: every default deadline (at most 7 days for the criteria of
+# a market, 15 for an old compound's) falls within the month.
 POINT_KINDS = ["back_street", "old_compound", "market"]
+VISIT_DAYS = [5, 13, 21]
 
 
 def _user(username: str, fallback: User) -> User:
@@ -54,27 +63,35 @@ def _points(campaign: Campaign, street: Unit) -> list[Point]:
         point, _created = Point.objects.get_or_create(
             campaign=campaign, code=f"DEMO-{street.code}-{index}",
             defaults={"unit": street, "kind": kind,
-                      "name": f"{street.name}演示点位{index}（演示数据）"},
+                      "name": f"{street.name}{KIND_WORDS[kind]}（演示）"},
         )
         points.append(point)
     return points
 
 
-def _findings(visit: Inspection, lost: int, criteria: list[Criterion], offset: int) -> None:
-    """Split the points lost over a few criteria."""
-    left = Decimal(lost)
-    index = offset
-    while left > 0:
-        criterion = criteria[index % len(criteria)]
-        points = min(left, max(criterion.points, Decimal(2)) * 2)
-        Finding.objects.create(inspection=visit, criterion=criterion, points=points,
-                               note="演示数据")
-        left -= points
-        index += 1
+def _points_lost(share: int, possible: Decimal) -> int:
+    """`share` % of the points possible, to the nearest whole point."""
+    return int((share * possible / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _on_time_count(deduction: int) -> int:
-    return 3 if deduction < 10 else 2 if deduction < 16 else 1 if deduction < 25 else 0
+def _failed(criteria: list[Criterion], lost: int, offset: int) -> list[Criterion]:
+    """Criteria whose points add up to `lost`: the heavier first, and among equals a turn that
+    moves with `offset` (so streets fail different criteria). How many are failed depends only
+    on `lost` and the point's kind, so equal shares give equal items."""
+    turn = {criterion.pk: (n - offset) % len(criteria) for n, criterion in enumerate(criteria)}
+    failed, left = [], Decimal(lost)
+    for criterion in sorted(criteria, key=lambda c: (-c.points, turn[c.pk])):
+        if criterion.points <= left:
+            failed.append(criterion)
+            left -= criterion.points
+    if left:
+        raise ValueError(f"{lost} points cannot be lost in these criteria")
+    return failed
+
+
+def _on_time_share(share: int) -> Decimal:
+    return Decimal(1) if share < 10 else Decimal(2) / 3 if share < 16 else Decimal(1) / 3 \
+        if share < 25 else Decimal(0)
 
 
 def _after_photos(street: Unit, staff: User, stored: dict[int, list[Photo]]) -> list[Photo]:
@@ -86,39 +103,61 @@ def _after_photos(street: Unit, staff: User, stored: dict[int, list[Photo]]) -> 
     return stored[street.pk]
 
 
-def _items(street: Unit, month: Month, deduction: int, by: User, zone: ZoneInfo,
-           photos: dict[int, list[Photo]]) -> None:
-    """Three items due mid-month: the first `on_time` fixed in time (the second of them only
-    after a returned fix), the others fixed two days late, or never for the worst streets.
-    Filed, fixed, returned and closed through the workflow, at the moments given."""
-    on_time = _on_time_count(deduction)
+def _visit(point: Point, visited_at: dt.datetime, share: int, offset: int, *, by: User,
+           mode: str) -> list[Rectification]:
+    """A visit as `services.record_visit` stores it (that service refuses visits older than a
+    month, so it is not called): the point's points possible, a finding per failed criterion
+    deducting the criterion's points, and an item filed from each finding."""
+    criteria = applicable_criteria(point)
+    possible = points_possible(point)
+    failed = _failed(criteria, _points_lost(share, possible), offset)
+    visit = Inspection.objects.create(
+        campaign=point.campaign, point=point, unit=point.unit, inspector=by, mode=mode,
+        visited_at=visited_at, note="演示数据", points_possible=possible,
+        points_deducted=sum((criterion.points for criterion in failed), Decimal(0)),
+    )
+    items = []
+    for criterion in failed:
+        finding = Finding.objects.create(inspection=visit, criterion=criterion,
+                                         points=criterion.points, note="现场发现（演示）")
+        items.append(workflow.file_rectification(
+            unit=point.unit, title=f"{point.name}：{criterion.name}", description=finding.note,
+            by=by, point=point, criterion=criterion, finding=finding, at=visited_at,
+            deadline=default_deadline(criterion, visited_at),
+        ))
+    return items
+
+
+def _fix(items: list[Rectification], street: Unit, share: int, by: User,
+         photos: dict[int, list[Photo]]) -> None:
+    """The first share of the items (by deadline) fixed in time, the second of them only after
+    a returned fix; the others fixed two days late, or, for the worst streets, the last never.
+    Fixed, returned and closed through the workflow, at the moments given."""
     day, hour = dt.timedelta(days=1), dt.timedelta(hours=1)
     staff = _staff(street)
+    items = sorted(items, key=lambda item: (item.deadline, item.pk))
+    on_time = int((len(items) * _on_time_share(share)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
     def submit(item: Rectification, at: dt.datetime) -> Rectification:
-        return workflow.submit(item, by=staff, version=None, note="演示数据", at=at,
+        return workflow.submit(item, by=staff, version=None, note="已整改（演示）", at=at,
                                photos=_after_photos(street, staff, photos))
 
-    for n in range(3):
-        deadline = dt.datetime(month.year, month.month, 10 + 5 * n, 18, 0, tzinfo=zone)
-        item = workflow.file_rectification(
-            unit=street, title=f"{street.name}{month}演示整改事项{n + 1}", description="演示数据",
-            deadline=deadline, by=by, at=deadline - 3 * day,
-        )
+    for n, item in enumerate(items):
+        span = item.deadline - item.created_at
         if n < on_time and n == 1:
-            item = submit(item, deadline - 2 * day)
-            item = workflow.return_for_rework(item, by=by, version=None, reason="演示数据",
-                                              at=deadline - day)
-            fixed_at = deadline - 3 * hour
+            item = submit(item, item.created_at + span * 0.3)
+            item = workflow.return_for_rework(item, by=by, version=None, reason="复查仍有问题（演示）",
+                                              at=item.created_at + span * 0.5)
+            fixed_at = item.created_at + span * 0.8
         elif n < on_time:
-            fixed_at = deadline - 6 * hour
-        elif deduction < 25 or n < 2:
-            fixed_at = deadline + 2 * day
+            fixed_at = item.deadline - 6 * hour
+        elif share < 25 or n < len(items) - 1:
+            fixed_at = item.deadline + 2 * day
         else:
             continue
         item = submit(item, fixed_at)
-        workflow.close(item, by=by, version=None, method=SolvingMethod.SERVICE, note="演示数据",
-                       at=fixed_at + 20 * hour)
+        workflow.close(item, by=by, version=None, method=SolvingMethod.SERVICE,
+                       note="复查合格（演示）", at=fixed_at + 20 * hour)
 
 
 @transaction.atomic
@@ -134,8 +173,6 @@ def create_demo_scores() -> list[str]:
     )
     inspector = _user("inspector", anyone)
     coordinator = _user("district", _user("coordinator", anyone))
-    criteria = list(Criterion.objects.filter(category__standard__campaign=campaign,
-                                             is_active=True).order_by("pk")[:12])
     report = []
     photos: dict[int, list[Photo]] = {}
     for month in [*PUBLISHED, DRAFT]:
@@ -149,21 +186,18 @@ def create_demo_scores() -> list[str]:
                 street = streets[key]
                 deduction = DEDUCTIONS[month][index]
                 count = 2 if key == TOO_FEW else VISITS
-                # Around the mean: −2, 0, +2 points, so each visit reads differently.
+                # Around the mean: −2, 0, +2 %, so each visit reads differently.
                 spread = [deduction - 2, deduction, deduction + 2][:count]
                 if count == 2:
                     spread = [deduction - 1, deduction + 1]
-                for n, (point, lost) in enumerate(zip(_points(campaign, street), spread,
-                                                      strict=False)):
-                    visit = Inspection.objects.create(
-                        campaign=campaign, point=point, unit=street, inspector=inspector,
-                        mode=InspectionMode.COVERT if n % 2 else InspectionMode.OPEN,
-                        visited_at=dt.datetime(month.year, month.month, 5 + 8 * n, 9 + index % 6,
-                                               tzinfo=zone),
-                        note="演示数据", points_possible=Decimal(100), points_deducted=Decimal(lost),
-                    )
-                    _findings(visit, lost, criteria, index + n)
-                _items(street, month, deduction, coordinator, zone, photos)
+                items = []
+                for n, (point, share) in enumerate(zip(_points(campaign, street), spread,
+                                                       strict=False)):
+                    visited_at = dt.datetime(month.year, month.month, VISIT_DAYS[n],
+                                             9 + index % 6, tzinfo=zone)
+                    items += _visit(point, visited_at, share, index + n, by=inspector,
+                                    mode=InspectionMode.COVERT if n % 2 else InspectionMode.OPEN)
+                _fix(items, street, deduction, coordinator, photos)
         if month in PUBLISHED:
             published_at = dt.datetime.combine(month.next().first_day, dt.time(10), tzinfo=zone)
             bulletin, created = publish_bulletin(

@@ -103,6 +103,30 @@ def test_seed_demo_is_built_around_the_day_it_runs(settings, when):
         dt.datetime.combine(today + dt.timedelta(days=1), end_of_day))
     assert {extended, yesterday} <= set(recent.due_soon(now, now + dt.timedelta(days=3)))
 
+    # One item filed for the wrong street three days ago, sent back (回退) by that street's staff,
+    # re-routed the next day to the street that answers for the point, with a fresh deadline
+    # (the criterion's default from then: not yet due), and taken on there…
+    rerouted = recent.get(events__action=EventAction.REROUTED)
+    sent_back = rerouted.events.get(action=EventAction.SENT_BACK)
+    reroute = rerouted.events.get(action=EventAction.REROUTED)
+    owner = rerouted.point.unit
+    assert (rerouted.status, rerouted.unit, rerouted.created_at) == (
+        S.ACKNOWLEDGED, owner, now - dt.timedelta(days=3))
+    assert sent_back.created_at == now - dt.timedelta(days=3) + dt.timedelta(hours=3)
+    assert sent_back.actor.memberships.get().unit_id == reroute.data["from_unit"] != owner.pk
+    assert sent_back.note == f"该点位属{owner.name}管辖，非本单位责任（演示）"
+    assert reroute.created_at == now - dt.timedelta(days=2)
+    assert reroute.data["to_unit"] == owner.pk
+    fresh = timezone.make_aware(dt.datetime.combine(
+        today - dt.timedelta(days=2 - rerouted.criterion.deadline_days), end_of_day))
+    assert rerouted.deadline == fresh >= timezone.make_aware(dt.datetime.combine(today, end_of_day))
+    assert reroute.data["new_deadline"] == fresh.isoformat()
+    assert not RectificationEvent.objects.filter(action=EventAction.REROUTED).exclude(
+        rectification=rerouted).exists()
+    # …and one sent back that still waits at the dispatcher.
+    assert recent.filter(status=S.RETURNED_TO_DISPATCH).exclude(
+        events__action=EventAction.REROUTED).exists()
+
     # The demo tasks are dated around today as well.
     assert {task.status for task in tasks} == set(TaskStatus)
 
