@@ -266,6 +266,12 @@ class Criterion(models.Model):
     def applies_to(self, point_kind: str) -> bool:
         return not self.point_kinds or point_kind in self.point_kinds
 
+    @property
+    def point_kind_labels(self) -> list[str]:
+        """The point kinds it names, as people read them (an unknown stored value as it is)."""
+        labels = dict(PointKind.choices)
+        return [str(labels.get(kind, kind)) for kind in self.point_kinds]
+
 
 class Point(models.Model):
     """A place that is inspected (点位), with the unit that answers for it."""

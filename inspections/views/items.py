@@ -174,12 +174,15 @@ def _step_form(step: workflow.Step, user, item, data=None, files=None, initial=N
         kwargs["current"] = item.deadline
         kwargs["offered"] = services.offered_deadline(item, timezone.now())
     if issubclass(form_class, forms.ExtendForm):
-        # Three days on from the old deadline, or from now when it has passed (a date in the
-        # past is refused), within the bound the form accepts (an old item may hold any date).
+        # Three days on from the old deadline, keeping its time of day; when it has passed (a
+        # date in the past is refused), the end of the third day from now, as deadlines are
+        # given. Within the bound the form accepts (an old item may hold any date).
         now = timezone.now()
         latest = now + forms.MAX_DEADLINE_AHEAD
-        start = min(max(item.deadline, now), latest - EXTENSION_DAYS)
-        kwargs["initial"].setdefault("deadline", timezone.localtime(start + EXTENSION_DAYS))
+        offered = timezone.localtime(min(max(item.deadline, now), latest - EXTENSION_DAYS) + EXTENSION_DAYS)
+        if item.deadline < now:
+            offered = min(offered.replace(hour=23, minute=59, second=59, microsecond=0), latest)
+        kwargs["initial"].setdefault("deadline", offered)
     # Every step form sits on the same page: each field needs an id of its own (extend and
     # re-route both ask for a deadline), so labels and help texts point at the right one.
     return form_class(data, files, auto_id=f"id_{step.slug}_%s", **kwargs)

@@ -262,7 +262,7 @@ def test_triage_refuses_a_past_deadline_in_the_view_and_the_service(client, tree
 # ---- extension (延期) ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("deadline", "offered"), [
-    (PAST, "2026-03-13T10:00"),                                             # now + 3 days
+    (PAST, "2026-03-13T23:59"),                                  # the end of the third day from now
     (dt.datetime(2026, 3, 20, 18, 0, tzinfo=SHANGHAI), "2026-03-23T18:00"),  # old + 3 days
 ])
 def test_extension_default_is_accepted_as_offered(client, tree, people, deadline, offered):

@@ -105,3 +105,14 @@ def test_criterion_form_lists_each_point_kind_as_a_labelled_checkbox(client, tre
     for index, (value, label) in enumerate(PointKind.choices):
         assert f'<label class="form-check-label" for="id_point_kinds_{index}">{label}</label>' in page
     assert 'value="market" class="form-check-input" id="id_point_kinds_3" checked' in page
+
+
+def test_standard_page_names_point_kinds_as_people_read_them(client, tree, people, criterion):
+    from campaign.enums import PointKind
+
+    criterion.point_kinds = ["market", "back_street"]
+    criterion.save()
+    page = login(client, people["coordinator"]).get(
+        reverse("inspections:standard-detail", args=[criterion.category.standard.pk])).content.decode()
+    assert f'<td class="small">{PointKind.MARKET.label}、{PointKind.BACK_STREET.label}</td>' in page
+    assert "back_street" not in page
