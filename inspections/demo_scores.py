@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from campaign import tree
+from campaign.enums import PointKind
 from campaign.models import Campaign, Criterion, Photo, Point, Unit, User
 from campaign.periods import Month
 from inspections import workflow
@@ -49,7 +50,7 @@ TOO_FEW = "xhl-xf"          # two visits a month: listed, not ranked
 VISITS = 3
 # Visited on the 5th, 13th and 21st: every default deadline (at most 7 days for the criteria of
 # a market, 15 for an old compound's) falls within the month.
-POINT_KINDS = ["back_street", "old_compound", "market"]
+POINT_KINDS = [PointKind.BACK_STREET, PointKind.OLD_COMPOUND, PointKind.MARKET]
 VISIT_DAYS = [5, 13, 21]
 
 

@@ -102,7 +102,7 @@ def test_criterion_form_lists_each_point_kind_as_a_labelled_checkbox(client, tre
     page = login(client, people["coordinator"]).get(url).content.decode()
     assert '<fieldset id="id_point_kinds">' in page
     assert page.count('type="checkbox" name="point_kinds"') == len(PointKind.choices)
-    for index, (value, label) in enumerate(PointKind.choices):
+    for index, (_value, label) in enumerate(PointKind.choices):
         assert f'<label class="form-check-label" for="id_point_kinds_{index}">{label}</label>' in page
     assert 'value="market" class="form-check-input" id="id_point_kinds_3" checked' in page
 
