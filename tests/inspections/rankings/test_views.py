@@ -335,6 +335,29 @@ def test_other_peer_kind_can_be_chosen(client, district, coordinator):
     assert [line.unit.name for line in response.context["lines"]] == ["工作小组1"]
 
 
+def test_drill_down_from_another_peer_kind_leads_back_to_that_kind(client, district, coordinator):
+    _month_of_visits(district)
+    group = factories.UnitFactory(parent=district["unit"], kind="work_group", name="工作小组1")
+    client.force_login(coordinator)
+    parent = district["unit"].pk
+    page = client.get(RANKINGS, {"parent": parent, "month": "2019-07", "kind": "work_group"})
+    detail = reverse("inspections:unit-score-detail", args=[group.pk])
+    assert f'href="{detail}?month=2019-07&amp;kind=work_group"' in page.content.decode()
+    drill = client.get(detail, {"month": "2019-07", "kind": "work_group"}).content.decode()
+    assert (f'href="{RANKINGS}?parent={parent}&amp;month=2019-07&amp;kind=work_group">返回排名</a>'
+            in drill)
+    assert 'href="?month=2019-06&amp;kind=work_group"' in drill
+    assert 'href="?month=2019-08&amp;kind=work_group"' in drill
+    # Opened without a kind (the unit page) or with a bad one: the group the unit is ranked in.
+    for params in ({"month": "2019-07"}, {"month": "2019-07", "kind": "<x>"}):
+        drill = client.get(detail, params).content.decode()
+        assert f"{RANKINGS}?parent={parent}&amp;month=2019-07&amp;kind=work_group" in drill
+    street = district["streets"][0]
+    drill = client.get(reverse("inspections:unit-score-detail", args=[street.pk]),
+                       {"month": "2019-07"}).content.decode()
+    assert f"{RANKINGS}?parent={parent}&amp;month=2019-07&amp;kind=street" in drill
+
+
 def test_a_user_without_any_unit_is_forbidden(client, db):
     client.force_login(factories.UserFactory())
     assert client.get(RANKINGS).status_code == 403
@@ -507,7 +530,7 @@ def test_a_superseded_revisions_drill_down_links_stay_on_it(client, revised, coo
     detail = reverse("inspections:unit-score-detail", args=[a.pk])
     old = client.get(RANKINGS, {"parent": revised["unit"].pk, "month": "2019-07", "revision": "1"})
     page = old.content.decode()
-    assert f'href="{detail}?month=2019-07&amp;revision=1"' in page
+    assert f'href="{detail}?month=2019-07&amp;kind=street&amp;revision=1"' in page
     response = client.get(detail, {"month": "2019-07", "revision": "1"})
     assert (response.context["standing"].score, response.context["standing"].rank) == (D("90.00"), 1)
     assert response.context["drill"].bulletin == revised["first"]
@@ -516,7 +539,7 @@ def test_a_superseded_revisions_drill_down_links_stay_on_it(client, revised, coo
     current = client.get(detail, {"month": "2019-07"})
     assert (current.context["standing"].score, current.context["standing"].rank) == (D("40.00"), 4)
     current_page = client.get(RANKINGS, {"parent": revised["unit"].pk, "month": "2019-07"})
-    assert f'href="{detail}?month=2019-07"' in current_page.content.decode()
+    assert f'href="{detail}?month=2019-07&amp;kind=street"' in current_page.content.decode()
     unknown = client.get(detail, {"month": "2019-07", "revision": "7"})
     assert unknown.context["standing"].score == D("40.00")
     assert "没有该版次" in unknown.content.decode()
