@@ -358,6 +358,24 @@ def test_drill_down_from_another_peer_kind_leads_back_to_that_kind(client, distr
     assert f"{RANKINGS}?parent={parent}&amp;month=2019-07&amp;kind=street" in drill
 
 
+def test_a_published_bulletin_states_its_own_formula(client, district, coordinator, member):
+    _month_of_visits(district)
+    campaign = district["unit"].campaign
+    publish_bulletin(campaign, JULY, district["unit"], by=None, now=NOW)
+    office = member(district["tree"]["city"], role="coordinator")
+    update_scoring_settings(campaign, {"inspection_weight": D("0.70"), "min_sample": 3,
+                                       "bottom_n": 1, "streak_k": 3}, by=office, now=NOW)
+    client.force_login(coordinator)
+    params = {"parent": district["unit"].pk, "month": "2019-07"}
+    for url in (RANKINGS, reverse("inspections:bulletin-detail")):
+        page = client.get(url, params).content.decode()
+        assert "本期通报计分办法：月得分 = 0.80 × 督查得分 + 0.20 × 100 × 按期整改率" in page
+        assert "现行计分办法" not in page
+    draft = client.get(RANKINGS, {**params, "month": "2019-08"}).content.decode()
+    assert "现行计分办法：月得分 = 0.70 × 督查得分 + 0.30 × 100 × 按期整改率" in draft
+    assert "本期通报计分办法" not in draft
+
+
 def test_a_user_without_any_unit_is_forbidden(client, db):
     client.force_login(factories.UserFactory())
     assert client.get(RANKINGS).status_code == 403
