@@ -229,8 +229,11 @@ def bulletin_revise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Revision %(n)s of %(month)s is published.")
                              % {"n": revision.revision, "month": month})
             return redirect(back)
-    return render(request, "inspections/bulletin_revise.html",
-                  {"bulletin": bulletin, "form": form, "back": back, "month": month})
+    return render(request, "inspections/bulletin_revise.html", {
+        "bulletin": bulletin, "form": form, "back": back, "month": month,
+        # A correction is computed with the settings in force: say so when they have moved.
+        "settings_changed": queries.settings_changed_since(bulletin),
+    })
 
 
 def unit_score_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:

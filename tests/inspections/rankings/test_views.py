@@ -193,6 +193,28 @@ def test_revise_with_a_reason(client, district, coordinator, member):
     assert "已被他人更正" in client.get(url).content.decode()
 
 
+def test_revise_page_warns_of_settings_changed_since_the_revision(client, district, coordinator,
+                                                                  member):
+    _month_of_visits(district)
+    campaign = district["unit"].campaign
+    bulletin, _created = publish_bulletin(campaign, JULY, district["unit"], by=None, now=NOW)
+    url = reverse("inspections:bulletin-revise", args=[bulletin.pk])
+    client.force_login(coordinator)
+    assert 'id="settings-changed"' not in client.get(url).content.decode()
+    office = member(district["tree"]["city"], role="coordinator")
+    update_scoring_settings(campaign, {"inspection_weight": D("0.70"), "min_sample": 3,
+                                       "bottom_n": 2, "streak_k": 3}, by=office, now=NOW)
+    page = client.get(url).content.decode()
+    assert ('<div class="alert alert-warning col-lg-6" role="alert" id="settings-changed">'
+            '打分设置已改动：\n  <ul class="mb-1"><li>督查得分权重 0.80→0.70</li>'
+            '<li>末位关注名次（N） 1→2</li></ul>\n  更正版将按现行设置计算。</div>') in page
+    # The settings page labels the same fields the same way.
+    client.force_login(office)
+    settings_page = client.get(reverse("inspections:scoring-settings", args=[campaign.pk]))
+    assert "督查得分权重" in settings_page.content.decode()
+    assert "末位关注名次（N）" in settings_page.content.decode()
+
+
 def test_drill_down_shows_who_lost_points(client, district, coordinator):
     street = district["streets"][0]
     lost = visit(district["points"][street.pk], "12")
