@@ -7,11 +7,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaign import tree
 from campaign.enums import DeadlineDays, PointKind
 from campaign.importing import SheetFileField
 from campaign.models import PLACEHOLDER_MARK, Category, Criterion, Point, Standard, Unit
 from inspections.enums import InspectionMode, SolvingMethod
-from inspections.widgets import FastSelect, FastSelectMultiple
+from inspections.widgets import FastSelect, UnitCheckboxes
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -357,7 +358,7 @@ class StandardUnitsForm(ModelForm):
                                 "campaign."),
             "invalid_pk_value": _("“%(pk)s” is not a unit id."),
         },
-        widget=FastSelectMultiple(attrs={"size": 12}),
+        widget=UnitCheckboxes,
     )
 
     class Meta:
@@ -370,9 +371,17 @@ class StandardUnitsForm(ModelForm):
         field.queryset = units
         field.help_text = _("None chosen: the standard applies nowhere. Choose at most "
                             "%(max)s units.") % {"max": MAX_STANDARD_UNITS}
-        # Indented by depth so the tree reads in a plain list.
-        field.widget.choices = [(unit.pk, f"{'　' * unit.depth}{unit.name} ({unit.code})")
+        # In tree order, indented below the highest listed level, so the tree reads as a list.
+        units = list(units)
+        top = min((tree.depth(unit.path) for unit in units), default=0)
+        field.widget.choices = [(unit.pk, f"{unit.name} ({unit.code})", tree.depth(unit.path) - top)
                                 for unit in units]
+        self.units = units
+
+    def chosen_units(self) -> list:
+        """The units ticked now: the bound ones, or after a refused post the ones it ticked."""
+        chosen = {str(value) for value in self["units"].value() or []}
+        return [unit for unit in self.units if str(unit.pk) in chosen]
 
 
 class PointForm(ModelForm):

@@ -501,3 +501,21 @@ def scoring_history(campaign: Campaign) -> QuerySet[ScoringSettingsChange]:
 
 def has_bulletins(parent: Unit) -> bool:
     return Bulletin.objects.filter(parent=parent).exists()
+
+
+@dataclass(frozen=True)
+class SettingChanged:
+    label: str      # the settings page's label (the campaign field's verbose name)
+    frozen: str     # as the bulletin was published with
+    now: str        # in force now: what a correction would be computed with
+
+
+def settings_changed_since(bulletin: Bulletin) -> list[SettingChanged]:
+    """The scoring settings now in force that differ from those frozen with `bulletin`."""
+    campaign = bulletin.campaign
+    return [
+        SettingChanged(str(Campaign._meta.get_field(name).verbose_name),
+                       str(getattr(bulletin, name)), str(getattr(campaign, name)))
+        for name in ScoringSettingsChange.FIELDS
+        if getattr(bulletin, name) != getattr(campaign, name)
+    ]

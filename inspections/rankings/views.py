@@ -143,6 +143,10 @@ def _ranking_context(request: AuthenticatedHttpRequest) -> dict:
         "next_query": _query_string(query.parent, query.month.next(), kind=kind),
         "query": _query_string(query.parent, query.month, kind=kind),
         "revision_query": _query_string(query.parent, query.month, kind=kind, revision=revision),
+        # The drill-down leads back to this same group (kind) and revision.
+        "drill_query": urlencode({k: v for k, v in
+                                  {"month": str(query.month), "kind": kind, "revision": revision}.items()
+                                  if v}),
         "revision": revision,
         "can_publish": can_publish_bulletin(request.user, query.parent),
         "can_edit_scoring": can_edit_scoring(
@@ -225,8 +229,11 @@ def bulletin_revise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Revision %(n)s of %(month)s is published.")
                              % {"n": revision.revision, "month": month})
             return redirect(back)
-    return render(request, "inspections/bulletin_revise.html",
-                  {"bulletin": bulletin, "form": form, "back": back, "month": month})
+    return render(request, "inspections/bulletin_revise.html", {
+        "bulletin": bulletin, "form": form, "back": back, "month": month,
+        # A correction is computed with the settings in force: say so when they have moved.
+        "settings_changed": queries.settings_changed_since(bulletin),
+    })
 
 
 def unit_score_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -239,14 +246,18 @@ def unit_score_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     drill = queries.drill_down(unit.campaign, month, unit, revision=revision)
     if raw_revision and (drill.bulletin is None or drill.bulletin.revision != revision):
         messages.warning(request, _("That revision does not exist: showing the current figures."))
-    # A superseded revision stays whole: the way back leads to that same revision.
+    # A superseded revision stays whole: the way back leads to that same revision, and to the
+    # peer group (kind) it came from; without one, the group the unit is ranked in.
     superseded = drill.bulletin is not None and not drill.bulletin.is_current
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in UnitKind.values else unit.kind
     return render(request, "inspections/unit_score_detail.html", {
         "unit": unit, "month": month, "drill": drill, "standing": drill.standing,
-        "previous_query": urlencode({"month": str(month.previous())}),
-        "next_query": urlencode({"month": str(month.next())}),
+        "previous_query": urlencode({"month": str(month.previous()), "kind": kind}),
+        "next_query": urlencode({"month": str(month.next()), "kind": kind}),
         "ranking_query": _query_string(
-            unit.parent, month, revision=drill.bulletin.revision if drill.bulletin and superseded else None,
+            unit.parent, month, kind=kind,
+            revision=drill.bulletin.revision if drill.bulletin and superseded else None,
         ) if unit.parent else "",
     })
 

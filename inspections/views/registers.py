@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -40,19 +41,22 @@ def standard_units(request, pk: int):
     # Choosing no unit posts no field at all: bind on POST, whatever it holds.
     data = request.POST if request.method == "POST" else None
     form = forms.StandardUnitsForm(data, instance=standard, units=units)
+    # The name carries its own quotes (“九乱”专项整治…): the title adds none.
     return _edit(request, standard=standard, form=form,
-                 title=_("Where “%(standard)s” applies") % {"standard": standard})
+                 title=_("Where it applies: %(standard)s") % {"standard": standard},
+                 template="inspections/standard_units.html")
 
 
-def _edit(request, *, standard: Standard, form, title: str):
+def _edit(request, *, standard: Standard, form, title: str,
+          template: str = "inspections/register_form.html"):
     if not can_edit_standard(request.user, standard):
         raise PermissionDenied
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Saved."))
         return redirect("inspections:standard-detail", pk=standard.pk)
-    return render(request, "inspections/register_form.html", {
-        "form": form, "title": title, "back": standard,
+    return render(request, template, {
+        "form": form, "title": title, "back": reverse("inspections:standard-detail", args=[standard.pk]),
     })
 
 
@@ -92,7 +96,8 @@ def point_edit(request, pk: int | None = None):
         messages.success(request, _("Point %(code)s saved.") % {"code": point.code})
         return redirect("inspections:point-list")
     return render(request, "inspections/register_form.html", {
-        "form": form, "title": _("Point") if pk else _("New point"), "back": None,
+        "form": form, "title": _("Point") if pk else _("New point"),
+        "back": reverse("inspections:point-list"),
     })
 
 

@@ -202,12 +202,16 @@ def binding(client, seeded):
             "url": reverse("inspections:standard-units", args=[standard.pk])}
 
 
+def _ticked(page) -> list[int]:
+    return [int(pk) for pk in re.findall(r'name="units" value="(\d+)"[^>]* checked', page.content.decode())]
+
+
 def test_coordinator_binds_a_standard_to_units(client, binding):
     units, standard = binding["units"], binding["standard"]
     client.force_login(binding["coordinator"])
     page = client.get(binding["url"])
     assert page.status_code == 200
-    assert f'<option value="{units["ty-wbl"].pk}" selected>' in page.content.decode()
+    assert _ticked(page) == [units["ty-wbl"].pk]
     response = client.post(binding["url"], {"units": [units["ty-wbl"].pk, units["ty-xhl"].pk]})
     assert response.status_code == 302
     assert set(standard.units.values_list("key", flat=True)) == {"ty-wbl", "ty-xhl"}
@@ -220,6 +224,47 @@ def test_coordinator_binds_a_standard_to_units(client, binding):
     assert services.points_possible(_point(units["ty-wbl"])) == Decimal("28")
     detail = client.get(reverse("inspections:standard-detail", args=[standard.pk]))
     assert "未绑定任何单位：这个测评体系不适用于任何地方" in detail.content.decode()
+    page = client.get(binding["url"]).content.decode()
+    assert '<p id="chosen-units">未选任何单位：这个测评体系不适用于任何地方。</p>' in page
+    assert _ticked(client.get(binding["url"])) == []
+
+
+def test_binding_page_ticks_units_in_tree_order_and_names_the_chosen(client, binding):
+    units, standard = binding["units"], binding["standard"]
+    client.force_login(binding["coordinator"])
+    page = client.get(binding["url"]).content.decode()
+    # The name has its own quotes where it has any: the title adds none.
+    assert f"<h1 class=\"h3\">适用范围：{standard.name}</h1>" in page
+    assert '<p id="chosen-units">已选 1 个单位：万柏林区</p>' in page
+    detail = reverse("inspections:standard-detail", args=[standard.pk])
+    assert f'<a class="btn btn-outline-secondary" href="{detail}" id="cancel-link">取消</a>' in page
+    # Every unit of the campaign, parents before children, each indented by its depth.
+    listed = [int(pk) for pk in re.findall(r'name="units" value="(\d+)"', page)]
+    in_order = list(Unit.objects.filter(campaign=standard.campaign).order_by("path"))
+    assert listed == [unit.pk for unit in in_order]
+    for unit in (units["ty-hq"], units["ty-wbl"], units["xhl-jh"]):
+        margin = f"{unit.depth * 1.25}rem"
+        assert (f'<div class="form-check" style="margin-left: {margin}"><input type="checkbox" '
+                f'name="units" value="{unit.pk}"') in page
+    assert (units["ty-hq"].depth, units["ty-wbl"].depth, units["xhl-jh"].depth) == (0, 1, 2)
+    # A refused post names what it ticked, not what is bound.
+    refused = client.post(binding["url"], {"units": [units["ty-xhl"].pk, units["ty-wbl"].pk,
+                                                     units["lf-hq"].pk]}).content.decode()
+    assert '<p id="chosen-units">已选 2 个单位：杏花岭区、万柏林区</p>' in refused
+    nine_chaos = Standard.objects.get(key="ty-nine-chaos")
+    page = client.get(reverse("inspections:standard-units", args=[nine_chaos.pk])).content.decode()
+    assert "<h1 class=\"h3\">适用范围：“九乱”专项整治问题分类</h1>" in page
+
+
+def test_category_and_criterion_pages_offer_a_cancel_link(client, binding):
+    standard = binding["standard"]
+    client.force_login(binding["coordinator"])
+    detail = reverse("inspections:standard-detail", args=[standard.pk])
+    cancel = f'<a class="btn btn-outline-secondary" href="{detail}" id="cancel-link">取消</a>'
+    for name in ("category-create", "criterion-create"):
+        page = client.get(reverse(f"inspections:{name}", args=[standard.pk]))
+        assert page.status_code == 200
+        assert cancel in page.content.decode()
 
 
 def test_binding_needs_the_standard_editing_role(client, binding):
@@ -257,7 +302,7 @@ def test_binding_refuses_units_out_of_scope_and_too_many(client, binding):
     response = client.post(binding["url"], {"units": [units["ty-xhl"].pk, foreign]})
     assert response.status_code == 200
     assert f"单位 {foreign} 不是您在这个测评体系所属创建工作中协调的单位。" in response.content.decode()
-    assert f'<option value="{units["ty-xhl"].pk}" selected>' in response.content.decode()
+    assert _ticked(response) == [units["ty-xhl"].pk]
     too_many = list(Unit.objects.filter(campaign=standard.campaign).values_list("pk", flat=True)
                     [:MAX_STANDARD_UNITS + 1])
     response = client.post(binding["url"], {"units": too_many})

@@ -193,6 +193,28 @@ def test_revise_with_a_reason(client, district, coordinator, member):
     assert "已被他人更正" in client.get(url).content.decode()
 
 
+def test_revise_page_warns_of_settings_changed_since_the_revision(client, district, coordinator,
+                                                                  member):
+    _month_of_visits(district)
+    campaign = district["unit"].campaign
+    bulletin, _created = publish_bulletin(campaign, JULY, district["unit"], by=None, now=NOW)
+    url = reverse("inspections:bulletin-revise", args=[bulletin.pk])
+    client.force_login(coordinator)
+    assert 'id="settings-changed"' not in client.get(url).content.decode()
+    office = member(district["tree"]["city"], role="coordinator")
+    update_scoring_settings(campaign, {"inspection_weight": D("0.70"), "min_sample": 3,
+                                       "bottom_n": 2, "streak_k": 3}, by=office, now=NOW)
+    page = client.get(url).content.decode()
+    assert ('<div class="alert alert-warning col-lg-6" role="alert" id="settings-changed">'
+            '打分设置已改动：\n  <ul class="mb-1"><li>督查得分权重 0.80→0.70</li>'
+            '<li>末位关注名次（N） 1→2</li></ul>\n  更正版将按现行设置计算。</div>') in page
+    # The settings page labels the same fields the same way.
+    client.force_login(office)
+    settings_page = client.get(reverse("inspections:scoring-settings", args=[campaign.pk]))
+    assert "督查得分权重" in settings_page.content.decode()
+    assert "末位关注名次（N）" in settings_page.content.decode()
+
+
 def test_drill_down_shows_who_lost_points(client, district, coordinator):
     street = district["streets"][0]
     lost = visit(district["points"][street.pk], "12")
@@ -333,6 +355,47 @@ def test_other_peer_kind_can_be_chosen(client, district, coordinator):
     assert [line.unit.name for line in client.get(RANKINGS, params).context["lines"]][0] == "甲街道"
     response = client.get(RANKINGS, {**params, "kind": "work_group"})
     assert [line.unit.name for line in response.context["lines"]] == ["工作小组1"]
+
+
+def test_drill_down_from_another_peer_kind_leads_back_to_that_kind(client, district, coordinator):
+    _month_of_visits(district)
+    group = factories.UnitFactory(parent=district["unit"], kind="work_group", name="工作小组1")
+    client.force_login(coordinator)
+    parent = district["unit"].pk
+    page = client.get(RANKINGS, {"parent": parent, "month": "2019-07", "kind": "work_group"})
+    detail = reverse("inspections:unit-score-detail", args=[group.pk])
+    assert f'href="{detail}?month=2019-07&amp;kind=work_group"' in page.content.decode()
+    drill = client.get(detail, {"month": "2019-07", "kind": "work_group"}).content.decode()
+    assert (f'href="{RANKINGS}?parent={parent}&amp;month=2019-07&amp;kind=work_group">返回排名</a>'
+            in drill)
+    assert 'href="?month=2019-06&amp;kind=work_group"' in drill
+    assert 'href="?month=2019-08&amp;kind=work_group"' in drill
+    # Opened without a kind (the unit page) or with a bad one: the group the unit is ranked in.
+    for params in ({"month": "2019-07"}, {"month": "2019-07", "kind": "<x>"}):
+        drill = client.get(detail, params).content.decode()
+        assert f"{RANKINGS}?parent={parent}&amp;month=2019-07&amp;kind=work_group" in drill
+    street = district["streets"][0]
+    drill = client.get(reverse("inspections:unit-score-detail", args=[street.pk]),
+                       {"month": "2019-07"}).content.decode()
+    assert f"{RANKINGS}?parent={parent}&amp;month=2019-07&amp;kind=street" in drill
+
+
+def test_a_published_bulletin_states_its_own_formula(client, district, coordinator, member):
+    _month_of_visits(district)
+    campaign = district["unit"].campaign
+    publish_bulletin(campaign, JULY, district["unit"], by=None, now=NOW)
+    office = member(district["tree"]["city"], role="coordinator")
+    update_scoring_settings(campaign, {"inspection_weight": D("0.70"), "min_sample": 3,
+                                       "bottom_n": 1, "streak_k": 3}, by=office, now=NOW)
+    client.force_login(coordinator)
+    params = {"parent": district["unit"].pk, "month": "2019-07"}
+    for url in (RANKINGS, reverse("inspections:bulletin-detail")):
+        page = client.get(url, params).content.decode()
+        assert "本期通报计分办法：月得分 = 0.80 × 督查得分 + 0.20 × 100 × 按期整改率" in page
+        assert "现行计分办法" not in page
+    draft = client.get(RANKINGS, {**params, "month": "2019-08"}).content.decode()
+    assert "现行计分办法：月得分 = 0.70 × 督查得分 + 0.30 × 100 × 按期整改率" in draft
+    assert "本期通报计分办法" not in draft
 
 
 def test_a_user_without_any_unit_is_forbidden(client, db):
@@ -507,7 +570,7 @@ def test_a_superseded_revisions_drill_down_links_stay_on_it(client, revised, coo
     detail = reverse("inspections:unit-score-detail", args=[a.pk])
     old = client.get(RANKINGS, {"parent": revised["unit"].pk, "month": "2019-07", "revision": "1"})
     page = old.content.decode()
-    assert f'href="{detail}?month=2019-07&amp;revision=1"' in page
+    assert f'href="{detail}?month=2019-07&amp;kind=street&amp;revision=1"' in page
     response = client.get(detail, {"month": "2019-07", "revision": "1"})
     assert (response.context["standing"].score, response.context["standing"].rank) == (D("90.00"), 1)
     assert response.context["drill"].bulletin == revised["first"]
@@ -516,7 +579,7 @@ def test_a_superseded_revisions_drill_down_links_stay_on_it(client, revised, coo
     current = client.get(detail, {"month": "2019-07"})
     assert (current.context["standing"].score, current.context["standing"].rank) == (D("40.00"), 4)
     current_page = client.get(RANKINGS, {"parent": revised["unit"].pk, "month": "2019-07"})
-    assert f'href="{detail}?month=2019-07"' in current_page.content.decode()
+    assert f'href="{detail}?month=2019-07&amp;kind=street"' in current_page.content.decode()
     unknown = client.get(detail, {"month": "2019-07", "revision": "7"})
     assert unknown.context["standing"].score == D("40.00")
     assert "没有该版次" in unknown.content.decode()
