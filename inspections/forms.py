@@ -376,12 +376,12 @@ class StandardUnitsForm(ModelForm):
         top = min((tree.depth(unit.path) for unit in units), default=0)
         field.widget.choices = [(unit.pk, f"{unit.name} ({unit.code})", tree.depth(unit.path) - top)
                                 for unit in units]
-        self.units = units
+        self.listed_units = units
 
-    def chosen_units(self) -> list:
+    def chosen_units(self) -> list[Unit]:
         """The units ticked now: the bound ones, or after a refused post the ones it ticked."""
         chosen = {str(value) for value in self["units"].value() or []}
-        return [unit for unit in self.units if str(unit.pk) in chosen]
+        return [unit for unit in self.listed_units if str(unit.pk) in chosen]
 
 
 class PointForm(ModelForm):

@@ -514,7 +514,7 @@ def settings_changed_since(bulletin: Bulletin) -> list[SettingChanged]:
     """The scoring settings now in force that differ from those frozen with `bulletin`."""
     campaign = bulletin.campaign
     return [
-        SettingChanged(str(Campaign._meta.get_field(name).verbose_name),
+        SettingChanged(str(getattr(Campaign._meta.get_field(name), "verbose_name", name)),
                        str(getattr(bulletin, name)), str(getattr(campaign, name)))
         for name in ScoringSettingsChange.FIELDS
         if getattr(bulletin, name) != getattr(campaign, name)
