@@ -24,9 +24,13 @@ def test_coordinator_binds_a_standard_to_another_district(page, live_server, log
     expect(page.get_by_text("未命名：命名前不检查")).to_have_count(1)   # the 11th aspect
     applies.get_by_role("link", name="修改").click()
 
-    units = page.get_by_label("适用于这些单位及其下级单位的点位")
-    expect(units).to_have_values([str(wanbailin.pk)])
-    units.select_option([str(wanbailin.pk), str(xinghualing.pk)])
+    # One checkbox a unit: ticking one more keeps the units already chosen.
+    wanbailin_box = page.locator(f"input[name=units][value='{wanbailin.pk}']")
+    xinghualing_box = page.locator(f"input[name=units][value='{xinghualing.pk}']")
+    expect(wanbailin_box).to_be_checked()
+    expect(xinghualing_box).not_to_be_checked()
+    xinghualing_box.check()
+    expect(wanbailin_box).to_be_checked()
     page.get_by_role("button", name="保存").click()
 
     expect(page.get_by_role("heading", name=standard.name)).to_be_visible()
