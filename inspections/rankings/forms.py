@@ -35,6 +35,10 @@ class ScoringSettingsForm(forms.ModelForm):
             field.max_value = most
             field.validators.append(MaxValueValidator(most))
             field.widget.attrs["max"] = most
+        # Django's own message for 0.123 counts digits ("at most 3 digits"); people think in decimals.
+        two_decimals = _("Give the weight with at most two decimals, between 0 and 1 (e.g. 0.80).")
+        self.fields["inspection_weight"].error_messages.update(
+            max_digits=two_decimals, max_decimal_places=two_decimals, max_whole_digits=two_decimals)
 
     class Meta:
         model = Campaign

@@ -522,6 +522,20 @@ def test_scoring_settings_refuse_values_that_make_no_sense(client, district, fie
     assert client.get(RANKINGS, {"parent": district["unit"].pk, "month": "2019-07"}).status_code == 200
 
 
+@pytest.mark.parametrize("weight", ["0.123", "12.5"])
+def test_a_weight_with_too_many_digits_is_refused_in_decimals(client, district, member, weight):
+    campaign = district["unit"].campaign
+    client.force_login(member(district["tree"]["city"], role="coordinator"))
+    response = client.post(reverse("inspections:scoring-settings", args=[campaign.pk]), {
+        "inspection_weight": weight, "min_sample": "3", "bottom_n": "1", "streak_k": "3"},
+        HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Give the weight with at most two decimals, between 0 and 1 (e.g. 0.80)." in \
+        response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.inspection_weight == D("0.80")
+
+
 def test_an_inspection_score_of_200_thirds_with_every_item_on_time_gives_73_33(district, coordinator, client):
     a = district["streets"][0]
     three_visits(district["points"][a.pk])                       # 100, 100, 0: mean 200/3
