@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -14,6 +15,28 @@ CHROMIUM_FLAGS = [
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
 # page actions are ordinary synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# axe-core from npm (a dev dependency in package.json), injected from disk: no network.
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# What fails a page: the violations a person is actually stopped or slowed by.
+AXE_IMPACTS = {"serious", "critical"}
+
+
+def assert_accessible(page) -> None:
+    """Run axe-core (WCAG 2 A and AA rules) on the page as it is now; fail with each serious or
+    critical violation and the elements it was found on."""
+    if not AXE_SCRIPT.exists():
+        pytest.fail(f"{AXE_SCRIPT} is missing: run `npm ci` (make test does)")
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})")
+    problems = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        for violation in result["violations"] if violation["impact"] in AXE_IMPACTS
+    ]
+    assert not problems, f"{page.url}:\n" + "\n".join(problems)
 
 
 @pytest.fixture(scope="session")

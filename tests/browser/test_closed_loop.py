@@ -4,6 +4,7 @@ from playwright.sync_api import expect
 from campaign.enums import Role
 from inspections.models import Rectification
 from tests import factories
+from tests.browser.conftest import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,6 +33,7 @@ def test_visit_fix_and_close_show_on_the_timeline(page, live_server, login, tree
     page.locator("#id_finding-0-photos").set_input_files(jpeg)
     page.get_by_role("button", name="添加问题").click()   # a second row, left empty
     expect(page.locator("fieldset.finding")).to_have_count(2)
+    assert_accessible(page)
     page.get_by_role("button", name="保存督查记录").click()
     page.wait_for_url("**/inspections/*/")
     page.get_by_role("link", name=Rectification.objects.get().code).click()
@@ -43,6 +45,8 @@ def test_visit_fix_and_close_show_on_the_timeline(page, live_server, login, tree
     login("street")
     item = Rectification.objects.get()
     page.goto(f"{live_server.url}{item.get_absolute_url()}")
+    expect(page.locator("#step-submit")).to_be_visible()
+    assert_accessible(page)
     page.locator("#step-submit textarea").fill("已清理完毕")
     page.locator("#step-submit input[type=file]").set_input_files(jpeg)
     page.locator("#step-submit button[type=submit]").click()
@@ -61,6 +65,7 @@ def test_visit_fix_and_close_show_on_the_timeline(page, live_server, login, tree
     for text in ("李督查", "张街道", "王协调", "已清理完毕"):
         expect(page.locator("#timeline")).to_contain_text(text)
     expect(page.locator("#before-after img")).to_have_count(2)
+    assert_accessible(page)
     page.screenshot(path="/tmp/closed-loop-detail.png", full_page=True)
 
     # The street's page shows this month's figures (rendered with the page, no script needed).

@@ -9,6 +9,7 @@ from campaign.enums import Role
 from campaign.models import LeaderCharge
 from inspections.models import Bulletin
 from tests import factories
+from tests.browser.conftest import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,6 +38,7 @@ def test_coordinator_publishes_and_a_leader_reads_the_bulletin_and_drill_down(pa
     expect(rows).to_have_count(4)
     expect(rows.nth(1).locator("td").first).to_have_text("2")
     expect(rows.nth(2).locator("td").first).to_have_text("2")        # a tie
+    assert_accessible(page)
     page.locator("#publish-button").click()
     expect(page.locator("#bulletin-status")).to_contain_text("第1版")
     expect(page.locator(".alert", has_text="已发布")).to_be_visible()
@@ -50,6 +52,7 @@ def test_coordinator_publishes_and_a_leader_reads_the_bulletin_and_drill_down(pa
     page.get_by_role("link", name="月通报（打印）").click()
     expect(page.locator(".bulletin-title")).to_contain_text("2019年7月创城工作月通报")
     expect(page.locator("#bulletin")).to_contain_text("涧河街道")
+    assert_accessible(page)
     page.get_by_role("link", name="返回排名").click()
     expect(page).to_have_url(re.compile(r"/rankings/\?"))
     page.locator("#ranking-table").get_by_role("link", name="涧河街道").click()
@@ -58,5 +61,6 @@ def test_coordinator_publishes_and_a_leader_reads_the_bulletin_and_drill_down(pa
     expect(visits).to_have_count(3)
     expect(visits.first).to_contain_text("涧河街道占道经营")
     expect(page.locator("#score-summary")).to_contain_text("第4名")
+    assert_accessible(page)
     page.set_viewport_size({"width": 390, "height": 844})
     expect(page.locator("#lost-visits")).to_be_visible()

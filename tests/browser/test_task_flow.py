@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from campaign.enums import Role
 from campaign.photos import THUMB_EDGE
 from tests import factories
+from tests.browser.conftest import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,6 +40,7 @@ def test_split_report_and_see_it_on_the_board(page, live_server, login, tree, me
     expect(page.locator("#split-sum")).to_contain_text("相差 10")   # the page says they don't add up
     page.get_by_role("button", name="分解", exact=True).click()
     expect(page.locator("#split-error")).to_contain_text("还差 10")
+    assert_accessible(page)
     page.locator("#id_form-1-target").fill("40")
     page.get_by_role("button", name="分解", exact=True).click()
     expect(page.locator("#task-children li")).to_have_count(2)
@@ -65,6 +67,7 @@ def test_split_report_and_see_it_on_the_board(page, live_server, login, tree, me
     expect(thumb).to_have_js_property("complete", True)
     expect(thumb).to_have_js_property("naturalWidth", THUMB_EDGE)
     expect(thumb).to_have_js_property("naturalHeight", THUMB_EDGE * 600 // 800)
+    assert_accessible(page)
 
     # The coordinator's board shows it, rolled up to the parent.
     page.context.clear_cookies()
@@ -76,6 +79,7 @@ def test_split_report_and_see_it_on_the_board(page, live_server, login, tree, me
     expect(rows.nth(0)).to_contain_text("25 / 100")
     expect(rows.nth(1)).to_contain_text("25 / 60")
     expect(rows.nth(2)).to_contain_text("0 / 40")
+    assert_accessible(page)
 
     # On a phone (390 px wide) the board needs no sideways scrolling.
     page.set_viewport_size({"width": 390, "height": 844})
