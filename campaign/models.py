@@ -31,7 +31,9 @@ class Campaign(models.Model):
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
     time_zone = models.CharField(_("time zone"), max_length=40, default="Asia/Shanghai")
-    # Scoring settings (DOMAIN.md "Monthly scoring"); coordinators may change them.
+    # Scoring settings (DOMAIN.md "Monthly scoring"); coordinators may change them, a bulletin
+    # freezes them, and every change is recorded (inspections.ScoringSettingsChange).
+    SCORING_SETTINGS = ("inspection_weight", "min_sample", "bottom_n", "streak_k")
     inspection_weight = models.DecimalField(
         _("inspection weight"), max_digits=3, decimal_places=2, default=Decimal("0.80"),
         validators=[MinValueValidator(0), MaxValueValidator(1)],

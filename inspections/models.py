@@ -521,9 +521,6 @@ class ScoringSettingsChange(models.Model):
     """One scoring setting of a campaign changed: who, when, from what to what. Append-only,
     written by inspections.rankings.services.update_scoring_settings (one row per setting changed)."""
 
-    # The campaign fields a coordinator may change (DOMAIN.md "the campaign can change weights").
-    FIELDS = ["inspection_weight", "min_sample", "bottom_n", "streak_k"]
-
     campaign = models.ForeignKey(
         "campaign.Campaign", on_delete=models.PROTECT, related_name="scoring_changes",
         verbose_name=_("campaign"),

@@ -42,7 +42,7 @@ class ScoringSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = ["inspection_weight", "min_sample", "bottom_n", "streak_k"]
+        fields = Campaign.SCORING_SETTINGS
         help_texts = {
             "inspection_weight": _("Between 0 and 1; the on-time rate weighs 1 minus this."),
             "min_sample": _("Units with fewer visits in a month are listed but not ranked."),

@@ -516,6 +516,6 @@ def settings_changed_since(bulletin: Bulletin) -> list[SettingChanged]:
     return [
         SettingChanged(str(getattr(Campaign._meta.get_field(name), "verbose_name", name)),
                        str(getattr(bulletin, name)), str(getattr(campaign, name)))
-        for name in ScoringSettingsChange.FIELDS
+        for name in Campaign.SCORING_SETTINGS
         if getattr(bulletin, name) != getattr(campaign, name)
     ]

@@ -22,10 +22,7 @@ class BulletinError(Exception):
 
 
 def _settings_of(source: Campaign | Bulletin) -> dict:
-    return {
-        "inspection_weight": source.inspection_weight, "min_sample": source.min_sample,
-        "bottom_n": source.bottom_n, "streak_k": source.streak_k,
-    }
+    return {name: getattr(source, name) for name in Campaign.SCORING_SETTINGS}
 
 
 def _freeze(bulletin: Bulletin, result: MonthResult, details: dict[int, dict]) -> None:
@@ -127,7 +124,7 @@ def update_scoring_settings(
     when, old, new). Published bulletins keep the settings they were published with; drafts
     use the new ones at once. Returns the changes recorded (none when nothing changed)."""
     now = now or timezone.now()
-    fields = ScoringSettingsChange.FIELDS
+    fields = Campaign.SCORING_SETTINGS
     # The stored values, locked: a ModelForm has already written the new ones on `campaign`.
     stored = Campaign.objects.select_for_update().only(*fields).get(pk=campaign.pk)
     changes = [
