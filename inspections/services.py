@@ -74,10 +74,15 @@ def deadline_days(criterion: Criterion | None) -> int:
     return criterion.deadline_days if criterion else STANDALONE_DEADLINE_DAYS
 
 
+def end_of_day(at: dt.datetime, days: int = 0) -> dt.datetime:
+    """The end (23:59:59, local time) of the day `days` after `at`: how deadlines are given."""
+    day = timezone.localtime(at).date() + dt.timedelta(days=days)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+
+
 def default_deadline(criterion: Criterion | None, at: dt.datetime) -> dt.datetime:
     """The end of the day `deadline_days` after `at`, local time (0: the same day)."""
-    day = timezone.localtime(at).date() + dt.timedelta(days=deadline_days(criterion))
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+    return end_of_day(at, deadline_days(criterion))
 
 
 def offered_deadline(item: Rectification, at: dt.datetime) -> dt.datetime:

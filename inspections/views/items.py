@@ -181,7 +181,7 @@ def _step_form(step: workflow.Step, user, item, data=None, files=None, initial=N
         latest = now + forms.MAX_DEADLINE_AHEAD
         offered = timezone.localtime(min(max(item.deadline, now), latest - EXTENSION_DAYS) + EXTENSION_DAYS)
         if item.deadline < now:
-            offered = min(offered.replace(hour=23, minute=59, second=59, microsecond=0), latest)
+            offered = min(services.end_of_day(now, EXTENSION_DAYS.days), latest)
         kwargs["initial"].setdefault("deadline", offered)
     # Every step form sits on the same page: each field needs an id of its own (extend and
     # re-route both ask for a deadline), so labels and help texts point at the right one.
