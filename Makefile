@@ -1,7 +1,7 @@
 # Two commands for a fresh machine:
 #   make run    set everything up and serve the app at http://127.0.0.1:8000 (SQLite, demo data)
 #   make test   set everything up and run the whole test suite
-.PHONY: run test setup venv assets messages static db demo makemessages lint bench clean
+.PHONY: run test setup venv assets messages static db demo makemessages lint bench serve clean
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -60,6 +60,12 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy campaign inspections
+
+# The production start (README, "Deploy on an intranet server"): settings from ENV_FILE.
+ENV_FILE ?= deploy/campaign.env
+serve: venv assets
+	@[ -f "$(ENV_FILE)" ] || { echo "No $(ENV_FILE): copy deploy/campaign.env.example to it and fill it in." >&2; exit 1; }
+	set -a; . "$$(realpath $(ENV_FILE))"; set +a; exec deploy/serve
 
 bench: setup
 	$(PY) bench/run.py $(BENCH_ARGS)

@@ -49,6 +49,9 @@ class Campaign(models.Model):
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # Moves on whenever a unit is moved in the tree (campaign.services.move_unit), so figures
+    # cached by subtree (inspections.live) are computed again.
+    tree_version = models.PositiveIntegerField(_("tree version"), default=0, editable=False)
 
     class Meta:
         ordering = ["start", "pk"]

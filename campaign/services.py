@@ -6,7 +6,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
 
 from campaign import tree
-from campaign.models import Unit
+from campaign.models import Campaign, Unit
 
 
 class TreeError(Exception):
@@ -41,5 +41,6 @@ def move_unit(unit: Unit, *, parent: Unit | None) -> Unit:
         depth=F("depth") + depth_shift,
     )
     Unit.objects.filter(pk=unit.pk).update(parent=parent)
+    Campaign.objects.filter(pk=unit.campaign_id).update(tree_version=F("tree_version") + 1)
     unit.refresh_from_db()
     return unit

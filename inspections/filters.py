@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaign.enums import PointKind
-from campaign.models import Category
+from campaign.models import Category, Unit
 from campaign.periods import Month
 from campaign.permissions import visible_units
 from campaign.tree import subtree_q
@@ -80,6 +80,9 @@ class RectificationFilter(django_filters.FilterSet):
         self.filters["category"].queryset = Category.objects.filter(
             standard__campaign_id__in=visible_units(user).values("campaign_id")
         ).order_by("standard_id", "order", "pk")
+        # A city offers 1,000 units: the options come as plain (id, name) rows, not model objects.
+        self.form.fields["unit"].widget.choices = [("", _("All"))] + list(
+            self.filters["unit"].queryset.values_list("pk", "name"))
         months = [str(month) for month in recent_months(timezone.localdate())]
         chosen = self.form["month"].value()
         if chosen and chosen not in months and Month.parse(chosen):
@@ -93,7 +96,11 @@ class RectificationFilter(django_filters.FilterSet):
                 field.widget.attrs["class"] = "form-check-input"
 
     def filter_unit(self, queryset, name, value):
-        return queryset.filter(subtree_q([value.path], "unit__path")) if value else queryset
+        # unit_id IN (the subtree's units) rather than a join on the units' paths: the planner
+        # then reads the items through their own (unit, created_at) index.
+        if not value:
+            return queryset
+        return queryset.filter(unit__in=Unit.objects.filter(subtree_q([value.path])).values("pk"))
 
     def filter_month(self, queryset, name, value):
         month = Month.parse(value)

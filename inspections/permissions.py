@@ -14,6 +14,7 @@ from campaign.enums import Role, UnitKind
 from campaign.models import Photo, Point, Standard, Unit, User
 from campaign.permissions import (
     campaign_root,
+    campaign_scope_q,
     has_role,
     holds_role_anywhere,
     managed_units,
@@ -50,7 +51,7 @@ def _paths_q(user: User, roles: tuple[str, ...], field: str) -> Q:
 
 def visible_rectifications(user: User) -> QuerySet[Rectification]:
     """The items of the units the user sees."""
-    return Rectification.objects.filter(scope_q(user))
+    return Rectification.objects.filter(campaign_scope_q(user))
 
 
 def visible_inspections(user: User, *, today: dt.date | None = None) -> QuerySet[Inspection]:

@@ -23,7 +23,7 @@ from campaign.periods import Month
 from campaign.permissions import campaign_root
 from campaign.photos import discard_files, store_photo
 from campaign.tree import subtree_q
-from inspections import permissions, workflow
+from inspections import live, permissions, workflow
 from inspections.enums import CitizenReportStatus, EventAction, RectificationStatus
 from inspections.models import (
     CitizenReport,
@@ -390,6 +390,11 @@ def unit_figures(unit: Unit, month: Month, *, now: dt.datetime | None = None) ->
     waiting at the dispatcher (回退, no unit's) left out. "On time" is the scoring rule
     (RectificationQuerySet.with_standing_fix, ON_TIME)."""
     now = now or timezone.now()
+    return live.cached(f"unit-figures:{unit.pk}:{unit.path}:{month}", unit.campaign, now,
+                       lambda: _count_unit_figures(unit, month, now))
+
+
+def _count_unit_figures(unit: Unit, month: Month, now: dt.datetime) -> UnitFigures:
     start, end = month.bounds(unit.campaign.time_zone)
     items = Rectification.objects.filter(subtree_q([unit.path], "unit__path"))
     base = items.filter(created_at__gte=start, created_at__lt=end,

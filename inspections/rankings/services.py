@@ -75,7 +75,7 @@ def publish_bulletin(
                 )
         except IntegrityError:
             return Bulletin.objects.get(parent=parent, month=month.first_day, is_current=True), False
-        _freeze(bulletin, compute_month(campaign, month, parent, now=now),
+        _freeze(bulletin, compute_month(campaign, month, parent, now=now, fresh=True),
                 loss_details(campaign, month, parent, per_child=True, now=now))
     return bulletin, True
 
@@ -104,7 +104,7 @@ def revise_bulletin(
             revision=current.revision + 1, reason=reason, published_by=by, published_at=now,
             **_settings_of(campaign),
         )
-        _freeze(revision, compute_month(campaign, month, current.parent, now=now),
+        _freeze(revision, compute_month(campaign, month, current.parent, now=now, fresh=True),
                 loss_details(campaign, month, current.parent, per_child=True, now=now))
     return revision
 

@@ -83,9 +83,10 @@ def test_a_malformed_month_shows_the_current_month(client, tree, people, items, 
 @time_machine.travel(NOW, tick=False)
 def test_the_unit_page_runs_a_fixed_number_of_queries(client, tree, people, items,
                                                       django_assert_num_queries):
-    """Thirteen: the session, the user, the user's scope (memberships, charges), the nav's count of
-    citizen reports, the unit, its ancestors, children, members, leaders, the leaders of its
-    ancestors, and two for the figures; no more for a unit with more of any of them."""
+    """Fourteen: the session, the user, the user's scope (memberships, charges), the nav's count
+    of citizen reports, the unit, its ancestors, children, members, leaders, the leaders of its
+    ancestors, and three for the figures (the data stamp, then the two counts, which new items
+    make the cache read again); no more for a unit with more of any of them."""
     client.force_login(people["coordinator"])
     url = reverse("inspections:unit-detail", args=[tree["street_a"].pk])
     with CaptureQueriesContext(connection) as small:
@@ -99,4 +100,4 @@ def test_the_unit_page_runs_a_fixed_number_of_queries(client, tree, people, item
         factories.file_item(lane, by=people["inspector"], deadline=NOW + dt.timedelta(days=1))
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(url)
-    assert len(small.captured_queries) == 13
+    assert len(small.captured_queries) == 14

@@ -1,0 +1,63 @@
+"""Live figures, computed from items and visits, kept in the cache until what they read changes.
+
+A draft month's ranking and a unit's month figures add up tens of thousands of items with their
+events; people open the same month again and again while nothing under it changes. Each cached
+figure is keyed by a stamp of everything it reads, so a change makes a new key and the old entry
+is never read again (it expires):
+
+- every item filed is a new row, and every change to it is recorded as an event
+  (`inspections.workflow` is the only writer of an item's status, deadline and unit, and records
+  each step), so the newest item and event ids move;
+- every visit is a new row: the newest visit id moves;
+- the figures that depend on the clock (overdue now, a month still running) change when a
+  deadline passes: the newest deadline of the campaign already passed moves;
+- a unit moved in the command tree changes which subtree its rows count in: the campaign's
+  `tree_version` moves (`campaign.services.move_unit`).
+
+Each part is one index lookup (the newest row of an index), so the stamp costs one query
+whatever the size of the data. The cache is Django's default cache: per process (LocMem) on a
+single server, shared when REDIS_URL is set.
+"""
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.db.models import Subquery
+
+from campaign.models import Campaign
+from inspections.models import Inspection, Rectification, RectificationEvent
+
+# Long enough to serve a busy morning; an entry is dropped sooner when its stamp moves on.
+TIMEOUT = 6 * 60 * 60
+
+
+def stamp(campaign: Campaign, now: dt.datetime) -> str:
+    """What the live figures of `campaign` read, as a short string (one query)."""
+
+    def newest(queryset, field: str = "pk") -> Subquery:
+        return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
+
+    parts = Campaign.objects.filter(pk=campaign.pk).values_list(
+        "tree_version",
+        newest(Rectification.objects.all()),
+        newest(RectificationEvent.objects.all()),
+        newest(Inspection.objects.all()),
+        newest(Rectification.objects.filter(campaign=campaign, deadline__lt=now), "deadline"),
+    ).first()
+    return ".".join(str(part) for part in parts or ())
+
+
+def cached[T](key: str, campaign: Campaign, now: dt.datetime, compute: Callable[[], T], *,
+              fresh: bool = False) -> T:
+    """`compute()`, or its value cached under `key` at the current stamp. `fresh` computes it
+    anew and keeps that: publishing and correcting a bulletin read the data as it is now, even
+    after a correction made by hand in the database (which moves no stamp)."""
+    # Hashed: paths and times hold characters some cache servers refuse in a key.
+    full_key = "live:" + hashlib.sha256(f"{key}|{stamp(campaign, now)}".encode()).hexdigest()
+    value = None if fresh else cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, TIMEOUT)
+    return value

@@ -1,0 +1,92 @@
+"""Live figures are cached until what they read changes (inspections.live): every way the data
+under a unit's month figures or a draft ranking can change gives fresh figures at once."""
+
+import datetime as dt
+
+import pytest
+
+from campaign.periods import Month
+from campaign.services import move_unit
+from inspections import services, workflow
+from inspections.rankings.queries import compute_month
+from tests import factories
+from tests.inspections.conftest import visit
+
+pytestmark = pytest.mark.django_db
+
+ZONE = dt.timezone(dt.timedelta(hours=8))
+DAY = dt.datetime(2019, 7, 1, 9, tzinfo=ZONE)
+DEADLINE = DAY + dt.timedelta(days=3)
+JULY = Month(2019, 7)
+
+
+def _figures(unit, now):
+    figures = services.unit_figures(unit, JULY, now=now)
+    return figures.filed, figures.disposed, figures.overdue_now
+
+
+def _file(tree, people, unit="lane_a"):
+    return workflow.file_rectification(unit=tree[unit], title="t", by=people["inspector"],
+                                       deadline=DEADLINE, at=DAY)
+
+
+def test_unit_figures_are_read_once_while_nothing_changes(tree, people, django_assert_num_queries):
+    _file(tree, people)
+    now = DAY + dt.timedelta(days=1)
+    first = _figures(tree["street_a"], now)
+    with django_assert_num_queries(1):       # the stamp only
+        assert _figures(tree["street_a"], now) == first == (1, 0, 0)
+
+
+def test_a_new_item_and_each_step_give_fresh_figures(tree, people, photo):
+    now = DAY + dt.timedelta(days=1)
+    item = _file(tree, people)
+    assert _figures(tree["street_a"], now) == (1, 0, 0)
+    _file(tree, people)
+    assert _figures(tree["street_a"], now) == (2, 0, 0)
+    workflow.submit(item, by=people["staff"], version=None, photos=[photo], at=now)
+    assert _figures(tree["street_a"], now) == (2, 1, 0)
+
+
+def test_a_deadline_passing_gives_fresh_overdue_counts(tree, people):
+    _file(tree, people)
+    before = DEADLINE - dt.timedelta(minutes=1)
+    assert _figures(tree["street_a"], before) == (1, 0, 0)
+    assert _figures(tree["street_a"], DEADLINE + dt.timedelta(minutes=1)) == (1, 0, 1)
+
+
+def test_moving_a_unit_gives_fresh_figures_to_both_subtrees(tree, people):
+    _file(tree, people)
+    now = DAY + dt.timedelta(days=1)
+    assert (_figures(tree["street_a"], now), _figures(tree["street_b"], now)) == ((1, 0, 0), (0, 0, 0))
+    move_unit(tree["lane_a"], parent=tree["street_b"])
+    tree["street_a"].campaign.refresh_from_db()
+    tree["street_b"].campaign.refresh_from_db()
+    assert (_figures(tree["street_a"], now), _figures(tree["street_b"], now)) == ((0, 0, 0), (1, 0, 0))
+
+
+def test_a_new_visit_changes_the_draft_ranking_at_once(district):
+    street = district["streets"][0]
+    campaign = district["unit"].campaign
+    now = dt.datetime(2019, 9, 1, tzinfo=dt.UTC)
+    for _n in range(3):
+        visit(district["points"][street.pk], "0")
+
+    def standing():
+        result = compute_month(campaign, JULY, district["unit"], now=now)
+        return next((line.standing.visits, line.standing.score)
+                    for line in result.lines if line.unit.pk == street.pk)
+
+    assert standing() == (3, 100)
+    visit(district["points"][street.pk], "40")
+    assert standing() == (4, 90)      # visits 100, 100, 100, 60; no item due
+
+
+def test_the_cache_key_holds_the_campaign_and_the_subtree(tree, people):
+    # Two units' figures of the same month never share an entry.
+    _file(tree, people, unit="lane_a")
+    factories.RectificationFactory(unit=tree["street_b"], created_at=DAY, deadline=DEADLINE)
+    now = DAY + dt.timedelta(days=1)
+    assert _figures(tree["street_a"], now)[0] == 1
+    assert _figures(tree["street_b"], now)[0] == 1
+    assert _figures(tree["city"], now)[0] == 2
