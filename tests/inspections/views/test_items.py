@@ -18,6 +18,7 @@ from PIL import Image
 
 from campaign.models import Photo
 from campaign.paging import cursor_of
+from campaign.spreadsheets import XLSX_CONTENT_TYPE
 from inspections import workflow
 from inspections.enums import RectificationStatus as S
 from inspections.models import Rectification
@@ -273,10 +274,106 @@ def test_ledger_exports_with_the_filters(client, many, people):
     lines = text.strip().splitlines()
     assert len(lines) == 31 and "乙街道的秘密" not in text
     xlsx = client.get(reverse("inspections:ledger-export-xlsx") + "?status=closed")
-    from openpyxl import load_workbook
-
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
     assert sheet.max_row == 1   # headers only: nothing closed
+
+
+def _exported(client, fmt, *, sheet="台账"):
+    """The cells of a ledger export, as read back from the file (CSV: all text)."""
+    response = client.get(reverse(f"inspections:ledger-export-{fmt}"))
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    if fmt == "csv":
+        assert response["Content-Type"] == "text/csv; charset=utf-8"
+        return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
+    assert re.fullmatch(r'attachment; filename="ledger-\d{8}-\d{4}\.xlsx"',
+                        response["Content-Disposition"])
+    book = load_workbook(io.BytesIO(body))
+    assert book.sheetnames == [sheet]
+    return [list(row) for row in book.active.iter_rows(values_only=True)]
+
+
+@pytest.fixture
+def ledger(tree, people):
+    """Two items: a closed one at a market with every column set (and a title that reads as a
+    formula), and a bare open one filed later."""
+    criterion = factories.CriterionFactory(category__standard__campaign=tree["city"].campaign,
+                                           category__name="市容环境", name="乱摆摊点")
+    market = factories.PointFactory(unit=tree["street_a"], kind="market", name="南市场")
+    factories.RectificationFactory(
+        unit=tree["street_a"], code="JA-2019-0001", title='=HYPERLINK("http://evil.example","点此")',
+        point=market, criterion=criterion, status=S.CLOSED, method="enforcement", rework_count=1,
+        created_at=dt.datetime(2019, 7, 1, 10, 0, tzinfo=dt.UTC),      # 18:00 in Shanghai
+        deadline=dt.datetime(2019, 7, 15, 16, 30, tzinfo=dt.UTC),      # the next day there
+        submitted_at=dt.datetime(2019, 7, 12, 1, 5, tzinfo=dt.UTC),
+        closed_at=dt.datetime(2019, 7, 13, 2, 0, tzinfo=dt.UTC),
+        created_by=people["inspector"])
+    factories.RectificationFactory(
+        unit=tree["lane_a"], code="JA-2019-0002", title="井盖缺失", created_by=people["inspector"],
+        created_at=dt.datetime(2019, 7, 2, 0, 0, tzinfo=dt.UTC),
+        deadline=dt.datetime(2019, 7, 5, 0, 0, tzinfo=dt.UTC))
+
+
+LEDGER_CELLS = {
+    "zh-hans": [
+        ["编码", "任务名称", "责任单位", "状态", "整改期限", "立案时间", "返工次数", "类别", "测评项",
+         "点位", "点位类型", "最近提交时间", "结案时间", "处置方式"],
+        ["JA-2019-0002", "井盖缺失", "甲巷长办公室", "待整改", "2019-07-05 08:00",
+         "2019-07-02 08:00", 0, None, None, None, None, None, None, None],
+        ["JA-2019-0001", '\'=HYPERLINK("http://evil.example","点此")', "甲街道", "已结案",
+         "2019-07-16 00:30", "2019-07-01 18:00", 1, "市容环境", "乱摆摊点", "南市场", "农贸市场",
+         "2019-07-12 09:05", "2019-07-13 10:00", "执法"],
+    ],
+    "en": [
+        ["Code", "Title", "Responsible unit", "Status", "Deadline", "Filed at", "Reworks",
+         "Category", "Criterion", "Point", "Point kind", "Last submitted at", "Closed at",
+         "How it was solved"],
+        ["JA-2019-0002", "井盖缺失", "甲巷长办公室", "Open", "2019-07-05 08:00",
+         "2019-07-02 08:00", 0, None, None, None, None, None, None, None],
+        ["JA-2019-0001", '\'=HYPERLINK("http://evil.example","点此")', "甲街道", "Closed",
+         "2019-07-16 00:30", "2019-07-01 18:00", 1, "市容环境", "乱摆摊点", "南市场", "Market",
+         "2019-07-12 09:05", "2019-07-13 10:00", "Enforcement"],
+    ],
+}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_ledger_exports_hold_exactly_the_ledgers_cells(client, ledger, people, language):
+    client = login(client, people["coordinator"])
+    if language == "en":
+        client.cookies["django_language"] = "en"
+    expected = LEDGER_CELLS[language]
+    assert _exported(client, "xlsx", sheet={"en": "Ledger"}.get(language, "台账")) == expected
+    # CSV holds the same cells as text: an empty cell is an empty string, a number its digits.
+    assert _exported(client, "csv") == [
+        ["" if cell is None else str(cell) for cell in row] for row in expected]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_ledger_export_runs_the_same_queries_for_3_or_30_items(client, tree, people, fmt):
+    def add(count):
+        for _ in range(count):
+            factories.RectificationFactory(
+                unit=tree["street_a"], created_by=people["inspector"],
+                point=factories.PointFactory(unit=tree["street_a"]),
+                criterion=factories.CriterionFactory(
+                    category__standard__campaign=tree["city"].campaign))
+
+    client = login(client, people["coordinator"])
+    url = reverse(f"inspections:ledger-export-{fmt}")
+
+    def queries():
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url)
+            rows = b"".join(response.streaming_content)
+        return len(context.captured_queries), rows
+
+    add(3)
+    few, few_rows = queries()
+    add(27)
+    many, many_rows = queries()
+    assert few == many and len(many_rows) > len(few_rows)
 
 
 # ---- standalone items, keyset pages --------------------------------------------------------
@@ -321,7 +418,8 @@ def test_ledger_exports_write_formulas_as_text(client, tree, people):
     row = list(csv.reader(io.StringIO(text)))[1]
     assert row[1] == '\'=HYPERLINK("http://evil.example","点此")'
     response = client.get(reverse("inspections:ledger-export-xlsx"))
-    cell = load_workbook(io.BytesIO(response.content)).active.cell(row=2, column=2)
+    body = b"".join(response.streaming_content)
+    cell = load_workbook(io.BytesIO(body)).active.cell(row=2, column=2)
     assert (cell.data_type, cell.value) == ("s", '\'=HYPERLINK("http://evil.example","点此")')
 
 
