@@ -240,7 +240,8 @@ def describe() -> dict:
     items = Rectification.objects.filter(campaign=campaign)
     oldest = list(items.order_by("created_at", "id")[:51])[-1]
     item = items.filter(status="closed").order_by("-created_at", "-id").first()
-    units = {unit.code: unit.pk for unit in Unit.objects.filter(campaign=campaign, code__in=["B", "B3", "B3-4"])}
+    units = {unit.code: unit.pk
+             for unit in Unit.objects.filter(campaign=campaign, code__in=["B", "B3", "B3-4"])}
     return {
         "cookies": cookies,
         "hq": units["B"], "district": units["B3"], "street": units["B3-4"],

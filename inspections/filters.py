@@ -1,18 +1,20 @@
 """Filters of the item lists and the ledger (the same filters for both)."""
 
 import datetime as dt
+import hashlib
 
 import django_filters
 from django import forms
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.functional import lazy
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from campaign.enums import PointKind
+from campaign.enums import PointKind, Role
 from campaign.models import Category, Unit
 from campaign.periods import Month
-from campaign.permissions import visible_units
+from campaign.permissions import role_paths, visible_units
 from campaign.tree import subtree_q
 from inspections.enums import RectificationStatus
 from inspections.models import Rectification
@@ -49,6 +51,16 @@ class MonthFilter(django_filters.CharFilter):
     field_class = MonthField
 
 
+class _LazyChoices:
+    """Choices read only when iterated (FastSelect reads them only when its cache is cold)."""
+
+    def __init__(self, read):
+        self.read = read
+
+    def __iter__(self):
+        return iter(self.read())
+
+
 class RectificationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=RectificationStatus.choices,
                                          widget=FastSelect, empty_label=_("All"))
@@ -80,9 +92,7 @@ class RectificationFilter(django_filters.FilterSet):
         self.filters["category"].queryset = Category.objects.filter(
             standard__campaign_id__in=visible_units(user).values("campaign_id")
         ).order_by("standard_id", "order", "pk")
-        # A city offers 1,000 units: the options come as plain (id, name) rows, not model objects.
-        self.form.fields["unit"].widget.choices = [("", _("All"))] + list(
-            self.filters["unit"].queryset.values_list("pk", "name"))
+        self._offer_units(user)
         months = [str(month) for month in recent_months(timezone.localdate())]
         chosen = self.form["month"].value()
         if chosen and chosen not in months and Month.parse(chosen):
@@ -94,6 +104,19 @@ class RectificationFilter(django_filters.FilterSet):
                 field.widget.attrs["class"] = f"{css} {css}-sm"
             else:
                 field.widget.attrs["class"] = "form-check-input"
+
+    def _offer_units(self, user) -> None:
+        """A city offers 1,000 units: their options are built from plain (id, name) rows and
+        kept in the cache for the same scope, language and units (a unit added, moved or
+        removed makes a new key; a renamed unit shows its new name within five minutes)."""
+        units = self.filters["unit"].queryset
+        stamp = Unit.objects.aggregate(count=Count("pk"), last=Max("pk"),
+                                       moved=Sum("campaign__tree_version"))
+        scope = ",".join(sorted(role_paths(user, tuple(Role.values)))) if not user.is_superuser else "*"
+        key = f"unit-options|{scope}|{get_language()}|{stamp['count']}.{stamp['last']}.{stamp['moved']}"
+        widget = self.form.fields["unit"].widget
+        widget.options_key = "unit-options:" + hashlib.sha256(key.encode()).hexdigest()
+        widget.choices = _LazyChoices(lambda: [("", _("All")), *units.values_list("pk", "name")])
 
     def filter_unit(self, queryset, name, value):
         # unit_id IN (the subtree's units) rather than a join on the units' paths: the planner

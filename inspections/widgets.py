@@ -3,6 +3,7 @@
 from html import escape
 
 from django import forms
+from django.core.cache import cache
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -10,19 +11,27 @@ from django.utils.safestring import mark_safe
 
 class FastSelect(forms.Select):
     """A select rendered in Python with plain string building: a filter offers a city's 1,000
-    units, and a template (or format_html) per option costs more than the whole list query."""
+    units, and a template (or format_html) per option costs more than the whole list query.
+    With `options_key` set, the options' HTML is kept in the cache under that key (which must
+    change whenever the choices do) and the choices are only read to build it."""
+
+    options_key: str | None = None
+    OPTIONS_TIMEOUT = 5 * 60
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         chosen = {str(v) for v in (value if isinstance(value, list | tuple) else [value])
                   if v is not None}
-        parts = [f"<select{flatatt(attrs)}>"]
-        for option_value, label in self._plain_choices():
-            option_value = str(option_value)
-            selected = " selected" if option_value in chosen else ""
-            parts.append(f'<option value="{escape(option_value)}"{selected}>{escape(str(label))}</option>')
-        parts.append("</select>")
-        return mark_safe("".join(parts))  # every value and label escaped above
+        options = cache.get(self.options_key) if self.options_key else None
+        if options is None:
+            options = "".join(f'<option value="{escape(str(option_value))}">{escape(str(label))}</option>'
+                              for option_value, label in self._plain_choices())
+            if self.options_key:
+                cache.set(self.options_key, options, self.OPTIONS_TIMEOUT)
+        for option_value in chosen:
+            marker = f'<option value="{escape(option_value)}">'
+            options = options.replace(marker, marker[:-1] + " selected>", 1)
+        return mark_safe(f"<select{flatatt(attrs)}>{options}</select>")  # escaped above
 
     def _plain_choices(self):
         for option_value, label in self.choices:

@@ -152,16 +152,38 @@ def _due_rows(campaign: Campaign, month: Month, path: str, now: dt.datetime):
     )
 
 
-def _month_rows(
-    campaign: Campaign, month: Month, path: str, now: dt.datetime, *, fresh: bool = False
-) -> tuple[list, list]:
-    """The month's visit rows and due rows in the subtree at `path`: the part of a month's
-    figures that reads every row, kept until the data under it changes (inspections.live)."""
-    return live.cached(
-        f"month-rows:{campaign.pk}:{month}:{path}", campaign, now,
-        lambda: (list(_visit_rows(campaign, month, path)), list(_due_rows(campaign, month, path, now))),
-        fresh=fresh,
-    )
+def _month_totals(
+    campaign: Campaign, month: Month, parent: Unit | None, now: dt.datetime, *, fresh: bool = False
+) -> tuple[dict[int, list[VisitGroup]], dict[int, list[int]]]:
+    """The month's visits (grouped by points) and items due and on time, added up per unit: per
+    child of `parent`, each row counted for the child whose subtree holds it; or, with no
+    parent, per unit of the whole campaign, each row counted for its unit and every ancestor.
+    The part of a month's figures that reads every row: kept in the cache, added up, until the
+    data under it changes (inspections.live)."""
+    path = parent.path if parent is not None else ""
+
+    def owners(row_path: str) -> list[int]:
+        if parent is None:
+            return tree.parse(row_path)
+        peer = _peer_of(parent, row_path)
+        return [] if peer is None else [peer]
+
+    def add_up() -> tuple[dict[int, list[VisitGroup]], dict[int, list[int]]]:
+        counts: dict[int, Counter] = defaultdict(Counter)
+        for row_path, possible, deducted, count in _visit_rows(campaign, month, path):
+            for owner in owners(row_path):
+                counts[owner][possible, deducted] += count
+        due: dict[int, list[int]] = {}
+        for row_path, due_count, on_time_count in _due_rows(campaign, month, path, now):
+            for owner in owners(row_path):
+                totals = due.setdefault(owner, [0, 0])
+                totals[0] += due_count
+                totals[1] += on_time_count
+        return _visit_groups(counts), due
+
+    scope = "children" if parent is not None else "campaign"
+    return live.cached(f"month-totals:{campaign.pk}:{month}:{scope}:{path}", campaign, now, add_up,
+                       fresh=fresh)
 
 
 def _visit_groups(counts: dict[int, Counter]) -> dict[int, list[VisitGroup]]:
@@ -216,28 +238,16 @@ def compute_month(
     reads the rows again whatever the cache holds (publishing, correcting)."""
     now = now or timezone.now()
     peers = list(Unit.objects.filter(parent=parent).order_by("order", "pk"))
-    visit_rows, due_rows = _month_rows(campaign, month, parent.path, now, fresh=fresh)
-    counts: dict[int, Counter] = defaultdict(Counter)
-    for path, possible, deducted, count in visit_rows:
-        peer = _peer_of(parent, path)
-        if peer is not None:
-            counts[peer][possible, deducted] += count
-    visits = _visit_groups(counts)
-    due: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for path, due_count, on_time_count in due_rows:
-        peer = _peer_of(parent, path)
-        if peer is not None:
-            due[peer][0] += due_count
-            due[peer][1] += on_time_count
+    visits, due = _month_totals(campaign, month, parent, now, fresh=fresh)
     history = _published_history([parent], month)
     return _rank_children(campaign, month, parent, peers, visits, due, history)
 
 
 def compute_all_groups(
-    campaign: Campaign, month: Month, *, now: dt.datetime | None = None
+    campaign: Campaign, month: Month, *, now: dt.datetime | None = None, fresh: bool = False
 ) -> dict[int, MonthResult]:
     """Every peer group of the campaign for a month in one pass, keyed by parent id: the same
-    figures as compute_month() for each parent, from four queries in all (the month's rows are
+    figures as compute_month() for each parent, from five queries in all (the month's rows are
     read once and added up the tree in Python)."""
     now = now or timezone.now()
     units = list(Unit.objects.filter(campaign=campaign).order_by("order", "pk"))
@@ -247,17 +257,7 @@ def compute_all_groups(
             children[unit.parent_id].append(unit)
 
     # A row counts for its unit and for every ancestor: each of them is a peer in some group.
-    visit_rows, due_rows = _month_rows(campaign, month, "", now)
-    counts: dict[int, Counter] = defaultdict(Counter)
-    for path, possible, deducted, count in visit_rows:
-        for unit_id in tree.parse(path):
-            counts[unit_id][possible, deducted] += count
-    visits = _visit_groups(counts)
-    due: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for path, due_count, on_time_count in due_rows:
-        for unit_id in tree.parse(path):
-            due[unit_id][0] += due_count
-            due[unit_id][1] += on_time_count
+    visits, due = _month_totals(campaign, month, None, now, fresh=fresh)
     parents = [unit for unit in units if unit.pk in children]
     history = _published_history(parents, month)
     return {

@@ -26,7 +26,7 @@ from inspections.enums import EventAction as A
 from inspections.enums import RectificationStatus as S
 from inspections.filters import DUE_SOON_DAYS, RectificationFilter
 from inspections.models import Rectification, due_soon_q, overdue_q
-from inspections.tables import SORTS, LedgerTable, RectificationTable, ledger_rows
+from inspections.tables import SORTS, LedgerTable, RectificationTable, ledger_rows, page_rows
 
 COUNT_CAP = 1000
 LEDGER_EXPORT_MAX = 200_000
@@ -58,7 +58,8 @@ def _list_context(request, *, queryset, table_class):
     size = paging.per_page(request.GET.get("per_page"))
     page = paging.keyset_page(items, fields=SORTS[key], descending=descending,
                               cursor=request.GET.get("after", ""), size=size)
-    rows = page.rows
+    now = timezone.now()
+    rows = page_rows(page.rows, now, ledger=issubclass(table_class, LedgerTable))
     count = None
     if filterset.active():
         count = items.order_by()[: COUNT_CAP + 1].count()
@@ -80,7 +81,7 @@ def _list_context(request, *, queryset, table_class):
         "count_capped": count is not None and count > COUNT_CAP, "count_cap": COUNT_CAP,
         "next_url": next_url, "first_url": first_url, "per_page": size,
         "per_page_choices": paging.PER_PAGE_CHOICES, "export_query": export_query,
-        "roles": user_roles(request.user), "now": timezone.now(),
+        "roles": user_roles(request.user), "now": now,
     }
 
 
