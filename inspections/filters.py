@@ -51,16 +51,6 @@ class MonthFilter(django_filters.CharFilter):
     field_class = MonthField
 
 
-class _LazyChoices:
-    """Choices read only when iterated (FastSelect reads them only when its cache is cold)."""
-
-    def __init__(self, read):
-        self.read = read
-
-    def __iter__(self):
-        return iter(self.read())
-
-
 class RectificationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=RectificationStatus.choices,
                                          widget=FastSelect, empty_label=_("All"))
@@ -116,7 +106,9 @@ class RectificationFilter(django_filters.FilterSet):
         key = f"unit-options|{scope}|{get_language()}|{stamp['count']}.{stamp['last']}.{stamp['moved']}"
         widget = self.form.fields["unit"].widget
         widget.options_key = "unit-options:" + hashlib.sha256(key.encode()).hexdigest()
-        widget.choices = _LazyChoices(lambda: [("", _("All")), *units.values_list("pk", "name")])
+        # A callable: Django reads it only when iterated, and FastSelect iterates only when the
+        # options are not in the cache.
+        widget.choices = lambda: [("", _("All")), *units.values_list("pk", "name")]
 
     def filter_unit(self, queryset, name, value):
         # unit_id IN (the subtree's units) rather than a join on the units' paths: the planner

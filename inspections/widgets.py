@@ -33,6 +33,11 @@ class FastSelect(forms.Select):
             options = options.replace(marker, marker[:-1] + " selected>", 1)
         return mark_safe(f"<select{flatatt(attrs)}>{options}</select>")  # escaped above
 
+    def use_required_attribute(self, initial):
+        # Asked before rendering; Select's answer reads the first choice, which would read the
+        # choices that the cache is there to spare. A filter's select is never required.
+        return self.is_required and super().use_required_attribute(initial)
+
     def _plain_choices(self):
         for option_value, label in self.choices:
             if hasattr(option_value, "value"):   # a ModelChoiceIteratorValue

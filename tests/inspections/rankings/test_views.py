@@ -8,9 +8,9 @@ from io import StringIO
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.core.cache import cache
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone

@@ -205,9 +205,10 @@ def _queries(client, url):
     return len(context.captured_queries)
 
 
-# The session, the user, the scope, the unit and category filters' choices, the page, then the
-# units of its rows (fetched for the page, never joined); the list adds its four capped
-# quick-filter counts. (The ledger also fetches points and criteria for rows that have them;
+# The session, the user, the scope (memberships, charges), the stamp of the unit filter's
+# options (the options themselves come from the cache), the category filter's choices, the
+# page, then the units of its rows (fetched for the page, never joined); the list adds its four
+# capped quick-filter counts. (The ledger also fetches points and criteria for rows that have them;
 # these items, filed directly, have none.)
 @pytest.mark.parametrize(("name", "expected"), [("inspections:rectification-list", 12),
                                                  ("inspections:rectification-ledger", 8)])
@@ -628,3 +629,40 @@ def test_print_view_of_one_item(client, tree, people):
     client.force_login(people["other_staff"])
     missing = client.get(url)
     assert missing.status_code == 404 and item.code not in missing.content.decode()
+
+
+def _unit_options(body: str) -> str:
+    start = re.search(r'<select[^>]*name="unit"[^>]*>', body).end()
+    return body[start:body.index("</select>", start)]
+
+
+def test_the_unit_filter_keeps_its_options_until_the_units_change(client, tree, people):
+    client = login(client, people["coordinator"])
+    url = reverse("inspections:rectification-list")
+    first = _unit_options(client.get(url).content.decode())
+    assert first.startswith('<option value="">全部</option>') and "甲街道" in first
+    chosen = _unit_options(client.get(f"{url}?unit={tree['street_a'].pk}").content.decode())
+    assert f'<option value="{tree["street_a"].pk}" selected>' in chosen
+    assert chosen.count(" selected") == 1
+    # A new unit is offered at once (it changes the key of the kept options).
+    factories.UnitFactory(parent=tree["district_b"], kind="street", name="新街道")
+    assert "新街道" in _unit_options(client.get(url).content.decode())
+    # A renamed unit shows its new name once the kept options expire (five minutes).
+    tree["street_b"].name = "改名街道"
+    tree["street_b"].save(update_fields=["name"])
+    assert "改名街道" not in _unit_options(client.get(url).content.decode())
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=6)):
+        assert "改名街道" in _unit_options(client.get(url).content.decode())
+
+
+def test_quick_filter_counts_stop_at_the_cap(client, tree, people, monkeypatch):
+    from inspections.views import items as item_views
+
+    monkeypatch.setattr(item_views, "COUNT_CAP", 3)
+    for n in range(5):
+        factories.file_item(tree["street_a"], by=people["inspector"], title=f"问题{n}")
+    page = login(client, people["staff"]).get(reverse("inspections:rectification-list"))
+    assert page.context["quick"]["open"] == 4          # COUNT_CAP + 1 rows read: "more than 3"
+    body = page.content.decode()
+    quick = body[body.index('id="quick-filters"'):body.index("</div>", body.index('id="quick-filters"'))]
+    assert re.findall(r'text-bg-\w+">([^<]+)<', quick)[0] == "3+"
