@@ -160,6 +160,7 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [Path(os.environ.get("DJANGO_LOCALE_DIR", BASE_DIR / "locale"))]
+FORMAT_MODULE_PATH = ["campaign.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

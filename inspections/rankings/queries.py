@@ -273,12 +273,26 @@ def _when(value: dt.datetime | None, zone: str) -> str:
 
 
 def loss_details(
-    campaign: Campaign, month: Month, root: Unit, *, per_child: bool, now: dt.datetime | None = None
+    campaign: Campaign, month: Month, root: Unit, *, per_child: bool, now: dt.datetime | None = None,
+    fresh: bool = False,
 ) -> dict[int, dict]:
     """Where the points went (谁丢分) in `root`'s subtree: each visit that deducted points with
-    its findings, and each item due that month that missed its deadline. Keyed by the child of
-    `root` they belong to (`per_child`), or all under `root.pk`. Three queries."""
+    its findings, and each item due that month that missed its deadline, oldest first. Keyed by
+    the child of `root` they belong to (`per_child`), or all under `root.pk`. Three queries,
+    then none but the data stamp while nothing under it changes (inspections.live): a district's
+    month lists hundreds of visits and over a thousand items. `fresh` reads them again whatever
+    the cache holds (publishing, correcting)."""
     now = now or timezone.now()
+    return live.cached(
+        f"loss-details:{campaign.pk}:{month}:{root.path}:{per_child}", campaign, now,
+        lambda: _loss_details(campaign, month, root, per_child=per_child, now=now),
+        fresh=fresh,
+    )
+
+
+def _loss_details(
+    campaign: Campaign, month: Month, root: Unit, *, per_child: bool, now: dt.datetime
+) -> dict[int, dict]:
     zone = campaign.time_zone
     details: dict[int, dict] = defaultdict(lambda: {"visits": [], "missed": []})
 

@@ -76,7 +76,7 @@ def publish_bulletin(
         except IntegrityError:
             return Bulletin.objects.get(parent=parent, month=month.first_day, is_current=True), False
         _freeze(bulletin, compute_month(campaign, month, parent, now=now, fresh=True),
-                loss_details(campaign, month, parent, per_child=True, now=now))
+                loss_details(campaign, month, parent, per_child=True, now=now, fresh=True))
     return bulletin, True
 
 
@@ -105,7 +105,7 @@ def revise_bulletin(
             **_settings_of(campaign),
         )
         _freeze(revision, compute_month(campaign, month, current.parent, now=now, fresh=True),
-                loss_details(campaign, month, current.parent, per_child=True, now=now))
+                loss_details(campaign, month, current.parent, per_child=True, now=now, fresh=True))
     return revision
 
 

@@ -30,6 +30,9 @@ from inspections.rankings.permissions import (
 
 # Changes of the scoring settings shown per page, newest first.
 HISTORY_PAGE_SIZE = 20
+# Rows of each list of a drill-down per page (visits that lost points, items that missed their
+# deadline): a district's month lists hundreds of visits and over a thousand items.
+DRILL_DOWN_PAGE_SIZE = 50
 
 
 @dataclass
@@ -249,16 +252,29 @@ def unit_score_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     # A superseded revision stays whole: the way back leads to that same revision, and to the
     # peer group (kind) it came from; without one, the group the unit is ranked in.
     superseded = drill.bulletin is not None and not drill.bulletin.is_current
+    revision = drill.bulletin.revision if drill.bulletin and superseded else None
     kind = request.GET.get("kind", "")
     kind = kind if kind in UnitKind.values else unit.kind
+    # get_page turns a bad or too large page number into the first or last page.
+    visits = Paginator(drill.details.get("visits", []), DRILL_DOWN_PAGE_SIZE).get_page(
+        request.GET.get("visits_page"))
+    missed = Paginator(drill.details.get("missed", []), DRILL_DOWN_PAGE_SIZE).get_page(
+        request.GET.get("missed_page"))
+
+    def page_query(**pages) -> str:
+        # A pager turns its own list's page and keeps the rest of the page as it is.
+        params = {"month": str(month), "kind": kind, "revision": revision, **pages}
+        return urlencode({k: v for k, v in params.items() if v})
+
     return render(request, "inspections/unit_score_detail.html", {
         "unit": unit, "month": month, "drill": drill, "standing": drill.standing,
+        "visits": visits, "missed": missed,
+        "visits_query": page_query(missed_page=missed.number if missed.number > 1 else None),
+        "missed_query": page_query(visits_page=visits.number if visits.number > 1 else None),
         "previous_query": urlencode({"month": str(month.previous()), "kind": kind}),
         "next_query": urlencode({"month": str(month.next()), "kind": kind}),
-        "ranking_query": _query_string(
-            unit.parent, month, kind=kind,
-            revision=drill.bulletin.revision if drill.bulletin and superseded else None,
-        ) if unit.parent else "",
+        "ranking_query": _query_string(unit.parent, month, kind=kind, revision=revision)
+        if unit.parent else "",
     })
 
 

@@ -8,7 +8,7 @@ import pytest
 from campaign.periods import Month
 from campaign.services import move_unit
 from inspections import services, workflow
-from inspections.rankings.queries import compute_month
+from inspections.rankings.queries import compute_month, drill_down, loss_details
 from tests import factories
 from tests.inspections.conftest import visit
 
@@ -90,3 +90,34 @@ def test_the_cache_key_holds_the_campaign_and_the_subtree(tree, people):
     assert _figures(tree["street_a"], now)[0] == 1
     assert _figures(tree["street_b"], now)[0] == 1
     assert _figures(tree["city"], now)[0] == 2
+
+
+def test_the_drill_down_is_read_once_while_nothing_changes(tree, people, django_assert_num_queries):
+    _file(tree, people, unit="street_a")
+    visit(factories.PointFactory(unit=tree["street_a"]), "10")
+    campaign, street = tree["street_a"].campaign, tree["street_a"]
+    now = DEADLINE + dt.timedelta(days=1)
+    with django_assert_num_queries(4):      # the stamp, the visits, their findings, the items
+        first = loss_details(campaign, JULY, street, per_child=False, now=now)
+    with django_assert_num_queries(1):      # the stamp only
+        assert loss_details(campaign, JULY, street, per_child=False, now=now) == first
+    # Keyed by the subtree and by how it is split: a parent's details per child are their own.
+    district = tree["district_a"]
+    assert list(loss_details(campaign, JULY, district, per_child=True, now=now)) == [street.pk]
+    assert list(loss_details(campaign, JULY, district, per_child=False, now=now)) == [district.pk]
+
+
+def test_a_new_visit_and_an_item_step_give_a_fresh_drill_down(tree, people, photo):
+    street = tree["street_a"]
+    item = _file(tree, people, unit="street_a")
+
+    def details():
+        found = drill_down(street.campaign, JULY, street).details
+        return [v["id"] for v in found["visits"]], [(m["code"], m["submitted"]) for m in found["missed"]]
+
+    assert details() == ([], [(item.code, "")])
+    lost = visit(factories.PointFactory(unit=street), "10")
+    assert details() == ([lost.pk], [(item.code, "")])
+    workflow.submit(item, by=people["staff"], version=None, photos=[photo],
+                    at=DEADLINE + dt.timedelta(hours=1))
+    assert details() == ([lost.pk], [(item.code, "2019-07-04 10:00")])

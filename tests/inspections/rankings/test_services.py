@@ -52,6 +52,11 @@ def test_published_month_unchanged_after_a_finding_is_edited_and_a_revision_chan
     current, revisions = month_ranking(campaign, JULY, district["unit"])
     assert lines(current)["甲街道"].score == D("73.33")        # (40 + 90 + 90) / 3
     assert lines(current)["甲街道"].rank == 2                   # behind 丙 (80), ahead of 丁 (70)
+    # The correction reads the findings as they are now, not the drill-down cached when the
+    # month was first published (a change by hand moves no data stamp: inspections.live).
+    [corrected] = [v for v in drill_down(campaign, JULY, a).details["visits"]
+                   if v["id"] == finding.inspection_id]
+    assert (corrected["deducted"], corrected["findings"][0]["points"]) == ("60.00", "60.00")
     old, _revisions = month_ranking(campaign, JULY, district["unit"], revision=1)
     assert lines(old)["甲街道"].score == D("90.00")             # the old revision stays readable
     assert [b.revision for b in revisions] == [2, 1]

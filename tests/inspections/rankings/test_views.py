@@ -17,15 +17,17 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from campaign.periods import Month
-from inspections.models import Bulletin, MonthlyScore, ScoringSettingsChange
+from inspections.models import Bulletin, Inspection, MonthlyScore, Rectification, ScoringSettingsChange
 from inspections.rankings.queries import compute_month, drill_down
-from inspections.rankings.services import publish_bulletin, update_scoring_settings
+from inspections.rankings.services import publish_bulletin, revise_bulletin, update_scoring_settings
 from tests import factories
 from tests.inspections.conftest import visit
 from tests.inspections.rankings.conftest import (
     DAY,
+    DEADLINE,
     HOUR,
     JULY,
+    MINUTE,
     NOW,
     item,
     last_every_month,
@@ -226,6 +228,108 @@ def test_drill_down_shows_who_lost_points(client, district, coordinator):
     page = response.content.decode()
     assert response.status_code == 200
     assert "占道经营" in page and "−12.00" in page and "ZG-LATE" in page and "未提交" in page
+
+
+def _a_long_month(street, point, *, visits, missed):
+    """`visits` visits to `point` that lost points, an hour apart from 1 July, and `missed` items
+    of `street` due a minute apart from 15 July and never fixed. Returns the visit ids and the
+    item codes, in the drill-down's order (oldest first)."""
+    inspector = factories.UserFactory()
+    start = dt.datetime(2019, 7, 1, tzinfo=dt.UTC)
+    Inspection.objects.bulk_create(
+        factories.InspectionFactory.build(point=point, inspector=inspector, points_deducted=D("5"),
+                                          visited_at=start + n * HOUR)
+        for n in range(visits)
+    )
+    Rectification.objects.bulk_create(
+        factories.RectificationFactory.build(unit=street, created_by=inspector,
+                                             code=f"ZG-LATE-{n:04d}", deadline=DEADLINE + n * MINUTE)
+        for n in range(missed)
+    )
+    return (list(Inspection.objects.filter(unit=street).order_by("visited_at", "pk")
+                 .values_list("pk", flat=True)),
+            [f"ZG-LATE-{n:04d}" for n in range(missed)])
+
+
+@pytest.mark.parametrize("published", [False, True])
+def test_drill_down_pages_each_list_by_50_with_its_count(client, district, coordinator, published):
+    street = district["streets"][0]
+    visits, missed = _a_long_month(street, district["points"][street.pk], visits=73, missed=1234)
+    if published:
+        publish_bulletin(district["unit"].campaign, JULY, district["unit"], by=None, now=NOW)
+    client.force_login(coordinator)
+    detail = reverse("inspections:unit-score-detail", args=[street.pk])
+
+    first = client.get(detail, {"month": "2019-07"})
+    page = first.content.decode()
+    assert [v["id"] for v in first.context["visits"]] == visits[:50]
+    assert [m["code"] for m in first.context["missed"]] == missed[:50]
+    assert page.count('class="col-md-6 col-xl-4 lost-visit"') == 50
+    assert page.count("<code>ZG-LATE-") == 50
+    assert "共 73 次" in page and "共 1,234 项" in page
+    assert "第1页，共2页" in page and "第1页，共25页" in page
+    assert ('href="?month=2019-07&amp;kind=street&amp;missed_page=2#missed-items-title" rel="next"'
+            in page)
+    assert 'href="?month=2019-07&amp;kind=street&amp;missed_page=25#missed-items-title">最后一页' in page
+
+    second = client.get(detail, {"month": "2019-07", "visits_page": "2", "missed_page": "2"})
+    html = second.content.decode()
+    assert [v["id"] for v in second.context["visits"]] == visits[50:]
+    assert [m["code"] for m in second.context["missed"]] == missed[50:100]
+    assert "第2页，共2页" in html and "第2页，共25页" in html
+    # Each pager turns its own list and keeps the other one where it is.
+    assert ('href="?month=2019-07&amp;kind=street&amp;missed_page=2&amp;visits_page=1'
+            '#lost-visits-title" rel="prev"') in html
+    assert ('href="?month=2019-07&amp;kind=street&amp;visits_page=2&amp;missed_page=3'
+            '#missed-items-title" rel="next"') in html
+
+    last = client.get(detail, {"month": "2019-07", "missed_page": "25"})
+    assert [m["code"] for m in last.context["missed"]] == missed[1200:]
+
+
+def test_a_short_month_shows_its_lists_whole_without_pagers(client, district, coordinator):
+    street = district["streets"][0]
+    visits, missed = _a_long_month(street, district["points"][street.pk], visits=50, missed=1)
+    client.force_login(coordinator)
+    response = client.get(reverse("inspections:unit-score-detail", args=[street.pk]), {"month": "2019-07"})
+    page = response.content.decode()
+    assert [v["id"] for v in response.context["visits"]] == visits
+    assert "共 50 次" in page and "共 1 项" in page
+    assert "pagination" not in page
+
+
+@pytest.mark.parametrize(("value", "number"), [
+    ("abc", 1), ("", 1), ("2.5", 1), ("%00", 1), ("１", 1), ("2", 2),
+    ("0", 2), ("-1", 2), ("3", 2), ("9" * 40, 2),            # out of range: the last page
+])
+def test_drill_down_pages_survive_malformed_numbers(client, district, coordinator, value, number):
+    street = district["streets"][0]
+    _a_long_month(street, district["points"][street.pk], visits=51, missed=51)
+    client.force_login(coordinator)
+    response = client.get(reverse("inspections:unit-score-detail", args=[street.pk]),
+                          {"month": "2019-07", "visits_page": value, "missed_page": value})
+    assert response.status_code == 200
+    assert (response.context["visits"].number, response.context["missed"].number) == (number, number)
+
+
+def test_a_superseded_revisions_drill_down_pages_stay_on_it(client, district, coordinator):
+    street = district["streets"][0]
+    _visits, missed = _a_long_month(street, district["points"][street.pk], visits=3, missed=60)
+    campaign = district["unit"].campaign
+    first, _created = publish_bulletin(campaign, JULY, district["unit"], by=None, now=NOW)
+    Rectification.objects.filter(code__in=missed[:55]).delete()
+    revise_bulletin(first, by=None, reason="重复立案", now=NOW)
+    client.force_login(coordinator)
+    detail = reverse("inspections:unit-score-detail", args=[street.pk])
+    old = client.get(detail, {"month": "2019-07", "revision": "1", "missed_page": "2"})
+    page = old.content.decode()
+    assert [m["code"] for m in old.context["missed"]] == missed[50:]
+    assert "共 60 项" in page
+    assert ('href="?month=2019-07&amp;kind=street&amp;revision=1&amp;missed_page=1'
+            '#missed-items-title" rel="prev"') in page
+    current = client.get(detail, {"month": "2019-07", "missed_page": "2"})
+    assert [m["code"] for m in current.context["missed"]] == missed[55:]
+    assert "共 5 项" in current.content.decode()
 
 
 def test_trend_chart_and_table(client, district, coordinator):
