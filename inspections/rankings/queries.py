@@ -81,30 +81,41 @@ def _peer_of(parent: Unit, path: str) -> int | None:
     return ids[below] if len(ids) > below else None
 
 
-def _due_items(campaign: Campaign, month: Month, path: str, now: dt.datetime) -> QuerySet:
+def _due_items(
+    campaign: Campaign, month: Month, path: str, now: dt.datetime, paths: dict[int, str] | None = None
+) -> QuerySet:
     """The items of the month's on-time rates in the subtree at `path` (whose deadline fell in
     the month and has passed), with the time of their standing fix: both rules are
     RectificationQuerySet's (due_between, with_standing_fix)."""
     start, end = month.bounds(campaign.time_zone)
     return (
-        Rectification.objects.filter(_in_subtree(campaign, path), campaign=campaign)
+        Rectification.objects.filter(_in_subtree(campaign, path, paths), campaign=campaign)
         .due_between(start, min(end, now))
         .with_standing_fix()
     )
 
 
-def _in_subtree(campaign: Campaign, path: str) -> Q:
+def _in_subtree(campaign: Campaign, path: str, paths: dict[int, str] | None = None) -> Q:
     """Rows charged to a unit of the subtree at `path` ("" is the whole campaign: no filter, so
-    the month's date index does the work)."""
+    the month's date index does the work). Given the campaign's units (`paths`: id → path), the
+    subtree's ids are listed in the query, and a subtree holding every unit is no filter at
+    all: PostgreSQL, misjudging how many rows a month holds, joined a subquery of units by
+    comparing every unit with every item (4 s for a city's month)."""
     if not path:
         return Q()
+    if paths is not None:
+        ids = [pk for pk, unit_path in paths.items() if tree.is_within(unit_path, path)]
+        return Q() if len(ids) == len(paths) else Q(unit_id__in=ids)
     return Q(unit__in=Unit.objects.filter(tree.subtree_q([path]), campaign=campaign).values("pk"))
 
 
-def _visits(campaign: Campaign, month: Month, path: str) -> QuerySet:
+def _visits(
+    campaign: Campaign, month: Month, path: str, paths: dict[int, str] | None = None
+) -> QuerySet:
     start, end = month.bounds(campaign.time_zone)
     return Inspection.objects.filter(
-        _in_subtree(campaign, path), campaign=campaign, visited_at__gte=start, visited_at__lt=end
+        _in_subtree(campaign, path, paths), campaign=campaign, visited_at__gte=start,
+        visited_at__lt=end,
     )
 
 
@@ -131,23 +142,25 @@ def _bottom_run(history: dict[tuple[int, dt.date], tuple], unit_id: int, month: 
     return run
 
 
-def _visit_rows(campaign: Campaign, month: Month, path: str):
-    """(unit path, possible, deducted, count): the month's visits grouped by unit and points."""
+def _visit_rows(campaign: Campaign, month: Month, path: str, paths: dict[int, str]):
+    """(unit id, possible, deducted, count): the month's visits grouped by unit and points.
+    Grouped by the unit's id, not its path, so no join to the units (see _in_subtree); the
+    ids' paths are looked up in `paths`."""
     return (
-        _visits(campaign, month, path)
-        .values_list("unit__path", "points_possible", "points_deducted")
+        _visits(campaign, month, path, paths)
+        .values_list("unit_id", "points_possible", "points_deducted")
         .annotate(count=Count("pk"))
         .order_by()
     )
 
 
-def _due_rows(campaign: Campaign, month: Month, path: str, now: dt.datetime):
-    """(unit path, due, on time): the month's items due grouped by unit."""
+def _due_rows(campaign: Campaign, month: Month, path: str, now: dt.datetime, paths: dict[int, str]):
+    """(unit id, due, on time): the month's items due grouped by unit."""
     return (
-        _due_items(campaign, month, path, now)
-        .values("unit__path")
+        _due_items(campaign, month, path, now, paths)
+        .values("unit_id")
         .annotate(due=Count("pk"), on_time=Count("pk", filter=RectificationQuerySet.ON_TIME))
-        .values_list("unit__path", "due", "on_time")
+        .values_list("unit_id", "due", "on_time")
         .order_by()
     )
 
@@ -169,13 +182,14 @@ def _month_totals(
         return [] if peer is None else [peer]
 
     def add_up() -> tuple[dict[int, list[VisitGroup]], dict[int, list[int]]]:
+        paths = dict(Unit.objects.filter(campaign=campaign).values_list("pk", "path"))
         counts: dict[int, Counter] = defaultdict(Counter)
-        for row_path, possible, deducted, count in _visit_rows(campaign, month, path):
-            for owner in owners(row_path):
+        for unit_id, possible, deducted, count in _visit_rows(campaign, month, path, paths):
+            for owner in owners(paths[unit_id]):
                 counts[owner][possible, deducted] += count
         due: dict[int, list[int]] = {}
-        for row_path, due_count, on_time_count in _due_rows(campaign, month, path, now):
-            for owner in owners(row_path):
+        for unit_id, due_count, on_time_count in _due_rows(campaign, month, path, now, paths):
+            for owner in owners(paths[unit_id]):
                 totals = due.setdefault(owner, [0, 0])
                 totals[0] += due_count
                 totals[1] += on_time_count
@@ -231,10 +245,11 @@ def compute_month(
     campaign: Campaign, month: Month, parent: Unit, *, now: dt.datetime | None = None,
     fresh: bool = False,
 ) -> MonthResult:
-    """Score and rank the children of `parent` for a month, live. Five queries whatever the
-    number of units: the peers, the data stamp (inspections.live), visits grouped by unit and
-    points, items due grouped by unit with the on-time count, and the published history (last
-    month's ranks, bottom-N streaks); three while the grouped rows are in the cache. `fresh`
+    """Score and rank the children of `parent` for a month, live. Six queries whatever the
+    number of units: the peers, the data stamp (inspections.live), the units' paths, visits
+    grouped by unit and points, items due grouped by unit with the on-time count, and the
+    published history (last month's ranks, bottom-N streaks); three while the totals are in the
+    cache. `fresh`
     reads the rows again whatever the cache holds (publishing, correcting)."""
     now = now or timezone.now()
     peers = list(Unit.objects.filter(parent=parent).order_by("order", "pk"))
@@ -247,7 +262,7 @@ def compute_all_groups(
     campaign: Campaign, month: Month, *, now: dt.datetime | None = None, fresh: bool = False
 ) -> dict[int, MonthResult]:
     """Every peer group of the campaign for a month in one pass, keyed by parent id: the same
-    figures as compute_month() for each parent, from five queries in all (the month's rows are
+    figures as compute_month() for each parent, from six queries in all (the month's rows are
     read once and added up the tree in Python)."""
     now = now or timezone.now()
     units = list(Unit.objects.filter(campaign=campaign).order_by("order", "pk"))

@@ -92,15 +92,16 @@ def test_month_bounds_follow_the_campaign_time_zone(district):
     assert lines(august)["甲街道"].visits == 1
 
 
-def test_compute_month_runs_five_queries_then_three_while_nothing_changes(
+def test_compute_month_runs_six_queries_then_three_while_nothing_changes(
         district, django_assert_num_queries):
     for street in district["streets"]:
         for _n in range(3):
             visit(district["points"][street.pk], "5")
         item(street, steps=[("submitted", dt.timedelta(0))])
     campaign = district["unit"].campaign
-    # The peers, the data stamp, visits grouped, items due grouped, the published history.
-    with django_assert_num_queries(5):
+    # The peers, the data stamp, the units' paths, visits grouped, items due grouped, the
+    # published history.
+    with django_assert_num_queries(6):
         first = compute_month(campaign, JULY, district["unit"], now=NOW)
     # The grouped rows come from the cache: the peers, the stamp and the history only.
     with django_assert_num_queries(3):
@@ -166,7 +167,7 @@ def test_all_groups_in_one_pass_match_each_group(district, django_assert_num_que
     item(district["tree"]["lane_a"], steps=[("submitted", dt.timedelta(days=1))])
     visit(factories.PointFactory(unit=district["tree"]["street_b"]), "50")
     publish_bulletin(campaign, Month(2019, 6), district["unit"], by=None, now=NOW)
-    with django_assert_num_queries(5):      # units, stamp, visits, items due, history
+    with django_assert_num_queries(6):      # units, stamp, paths, visits, items due, history
         every = compute_all_groups(campaign, JULY, now=NOW)
     parents = [district["tree"]["city"], district["unit"], district["tree"]["district_b"],
                district["streets"][0]]

@@ -432,9 +432,9 @@ def test_query_counts_are_fixed(client, district, coordinator, published):
              count_queries(trend, {})]
     assert before == after
     # Two are the months on record; the nav counts no citizen reports for a district
-    # coordinator, who does not triage them (can_triage_reports). A draft adds the data stamp
-    # and the grouped rows (inspections.live) to the peers and the published history.
-    assert before[0] == (13 if published else 17)
+    # coordinator, who does not triage them (can_triage_reports). A draft adds the data stamp,
+    # the units' paths and the grouped rows (inspections.live) to the peers and the history.
+    assert before[0] == (13 if published else 18)
 
 
 @pytest.mark.parametrize("month", ["2019-13", "abc", "", "2019-7x", "%00"])
