@@ -132,7 +132,7 @@ def _pages(facts: dict) -> dict[str, str]:
         "item list, overdue": "/items/?overdue=on",
         "item list, due within 3 days": "/items/?due_soon=on",
         "item list, a street": f"/items/?unit={street}",
-        "item list, sorted by unit": "/items/?sort=unit",
+        "item list, by status (descending)": "/items/?sort=-status",
         "ledger, page 1": "/items/ledger/",
         "ledger, month + point kind + category":
             f"/items/ledger/?month={facts['past']}&point_kind=back_street&category={facts['category']}",
