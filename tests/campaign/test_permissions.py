@@ -64,3 +64,36 @@ def test_move_unit_rewrites_the_subtree(tree):
 def test_move_unit_refuses_a_cycle(tree):
     with pytest.raises(TreeError):
         move_unit(tree["district_a"], parent=tree["lane_a"])
+
+
+@pytest.mark.django_db
+def test_a_scope_over_a_whole_campaign_filters_on_the_campaign(tree, member):
+    # The same rows as the path filter; only a campaign whose every root is in scope is
+    # filtered on campaign_id (what the planner needs), a second root keeps the paths.
+    from django.db.models import Q
+
+    from campaign.models import Point
+    from campaign.permissions import campaign_scope_q, scope_q
+
+    campaign = tree["city"].campaign
+    points = {name: factories.PointFactory(unit=tree[name], campaign=campaign)
+              for name in ("city", "street_a", "lane_a", "street_b")}
+    elsewhere = factories.PointFactory()
+    office = member(tree["city"], Role.COORDINATOR)
+    staff = member(tree["street_a"])
+    assert campaign_scope_q(office) == Q(campaign_id__in=[campaign.pk])
+    second_root = factories.UnitFactory(campaign=campaign, parent=None, name="第二指挥部")
+    other_root_point = factories.PointFactory(unit=second_root, campaign=campaign)
+    office = type(office).objects.get(pk=office.pk)        # a fresh request's user
+    assert campaign_scope_q(office) != Q(campaign_id__in=[campaign.pk])
+    for user, expected in [
+        (office, set(points.values())),
+        (staff, {points["street_a"], points["lane_a"]}),
+    ]:
+        assert set(Point.objects.filter(campaign_scope_q(user))) == expected
+        assert set(Point.objects.filter(scope_q(user))) == expected
+    both = member(tree["city"], Role.COORDINATOR)
+    factories.MembershipFactory(user=both, unit=second_root, role=Role.COORDINATOR)
+    assert campaign_scope_q(both) == Q(campaign_id__in=[campaign.pk])
+    assert set(Point.objects.filter(campaign_scope_q(both))) == {*points.values(), other_root_point}
+    assert elsewhere not in set(Point.objects.filter(campaign_scope_q(both)))
