@@ -86,7 +86,7 @@ def _free_port() -> int:
 def measure(label: str, env: dict, options) -> dict:
     port = _free_port()
     env = {
-        **env,
+        **{name: value for name, value in env.items() if name != "REDIS_URL"},  # per-worker cache
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": env.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",

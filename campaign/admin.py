@@ -55,8 +55,17 @@ class UnitAdmin(admin.ModelAdmin):
             obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
             return
         if "parent" in form.changed_data:
-            move_unit(obj, parent=obj.parent)
-        obj.save(update_fields=[name for name in form.changed_data if name != "parent"] or None)
+            moved = move_unit(obj, parent=obj.parent)
+            obj.path, obj.depth = moved.path, moved.depth
+        # Only the fields changed here: a full save would write back the path and depth the
+        # form loaded, over what move_unit has just written.
+        fields = [name for name in form.changed_data if name != "parent"]
+        if fields:
+            obj.save(update_fields=fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A unit stays in its campaign: its items carry the campaign they were filed in.
+        return [*self.readonly_fields, "campaign"] if obj is not None else self.readonly_fields
 
 
 @admin.register(Membership)

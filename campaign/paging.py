@@ -39,7 +39,8 @@ def parse_cursor(value: str, fields: tuple[str, ...], model: type[models.Model])
             moment = dt.datetime.fromisoformat(head)
             if timezone.is_naive(moment):
                 return None
-            return (moment, pk)
+            # The database compares in UTC: a moment that has none (year 1 at +14:00) is no cursor.
+            return (moment.astimezone(dt.UTC), pk)
         return (head, pk)
     except (ValueError, OverflowError):
         return None

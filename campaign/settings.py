@@ -3,6 +3,7 @@
 Every variable is listed in the README. Development defaults: SQLite, debug on.
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -194,7 +195,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-         "LOCATION": os.environ["REDIS_URL"]}
+         "LOCATION": os.environ["REDIS_URL"],
+         # Installs sharing a Redis server never read each other's entries: the prefix names
+         # the database (DJANGO_CACHE_PREFIX overrides).
+         "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX") or hashlib.sha256(
+             str(DATABASES["default"]["NAME"]).encode()).hexdigest()[:12]}
         if os.environ.get("REDIS_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

@@ -11,10 +11,10 @@ from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from campaign.enums import PointKind, Role
+from campaign.enums import PointKind
 from campaign.models import Category, Unit
 from campaign.periods import Month
-from campaign.permissions import role_paths, visible_units
+from campaign.permissions import scope_paths, visible_units
 from campaign.tree import subtree_q
 from inspections.enums import RectificationStatus
 from inspections.models import Rectification
@@ -102,7 +102,8 @@ class RectificationFilter(django_filters.FilterSet):
         units = self.filters["unit"].queryset
         stamp = Unit.objects.aggregate(count=Count("pk"), last=Max("pk"),
                                        moved=Sum("campaign__tree_version"))
-        scope = ",".join(sorted(role_paths(user, tuple(Role.values)))) if not user.is_superuser else "*"
+        # The key holds exactly what visible_units reads: the user's scope paths.
+        scope = ",".join(scope_paths(user)) if not user.is_superuser else "*"
         key = f"unit-options|{scope}|{get_language()}|{stamp['count']}.{stamp['last']}.{stamp['moved']}"
         widget = self.form.fields["unit"].widget
         widget.options_key = "unit-options:" + hashlib.sha256(key.encode()).hexdigest()

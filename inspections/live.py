@@ -17,10 +17,17 @@ is never read again (it expires):
 Each part is one index lookup (the newest row of an index), so the stamp costs one query
 whatever the size of the data. The cache is Django's default cache: per process (LocMem) on a
 single server, shared when REDIS_URL is set.
+
+What the stamp cannot see, an entry's short life bounds: on PostgreSQL ids come from sequences,
+so a transaction that took a smaller id may commit after a larger one was read; a renamed unit,
+point or criterion keeps its old name in a cached drill-down; a correction made by hand in the
+database moves nothing. Each is seen within TIMEOUT. A cache that fails (Redis down) is
+skipped: the figures are computed as if nothing were kept.
 """
 
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Callable
 
 from django.core.cache import cache
@@ -29,8 +36,13 @@ from django.db.models import Subquery
 from campaign.models import Campaign
 from inspections.models import Inspection, Rectification, RectificationEvent
 
-# Long enough to serve a busy morning; an entry is dropped sooner when its stamp moves on.
-TIMEOUT = 6 * 60 * 60
+logger = logging.getLogger(__name__)
+
+# Long enough for the same figures to be opened again and again; short enough to bound what
+# the stamp cannot see (above), and the dead entries a busy cache holds.
+TIMEOUT = 5 * 60
+# Part of every key: an upgrade that changes what is kept never reads an older entry.
+VERSION = 1
 
 
 def stamp(campaign: Campaign, now: dt.datetime) -> str:
@@ -55,9 +67,25 @@ def cached[T](key: str, campaign: Campaign, now: dt.datetime, compute: Callable[
     anew and keeps that: publishing and correcting a bulletin read the data as it is now, even
     after a correction made by hand in the database (which moves no stamp)."""
     # Hashed: paths and times hold characters some cache servers refuse in a key.
-    full_key = "live:" + hashlib.sha256(f"{key}|{stamp(campaign, now)}".encode()).hexdigest()
-    value = None if fresh else cache.get(full_key)
+    key_text = f"{VERSION}|{campaign.time_zone}|{key}|{stamp(campaign, now)}"
+    full_key = "live:" + hashlib.sha256(key_text.encode()).hexdigest()
+    value = None if fresh else _get(full_key)
     if value is None:
         value = compute()
-        cache.set(full_key, value, TIMEOUT)
+        _set(full_key, value)
     return value
+
+
+def _get(key: str):
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 - any failure of the cache server: compute instead
+        logger.warning("cache unavailable: live figures computed without it", exc_info=True)
+        return None
+
+
+def _set(key: str, value) -> None:
+    try:
+        cache.set(key, value, TIMEOUT)
+    except Exception:  # noqa: BLE001 - as in _get
+        logger.warning("cache unavailable: live figures not kept", exc_info=True)

@@ -346,6 +346,8 @@ class Rectification(models.Model):
             models.Index(fields=["campaign", "status", "deadline", "id"],
                          name="rect_campaign_status_dl_idx"),
             models.Index(fields=["unit", "created_at", "id"], name="rect_unit_created_idx"),
+            # Every item newest first, whatever its campaign: the admin's changelist.
+            models.Index(fields=["created_at", "id"], name="rect_created_id_idx"),
             # A unit's pending items by deadline: its overdue and due-soon counts.
             models.Index(fields=["unit", "status", "deadline"], name="rect_unit_status_idx"),
         ]

@@ -119,7 +119,8 @@ class PageRow:
     pk: int
     url: str
     code: str
-    title: str
+    title: str          # cut for the table (40 characters on the ledger, 60 on the list)
+    card_title: str     # cut for the phone's card (60)
     unit: str
     status: str
     status_label: str
@@ -166,7 +167,7 @@ def page_rows(items: list[Rectification], now: dt.datetime, *, ledger: bool = Fa
             }
         rows.append(PageRow(
             pk=item.pk, url=item.get_absolute_url(), code=item.code,
-            title=_short(item.title, 40 if ledger else 60),
+            title=_short(item.title, 40 if ledger else 60), card_title=_short(item.title, 60),
             unit=item.unit.name, status=item.status, status_label=statuses.get(item.status, item.status),
             deadline=when(item.deadline), created=when(item.created_at, 10),
             overdue=item.is_overdue(now), rework_count=item.rework_count, **extra,

@@ -22,16 +22,30 @@ class FastSelect(forms.Select):
         attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         chosen = {str(v) for v in (value if isinstance(value, list | tuple) else [value])
                   if v is not None}
-        options = cache.get(self.options_key) if self.options_key else None
+        options = self._kept_options()
         if options is None:
             options = "".join(f'<option value="{escape(str(option_value))}">{escape(str(label))}</option>'
                               for option_value, label in self._plain_choices())
-            if self.options_key:
-                cache.set(self.options_key, options, self.OPTIONS_TIMEOUT)
+            self._keep_options(options)
         for option_value in chosen:
             marker = f'<option value="{escape(option_value)}">'
             options = options.replace(marker, marker[:-1] + " selected>", 1)
         return mark_safe(f"<select{flatatt(attrs)}>{options}</select>")  # escaped above
+
+    def _kept_options(self) -> str | None:
+        if not self.options_key:
+            return None
+        try:
+            return cache.get(self.options_key)
+        except Exception:  # noqa: BLE001 - a cache server that fails: build the options
+            return None
+
+    def _keep_options(self, options: str) -> None:
+        if self.options_key:
+            try:
+                cache.set(self.options_key, options, self.OPTIONS_TIMEOUT)
+            except Exception:  # noqa: BLE001 - as in _kept_options
+                pass
 
     def use_required_attribute(self, initial):
         # Asked before rendering; Select's answer reads the first choice, which would read the

@@ -14,49 +14,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name='rectification',
-            name='rect_deadline_idx',
-        ),
-        migrations.RemoveIndex(
-            model_name='rectification',
-            name='rect_status_deadline_idx',
-        ),
-        migrations.RemoveIndex(
-            model_name='rectification',
-            name='rect_created_id_idx',
-        ),
-        migrations.RemoveIndex(
-            model_name='rectification',
-            name='rect_deadline_id_idx',
-        ),
-        # Only the single-column indexes go (the composite indexes below lead with these
-        # columns): dropped by name, because AlterField would rebuild the whole table on SQLite.
-        migrations.SeparateDatabaseAndState(
-            database_operations=[
-                migrations.RunSQL(f"DROP INDEX IF EXISTS {name}", migrations.RunSQL.noop)
-                for name in ("inspections_rectification_campaign_id_4336ed35",
-                             "inspections_rectification_created_at_0a56f4bf",
-                             "inspections_rectification_unit_id_fee98b28")
-            ],
-            state_operations=[
-            migrations.AlterField(
-                model_name='rectification',
-                name='campaign',
-                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='rectifications', to='campaign.campaign', verbose_name='campaign'),
-            ),
-            migrations.AlterField(
-                model_name='rectification',
-                name='created_at',
-                field=models.DateTimeField(verbose_name='filed at'),
-            ),
-            migrations.AlterField(
-                model_name='rectification',
-                name='unit',
-                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='rectifications', to='campaign.unit', verbose_name='responsible unit'),
-            ),
-            ],
-        ),
+        # The new indexes first, then the old ones go: on PostgreSQL dropping an index takes a
+        # lock that blocks reads until the migration commits, so it comes last.
         migrations.AddIndex(
             model_name='rectification',
             index=models.Index(fields=['campaign', 'created_at', 'id'], name='rect_campaign_created_idx'),
@@ -84,5 +43,47 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='rectification',
             index=models.Index(fields=['unit', 'created_at', 'id'], name='rect_unit_created_idx'),
+        ),
+        migrations.RemoveIndex(
+            model_name='rectification',
+            name='rect_deadline_idx',
+        ),
+        migrations.RemoveIndex(
+            model_name='rectification',
+            name='rect_status_deadline_idx',
+        ),
+        migrations.RemoveIndex(
+            model_name='rectification',
+            name='rect_deadline_id_idx',
+        ),
+        # Only the single-column indexes go (the composite indexes below lead with these
+        # columns): dropped by name, because AlterField would rebuild the whole table on SQLite.
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.RunSQL(f"DROP INDEX IF EXISTS {name}",
+                                  f'CREATE INDEX {name} ON "inspections_rectification" ("{column}")')
+                for name, column in (
+                    ("inspections_rectification_campaign_id_4336ed35", "campaign_id"),
+                    ("inspections_rectification_created_at_0a56f4bf", "created_at"),
+                    ("inspections_rectification_unit_id_fee98b28", "unit_id"),
+                )
+            ],
+            state_operations=[
+            migrations.AlterField(
+                model_name='rectification',
+                name='campaign',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='rectifications', to='campaign.campaign', verbose_name='campaign'),
+            ),
+            migrations.AlterField(
+                model_name='rectification',
+                name='created_at',
+                field=models.DateTimeField(verbose_name='filed at'),
+            ),
+            migrations.AlterField(
+                model_name='rectification',
+                name='unit',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='rectifications', to='campaign.unit', verbose_name='responsible unit'),
+            ),
+            ],
         ),
     ]

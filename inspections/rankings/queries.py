@@ -501,13 +501,16 @@ def _this_month(campaign: Campaign, now: dt.datetime) -> Month:
     return Month.of(now.astimezone(ZoneInfo(campaign.time_zone)).date())
 
 
-def latest_data_month(campaign: Campaign, now: dt.datetime | None = None) -> Month | None:
-    """The latest month that has ended with a visit in the campaign: the newest row of the
-    (campaign, visited_at) index before this month, so it costs the same at any size."""
+def latest_data_month(campaign: Campaign, parent: Unit, now: dt.datetime | None = None) -> Month | None:
+    """The latest month that has ended with a visit in `parent`'s subtree: the (campaign,
+    visited_at) index walked back from this month to the first such visit (a subtree visited
+    last month stops the walk at once), not every visit scanned for the latest."""
     now = now or timezone.now()
     start = _this_month(campaign, now).bounds(campaign.time_zone)[0]
+    paths = dict(Unit.objects.filter(campaign=campaign).values_list("pk", "path"))
     visited_at = (
-        Inspection.objects.filter(campaign=campaign, visited_at__lt=start)
+        Inspection.objects.filter(_in_subtree(campaign, parent.path, paths), campaign=campaign,
+                                  visited_at__lt=start)
         .order_by("-visited_at").values_list("visited_at", flat=True).first()
     )
     if visited_at is None:
@@ -525,13 +528,13 @@ def months_on_record(
     campaign: Campaign, parent: Unit, now: dt.datetime | None = None, *, limit: int = 12
 ) -> list[MonthOnRecord]:
     """The months worth opening for a peer group, newest first: those with a bulletin and the
-    latest ended month with visits in the campaign (two queries, each reading a few index rows)."""
+    latest ended month with visits in its subtree (three queries)."""
     published = {
         Month.of(day) for day in Bulletin.objects.filter(parent=parent, is_current=True)
         .order_by("-month").values_list("month", flat=True)[:limit]
     }
     months = set(published)
-    data = latest_data_month(campaign, now)
+    data = latest_data_month(campaign, parent, now)
     if data is not None:
         months.add(data)
     return [MonthOnRecord(month, month in published) for month in sorted(months, reverse=True)[:limit]]

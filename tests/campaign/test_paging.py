@@ -40,7 +40,8 @@ def test_a_unique_sort_has_a_bare_cursor(tasks):
 
 
 @pytest.mark.parametrize("cursor", ["", "~", "garbage", "2019-13-01~x", "2026-03-01T08:00:00~5",
-                                    "2026-03-01T08:00+00:00~abc", "x~1e400"])
+                                    "2026-03-01T08:00+00:00~abc", "x~1e400",
+                                    "0001-01-01T00:00:00+14:00~1"])
 def test_a_cursor_that_cannot_be_read_gives_the_first_page(tasks, cursor):
     page = paging.keyset_page(Task.objects.all(), fields=BY_CREATED, descending=True, cursor=cursor,
                               size=10)
