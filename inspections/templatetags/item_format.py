@@ -19,10 +19,3 @@ def local_moment(value) -> str:
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
     return date_format(moment, "Y-m-d H:i")
-
-
-@register.filter
-def overdue_at(item, now: dt.datetime) -> bool:
-    """`{% if item|overdue_at:now %}`: the model's one definition (Rectification.is_overdue),
-    at the moment the page was made."""
-    return item.is_overdue(now)
