@@ -59,3 +59,12 @@ class TaskStatus(models.TextChoices):
     BEHIND = "behind", _("Behind")
     ON_TRACK = "on_track", _("On track")
     DONE = "done", _("Done")
+
+
+# issue 11: counting days
+class DayCount(models.TextChoices):
+    """How a period is counted: every calendar day, or China's working days (工作日: official
+    holidays and 调休 make-up days, plus the campaign's own days off; see campaign.calendar)."""
+
+    NATURAL = "natural", _("natural days")
+    WORKING = "working", _("working days")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from campaign import tree
-from campaign.enums import DeadlineDays, PointKind, Role, TaskCategory, TaskStatus, UnitKind
+from campaign.enums import DayCount, DeadlineDays, PointKind, Role, TaskCategory, TaskStatus, UnitKind
 
 
 class User(AbstractUser):
@@ -83,6 +83,11 @@ class Unit(models.Model):
     placeholder = models.BooleanField(
         _("placeholder"), default=False,
         help_text=_("The source gives only a count, not this unit's name."),
+    )
+    # Supervision notices (督办单) this unit issues are numbered "<prefix>〔year〕N号".
+    notice_prefix = models.CharField(
+        _("prefix of its supervision notices"), max_length=12, blank=True,
+        help_text=_("For example 杏督: its notices are numbered 杏督〔2026〕12号."),
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -244,6 +249,9 @@ class Criterion(models.Model):
     deadline_days = models.PositiveSmallIntegerField(
         _("default deadline"), choices=DeadlineDays.choices, default=DeadlineDays.THREE_DAYS
     )
+    deadline_count = models.CharField(
+        _("deadline counted in"), max_length=8, choices=DayCount.choices, default=DayCount.NATURAL
+    )
     # Empty list: applies to every point kind.
     point_kinds = models.JSONField(_("point kinds"), default=list, blank=True)
     is_active = models.BooleanField(_("in force"), default=True)
@@ -383,6 +391,12 @@ class Task(models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     measure = models.CharField(_("unit of measure"), max_length=20)
+    # When the due date was counted from the start (N natural or working days), how: shown beside
+    # the date ("10 个工作日"). Empty when a date was picked.
+    due_days = models.PositiveSmallIntegerField(_("days to the due date"), null=True, blank=True)
+    due_count = models.CharField(
+        _("due date counted in"), max_length=8, choices=DayCount.choices, blank=True
+    )
     lead = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="led_tasks", verbose_name=_("lead leader"),
@@ -471,3 +485,54 @@ class Progress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} +{self.quantity}"
+
+
+# issue 11: the working-day calendar's local part (campaign.calendar reads it)
+class CalendarDay(models.Model):
+    """A day the campaign's city counts differently from China's official calendar (a local day
+    off, or a working day), or one day of a year the `chinesecalendar` package does not know yet,
+    entered by a coordinator of the campaign's root."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="calendar_days", verbose_name=_("campaign")
+    )
+    day = models.DateField(_("day"))
+    is_working_day = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "day"], name="calendar_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'+' if self.is_working_day else '-'}"
+
+
+class CalendarYear(models.Model):
+    """A year whose holidays and make-up days coordinators have entered by hand (as CalendarDay
+    rows) because the package does not know it: its other days follow Monday to Friday."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="calendar_years", verbose_name=_("campaign")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("entered by"),
+    )
+    entered_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("calendar year entered by hand")
+        verbose_name_plural = _("calendar years entered by hand")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "year"], name="calendar_year_unique")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)

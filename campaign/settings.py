@@ -69,7 +69,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "axes",
+    "django_tasks_db",
     "campaign",
+    "campaign.notifications",
     "inspections",
 ]
 
@@ -218,6 +220,36 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# ---- background work and notifications (issue 11) -------------------------------------------
+# Django's tasks framework with the database backend: `manage.py db_worker` runs what is
+# enqueued; `manage.py supervise` (every few minutes) works out which reminders are due.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("DJANGO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+# Links in email and group-robot messages are absolute: the address people open the app at.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Email: Django's SMTP backend, configured by environment (empty host: mail is not sent).
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "campaign@localhost")
+
+# Group robots (WeCom, DingTalk): the server calls only these hosts, over https, so nobody can
+# make it call an arbitrary intranet address. Plain http only where allowed (tests).
+NOTIFY_WEBHOOK_HOSTS = env_list(
+    "DJANGO_NOTIFY_WEBHOOK_HOSTS", ["qyapi.weixin.qq.com", "oapi.dingtalk.com"]
+)
+NOTIFY_WEBHOOK_ALLOW_HTTP = env_bool("DJANGO_NOTIFY_WEBHOOK_ALLOW_HTTP", False)
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 

@@ -5,11 +5,13 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from campaign.enums import DayCount
 from inspections.enums import (
     PENDING,
     BulletinStatus,
@@ -311,6 +313,13 @@ class Rectification(models.Model):
         default=RectificationStatus.OPEN,
     )
     deadline = models.DateTimeField(_("deadline"))
+    # How the deadline in force was counted, shown beside it ("3 个工作日"): N natural or working
+    # days from the step that set it. Empty when a person picked the date.
+    deadline_days = models.PositiveSmallIntegerField(_("days to the deadline"), null=True,
+                                                     blank=True)
+    deadline_count = models.CharField(
+        _("deadline counted in"), max_length=8, choices=DayCount.choices, blank=True
+    )
     rework_count = models.PositiveSmallIntegerField(_("rework count"), default=0)
     method = models.CharField(
         _("how it was solved"), max_length=12, choices=SolvingMethod.choices, blank=True
@@ -565,3 +574,71 @@ class ScoringSettingsChange(models.Model):
         campaign_model = self._meta.get_field("campaign").related_model
         assert campaign_model is not None  # a foreign key always has one
         return str(getattr(campaign_model._meta.get_field(self.field), "verbose_name", self.field))
+
+
+# issue 11: 督办, the supervision rules of a campaign
+class SupervisionRules(models.Model):
+    """When reminders go out and when an overdue item climbs the ladder, for one campaign; edited
+    by coordinators of the campaign's root. A campaign without a row uses the defaults below
+    (`for_campaign`). Periods in working days follow campaign.calendar."""
+
+    campaign = models.OneToOneField(
+        "campaign.Campaign", on_delete=models.CASCADE, related_name="supervision_rules",
+        verbose_name=_("campaign"),
+    )
+    remind_before_hours = models.PositiveSmallIntegerField(
+        _("remind the unit this many hours before a deadline"), default=24,
+        validators=[MaxValueValidator(24 * 14)],
+        help_text=_("0: no reminder before the day."),
+    )
+    remind_on_day = models.BooleanField(_("remind the unit on the day of the deadline"),
+                                        default=True)
+    escalate_parent_after = models.PositiveSmallIntegerField(
+        _("overdue: tell the coordinators of the unit above after (working days)"), default=1,
+        validators=[MaxValueValidator(60)],
+    )
+    escalate_leaders_after = models.PositiveSmallIntegerField(
+        _("overdue: tell the leaders in charge (包联) after (working days)"), default=3,
+        validators=[MaxValueValidator(60)],
+    )
+    verify_after = models.PositiveSmallIntegerField(
+        _("fix waiting for verification: remind after (working days)"), default=2,
+        validators=[MaxValueValidator(60)],
+    )
+    reroute_after = models.PositiveSmallIntegerField(
+        _("sent back to the dispatcher: remind after (working days)"), default=1,
+        validators=[MaxValueValidator(60)],
+    )
+    triage_after = models.PositiveSmallIntegerField(
+        _("citizen report waiting for triage: remind after (working days)"), default=1,
+        validators=[MaxValueValidator(60)],
+    )
+    task_silent_days = models.PositiveSmallIntegerField(
+        _("task with no progress reported: remind after (days)"), default=7,
+        validators=[MaxValueValidator(90)], help_text=_("0: no such reminder."),
+    )
+    remind_behind_tasks = models.BooleanField(_("remind about tasks behind schedule"),
+                                              default=True)
+    remind_rework = models.BooleanField(_("tell the unit when an item is returned for rework"),
+                                        default=True)
+    # Group robots and email hold messages during these hours until the morning (people may set
+    # their own for email); the in-app inbox always gets them at once.
+    quiet_start = models.TimeField(_("quiet hours start"), default=dt.time(21, 0))
+    quiet_end = models.TimeField(_("quiet hours end"), default=dt.time(8, 0))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("changed by"),
+    )
+    updated_at = models.DateTimeField(_("changed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supervision rules")
+        verbose_name_plural = _("supervision rules")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}"
+
+    @classmethod
+    def for_campaign(cls, campaign) -> "SupervisionRules":
+        """The campaign's rules, or the defaults (unsaved) when nobody has changed them."""
+        return cls.objects.filter(campaign=campaign).first() or cls(campaign=campaign)
