@@ -621,10 +621,6 @@ class SupervisionRules(models.Model):
                                               default=True)
     remind_rework = models.BooleanField(_("tell the unit when an item is returned for rework"),
                                         default=True)
-    # Group robots and email hold messages during these hours until the morning (people may set
-    # their own for email); the in-app inbox always gets them at once.
-    quiet_start = models.TimeField(_("quiet hours start"), default=dt.time(21, 0))
-    quiet_end = models.TimeField(_("quiet hours end"), default=dt.time(8, 0))
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", verbose_name=_("changed by"),
