@@ -14,7 +14,7 @@ FIND_PYTHON := for c in python3.13 python3.12 \
 	    command -v $$c; exit 0; fi; done; exit 1
 
 run: setup demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	CAMPAIGN_SUPERVISE_EVERY=$${CAMPAIGN_SUPERVISE_EVERY:-60} deploy/with-background $(PY) manage.py runserver 127.0.0.1:8000
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

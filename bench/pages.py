@@ -94,6 +94,8 @@ def measure(label: str, env: dict, options) -> dict:
         "CAMPAIGN_BIND": f"127.0.0.1:{port}",
         "CAMPAIGN_WORKERS": str(options.workers),
         "CAMPAIGN_ACCESS_LOG": "/dev/null",
+        # The web server alone: no task worker or supervision loop writing to the data set.
+        "CAMPAIGN_BACKGROUND": "0",
         "PYTHONPATH": str(ROOT),
     }
     python = str(ROOT / ".venv" / "bin" / "python")
