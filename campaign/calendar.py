@@ -209,6 +209,11 @@ def counted_from(calendar: WorkingCalendar, moment: dt.datetime, period: Period)
     return calendar.deadline_after(moment, period.days, period.count)
 
 
+def day_after(calendar: WorkingCalendar, day: dt.date, period: Period) -> dt.date:
+    """The last day of the period counted from `day` (a due date counted from a start date)."""
+    return calendar.local_day(counted_from(calendar, end_of_day(day, calendar.zone), period))
+
+
 # Pages that count working days warn when the coming days fall in a year nobody can answer for.
 WARNING_DAYS = 60
 

@@ -389,15 +389,23 @@ class CriterionForm(ModelForm):
     )
     deadline_days = forms.TypedChoiceField(label=_("Default deadline"), coerce=int,
                                            choices=DeadlineDays.choices)
+    deadline_count = forms.ChoiceField(
+        label=_("Counted in"), choices=DayCount.choices, initial=DayCount.NATURAL,
+        required=False, help_text=_("Working days follow China's official calendar (holidays "
+                                    "off, 调休 make-up days on) and the campaign's own days."))
 
     class Meta:
         model = Criterion
-        fields = ["category", "key", "name", "order", "points", "deadline_days", "point_kinds",
-                  "is_active", "source", "note"]
+        fields = ["category", "key", "name", "order", "points", "deadline_days", "deadline_count",
+                  "point_kinds", "is_active", "source", "note"]
 
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = categories
+
+    def clean_deadline_count(self):
+        # Not sent (an older page, a script): natural days, as before working days existed.
+        return self.cleaned_data["deadline_count"] or DayCount.NATURAL
 
     def clean_name(self):
         name = self.cleaned_data["name"]
@@ -509,7 +517,7 @@ class TrackForm(Form):
 
 class CriterionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Criterion) -> str:
-        return f"{obj.category.name} · {obj.name} ({obj.get_deadline_days_display()})"
+        return f"{obj.category.name} · {obj.name} ({services.criterion_period(obj)})"
 
 
 class TriageForm(CountedDeadline):

@@ -83,6 +83,13 @@ def deadline_period(criterion: Criterion | None) -> Period:
     return Period(criterion.deadline_days, criterion.deadline_count or DayCount.NATURAL)
 
 
+def criterion_period(criterion: Criterion) -> str:
+    """A criterion's default period as people read it: "3 天", "当天", "3 个工作日"."""
+    if criterion.deadline_count == DayCount.WORKING:
+        return describe(criterion.deadline_days, DayCount.WORKING)
+    return criterion.get_deadline_days_display()
+
+
 def counted_deadline(campaign: Campaign | None, at: dt.datetime, period: Period) -> dt.datetime:
     """The one rule of a counted deadline: the end of the period's last day after `at`, on the
     campaign's calendar and in its time zone (campaign.calendar). A working-day count that
@@ -301,9 +308,9 @@ def _record_visit(*, point, by, mode, visited_at, note, findings, finding_photos
         if finding.deadline:
             deadlines.append((finding.deadline, None))
             continue
-        period = deadline_period(finding.criterion)
+        default = deadline_period(finding.criterion)
         try:
-            deadlines.append((counted_deadline(campaign, visited_at, period), period))
+            deadlines.append((counted_deadline(campaign, visited_at, default), default))
         except UnknownYear as error:
             raise InspectionError(str(error)) from None
     for finding, photos, (deadline, period) in zip(findings, finding_photos, deadlines,

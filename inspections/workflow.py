@@ -148,7 +148,7 @@ def _set_deadline(item: Rectification, deadline: dt.datetime, period: Period | N
     old, item.deadline = item.deadline, deadline
     item.deadline_days = period.days if period else None
     item.deadline_count = period.count if period else ""
-    data = {"old_deadline": old.isoformat(), "new_deadline": deadline.isoformat()}
+    data: dict = {"old_deadline": old.isoformat(), "new_deadline": deadline.isoformat()}
     if period:
         data.update(deadline_days=period.days, deadline_count=period.count)
     return data
