@@ -241,3 +241,24 @@ def test_the_criterion_form_offers_working_days_and_the_standard_page_shows_them
     assert criterion.deadline_count == W
     assert '<td class="criterion-period">3 个工作日</td>' in body
     assert reverse("campaign-calendar", args=[standard.campaign_id]) in body
+
+
+def test_triage_counts_the_criterions_working_days_or_a_count_given(client, tree, people,
+                                                                    working_criterion):
+    campaign = tree["city"].campaign
+    now = at(2026, 2, 13)
+    with time_machine.travel(now, tick=False):
+        reports = [services.report_problem(campaign=campaign, description=f"井盖缺失{n}",
+                                           location="甲街口", uploads=[factories.make_jpeg()])
+                   for n in range(2)]
+        client.force_login(people["coordinator"])
+        for report, extra in zip(reports, ({}, {"deadline_days": "5", "deadline_count": "natural"}),
+                                 strict=True):
+            response = client.post(reverse("inspections:report-detail", args=[report.pk]), {
+                "accept": "1", "unit": tree["street_a"].pk, "title": report.description,
+                "criterion": working_criterion.pk, "deadline": "", **extra})
+            assert response.status_code == 302
+    first, second = (Rectification.objects.get(citizen_report=report) for report in reports)
+    # From Friday 2-13: the make-up Saturday 2-14, then 2-24 and 2-25 after the Spring Festival.
+    assert (first.deadline, first.deadline_days, first.deadline_count) == (end(2026, 2, 25), 3, W)
+    assert (second.deadline, second.deadline_days, second.deadline_count) == (end(2026, 2, 18), 5, N)
