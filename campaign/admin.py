@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import (
+    CalendarDay,
+    CalendarYear,
     Campaign,
     Category,
     Criterion,
@@ -107,8 +109,8 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Criterion)
 class CriterionAdmin(admin.ModelAdmin):
-    list_display = ["name", "category", "points", "deadline_days"]
-    list_filter = ["category__standard"]
+    list_display = ["name", "category", "points", "deadline_days", "deadline_count"]
+    list_filter = ["category__standard", "deadline_count"]
     search_fields = ["name"]
 
 
@@ -165,3 +167,25 @@ class PhotoAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """A campaign's own days of the working-day calendar (campaign.calendar); the campaign office
+    edits them on the calendar page, which keeps the bounds (campaign.workdays.services)."""
+
+    list_display = ["day", "campaign", "is_working_day", "note"]
+    list_filter = ["campaign", "is_working_day"]
+    search_fields = ["note"]
+    date_hierarchy = "day"
+    list_select_related = ["campaign"]
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    """Years the package does not know whose days the office entered by hand."""
+
+    list_display = ["year", "campaign", "entered_by", "entered_at"]
+    list_filter = ["campaign"]
+    readonly_fields = ["entered_at"]
+    list_select_related = ["campaign", "entered_by"]

@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from campaign.enums import DayCount
-from campaign.models import CalendarDay, CalendarYear, Campaign
+from campaign.models import CalendarDay, CalendarYear, Campaign, User
+from campaign.permissions import can_edit_calendar
 
 # The longest period counted, in days either way: a year. Keeps every count a bounded loop.
 MAX_DAYS = 366
@@ -176,3 +177,70 @@ def describe(n: int, count: str) -> str:
     if count == DayCount.WORKING:
         return ngettext("%(n)d working day", "%(n)d working days", n) % {"n": n}
     return ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
+
+
+class Period:
+    """N natural or working days: how a deadline or a due date was counted, kept beside it."""
+
+    __slots__ = ("count", "days")
+
+    def __init__(self, days: int, count: str):
+        if not 0 <= days <= MAX_DAYS:
+            raise ValueError(f"days must be between 0 and {MAX_DAYS}")
+        if count not in DayCount.values:
+            raise ValueError(f"unknown day count {count!r}")
+        self.days, self.count = days, count
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Period) and (self.days, self.count) == (other.days, other.count)
+
+    def __hash__(self) -> int:
+        return hash((self.days, self.count))
+
+    def __repr__(self) -> str:
+        return f"Period({self.days}, {self.count!r})"
+
+    def __str__(self) -> str:
+        return describe(self.days, self.count)
+
+
+def counted_from(calendar: WorkingCalendar, moment: dt.datetime, period: Period) -> dt.datetime:
+    """The end of the period counted from `moment` (raises UnknownYear for a year not known)."""
+    return calendar.deadline_after(moment, period.days, period.count)
+
+
+def day_after(calendar: WorkingCalendar, day: dt.date, period: Period) -> dt.date:
+    """The last day of the period counted from `day` (a due date counted from a start date)."""
+    return calendar.local_day(counted_from(calendar, end_of_day(day, calendar.zone), period))
+
+
+# Pages that count working days warn when the coming days fall in a year nobody can answer for.
+WARNING_DAYS = 60
+
+
+class CalendarWarning:
+    """The warning a page shows: the campaign, the years it cannot count, and whether the person
+    may enter them (a coordinator of the campaign's office, who gets the link)."""
+
+    def __init__(self, campaign: Campaign, years: list[int], *, may_enter: bool):
+        self.campaign, self.years, self.may_enter = campaign, years, may_enter
+        self.messages = [unknown_year_message(year) for year in years]
+
+
+def calendar_warnings(campaigns: Iterable[Campaign], now: dt.datetime,
+                      user: User | None = None) -> list[CalendarWarning]:
+    """For each campaign whose calendar cannot answer for a day of the coming WARNING_DAYS
+    days, a warning (templates/includes/_calendar_warning.html shows them). Costs no query
+    while the package knows those years."""
+    warnings = []
+    for campaign in campaigns:
+        zone = campaign_zone(campaign)
+        first = timezone.localtime(now, zone).date()
+        years = {first.year, (first + dt.timedelta(days=WARNING_DAYS)).year}
+        if all(package_knows(year) for year in years):
+            continue
+        unknown = WorkingCalendar(campaign).unknown_years(years)
+        if unknown:
+            may_enter = user is not None and can_edit_calendar(user, campaign)
+            warnings.append(CalendarWarning(campaign, unknown, may_enter=may_enter))
+    return warnings

@@ -164,3 +164,9 @@ def office_campaigns(user: User) -> QuerySet[Campaign]:
     if user.is_superuser:
         return Campaign.objects.all()
     return Campaign.objects.filter(units__path__in=office_root_paths(user)).distinct()
+
+
+def can_edit_calendar(user: User, campaign: Campaign) -> bool:
+    """The working-day calendar (local days off, years entered by hand) is the campaign
+    office's: coordinators of the campaign's root."""
+    return office_campaigns(user).filter(pk=campaign.pk).exists()

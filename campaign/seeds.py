@@ -12,7 +12,7 @@ from pathlib import Path
 from django.db import models, transaction
 from django.utils import timezone
 
-from campaign.enums import DeadlineDays, PointKind, TaskCategory, UnitKind
+from campaign.enums import DayCount, DeadlineDays, PointKind, TaskCategory, UnitKind
 from campaign.models import Campaign, Category, Criterion, Progress, Standard, Task, Unit
 from campaign.services import create_unit, move_unit
 from campaign.tasks.services import TaskError, create_task
@@ -140,6 +140,9 @@ def _load_standards(records: list[dict], campaigns: dict, counter: Counter) -> N
                     raise SeedError(f"criterion {item['key']}: unknown point kinds {kinds}")
                 if item["deadline_days"] not in DeadlineDays.values:
                     raise SeedError(f"criterion {item['key']}: bad deadline_days")
+                deadline_count = item.get("deadline_count", DayCount.NATURAL)
+                if deadline_count not in DayCount.values:
+                    raise SeedError(f"criterion {item['key']}: bad deadline_count")
                 _sync(
                     Criterion,
                     {"category": category, "key": item["key"]},
@@ -148,6 +151,7 @@ def _load_standards(records: list[dict], campaigns: dict, counter: Counter) -> N
                         "order": order,
                         "points": Decimal(str(item["points"])),
                         "deadline_days": item["deadline_days"],
+                        "deadline_count": deadline_count,
                         "point_kinds": kinds,
                         "placeholder": bool(item.get("placeholder")),
                         "source": item["source"],

@@ -16,8 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from campaign.enums import PointKind, Role
-from campaign.models import Membership, Point, Unit, User
+from campaign.calendar import WARNING_DAYS, WorkingCalendar
+from campaign.enums import DayCount, PointKind, Role
+from campaign.models import Criterion, Membership, Point, Unit, User
 from campaign.periods import Month
 from inspections import services, workflow
 from inspections.enums import InspectionMode, SolvingMethod
@@ -95,6 +96,7 @@ def build(*, today: dt.date | None = None) -> dict[str, int]:
         points = create_points(rng)
     counts = {"points": len(points), "rounds": 0, "visits": 0, "items": 0}
     start = Month.of(today).previous().previous().first_day   # this month and the two before
+    counts["working_day_criteria"] = count_in_working_days(start, today)
     day = start
     while day <= today:
         for district_key in DISTRICTS:
@@ -116,6 +118,29 @@ def build(*, today: dt.date | None = None) -> dict[str, int]:
         day += dt.timedelta(days=10)
     _for_sure(rng, points, inspector, coordinator, now, counts)
     return counts
+
+
+# Criteria whose default deadline the demo counts in working days (工作日): the seeds give no
+# deadlines (every one is a demo value), so the demo chooses these.
+WORKING_DAY_CRITERIA = 2
+
+
+def count_in_working_days(start: dt.date, today: dt.date) -> int:
+    """The first criteria of each demo district's standards with a deadline of 3 days or more
+    are counted in working days, so the item pages show "3 个工作日". Only when the calendar
+    knows every year from `start` to 60 days after `today`: the demo never makes a count the
+    calendar cannot answer (a year the package does not know keeps them in natural days)."""
+    changed = 0
+    for district_key in DISTRICTS:
+        district = Unit.objects.get(key=district_key)
+        years = range(start.year, (today + dt.timedelta(days=WARNING_DAYS)).year + 1)
+        if WorkingCalendar(district.campaign).unknown_years(years):
+            continue
+        criteria = Criterion.objects.in_force().for_unit(district).filter(
+            deadline_days__gte=3).exclude(deadline_count=DayCount.WORKING).order_by("pk")
+        chosen = list(criteria.values_list("pk", flat=True)[:WORKING_DAY_CRITERIA])
+        changed += Criterion.objects.filter(pk__in=chosen).update(deadline_count=DayCount.WORKING)
+    return changed
 
 
 def _end_of_day(at: dt.datetime, days: int) -> dt.datetime:

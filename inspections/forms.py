@@ -8,9 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaign import tree
-from campaign.enums import DeadlineDays, PointKind
+from campaign.calendar import MAX_DAYS, Period, UnknownYear
+from campaign.enums import DayCount, DeadlineDays, PointKind
 from campaign.importing import SheetFileField
 from campaign.models import PLACEHOLDER_MARK, Category, Criterion, Point, Standard, Unit
+from inspections import services
 from inspections.enums import InspectionMode, SolvingMethod
 from inspections.widgets import FastSelect, UnitCheckboxes
 
@@ -94,6 +96,50 @@ class ModelForm(forms.ModelForm):
         _style(self)
 
 
+COUNT_FIELDS = ("deadline_days", "deadline_count")
+
+
+class CountedDeadline(Form):
+    """A deadline picked as a date and time (`deadline`) or counted: N natural or working days
+    (`deadline_days`, `deadline_count`). A count, when given, wins over the date (the date is
+    often filled in beforehand): the deadline is then the end of the N-th day, on the campaign's
+    calendar (services.counted_deadline), and `period` says how it was counted; a picked date
+    leaves `period` None. A year the calendar cannot answer for is the count's error."""
+
+    deadline_days = forms.IntegerField(
+        label=_("Or count days"), min_value=0, max_value=MAX_DAYS, required=False,
+        help_text=_("A number of days, when given, wins over the date above: the deadline is "
+                    "the end of the last day counted (0: the end of today, or of the next "
+                    "working day)."),
+        widget=forms.NumberInput(attrs={"min": 0, "max": MAX_DAYS, "step": 1}))
+    deadline_count = forms.ChoiceField(label=_("counted in"), choices=DayCount.choices,
+                                       initial=DayCount.NATURAL, required=False)
+
+    period: Period | None = None
+
+    def count_deadline(self, data: dict, campaign, start: dt.datetime) -> None:
+        """Counts the deadline into `data` when a number of days is given."""
+        self.period = None
+        days = data.get("deadline_days")
+        if days is None:
+            return
+        period = Period(days, data.get("deadline_count") or DayCount.NATURAL)
+        try:
+            deadline = services.counted_deadline(campaign, start, period)
+        except UnknownYear as error:
+            self.add_error("deadline_days", str(error))
+            return
+        latest = timezone.now() + MAX_DEADLINE_AHEAD
+        if deadline > latest:
+            self.add_error("deadline_days", _(
+                "The deadline can be at most a year ahead (until %(latest)s).")
+                % {"latest": timezone.localtime(latest).strftime("%Y-%m-%d")})
+            return
+        # The count wins: whatever the date field said (or missed) no longer matters.
+        self.errors.pop("deadline", None)
+        data["deadline"], self.period = deadline, period
+
+
 def _text(label, *, required=True, rows=3, max_length=2000):
     return forms.CharField(label=label, required=required, max_length=max_length,
                            widget=forms.Textarea(attrs={"rows": rows}))
@@ -105,8 +151,13 @@ class StepForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def arguments(self) -> dict:
-        """The step's keyword arguments (inspections.workflow.STEPS `run`), from the fields."""
-        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+        """The step's keyword arguments (inspections.workflow.STEPS `run`), from the fields; a
+        counted deadline adds how it was counted (`period`)."""
+        arguments = {name: value for name, value in self.cleaned_data.items()
+                     if name not in ("version", *COUNT_FIELDS)}
+        if isinstance(self, CountedDeadline):
+            arguments["period"] = self.period
+        return arguments
 
 
 class AcknowledgeForm(StepForm):
@@ -132,18 +183,21 @@ class CloseForm(StepForm):
     note = _text(_("Note"), required=False, rows=2)
 
 
-class HandOverForm(StepForm):
+class HandOverForm(StepForm, CountedDeadline):
     """A step that hands the item (again) to a unit: it carries the deadline the unit gets.
 
     `offered` is what the page proposes (services.offered_deadline): the current deadline while
-    it leaves the unit the criterion's period, else a new one. When a new one is needed the
-    field is required; left empty otherwise, the current deadline stays."""
+    it leaves the unit the criterion's period, else a new one, counted as `offered_period`
+    says. When a new one is needed the field is required; left empty otherwise, the current
+    deadline stays. A count of days (counted from now) wins over the date."""
 
     deadline = DeadlineField(label=_("Deadline for the unit"), required=False)
 
-    def __init__(self, *args, current: dt.datetime, offered: dt.datetime, **kwargs):
+    def __init__(self, *args, current: dt.datetime, offered: dt.datetime, campaign=None,
+                 offered_period: Period | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.current, self.offered = current, offered
+        self.campaign, self.offered_period = campaign, offered_period
         field = self.fields["deadline"]
         self.initial.setdefault("deadline", timezone.localtime(offered))
         if offered != current:
@@ -164,21 +218,46 @@ class HandOverForm(StepForm):
                 return exact
         return deadline
 
+    def clean(self):
+        data = super().clean()
+        self.count_deadline(data, self.campaign, timezone.now())
+        if (self.period is None and self.offered != self.current
+                and data.get("deadline") == self.offered):
+            # The new deadline proposed, taken as it stands: the criterion's period.
+            self.period = self.offered_period
+        return data
+
 
 class ReturnForm(HandOverForm):
     reason = _text(_("What is still wrong?"))
-    field_order = ["version", "reason", "deadline"]
+    field_order = ["version", "reason", "deadline", *COUNT_FIELDS]
 
 
-class ExtendForm(StepForm):
+class ExtendForm(StepForm, CountedDeadline):
+    """A new deadline picked, or counted on from the current one (from now once it has
+    passed): "3 working days more"."""
+
     deadline = DeadlineField(label=_("New deadline"))
     reason = _text(_("Reason for the extension"))
+    field_order = ["version", "deadline", *COUNT_FIELDS, "reason"]
+
+    def __init__(self, *args, current: dt.datetime, campaign=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current, self.campaign = current, campaign
+        self.fields["deadline_days"].help_text = _(
+            "A number of days, when given, wins over the date above: counted on from the "
+            "current deadline (from today once it has passed), to the end of the last day.")
+
+    def clean(self):
+        data = super().clean()
+        self.count_deadline(data, self.campaign, max(self.current, timezone.now()))
+        return data
 
 
 class RerouteForm(HandOverForm):
     unit = forms.ModelChoiceField(label=_("Hand to unit"), queryset=Unit.objects.none(), widget=FastSelect)
     note = _text(_("Why this unit?"), rows=2)
-    field_order = ["version", "unit", "note", "deadline"]
+    field_order = ["version", "unit", "note", "deadline", *COUNT_FIELDS]
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -237,15 +316,16 @@ FindingFormSet = forms.formset_factory(FindingForm, formset=BaseFindingFormSet, 
                                        max_num=20, validate_max=True)
 
 
-class StandaloneForm(Form):
+class StandaloneForm(CountedDeadline):
     unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none(),
                                   widget=FastSelect)
     point = forms.ModelChoiceField(label=_("Point (optional)"), queryset=Point.objects.none(),
                                    required=False, widget=FastSelect)
     title = forms.CharField(label=_("Title"), max_length=200)
     description = _text(_("Description"), required=False)
-    deadline = DeadlineField(label=_("Deadline"))
+    deadline = DeadlineField(label=_("Deadline"), required=False)
     photos = PhotosField(label=_("Photos"), required=False)
+    field_order = ["unit", "point", "title", "description", "deadline", *COUNT_FIELDS, "photos"]
 
     def __init__(self, *args, units, points, **kwargs):
         super().__init__(*args, **kwargs)
@@ -257,6 +337,11 @@ class StandaloneForm(Form):
         point, unit = data.get("point"), data.get("unit")
         if point and unit and point.unit_id != unit.pk:
             self.add_error("point", _("This point belongs to %(unit)s.") % {"unit": point.unit})
+        if unit:
+            self.count_deadline(data, unit.campaign, timezone.now())
+        if data.get("deadline") is None and data.get("deadline_days") is None and not (
+                self.has_error("deadline") or self.has_error("deadline_days")):
+            self.add_error("deadline", _("Pick a deadline or count it in days."))
         return data
 
 
@@ -304,15 +389,23 @@ class CriterionForm(ModelForm):
     )
     deadline_days = forms.TypedChoiceField(label=_("Default deadline"), coerce=int,
                                            choices=DeadlineDays.choices)
+    deadline_count = forms.ChoiceField(
+        label=_("Counted in"), choices=DayCount.choices, initial=DayCount.NATURAL,
+        required=False, help_text=_("Working days follow China's official calendar (holidays "
+                                    "off, 调休 make-up days on) and the campaign's own days."))
 
     class Meta:
         model = Criterion
-        fields = ["category", "key", "name", "order", "points", "deadline_days", "point_kinds",
-                  "is_active", "source", "note"]
+        fields = ["category", "key", "name", "order", "points", "deadline_days", "deadline_count",
+                  "point_kinds", "is_active", "source", "note"]
 
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = categories
+
+    def clean_deadline_count(self):
+        # Not sent (an older page, a script): natural days, as before working days existed.
+        return self.cleaned_data["deadline_count"] or DayCount.NATURAL
 
     def clean_name(self):
         name = self.cleaned_data["name"]
@@ -424,10 +517,10 @@ class TrackForm(Form):
 
 class CriterionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Criterion) -> str:
-        return f"{obj.category.name} · {obj.name} ({obj.get_deadline_days_display()})"
+        return f"{obj.category.name} · {obj.name} ({services.criterion_period(obj)})"
 
 
-class TriageForm(Form):
+class TriageForm(CountedDeadline):
     unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none(), required=False,
                                   widget=FastSelect)
     point = forms.ModelChoiceField(label=_("Point (optional)"), queryset=Point.objects.none(), required=False,
@@ -438,10 +531,12 @@ class TriageForm(Form):
     deadline = DeadlineField(label=_("Deadline (empty: the criterion's default)"),
                              required=False)
     reason = forms.CharField(label=_("Reason (when rejecting)"), required=False, max_length=2000)
+    field_order = ["unit", "point", "criterion", "title", "deadline", *COUNT_FIELDS, "reason"]
 
     def __init__(self, *args, units, points, criteria, standalone_deadline: dt.datetime,
-                 **kwargs):
+                 campaign=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.campaign = campaign
         choices = cast(dict[str, forms.ModelChoiceField], self.fields)  # the three fields above
         choices["unit"].queryset = units
         choices["point"].queryset = points
@@ -465,4 +560,5 @@ class TriageForm(Form):
                 pk=criterion.pk).exists():
             self.add_error("criterion", _("This criterion's standard does not apply to "
                                           "%(unit)s.") % {"unit": where})
+        self.count_deadline(data, self.campaign, timezone.now())
         return data

@@ -16,8 +16,10 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from campaign.enums import DeadlineDays
+from campaign.calendar import Period, UnknownYear, WorkingCalendar, counted_from, describe
+from campaign.enums import DayCount, DeadlineDays
 from campaign.models import Campaign, Criterion, Photo, Point, Unit, User
 from campaign.periods import Month
 from campaign.permissions import campaign_root
@@ -66,7 +68,7 @@ def forget_photos(photos: Sequence[Photo]) -> None:
 # ---- deadlines and points -----------------------------------------------------------------
 
 # An item without a criterion (a standalone item, a report triaged without one) gets the
-# period a new criterion gets by default.
+# period a new criterion gets by default, in natural days.
 STANDALONE_DEADLINE_DAYS: int = DeadlineDays.THREE_DAYS
 
 
@@ -74,24 +76,89 @@ def deadline_days(criterion: Criterion | None) -> int:
     return criterion.deadline_days if criterion else STANDALONE_DEADLINE_DAYS
 
 
-def end_of_day(at: dt.datetime, days: int = 0) -> dt.datetime:
-    """The end (23:59:59, local time) of the day `days` after `at`: how deadlines are given."""
-    day = timezone.localtime(at).date() + dt.timedelta(days=days)
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+def deadline_period(criterion: Criterion | None) -> Period:
+    """The criterion's default period (N natural or working days); 3 natural days without one."""
+    if criterion is None:
+        return Period(STANDALONE_DEADLINE_DAYS, DayCount.NATURAL)
+    return Period(criterion.deadline_days, criterion.deadline_count or DayCount.NATURAL)
 
 
-def default_deadline(criterion: Criterion | None, at: dt.datetime) -> dt.datetime:
-    """The end of the day `deadline_days` after `at`, local time (0: the same day)."""
-    return end_of_day(at, deadline_days(criterion))
+def criterion_period(criterion: Criterion) -> str:
+    """A criterion's default period as people read it: "3 天", "当天", "3 个工作日"."""
+    if criterion.deadline_count == DayCount.WORKING:
+        return describe(criterion.deadline_days, DayCount.WORKING)
+    return criterion.get_deadline_days_display()
+
+
+def counted_deadline(campaign: Campaign | None, at: dt.datetime, period: Period) -> dt.datetime:
+    """The one rule of a counted deadline: the end of the period's last day after `at`, on the
+    campaign's calendar and in its time zone (campaign.calendar). A working-day count that
+    reaches a year the calendar cannot answer for raises UnknownYear (its message is for the
+    person)."""
+    return counted_from(WorkingCalendar(campaign), at, period)
+
+
+def end_of_day(at: dt.datetime, days: int = 0, campaign: Campaign | None = None) -> dt.datetime:
+    """The end (23:59:59, the campaign's local time) of the day `days` natural days after `at`:
+    how deadlines are given."""
+    return counted_deadline(campaign, at, Period(days, DayCount.NATURAL))
+
+
+def default_deadline(criterion: Criterion | None, at: dt.datetime,
+                     campaign: Campaign | None = None) -> dt.datetime:
+    """The criterion's period counted from `at` (0: the end of the same day; in working days,
+    of the same day if it is one, else of the next)."""
+    return counted_deadline(campaign, at, deadline_period(criterion))
 
 
 def offered_deadline(item: Rectification, at: dt.datetime) -> dt.datetime:
     """The deadline a re-route or a return for rework hands the unit: the current one while it
     still leaves the criterion's default period from `at`, else the default counted from `at`
-    (so a unit never receives an item it cannot finish in time)."""
-    default = default_deadline(item.criterion, at)
+    (so a unit never receives an item it cannot finish in time). UnknownYear when the default
+    is counted in working days into a year the calendar cannot answer for."""
+    default = default_deadline(item.criterion, at, item.campaign)
     # Kept only when it leaves the unit at least the whole default period (to the end of its day).
     return item.deadline if item.deadline >= default else default
+
+
+def deadline_counted(item: Rectification) -> str:
+    """How the deadline in force was counted, to show beside it ("3 个工作日", "3 天"); empty
+    when a person picked the date."""
+    if item.deadline_days is None or not item.deadline_count:
+        return ""
+    return describe(item.deadline_days, item.deadline_count)
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    """Working days until a pending item's deadline, or since it passed."""
+
+    days: int
+    overdue: bool
+
+    def __str__(self) -> str:
+        if self.overdue:
+            return ngettext("%(n)d working day overdue", "%(n)d working days overdue",
+                            self.days) % {"n": self.days}
+        return ngettext("%(n)d working day left after today",
+                        "%(n)d working days left after today", self.days) % {"n": self.days}
+
+
+def working_days_left(item: Rectification, now: dt.datetime) -> TimeLeft | None:
+    """While the item is pending: the working days that end after today and by the deadline
+    (its own day only when the deadline is the end of it), or, once overdue, those that have
+    ended since. None when it is not pending, when nothing is overdue yet in working days, or
+    when the calendar cannot answer for a day between (no guess)."""
+    if not item.is_pending:
+        return None
+    calendar = WorkingCalendar(item.campaign)
+    try:
+        if item.deadline >= now:
+            return TimeLeft(calendar.working_days_between(now, item.deadline), overdue=False)
+        days = calendar.working_days_between(item.deadline, now)
+    except UnknownYear:
+        return None
+    return TimeLeft(days, overdue=True) if days else None
 
 
 def applicable_criteria(point: Point) -> list[Criterion]:
@@ -234,7 +301,20 @@ def _record_visit(*, point, by, mode, visited_at, note, findings, finding_photos
         points_deducted=sum((f.criterion.points for f in findings), Decimal(0)),
     )
     inspection.photos.set(visit_photos)
-    for finding, photos in zip(findings, finding_photos, strict=True):
+    # Default deadlines are counted before anything is written: a year the calendar cannot
+    # answer for refuses the visit with its message.
+    deadlines: list[tuple[dt.datetime, Period | None]] = []
+    for finding in findings:
+        if finding.deadline:
+            deadlines.append((finding.deadline, None))
+            continue
+        default = deadline_period(finding.criterion)
+        try:
+            deadlines.append((counted_deadline(campaign, visited_at, default), default))
+        except UnknownYear as error:
+            raise InspectionError(str(error)) from None
+    for finding, photos, (deadline, period) in zip(findings, finding_photos, deadlines,
+                                                     strict=True):
         row = Finding.objects.create(inspection=inspection, criterion=finding.criterion,
                                      points=finding.criterion.points, note=finding.note)
         row.photos.set([*photos, *visit_photos])
@@ -242,7 +322,7 @@ def _record_visit(*, point, by, mode, visited_at, note, findings, finding_photos
         workflow.file_rectification(
             unit=point.unit, title=f"{point.name}：{finding.criterion.name}",
             description=finding.note, by=by, point=point, criterion=finding.criterion,
-            deadline=finding.deadline or default_deadline(finding.criterion, visited_at),
+            deadline=deadline, period=period,
             finding=row, photos=photos or visit_photos, at=visited_at,
         )
     return inspection
@@ -251,13 +331,15 @@ def _record_visit(*, point, by, mode, visited_at, note, findings, finding_photos
 def file_standalone(
     *, unit: Unit, title: str, description: str, deadline: dt.datetime, by: User,
     point: Point | None = None, criterion: Criterion | None = None, uploads: Sequence = (),
+    period: Period | None = None,
 ) -> Rectification:
-    """File an item without a visit (a leader's instruction, a complaint by phone…)."""
+    """File an item without a visit (a leader's instruction, a complaint by phone…); `period`:
+    how the deadline was counted (forms.CountedDeadline), None when a date was picked."""
     photos = store_photos(uploads, unit=unit, by=by)
     try:
         return workflow.file_rectification(
             unit=unit, title=title, description=description, deadline=deadline, by=by,
-            point=point, criterion=criterion, photos=photos,
+            point=point, criterion=criterion, photos=photos, period=period,
         )
     except Exception:
         forget_photos(photos)
@@ -328,7 +410,7 @@ def report_problem(
 @transaction.atomic
 def accept_report(
     report: CitizenReport, *, unit: Unit, title: str, deadline: dt.datetime | None, by: User,
-    point: Point | None = None, criterion: Criterion | None = None,
+    point: Point | None = None, criterion: Criterion | None = None, period: Period | None = None,
 ) -> Rectification:
     """Triage: the report becomes an item for a unit, with the point and the criterion when
     the coordinator knows them (so the item counts under its category and point kind). No
@@ -337,9 +419,15 @@ def accept_report(
     report = CitizenReport.objects.select_for_update().get(pk=report.pk)
     if report.status != CitizenReportStatus.NEW:
         raise InspectionError(_("This report has already been triaged."))
-    deadline = deadline or default_deadline(criterion, timezone.now())
+    if deadline is None:
+        period = deadline_period(criterion)
+        try:
+            deadline = counted_deadline(report.campaign, timezone.now(), period)
+        except UnknownYear as error:
+            raise InspectionError(str(error)) from None
     item = workflow.file_rectification(
         unit=unit, title=title, description=report.description, deadline=deadline, by=by,
+        period=period,
         citizen_report=report, photos=list(report.photos.all()), point=point,
         criterion=criterion,
     )

@@ -18,6 +18,7 @@ from campaign.enums import PointKind
 from campaign.spreadsheets import safe_cell
 from inspections.enums import RectificationStatus, SolvingMethod
 from inspections.models import Rectification
+from inspections.services import deadline_counted
 
 # Sortable columns → the keyset order (a unique tie-breaker last).
 SORTS = {
@@ -133,6 +134,7 @@ class PageRow:
     created: str
     overdue: bool
     rework_count: int
+    counted: str = ""   # how the deadline was counted ("3 个工作日"), empty when picked
     category: str = ""
     criterion: str = ""
     point: str = ""
@@ -175,6 +177,7 @@ def page_rows(items: list[Rectification], now: dt.datetime, *, ledger: bool = Fa
             title=_short(item.title, 40 if ledger else 60), card_title=_short(item.title, 60),
             unit=item.unit.name, status=item.status, status_label=statuses.get(item.status, item.status),
             deadline=when(item.deadline), created=when(item.created_at, 10),
-            overdue=item.is_overdue(now), rework_count=item.rework_count, **extra,
+            overdue=item.is_overdue(now), rework_count=item.rework_count,
+            counted=deadline_counted(item), **extra,
         ))
     return rows

@@ -19,6 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaign.calendar import Period
 from campaign.models import Criterion, Photo, Point, Unit, User
 from inspections import permissions
 from inspections.enums import PENDING, RectificationSource, SolvingMethod
@@ -141,12 +142,29 @@ def _require(text: str, message: str) -> str:
     return text
 
 
+def _set_deadline(item: Rectification, deadline: dt.datetime, period: Period | None) -> dict:
+    """Every step that sets a deadline records how it was counted beside it (empty when a person
+    picked the date); returns the old and new deadline (and the count) for the event."""
+    old, item.deadline = item.deadline, deadline
+    item.deadline_days = period.days if period else None
+    item.deadline_count = period.count if period else ""
+    data: dict = {"old_deadline": old.isoformat(), "new_deadline": deadline.isoformat()}
+    if period:
+        data.update(deadline_days=period.days, deadline_count=period.count)
+    return data
+
+
+DEADLINE_FIELDS = ("deadline", "deadline_days", "deadline_count")
+
+
 def _hand_over_deadline(
     item: Rectification, deadline: dt.datetime | None, at: dt.datetime,
-) -> dict[str, str]:
+    period: Period | None = None,
+) -> dict:
     """A unit never receives an item already overdue: a re-route or a return keeps the
     current deadline only while it has not passed, else takes a new one that has not. Sets
-    `item.deadline`; returns the old and new deadline for the event when it changed."""
+    `item.deadline` (and how it was counted, `period`); returns the old and new deadline for
+    the event when it changed."""
     if deadline is None:
         if item.deadline < at:
             raise TransitionError(_(
@@ -158,8 +176,7 @@ def _hand_over_deadline(
                                 "it can still meet."))
     if deadline == item.deadline:
         return {}
-    old, item.deadline = item.deadline, deadline
-    return {"old_deadline": old.isoformat(), "new_deadline": deadline.isoformat()}
+    return _set_deadline(item, deadline, period)
 
 
 def _save(item: Rectification, *fields: str) -> None:
@@ -196,9 +213,10 @@ def file_rectification(
     *, unit: Unit, title: str, deadline: dt.datetime, by: User, description: str = "",
     point: Point | None = None, criterion: Criterion | None = None,
     finding: Finding | None = None, citizen_report: CitizenReport | None = None,
-    photos: Sequence[Photo] = (), at: dt.datetime | None = None,
+    photos: Sequence[Photo] = (), at: dt.datetime | None = None, period: Period | None = None,
 ) -> Rectification:
-    """File (立案) an item for a unit with a deadline."""
+    """File (立案) an item for a unit with a deadline; `period`: how it was counted (None: a
+    person picked it)."""
     if not permissions.can_file(by, unit):
         raise TransitionError(_("You may not file items for %(unit)s.") % {"unit": unit})
     at = at or timezone.now()
@@ -213,9 +231,13 @@ def file_rectification(
         source=source, point=point, criterion=criterion, finding=finding,
         citizen_report=citizen_report, title=_require(title, _("Give the item a title.")),
         description=description, status=S.OPEN, deadline=deadline, created_by=by, created_at=at,
+        deadline_days=period.days if period else None,
+        deadline_count=period.count if period else "",
     )
-    _record(item, A.FILED, by=by, from_status="", photos=photos, at=at,
-            data={"deadline": deadline.isoformat(), "unit": unit.pk})
+    data: dict = {"deadline": deadline.isoformat(), "unit": unit.pk}
+    if period:
+        data.update(deadline_days=period.days, deadline_count=period.count)
+    _record(item, A.FILED, by=by, from_status="", photos=photos, at=at, data=data)
     return item
 
 
@@ -250,6 +272,7 @@ def send_back(
 def reroute(
     item: Rectification, *, by: User, version: int | None, to_unit: Unit, note: str = "",
     deadline: dt.datetime | None = None, at: dt.datetime | None = None,
+    period: Period | None = None,
 ) -> Rectification:
     """A coordinator hands the item to another unit of their scope that answers for places
     (not a command or an office), with a reason; it starts again as open, with `deadline`
@@ -262,10 +285,10 @@ def reroute(
         raise TransitionError(_("You may not hand items to %(unit)s.") % {"unit": to_unit})
     note = _require(note, _("Say why the item goes to another unit."))
     at = at or timezone.now()
-    deadlines = _hand_over_deadline(item, deadline, at)
+    deadlines = _hand_over_deadline(item, deadline, at, period)
     before, old_unit = item.status, item.unit
     item.status, item.unit = S.OPEN, to_unit
-    _save(item, "unit", "deadline")
+    _save(item, "unit", *DEADLINE_FIELDS)
     _record(item, A.REROUTED, by=by, from_status=before, note=note,
             data={"from_unit": old_unit.pk, "to_unit": to_unit.pk,
                   "from_unit_name": old_unit.name, "to_unit_name": to_unit.name, **deadlines},
@@ -311,16 +334,17 @@ def close(
 def return_for_rework(
     item: Rectification, *, by: User, version: int | None, reason: str,
     deadline: dt.datetime | None = None, at: dt.datetime | None = None,
+    period: Period | None = None,
 ) -> Rectification:
     """Not fixed (核查不通过): back to the unit, one more rework, with `deadline` (None: the
     current one, refused once it has passed)."""
     reason = _require(reason, _("Say what is still wrong."))
     item = _step(item, A.RETURNED, by=by, version=version)
     at = at or timezone.now()
-    deadlines = _hand_over_deadline(item, deadline, at)
+    deadlines = _hand_over_deadline(item, deadline, at, period)
     before, item.status = item.status, S.REWORK
     item.rework_count += 1
-    _save(item, "rework_count", "deadline")
+    _save(item, "rework_count", *DEADLINE_FIELDS)
     _record(item, A.RETURNED, by=by, from_status=before, note=reason,
             data={"rework_count": item.rework_count, **deadlines}, at=at)
     return item
@@ -329,18 +353,17 @@ def return_for_rework(
 @transaction.atomic
 def extend_deadline(
     item: Rectification, *, by: User, version: int | None, deadline: dt.datetime, reason: str,
-    at: dt.datetime | None = None,
+    at: dt.datetime | None = None, period: Period | None = None,
 ) -> Rectification:
-    """A coordinator grants more time (延期); the old and new deadline are kept."""
+    """A coordinator grants more time (延期); the old and new deadline are kept, and how the
+    new one was counted (`period`, None: picked)."""
     reason = _require(reason, _("Say why the deadline is extended."))
     item = _step(item, A.EXTENDED, by=by, version=version)
     if deadline <= item.deadline:
         raise TransitionError(_("The new deadline must be later than the current one."))
-    old = item.deadline
-    item.deadline = deadline
-    _save(item, "deadline")
-    _record(item, A.EXTENDED, by=by, from_status=item.status, note=reason,
-            data={"old_deadline": old.isoformat(), "new_deadline": deadline.isoformat()}, at=at)
+    deadlines = _set_deadline(item, deadline, period)
+    _save(item, *DEADLINE_FIELDS)
+    _record(item, A.EXTENDED, by=by, from_status=item.status, note=reason, data=deadlines, at=at)
     return item
 
 

@@ -105,6 +105,9 @@ MATRIX: dict[str, Row] = {
                                         (200, 404, 404, 404, 404, 404)),
     "inspections:scoring-settings": Row("campaign", (200, 403, 403, 403, 403, 404),
                                         (404, 404, 404, 404, 404, 200)),
+    # The working-day calendar is the campaign office's, like its scoring settings.
+    "campaign-calendar": Row("campaign", (200, 403, 403, 403, 403, 404),
+                             (404, 404, 404, 404, 404, 200)),
 }
 
 

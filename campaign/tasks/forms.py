@@ -7,9 +7,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaign.enums import TaskCategory
+from campaign.calendar import MAX_DAYS, Period, UnknownYear
+from campaign.enums import DayCount, TaskCategory
 from campaign.importing import SheetFileField
 from campaign.models import Unit, User
+from campaign.tasks.services import counted_due
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -41,7 +43,14 @@ class TaskForm(forms.Form):
                                   widget=forms.Textarea(attrs={"rows": 3}))
     category = forms.ChoiceField(label=_("Category"), choices=TaskCategory.choices)
     start = forms.DateField(label=_("Start date"), widget=DATE)
-    due = forms.DateField(label=_("Due date"), widget=DATE)
+    due = forms.DateField(label=_("Due date"), widget=DATE, required=False)
+    due_days = forms.IntegerField(
+        label=_("Or count days from the start date"), min_value=0, max_value=MAX_DAYS,
+        required=False, widget=forms.NumberInput(attrs={"min": 0, "max": MAX_DAYS, "step": 1}),
+        help_text=_("A number of days, when given, wins over the due date above: the due date "
+                    "is the last day counted after the start date."))
+    due_count = forms.ChoiceField(label=_("counted in"), choices=DayCount.choices,
+                                  initial=DayCount.NATURAL, required=False)
     target = forms.DecimalField(label=_("Target quantity"), max_digits=12, decimal_places=2,
                                 min_value=Decimal("0.01"))
     measure = forms.CharField(label=_("Unit of measure"), max_length=20,
@@ -55,7 +64,22 @@ class TaskForm(forms.Form):
         styled(self)
 
     def clean(self):
+        """The due date picked, or counted from the start (the count wins); the service gets
+        `due_period` (None: picked) in place of the two count fields."""
         data = super().clean()
+        days, count = data.pop("due_days", None), data.pop("due_count", "") or DayCount.NATURAL
+        data["due_period"] = None
+        if days is not None and data.get("start") and data.get("unit"):
+            period = Period(days, count)
+            try:
+                data["due"] = counted_due(data["unit"].campaign, data["start"], period)
+            except UnknownYear as error:
+                self.add_error("due_days", str(error))
+            else:
+                self.errors.pop("due", None)
+                data["due_period"] = period
+        elif days is None and data.get("due") is None and not self.has_error("due"):
+            self.add_error("due", _("Pick the due date or count it in days from the start date."))
         if data.get("start") and data.get("due") and data["due"] < data["start"]:
             self.add_error("due", _("The due date is before the start date."))
         return data

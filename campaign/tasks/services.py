@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign import tree
+from campaign.calendar import Period, WorkingCalendar, day_after, describe
 from campaign.enums import Role, TaskStatus
-from campaign.models import Photo, Progress, Task, Unit, User
+from campaign.models import Campaign, Photo, Progress, Task, Unit, User
 from campaign.permissions import has_role
 from campaign.photos import discard_files, store_photo
 
@@ -111,13 +112,29 @@ def effective_done(task: Task) -> Decimal:
     return total or Decimal(0)
 
 
+def counted_due(campaign: Campaign, start: dt.date, period: Period) -> dt.date:
+    """The due date counted from the start date: the last of N natural or working days after
+    it (0: the start date, or in working days the first working day from it), on the campaign's
+    calendar. UnknownYear when it reaches a year the calendar cannot answer for."""
+    return day_after(WorkingCalendar(campaign), start, period)
+
+
+def due_counted(task: Task) -> str:
+    """How the due date was counted, to show beside it ("10 个工作日"); empty when picked."""
+    if task.due_days is None or not task.due_count:
+        return ""
+    return describe(task.due_days, task.due_count)
+
+
 @transaction.atomic
 def create_task(
     *, unit: Unit, title: str, category: str, start: dt.date, due: dt.date, target: Decimal,
     measure: str, by: User | None, lead: User | None = None, description: str = "",
     parent: Task | None = None, code: str = "", key: str = "", source: str = "", note: str = "",
+    due_period: Period | None = None,
 ) -> Task:
-    """Create a task for a unit, or a child task when `parent` is given."""
+    """Create a task for a unit, or a child task when `parent` is given; `due_period`: how the
+    due date was counted from the start (None: picked)."""
     problems = task_problems(unit=unit, start=start, due=due, target=target, lead=lead, parent=parent,
                              measure=measure)
     if problems:
@@ -130,6 +147,8 @@ def create_task(
         campaign=unit.campaign, unit=unit, parent=parent, path="", code=code or f"~{uuid.uuid4().hex}",
         key=key, title=title, description=description, category=category, start=start, due=due,
         target=target, measure=measure, lead=lead, source=source, note=note, created_by=by,
+        due_days=due_period.days if due_period else None,
+        due_count=due_period.count if due_period else "",
     )
     task.path = tree.child_path(parent, task.pk)
     if not code:

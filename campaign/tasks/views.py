@@ -19,8 +19,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
 
+from campaign.calendar import calendar_warnings
 from campaign.http import int_param, is_id, photo_response
-from campaign.models import Progress, User
+from campaign.models import Campaign, Progress, User
 from campaign.permissions import managed_units, visible_units
 from campaign.photos import PhotoError
 from campaign.tables import PAGINATION
@@ -44,6 +45,7 @@ from campaign.tasks.services import (
     SplitError,
     TaskError,
     attach_progress,
+    due_counted,
     split_task,
 )
 from campaign.tasks.services import create_task as create_task_service
@@ -159,7 +161,7 @@ def task_detail(request, pk: int):
         "task": task, "children": children, "ancestors": ancestors.order_by("path"),
         "reports": reports_page,
         "can_split": can_split_task(user, task), "can_report": can_report_progress(user, task),
-        "can_manage": can_manage_task(user, task),
+        "can_manage": can_manage_task(user, task), "due_counted": due_counted(task),
     })
 
 
@@ -184,7 +186,9 @@ def task_create(request):
         else:
             messages.success(request, _("Task “%(task)s” created.") % {"task": task})
             return redirect(task)
-    return render(request, "campaign/task_form.html", {"form": form})
+    campaigns = Campaign.objects.filter(pk__in=units.values("campaign_id"))
+    return render(request, "campaign/task_form.html", {
+        "form": form, "calendar_warnings": calendar_warnings(campaigns, timezone.now(), user)})
 
 
 @require_http_methods(["GET", "POST"])

@@ -4,6 +4,8 @@ from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from inspections import services
+
 register = template.Library()
 
 
@@ -19,3 +21,9 @@ def local_moment(value) -> str:
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
     return date_format(moment, "Y-m-d H:i")
+
+
+@register.filter
+def criterion_period(criterion) -> str:
+    """A criterion's default deadline as people read it ("3 天", "3 个工作日")."""
+    return services.criterion_period(criterion)

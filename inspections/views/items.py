@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from campaign import paging
+from campaign.calendar import UnknownYear, calendar_warnings
+from campaign.models import Campaign
 from campaign.permissions import user_roles, visible_points
 from campaign.photos import PhotoError
 from campaign.spreadsheets import XLSX_CONTENT_TYPE, write_xlsx
@@ -185,9 +187,16 @@ def _step_form(step: workflow.Step, user, item, data=None, files=None, initial=N
         kwargs["units"] = permissions.reroute_targets(user, item).exclude(
             pk=item.unit_id).order_by("path")
     if issubclass(form_class, forms.HandOverForm):
-        kwargs["current"] = item.deadline
-        kwargs["offered"] = services.offered_deadline(item, timezone.now())
+        kwargs["current"], kwargs["campaign"] = item.deadline, item.campaign
+        try:
+            kwargs["offered"] = services.offered_deadline(item, timezone.now())
+        except UnknownYear:
+            # The criterion's period cannot be counted (the page warns): nothing is offered, a
+            # date or a count in natural days is still accepted.
+            kwargs["offered"] = item.deadline
+        kwargs["offered_period"] = services.deadline_period(item.criterion)
     if issubclass(form_class, forms.ExtendForm):
+        kwargs["current"], kwargs["campaign"] = item.deadline, item.campaign
         # Three days on from the old deadline, keeping its time of day; when it has passed (a
         # date in the past is refused), the end of the third day from now, as deadlines are
         # given. Within the bound the form accepts (an old item may hold any date).
@@ -195,7 +204,7 @@ def _step_form(step: workflow.Step, user, item, data=None, files=None, initial=N
         latest = now + forms.MAX_DEADLINE_AHEAD
         offered = timezone.localtime(min(max(item.deadline, now), latest - EXTENSION_DAYS) + EXTENSION_DAYS)
         if item.deadline < now:
-            offered = min(services.end_of_day(now, EXTENSION_DAYS.days), latest)
+            offered = min(services.end_of_day(now, EXTENSION_DAYS.days, item.campaign), latest)
         kwargs["initial"].setdefault("deadline", offered)
     # Every step form sits on the same page: each field needs an id of its own (extend and
     # re-route both ask for a deadline), so labels and help texts point at the right one.
@@ -233,7 +242,9 @@ def _detail(request, item, *, bound: dict | None = None, status: int = 200):
     return render(request, "inspections/rectification_detail.html", {
         "item": item, "events": events, "before": before, "after": after,
         "steps": steps, "now": now, "show_visit": show_visit,
-        "overdue": item.is_overdue(now),
+        "overdue": item.is_overdue(now), "time_left": services.working_days_left(item, now),
+        "counted": services.deadline_counted(item),
+        "calendar_warnings": calendar_warnings([item.campaign], now, request.user) if steps else [],
         "duty_refusals": workflow.duty_refusals(request.user, item),
     }, status=status)
 
@@ -309,11 +320,14 @@ def rectification_create(request):
             item = services.file_standalone(
                 unit=data["unit"], title=data["title"], description=data["description"],
                 deadline=data["deadline"], by=request.user, point=data["point"],
-                uploads=data["photos"],
+                uploads=data["photos"], period=form.period,
             )
         except (workflow.TransitionError, PhotoError) as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Item %(code)s filed.") % {"code": item.code})
             return redirect(item)
-    return render(request, "inspections/rectification_form.html", {"form": form})
+    campaigns = Campaign.objects.filter(pk__in=units.values("campaign_id"))
+    return render(request, "inspections/rectification_form.html", {
+        "form": form,
+        "calendar_warnings": calendar_warnings(campaigns, timezone.now(), request.user)})

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from campaign.calendar import calendar_warnings
 from campaign.http import is_id
 from campaign.importing import ImportFileError
 from campaign.models import Campaign, Category, Criterion, Standard
@@ -48,7 +49,7 @@ def standard_units(request, pk: int):
 
 
 def _edit(request, *, standard: Standard, form, title: str,
-          template: str = "inspections/register_form.html"):
+          template: str = "inspections/register_form.html", warn_calendar: bool = False):
     if not can_edit_standard(request.user, standard):
         raise PermissionDenied
     if request.method == "POST" and form.is_valid():
@@ -57,6 +58,8 @@ def _edit(request, *, standard: Standard, form, title: str,
         return redirect("inspections:standard-detail", pk=standard.pk)
     return render(request, template, {
         "form": form, "title": title, "back": reverse("inspections:standard-detail", args=[standard.pk]),
+        "calendar_warnings": (calendar_warnings([standard.campaign], timezone.now(), request.user)
+                              if warn_calendar else []),
     })
 
 
@@ -69,12 +72,13 @@ def category_edit(request, standard_pk: int, pk: int | None = None):
 
 
 def criterion_edit(request, standard_pk: int, pk: int | None = None):
-    standard = get_object_or_404(visible_standards(request.user), pk=standard_pk)
+    standard = get_object_or_404(visible_standards(request.user).select_related("campaign"),
+                                 pk=standard_pk)
     criterion = (get_object_or_404(Criterion, category__standard=standard, pk=pk) if pk
                  else Criterion())
     form = forms.CriterionForm(request.POST or None, instance=criterion,
                                categories=standard.categories.all())
-    return _edit(request, standard=standard, form=form,
+    return _edit(request, standard=standard, form=form, warn_calendar=True,
                  title=_("Criterion") if pk else _("New criterion"))
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from campaign.calendar import calendar_warnings
 from campaign.http import photo_response
 from campaign.models import Campaign, Criterion
 from campaign.permissions import managed_units, visible_points
@@ -128,7 +129,9 @@ def report_detail(request, pk: int):
         campaign_id=report.campaign_id, is_active=True).select_related("unit").order_by("code")
     criteria = Criterion.objects.in_force().filter(category__standard__campaign_id=report.campaign_id)
     form = forms.TriageForm(request.POST or None, units=units, points=points, criteria=criteria,
-                            standalone_deadline=services.default_deadline(None, timezone.now()),
+                            standalone_deadline=services.default_deadline(
+                                None, timezone.now(), report.campaign),
+                            campaign=report.campaign,
                             initial={"title": report.description[:60]})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -141,7 +144,8 @@ def report_detail(request, pk: int):
                 raise services.InspectionError(_("Choose a unit and a title."))
             item = services.accept_report(report, unit=data["unit"], title=data["title"],
                                           deadline=data["deadline"], by=request.user,
-                                          point=data["point"], criterion=data["criterion"])
+                                          point=data["point"], criterion=data["criterion"],
+                                          period=form.period)
         except (services.InspectionError, workflow.TransitionError) as error:
             form.add_error(None, str(error))
         else:
@@ -150,4 +154,5 @@ def report_detail(request, pk: int):
     return render(request, "inspections/report_detail.html", {
         "report": report, "form": form, "photos": report.photos.all(),
         "open": report.status == CitizenReportStatus.NEW,
+        "calendar_warnings": calendar_warnings([report.campaign], timezone.now(), request.user),
     })

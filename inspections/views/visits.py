@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaign.calendar import calendar_warnings
 from campaign.http import is_id
 from campaign.permissions import visible_points
 from campaign.photos import PhotoError
@@ -110,6 +111,7 @@ def visit_create(request, point_pk: int):
     return render(request, "inspections/visit_form.html", {
         "point": point, "form": form, "findings": findings, "round": round_,
         "criteria": criteria,
+        "calendar_warnings": calendar_warnings([point.campaign], timezone.now(), request.user),
     })
 
 

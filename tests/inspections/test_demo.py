@@ -32,6 +32,9 @@ def test_demo_builds_every_state_and_refuses_to_run_twice():
     assert set(statuses) == set(S.values)
     assert overdue > 0
     assert Rectification.objects.filter(rework_count__gt=0).exists()
+    # Two criteria of each district's standards count their deadlines in working days (工作日).
+    assert counts["working_day_criteria"] == 4
+    assert Rectification.objects.filter(deadline_count="working", deadline_days__gte=3).exists()
     # Real findings: named criteria in force where the point is, never a placeholder.
     assert not Rectification.objects.filter(title__contains="名称未见于资料").exists()
     assert not Rectification.objects.filter(criterion__placeholder=True).exists()

@@ -1,0 +1,1 @@
+"""The working-day calendar page: a campaign's own days and the years entered by hand."""
