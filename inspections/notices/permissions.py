@@ -25,6 +25,12 @@ def visible_notices(user: User) -> QuerySet[Notice]:
     return Notice.objects.filter(campaign_scope_q(user) | scope_q(user, "issuer"))
 
 
+def notices_naming(user: User, **named) -> list[Notice]:
+    """The notices the user sees that name an item (`rectifications=item`) or a task
+    (`tasks=task`), newest first: one query, for the item's and the task's pages."""
+    return list(visible_notices(user).filter(**named).order_by("-issued_at", "-pk"))
+
+
 def _strictly_above(paths: list[str], unit: Unit) -> list[str]:
     return [path for path in paths if is_within(unit.path, path) and path != unit.path]
 

@@ -171,9 +171,8 @@ def _locked(notice: Notice, action: str) -> Notice:
     locked = (Notice.objects.select_for_update()
               .select_related("campaign", "unit", "issuer").get(pk=notice.pk))
     if locked.status not in STEPS[action]:
-        raise NoticeError(_("Notice %(code)s is %(status)s now: it cannot be %(action)s.") % {
-            "code": locked.code, "status": locked.get_status_display(),
-            "action": NoticeAction(action).label})
+        raise NoticeError(_("Notice %(code)s is “%(status)s” now: this step is not possible.")
+                          % {"code": locked.code, "status": locked.get_status_display()})
     return locked
 
 
@@ -230,8 +229,8 @@ def return_reply(notice: Notice, *, reason: str, by: User, reply_by: dt.datetime
     notice.reply_count = reply_count if counted else ""
     notice.save(update_fields=["status", "reply_by", "reply_days", "reply_count"])
     NoticeEvent.objects.create(notice=notice, action=NoticeAction.RETURNED, actor=by, at=now,
-                               note=reason, data={"old_reply_by": old.isoformat(),
-                                                  "new_reply_by": at.isoformat()})
+                               note=reason, data={"old_reply_by": old.astimezone(dt.UTC).isoformat(),
+                                                  "new_reply_by": at.astimezone(dt.UTC).isoformat()})
     return notice
 
 
