@@ -1,6 +1,7 @@
 """The notice's forms: they read and bound the input; the services decide."""
 
 import re
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -66,7 +67,8 @@ class NoticeForm(ReplyDateForm):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["unit"].queryset = permissions.issuing_targets(user).order_by("campaign", "path")
+        unit = cast(forms.ModelChoiceField, self.fields["unit"])
+        unit.queryset = permissions.issuing_targets(user).order_by("campaign", "path")
         self.fields["item_codes"].help_text = _(
             "One code per line or separated by commas; at most %(max)s.") % {"max": MAX_ITEMS}
         self.fields["task_codes"].help_text = _(

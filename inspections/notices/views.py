@@ -57,7 +57,7 @@ def notice_create(request):
     """Issue a notice; from an item's or a task's page, that one is named already (?item=,
     ?task=) and its unit addressed."""
     user = request.user
-    initial: dict = {}
+    initial = {}
     named = None
     if item_pk := request.GET.get("item", ""):
         named = get_object_or_404(visible_rectifications(user).select_related("unit"),

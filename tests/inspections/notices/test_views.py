@@ -93,7 +93,8 @@ def test_too_many_item_codes_are_refused_by_the_form(client, tree, cast):
     codes = "\n".join(f"X-{n}" for n in range(51))
     response = client.post(reverse("inspections:notice-create"),
                            _form(tree["street_a"], item_codes=codes))
-    assert response.context["form"].errors["item_codes"] == ["一份督办单最多列出 50 个整改事项（您选择了 51 个）。"]
+    assert response.context["form"].errors["item_codes"] == [
+        "一份督办单最多列出 50 个整改事项（您选择了 51 个）。"]
 
 
 # ---- the list, the page and the steps -----------------------------------------------------
