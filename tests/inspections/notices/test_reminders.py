@@ -94,3 +94,24 @@ def test_one_query_whatever_the_number_of_notices(campaign, tree, issue,
         said = list(notice_reminders(round_))
     # Street A's and the lane office's reach both rungs; district B has no leader in charge.
     assert len(said) == 5 * 2 + 2 + 1
+
+
+def test_the_reminders_read_one_range_of_their_index(campaign, issue):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    issue()
+    round_ = _round(campaign, at(2026, 10, 15, 10, 0))
+    with CaptureQueriesContext(connection) as run:
+        list(notice_reminders(round_))
+    (sql,) = [query["sql"] for query in run.captured_queries]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        else:
+            # A handful of rows: the planner would read the table whole unless told not to.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql)
+            plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "notice_status_reply_idx" in plan, plan
