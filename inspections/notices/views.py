@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from campaign import paging
+from campaign.calendar import describe
 from campaign.permissions import visible_units
 from campaign.photos import PhotoError
 from campaign.tasks.permissions import visible_tasks
@@ -116,6 +117,9 @@ def _detail(request, notice: Notice, *, bound: dict | None = None, status: int =
         "notice": notice, "items": items, "tasks": tasks, "replies": replies,
         "events": notice.events.select_related("actor").order_by("at", "pk"),
         "late": notice.is_late(now), "steps": steps,
+        # "3 个工作日" beside the date, when it was counted.
+        "reply_period": (describe(notice.reply_days, notice.reply_count)
+                         if notice.reply_days is not None else ""),
         "reply_form": bound.get("reply") or forms.ReplyForm(auto_id="id_reply_%s"),
         "return_form": bound.get("return") or forms.ReturnForm(auto_id="id_return_%s"),
         "close_form": bound.get("close") or forms.CloseForm(auto_id="id_close_%s"),

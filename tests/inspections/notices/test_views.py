@@ -3,6 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from campaign.calendar import describe
 from inspections.enums import NoticeStatus
 from inspections.models import Notice
 from inspections.notices import services
@@ -122,6 +123,7 @@ def test_reply_with_a_photo_then_close(client, tree, cast, issue):
     factories.login(client, cast["staff"])
     page = client.get(url)
     assert page.context["steps"] == {"reply": True, "return": False, "close": False}
+    assert page.context["reply_period"] == describe(3, "working")
     response = client.post(reverse("inspections:notice-reply", args=[notice.pk]),
                            {"text": "已清理完毕", "photos": [factories.make_jpeg()]})
     assert response.status_code == 302
