@@ -50,9 +50,12 @@ def notice_code(prefix: str, year: int, number: int) -> str:
     return f"{prefix}〔{year}〕{number}号"
 
 
-def next_number(issuer: Unit, year: int) -> int:
-    """The issuing unit's next number of the year; the counter row is locked until the calling
-    transaction ends."""
+def take_number(issuer: Unit, year: int) -> tuple[int, str]:
+    """The issuing unit's next number of the year and the notice's code; the counter row is
+    locked until the calling transaction ends. Two units whose prefixes read the same (甲区 and
+    甲街道 both give 甲督 by default) never give the same code: a number the other already used
+    is skipped, so the codes of a prefix run on without a repeat."""
+    prefix = notice_prefix(issuer)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -60,9 +63,12 @@ def next_number(issuer: Unit, year: int) -> int:
         except IntegrityError:
             pass    # another transaction created it at the same moment: it exists now
         sequence = NoticeSequence.objects.select_for_update().get(issuer=issuer, year=year)
-        sequence.last += 1
+        code = ""
+        while not code or Notice.objects.filter(campaign_id=issuer.campaign_id, code=code).exists():
+            sequence.last += 1
+            code = notice_code(prefix, year, sequence.last)
         sequence.save(update_fields=["last"])
-    return sequence.last
+    return sequence.last, code
 
 
 # ---- the reply date -----------------------------------------------------------------------
@@ -138,13 +144,20 @@ def issue_notice(*, unit: Unit, subject: str, body: str, by: User, reply_by: dt.
     at = reply_date(unit.campaign, now, at=reply_by, days=reply_days, count=reply_count)
     counted = reply_by is None
     year = timezone.localtime(now, campaign_zone(unit.campaign)).year
-    number = next_number(issuer, year)
-    notice = Notice.objects.create(
-        campaign_id=unit.campaign_id, issuer=issuer, unit=unit, year=year, number=number,
-        code=notice_code(notice_prefix(issuer), year, number), subject=subject, body=body,
-        reply_by=at, reply_days=reply_days if counted else None,
-        reply_count=reply_count if counted else "", issued_by=by, issued_at=now,
-    )
+    number, code = take_number(issuer, year)
+    try:
+        with transaction.atomic():
+            notice = Notice.objects.create(
+                campaign_id=unit.campaign_id, issuer=issuer, unit=unit, year=year, number=number,
+                code=code, subject=subject, body=body, reply_by=at,
+                reply_days=reply_days if counted else None,
+                reply_count=reply_count if counted else "", issued_by=by, issued_at=now,
+            )
+    except IntegrityError as error:
+        # Another unit with the same prefix took the code at the same instant (each locks its
+        # own counter): nothing is saved, and sending again takes the next number.
+        raise NoticeError(_("Another notice took number %(code)s at the same moment. Nothing "
+                            "was saved: please send again.") % {"code": code}) from error
     notice.rectifications.set(items)
     notice.tasks.set(tasks)
     NoticeEvent.objects.create(notice=notice, action=NoticeAction.ISSUED, actor=by, at=now)

@@ -26,6 +26,14 @@ def test_numbers_count_per_issuing_unit_and_year(tree, cast, issue):
     assert (next_year.year, next_year.code) == (2027, "市督〔2027〕1号")
 
 
+def test_two_units_with_the_same_prefix_never_repeat_a_code(tree, cast, issue):
+    # 甲区 and 甲街道 both number as 甲督.
+    codes = [issue(by=cast["district"]).code,
+             issue(by=cast["street_coordinator"], unit=tree["lane_a"]).code,
+             issue(by=cast["district"]).code]
+    assert codes == ["甲督〔2026〕1号", "甲督〔2026〕2号", "甲督〔2026〕3号"]
+
+
 def test_the_units_own_prefix_is_used(tree, issue):
     tree["city"].notice_prefix = "杏督"
     tree["city"].save()

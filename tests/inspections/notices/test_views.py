@@ -218,3 +218,11 @@ def test_the_task_page_lists_its_notices(client, tree, cast, issue):
     html = client.get(reverse("task-detail", args=[task.pk])).content.decode()
     assert f'href="{notice.get_absolute_url()}"' in html and "市督〔2026〕1号" in html
     assert "notice-issue" not in html   # staff issue nothing
+
+
+def test_the_admin_shows_notices_read_only(client, issue):
+    notice = issue()
+    factories.login(client, factories.UserFactory(is_superuser=True, is_staff=True))
+    assert client.get(reverse("admin:inspections_notice_changelist")).status_code == 200
+    page = client.get(reverse("admin:inspections_notice_change", args=[notice.pk]))
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
