@@ -226,3 +226,15 @@ def test_the_admin_shows_notices_read_only(client, issue):
     assert client.get(reverse("admin:inspections_notice_changelist")).status_code == 200
     page = client.get(reverse("admin:inspections_notice_change", args=[notice.pk]))
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+
+
+def test_the_list_is_paged_newest_first(client, cast, issue, clock):
+    for minute in range(21):
+        issue(now=at(2026, 9, 29, 10, minute))
+    factories.login(client, cast["staff"])
+    first = client.get(reverse("inspections:notice-list"), {"per_page": "20"})
+    numbers = [notice.number for notice in first.context["notices"]]
+    assert numbers == list(range(21, 1, -1))
+    second = client.get(reverse("inspections:notice-list") + first.context["next_url"])
+    assert [notice.number for notice in second.context["notices"]] == [1]
+    assert second.context["next_url"] is None
