@@ -10,6 +10,8 @@ from inspections.models import (
     Inspection,
     InspectionRound,
     MonthlyScore,
+    Notice,
+    NoticeEvent,
     Rectification,
     RectificationEvent,
     ScoringSettingsChange,
@@ -104,3 +106,24 @@ class ScoringSettingsChangeAdmin(ReadOnly):
     list_display = ["changed_at", "campaign", "field", "old", "new", "changed_by"]
     list_filter = ["field"]
     list_select_related = ["campaign", "changed_by"]
+
+
+# issue 11: supervision notices, read-only like items (inspections.notices.services writes them)
+class NoticeEventInline(admin.TabularInline):
+    model = NoticeEvent
+    fields = readonly_fields = ("at", "action", "actor", "note", "data")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnly):
+    list_display = ["code", "subject", "unit", "issuer", "status", "reply_by", "issued_at"]
+    list_filter = ["status"]
+    search_fields = ["code", "subject"]
+    list_select_related = ["unit", "issuer"]
+    raw_id_fields = ["rectifications", "tasks"]
+    inlines = [NoticeEventInline]

@@ -66,3 +66,17 @@ class BulletinStatus(models.TextChoices):
 
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
+
+
+# issue 11: the supervision notice (督办单)
+class NoticeStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting the reply")
+    REPLIED = "replied", _("Replied")
+    CLOSED = "closed", _("Closed")
+
+
+class NoticeAction(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+    REPLIED = "replied", _("Replied")
+    RETURNED = "returned", _("Reply not accepted")
+    CLOSED = "closed", _("Closed")

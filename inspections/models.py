@@ -18,6 +18,8 @@ from inspections.enums import (
     CitizenReportStatus,
     EventAction,
     InspectionMode,
+    NoticeAction,
+    NoticeStatus,
     RectificationSource,
     RectificationStatus,
     SolvingMethod,
@@ -638,3 +640,167 @@ class SupervisionRules(models.Model):
     def for_campaign(cls, campaign) -> "SupervisionRules":
         """The campaign's rules, or the defaults (unsaved) when nobody has changed them."""
         return cls.objects.filter(campaign=campaign).first() or cls(campaign=campaign)
+
+
+# issue 11: 督办单, the supervision notice
+def late_q(now: dt.datetime) -> Q:
+    """A notice whose reply is late: still awaited and past its reply date. The one definition:
+    `NoticeQuerySet.late`, `Notice.is_late` and the supervision reminders."""
+    return Q(status=NoticeStatus.OPEN, reply_by__lt=now)
+
+
+class NoticeQuerySet(models.QuerySet):
+    def late(self, now: dt.datetime):
+        return self.filter(late_q(now))
+
+
+class Notice(models.Model):
+    """A numbered supervision notice (督办单, e.g. 杏督〔2026〕12号) from a unit's coordinators to a
+    unit below it, about items and tasks, with a reply date. Its status is written only by
+    inspections.notices.services; every change appends a NoticeEvent."""
+
+    campaign = models.ForeignKey(
+        "campaign.Campaign", on_delete=models.PROTECT, related_name="notices",
+        verbose_name=_("campaign"), db_index=False,
+    )
+    issuer = models.ForeignKey(
+        "campaign.Unit", on_delete=models.PROTECT, related_name="notices_issued",
+        verbose_name=_("issuing unit"), db_index=False,
+    )
+    # `unit` (the addressee), as on items, so the scope queries read it the same way.
+    unit = models.ForeignKey(
+        "campaign.Unit", on_delete=models.PROTECT, related_name="notices",
+        verbose_name=_("addressed to"), db_index=False,
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"))
+    code = models.CharField(_("notice number"), max_length=40)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    reply_by = models.DateTimeField(_("reply by"))
+    # How the reply date was counted (N natural or working days); empty when a date was picked.
+    reply_days = models.PositiveSmallIntegerField(_("days to reply"), null=True, blank=True)
+    reply_count = models.CharField(
+        _("reply date counted in"), max_length=8, choices=DayCount.choices, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=NoticeStatus.choices, default=NoticeStatus.OPEN
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("issued by"),
+    )
+    issued_at = models.DateTimeField(_("issued at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    rectifications = models.ManyToManyField(
+        Rectification, related_name="notices", blank=True, verbose_name=_("rectification items")
+    )
+    tasks = models.ManyToManyField(
+        "campaign.Task", related_name="notices", blank=True, verbose_name=_("tasks")
+    )
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = _("supervision notice")
+        verbose_name_plural = _("supervision notices")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "code"], name="notice_code_unique"),
+            models.UniqueConstraint(fields=["issuer", "year", "number"],
+                                    name="notice_number_unique"),
+        ]
+        indexes = [
+            # The list, newest first, for a whole campaign, an addressee or an issuer.
+            models.Index(fields=["campaign", "issued_at", "id"], name="notice_campaign_issued_idx"),
+            models.Index(fields=["unit", "issued_at", "id"], name="notice_unit_issued_idx"),
+            models.Index(fields=["issuer", "issued_at", "id"], name="notice_issuer_issued_idx"),
+            # Supervision: a campaign's open notices by reply date (one range per run).
+            models.Index(fields=["campaign", "status", "reply_by"], name="notice_status_reply_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inspections:notice-detail", args=[self.pk])
+
+    def is_late(self, now: dt.datetime) -> bool:
+        """`late_q` for one notice."""
+        return self.status == NoticeStatus.OPEN and self.reply_by < now
+
+
+class NoticeReply(models.Model):
+    """What the addressed unit answered, with photos (stored as the unit's, so they are seen by
+    whoever sees the unit)."""
+
+    notice = models.ForeignKey(
+        Notice, on_delete=models.PROTECT, related_name="replies", verbose_name=_("notice")
+    )
+    text = models.TextField(_("reply"))
+    photos = models.ManyToManyField(
+        "campaign.Photo", related_name="notice_replies", blank=True, verbose_name=_("photos")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("replied by"),
+    )
+    at = models.DateTimeField(_("replied at"))
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("notice reply")
+        verbose_name_plural = _("notice replies")
+        indexes = [models.Index(fields=["notice", "at"], name="notice_reply_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} {self.at:%Y-%m-%d}"
+
+
+class NoticeEvent(models.Model):
+    """One step in a notice's life, append-only: issued, replied, reply not accepted (with the
+    reason and the new reply date), closed."""
+
+    notice = models.ForeignKey(
+        Notice, on_delete=models.PROTECT, related_name="events", verbose_name=_("notice")
+    )
+    action = models.CharField(_("action"), max_length=8, choices=NoticeAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"))
+    note = models.TextField(_("note"), blank=True)
+    # Facts of the step: the old and new reply date of a returned reply.
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("notice event")
+        verbose_name_plural = _("notice events")
+        indexes = [models.Index(fields=["notice", "at"], name="notice_event_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} {self.action}"
+
+
+class NoticeSequence(models.Model):
+    """The last notice number an issuing unit gave in a year; the row is locked while a number
+    is taken (as CodeSequence for item codes), so two notices never share a number."""
+
+    issuer = models.ForeignKey(
+        "campaign.Unit", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("issuing unit"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("notice number sequence")
+        verbose_name_plural = _("notice number sequences")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "year"], name="notice_sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer_id}/{self.year}: {self.last}"

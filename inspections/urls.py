@@ -68,4 +68,6 @@ urlpatterns = [
     path("reports/<int:pk>/", reports.report_detail, name="report-detail"),
     # Monthly scoring, rankings and the bulletin (issue 4).
     path("rankings/", include("inspections.rankings.urls")),
+    # Supervision notices, 督办单 (issue 11).
+    path("notices/", include("inspections.notices.urls")),
 ]

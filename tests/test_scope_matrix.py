@@ -23,6 +23,7 @@ from campaign.periods import Month
 from campaign.tasks.services import report_progress
 from inspections import services, workflow
 from inspections.enums import EventAction
+from inspections.notices.services import issue_notice
 from inspections.rankings.services import publish_bulletin
 from tests import factories
 
@@ -108,6 +109,20 @@ MATRIX: dict[str, Row] = {
     # The working-day calendar is the campaign office's, like its scoring settings.
     "campaign-calendar": Row("campaign", (200, 403, 403, 403, 403, 404),
                              (404, 404, 404, 404, 404, 200)),
+    # Supervision notices (督办单) from the office to a street: seen by whoever sees the street;
+    # answered below the office (the district's coordinator and the street's staff pass the
+    # check and fail the empty form); returned and closed by the office (closing needs no
+    # input: it closes and redirects).
+    "inspections:notice-detail": Row("notice", (200, 200, 200, 200, 200, 404),
+                                     (200, 404, 404, 404, 404, 404)),
+    "inspections:notice-print": Row("notice", (200, 200, 200, 200, 200, 404),
+                                    (200, 404, 404, 404, 404, 404)),
+    "inspections:notice-reply": Row("notice", (403, 400, 403, 400, 403, 404),
+                                    (403, 404, 404, 404, 404, 404), method="post"),
+    "inspections:notice-return": Row("notice", (400, 403, 403, 403, 403, 404),
+                                     (400, 404, 404, 404, 404, 404), method="post"),
+    "inspections:notice-close": Row("notice", (302, 403, 403, 403, 403, 404),
+                                    (302, 404, 404, 404, 404, 404), method="post"),
 }
 
 
@@ -168,8 +183,10 @@ def _side(street, *, coordinator, staff, name):
                                uploads=[factories.make_jpeg()])
     round_ = services.plan_round(unit=street, name=f"{name}轮次", sample_size=1, by=coordinator,
                                  starts_on=dt.date(2019, 5, 1), ends_on=dt.date(2019, 5, 10), seed=1)
+    notice = issue_notice(unit=street, subject=f"{name}督办", body="请整改", by=coordinator,
+                          reply_by=NOW + dt.timedelta(days=3), items=[item], now=NOW)
     return {"point": point, "visit": visit, "item": item, "photo": photo, "task": split,
-            "task_photo": progress.photos.get(), "round": round_}
+            "task_photo": progress.photos.get(), "round": round_, "notice": notice}
 
 
 def _closed_report(campaign, street, *, office, staff):
@@ -235,7 +252,7 @@ def _build():
                       {"pk": b["item"].pk, "step": "acknowledge"}),
         "point_visit": ({"point_pk": a["point"].pk}, {"point_pk": b["point"].pk}),
     }
-    for key in ("point", "visit", "item", "photo", "task", "task_photo", "round"):
+    for key in ("point", "visit", "item", "photo", "task", "task_photo", "round", "notice"):
         kwargs[key] = ({"pk": a[key].pk}, {"pk": b[key].pk})
     return users, kwargs
 

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from inspections.enums import EventAction as A
 from inspections.enums import RectificationStatus as S
 from inspections.filters import DUE_SOON_DAYS, RectificationFilter
 from inspections.models import Rectification, due_soon_q, overdue_q
+from inspections.notices import permissions as notice_permissions
 from inspections.tables import SORTS, LedgerTable, RectificationTable, ledger_rows, page_rows
 
 COUNT_CAP = 1000
@@ -246,6 +248,9 @@ def _detail(request, item, *, bound: dict | None = None, status: int = 200):
         "counted": services.deadline_counted(item),
         "calendar_warnings": calendar_warnings([item.campaign], now, request.user) if steps else [],
         "duty_refusals": workflow.duty_refusals(request.user, item),
+        "notices": notice_permissions.notices_naming(request.user, rectifications=item),
+        "notice_issue_url": (f"{reverse('inspections:notice-create')}?item={item.pk}"
+                             if notice_permissions.can_issue(request.user, item.unit) else ""),
     }, status=status)
 
 
