@@ -20,6 +20,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path("tasks/", include("campaign.tasks.urls")),
+    path("notifications/", include("campaign.notifications.urls")),
     path("admin/", admin.site.urls),
     path("", include("inspections.urls")),
 ]
