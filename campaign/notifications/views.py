@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaign import paging
@@ -79,7 +80,9 @@ def notification_read(request: AuthenticatedHttpRequest, pk: int):
 @require_POST
 def notification_read_all(request: AuthenticatedHttpRequest):
     count = services.mark_all_read(request.user, now=timezone.now())
-    messages.success(request, _("%(count)d notification(s) marked as read.") % {"count": count})
+    messages.success(request, ngettext("%(count)d notification marked as read.",
+                                       "%(count)d notifications marked as read.", count)
+                     % {"count": count})
     return redirect("notifications:inbox")
 
 
