@@ -45,6 +45,10 @@ class WebhookForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.TypedChoiceField)
+        kind.choices = RobotKind.choices   # no empty choice: one of the two robots
+        kind.initial = RobotKind.WECOM
         self.fields["url"].help_text = _("https only; the robot's host must be one of the allowed "
                                          "ones (the WeCom and DingTalk services by default).")
         _styled(self)
