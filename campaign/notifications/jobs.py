@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import override
@@ -29,6 +30,8 @@ BACKOFF = (
 )
 MAX_ATTEMPTS = len(BACKOFF)
 SWEEP_BATCH = 500
+# A queued task not run within this time is taken as lost: the sweep queues the delivery again.
+LEASE = dt.timedelta(minutes=15)
 WAITING = (DeliveryStatus.PENDING, DeliveryStatus.HELD)
 
 
@@ -81,11 +84,12 @@ def attempt(delivery_id: int, *, now: dt.datetime) -> str | None:
             delivery.next_attempt_at is not None and delivery.next_attempt_at > now
         ):
             return delivery.status
+        delivery.queued_at = None
         quiet_end = channels.quiet_until(now, *_quiet_hours(delivery))
         if quiet_end is not None:
             delivery.status = DeliveryStatus.HELD
             delivery.next_attempt_at = quiet_end
-            delivery.save(update_fields=["status", "next_attempt_at"])
+            delivery.save(update_fields=["status", "next_attempt_at", "queued_at"])
             return delivery.status
         delivery.attempts += 1
         try:
@@ -106,8 +110,13 @@ def attempt(delivery_id: int, *, now: dt.datetime) -> str | None:
             delivery.sent_at = now
             delivery.next_attempt_at = None
             delivery.last_error = ""
-        delivery.save(update_fields=["status", "attempts", "next_attempt_at", "last_error", "sent_at"])
-    if delivery.status == DeliveryStatus.PENDING and delivery.next_attempt_at is not None:
+        deferred = (delivery.status == DeliveryStatus.PENDING and delivery.next_attempt_at is not None
+                    and deliver.get_backend().supports_defer)
+        if deferred:
+            delivery.queued_at = delivery.next_attempt_at   # the lease runs from when it is due
+        delivery.save(update_fields=["status", "attempts", "next_attempt_at", "last_error", "sent_at",
+                                     "queued_at"])
+    if deferred:
         enqueue([delivery.pk], run_after=delivery.next_attempt_at)
     return delivery.status
 
@@ -136,10 +145,14 @@ def enqueue(delivery_ids: Iterable[int], *, run_after: dt.datetime | None = None
 
 def deliver_due(now: dt.datetime, *, limit: int = SWEEP_BATCH) -> int:
     """Queue the waiting deliveries whose time has come (held ones whose quiet hours are over,
-    retries, anything whose task was lost), oldest first, at most `limit`; returns how many."""
+    retries the backend could not defer, anything whose task was lost: queued more than LEASE
+    ago), oldest first, at most `limit`; returns how many."""
     due = list(
         Delivery.objects.filter(status__in=WAITING, next_attempt_at__lte=now)
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - LEASE))
         .order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
     )
-    enqueue(due)
+    if due:
+        Delivery.objects.filter(pk__in=due).update(queued_at=now)
+        enqueue(due)
     return len(due)

@@ -142,6 +142,9 @@ class Delivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    # When a worker's task for it was queued: the sweep queues it again only after a lease, so a
+    # stopped worker does not make the queue grow by a task per delivery at every sweep.
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=MAX_ERROR, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))

@@ -96,13 +96,15 @@ def _make_deliveries(message: Message, recipient_ids: list[int], *, now: dt.date
             ))
             rows.append(Delivery(notification_id=notifications[person.pk], channel=Channel.EMAIL,
                                  key=message.key, target=f"user:{person.pk}", text=text,
-                                 status=status, next_attempt_at=at, created_at=now))
+                                 status=status, next_attempt_at=at, created_at=now,
+                                 queued_at=now if status == DeliveryStatus.PENDING else None))
     if message.unit_id:
         for webhook in UnitWebhook.objects.filter(unit_id=message.unit_id, is_active=True):
             status, at = _held_until(now, webhook.quiet_start, webhook.quiet_end)
             rows.append(Delivery(webhook=webhook, channel=webhook.kind, key=message.key,
                                  target=f"webhook:{webhook.pk}", text=text, status=status,
-                                 next_attempt_at=at, created_at=now))
+                                 next_attempt_at=at, created_at=now,
+                                 queued_at=now if status == DeliveryStatus.PENDING else None))
     if not rows:
         return
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
@@ -169,7 +171,7 @@ def send_test_message(webhook: UnitWebhook, *, by: User, now: dt.datetime) -> De
     delivery = Delivery.objects.create(
         webhook=webhook, channel=webhook.kind, key=f"test:{now.isoformat()}:{by.pk}",
         target=f"webhook:{webhook.pk}", text=f"{text}\n{settings.SITE_URL}/", status=DeliveryStatus.PENDING,
-        next_attempt_at=now, created_at=now,
+        next_attempt_at=now, created_at=now, queued_at=now,
     )
     transaction.on_commit(lambda: jobs.enqueue([delivery.pk]))
     return delivery

@@ -32,6 +32,7 @@ from campaign.notifications.permissions import (
 from campaign.permissions import visible_units
 
 INBOX_ORDER = ("created_at", "id")
+CHILDREN_SHOWN = 200   # links to the robots of the units below (a street has ~100 lane offices)
 
 
 def _inbox_url(unread: bool) -> str:
@@ -116,6 +117,8 @@ def unit_webhooks(request: AuthenticatedHttpRequest, pk: int):
     return render(request, "notifications/unitwebhook_list.html", {
         "unit": unit, "form": form, "webhooks": list(unit.webhooks.order_by("pk")),
         "log": services.webhook_log(unit), "max_webhooks": UnitWebhook.MAX_PER_UNIT,
+        "children": list(unit.children.order_by("order", "pk")[:CHILDREN_SHOWN]),
+        "parent": unit.parent if unit.parent and can_manage_webhooks(request.user, unit.parent) else None,
     }, status=400 if form.errors else 200)
 
 

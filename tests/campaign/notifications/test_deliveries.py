@@ -225,16 +225,44 @@ def test_a_held_delivery_is_held_again_if_released_inside_quiet_hours(tree, robo
     assert robot_server.posts == []
 
 
-def test_sweep_is_bounded_and_oldest_first(tree, robot_server, settings):
+def test_sweep_is_bounded_oldest_first_and_queues_once_per_lease(tree, robot_server, settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     webhook = _webhook(tree["street_a"], robot_server.url())
     Delivery.objects.bulk_create([
         Delivery(webhook=webhook, channel="wecom", key=f"k{n}", target=f"webhook:{webhook.pk}", text="t",
                  next_attempt_at=NOW - dt.timedelta(minutes=n), created_at=NOW) for n in range(5)
     ])
-    assert jobs.deliver_due(NOW, limit=3) == 3
     from django.tasks import default_task_backend
 
-    queued = [result.args[0] for result in default_task_backend.results]
     keys = dict(Delivery.objects.values_list("pk", "key"))
-    assert [keys[pk] for pk in queued] == ["k4", "k3", "k2"]
+
+    def queued():
+        return [keys[result.args[0]] for result in default_task_backend.results]
+
+    assert jobs.deliver_due(NOW, limit=3) == 3
+    assert queued() == ["k4", "k3", "k2"]
+    # A worker that is stopped does not make the queue grow: queued ones wait for the lease.
+    assert jobs.deliver_due(NOW + dt.timedelta(minutes=1)) == 2
+    assert jobs.deliver_due(NOW + dt.timedelta(minutes=15)) == 0
+    assert jobs.deliver_due(NOW + dt.timedelta(minutes=15, seconds=1)) == 3
+    assert queued() == ["k4", "k3", "k2", "k1", "k0", "k4", "k3", "k2"]
+    assert robot_server.posts == []
+
+
+def test_with_the_database_backend_a_retry_is_deferred_to_its_time(tree, robot_server, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    robot_server.script = [(500, {})]
+    webhook = _webhook(tree["street_a"], robot_server.url())
+    delivery = Delivery.objects.create(webhook=webhook, channel="wecom", key="k", target="webhook:1",
+                                       text="t", next_attempt_at=NOW, created_at=NOW, queued_at=NOW)
+    assert jobs.attempt(delivery.pk, now=NOW) == "pending"
+    [queued] = DBTaskResult.objects.all()
+    assert (queued.task_path, queued.args_kwargs, queued.run_after) == (
+        "campaign.notifications.jobs.deliver", {"args": [delivery.pk], "kwargs": {}},
+        NOW + dt.timedelta(minutes=1))
+    delivery.refresh_from_db()
+    assert delivery.queued_at == NOW + dt.timedelta(minutes=1)
+    # The sweep leaves it to its deferred task (until the lease runs out).
+    assert jobs.deliver_due(NOW + dt.timedelta(minutes=2)) == 0

@@ -213,6 +213,10 @@ def test_at_most_five_robots_per_unit(client, tree, people):
 def test_robots_page_scope_and_role(client, tree, people, member):
     district = member(tree["district_a"], "coordinator")
     client.force_login(district)
+    page = client.get(_robots(tree["district_a"])).content.decode()
+    assert f'<a href="{_robots(tree["street_a"])}">甲街道</a>' in page   # the units below
+    assert _robots(tree["city"]) not in page                              # not theirs above
+    assert _robots(tree["district_a"]) in client.get(_robots(tree["street_a"])).content.decode()
     assert client.get(_robots(tree["street_a"])).status_code == 200
     assert client.get(_robots(tree["street_b"])).status_code == 404
     client.force_login(people["staff"])
