@@ -108,10 +108,12 @@ def _make_deliveries(message: Message, recipient_ids: list[int], *, now: dt.date
     if not rows:
         return
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-    # Re-selected: bulk_create with ignore_conflicts gives no ids, and a row may be another run's.
+    # Re-selected: bulk_create with ignore_conflicts gives no ids. Rows an earlier run made (and
+    # queued) are left out; a run at the same moment queues them again, which `deliver`'s row
+    # lock and status check make harmless.
     pending = list(
         Delivery.objects.filter(key=message.key, target__in=[row.target for row in rows],
-                                status=DeliveryStatus.PENDING, attempts=0)
+                                status=DeliveryStatus.PENDING, queued_at=now)
         .values_list("pk", flat=True)
     )
     if pending:

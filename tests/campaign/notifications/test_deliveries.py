@@ -266,3 +266,17 @@ def test_with_the_database_backend_a_retry_is_deferred_to_its_time(tree, robot_s
     assert delivery.queued_at == NOW + dt.timedelta(minutes=1)
     # The sweep leaves it to its deferred task (until the lease runs out).
     assert jobs.deliver_due(NOW + dt.timedelta(minutes=2)) == 0
+
+
+@pytest.mark.parametrize("people_count", [2, 12])
+def test_notify_queries_do_not_grow_with_the_recipients(tree, member, settings, people_count,
+                                                        django_assert_num_queries):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.EMAIL_HOST = "127.0.0.1"
+    people = [member(tree["street_a"], email=f"p{n}@example.org") for n in range(people_count)]
+    _webhook(tree["street_a"], "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k")
+    # Notifications: who has it, insert. Deliveries: people with preferences, their notifications,
+    # the unit's robots, insert, re-select.
+    with django_assert_num_queries(7):
+        notify(_message(tree["street_a"]), people, now=NOW)
+    assert Delivery.objects.count() == people_count + 1
