@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils import timezone
 
+from campaign.notifications.forms import WebhookForm
 from campaign.notifications.models import Delivery, Notification, NotificationPreference, UnitWebhook
 
 
@@ -19,9 +21,19 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 @admin.register(UnitWebhook)
 class UnitWebhookAdmin(admin.ModelAdmin):
+    """The same checks as the unit's page (https, the allow-list): the admin is no way around them."""
+
+    form = WebhookForm
+    fields = ["unit", "kind", "url", "secret", "quiet_start", "quiet_end", "is_active"]
     list_display = ["unit", "kind", "masked_url", "is_active", "created_at"]
     list_filter = ["kind", "is_active"]
-    raw_id_fields = ["unit", "created_by"]
+    raw_id_fields = ["unit"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+            obj.created_at = timezone.now()
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Delivery)

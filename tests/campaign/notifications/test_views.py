@@ -267,3 +267,23 @@ def test_delivery_log_shows_the_last_50(client, tree, people, django_assert_max_
     assert [row.text for row in log] == [f"消息{n:03d}" for n in range(59, 9, -1)]
     page = response.content.decode()
     assert page.count("HTTP 500") == 50
+
+
+@pytest.mark.parametrize("model", ["notification", "notificationpreference", "unitwebhook", "delivery"])
+def test_admin_lists_the_notification_models(admin_client, tree, model):
+    webhook = UnitWebhook.objects.create(unit=tree["street_a"], kind="wecom", url=WECOM, created_at=NOW)
+    delivery = Delivery.objects.create(webhook=webhook, channel="wecom", key="k", target="webhook:1",
+                                       text="t", created_at=NOW)
+    assert admin_client.get(f"/admin/notifications/{model}/").status_code == 200
+    page = admin_client.get(f"/admin/notifications/delivery/{delivery.pk}/change/")
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()   # read-only
+
+
+def test_admin_applies_the_allow_list(admin_client, tree):
+    data = {"unit": tree["street_a"].pk, "kind": "wecom", "url": "https://10.0.0.1/x",
+            "quiet_start": "21:00", "quiet_end": "08:00"}
+    response = admin_client.post("/admin/notifications/unitwebhook/add/", data)
+    assert response.status_code == 200 and UnitWebhook.objects.count() == 0
+    data["url"] = WECOM
+    assert admin_client.post("/admin/notifications/unitwebhook/add/", data).status_code == 302
+    assert UnitWebhook.objects.get().url == WECOM
