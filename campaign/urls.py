@@ -21,6 +21,7 @@ urlpatterns = [
     path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path("tasks/", include("campaign.tasks.urls")),
     path("calendar/", include("campaign.workdays.urls")),
+    path("notifications/", include("campaign.notifications.urls")),
     path("admin/", admin.site.urls),
     path("", include("inspections.urls")),
 ]

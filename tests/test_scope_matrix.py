@@ -19,6 +19,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from campaign.notifications.models import Notification, UnitWebhook
 from campaign.periods import Month
 from campaign.tasks.services import report_progress
 from inspections import services, workflow
@@ -123,6 +124,18 @@ MATRIX: dict[str, Row] = {
                                      (400, 404, 404, 404, 404, 404), method="post"),
     "inspections:notice-close": Row("notice", (302, 403, 403, 403, 403, 404),
                                     (302, 404, 404, 404, 404, 404), method="post"),
+    # A notification is its recipient's alone (street A's staff; "out": street B's staff's).
+    "notifications:open": Row("notification", (404, 404, 404, 302, 404, 404),
+                              (404, 404, 404, 404, 404, 404)),
+    "notifications:read": Row("notification", (404, 404, 404, 302, 404, 404),
+                              (404, 404, 404, 404, 404, 404), method="post"),
+    # A unit's group robots: coordinators of the unit or above; removing one needs confirming (400).
+    "notifications:unit-webhooks": Row("unit", (200, 200, 403, 403, 403, 404),
+                                       (200, 404, 404, 404, 404, 404)),
+    "notifications:webhook-test": Row("webhook", (302, 302, 403, 403, 403, 404),
+                                      (302, 404, 404, 404, 404, 404), method="post"),
+    "notifications:webhook-delete": Row("webhook", (400, 400, 403, 403, 403, 404),
+                                        (400, 404, 404, 404, 404, 404), method="post"),
 }
 
 
@@ -231,6 +244,12 @@ def _build():
     bulletins = [publish_bulletin(campaign, Month(2019, 7), parent, by=None, now=NOW)[0]
                  for parent in (district_a, district_b)]
 
+    notes = [Notification.objects.create(recipient=user, kind="due_today", key="matrix", url="/",
+                                         created_at=NOW) for user in (users["staff"], staff_b)]
+    robots = [UnitWebhook.objects.create(unit=street, kind="wecom", created_at=NOW,
+                                         url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k")
+              for street in (street_a, street_b)]
+
     def standard_kwargs(criterion):
         return {"standard_pk": criterion.category.standard_id}
 
@@ -251,6 +270,8 @@ def _build():
         "item_step": ({"pk": a["item"].pk, "step": "acknowledge"},
                       {"pk": b["item"].pk, "step": "acknowledge"}),
         "point_visit": ({"point_pk": a["point"].pk}, {"point_pk": b["point"].pk}),
+        "notification": ({"pk": notes[0].pk}, {"pk": notes[1].pk}),
+        "webhook": ({"pk": robots[0].pk}, {"pk": robots[1].pk}),
     }
     for key in ("point", "visit", "item", "photo", "task", "task_photo", "round", "notice"):
         kwargs[key] = ({"pk": a[key].pk}, {"pk": b[key].pk})

@@ -22,3 +22,25 @@ class NotificationKind(models.TextChoices):
         "Supervision notice reply late: escalated to the leaders in charge"
     )
     NOTICE_REPLIED = "notice_replied", _("Supervision notice replied")
+
+
+class Channel(models.TextChoices):
+    """Where a notification is carried beyond the inbox."""
+
+    EMAIL = "email", _("Email")
+    WECOM = "wecom", _("WeCom group robot")
+    DINGTALK = "dingtalk", _("DingTalk group robot")
+
+
+class RobotKind(models.TextChoices):
+    """The group robots a unit may connect (a subset of Channel, same values)."""
+
+    WECOM = "wecom", _("WeCom group robot")
+    DINGTALK = "dingtalk", _("DingTalk group robot")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    HELD = "held", _("Held for quiet hours")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
