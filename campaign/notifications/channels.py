@@ -30,13 +30,14 @@ class ChannelError(Exception):
 
 
 def email_enabled() -> bool:
-    """An empty EMAIL_HOST switches email off: no email deliveries are made."""
-    return bool(settings.EMAIL_HOST)
+    """No default mailer (DJANGO_EMAIL_HOST empty) switches email off: no email deliveries are
+    made."""
+    return "default" in settings.MAILERS
 
 
 def send_email(address: str, subject: str, text: str) -> None:
     try:
-        sent = send_mail(subject, text, None, [address], fail_silently=False)
+        sent = send_mail(subject, text, None, [address], using="default")
     except (OSError, ValueError) as error:   # smtplib's errors are OSErrors
         raise ChannelError(f"SMTP: {error}") from error
     if sent != 1:

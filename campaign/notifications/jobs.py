@@ -63,7 +63,7 @@ def _send(delivery: Delivery) -> None:
         if recipient is None or not recipient.email:
             raise channels.ChannelError("no email address")
         if not channels.email_enabled():
-            raise channels.ChannelError("email is switched off (no EMAIL_HOST)")
+            raise channels.ChannelError("email is switched off (no DJANGO_EMAIL_HOST)")
         subject = delivery.text.splitlines()[0][:78]
         channels.send_email(recipient.email, subject, delivery.text)
         return
