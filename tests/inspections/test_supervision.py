@@ -1,0 +1,255 @@
+"""督办: each producer's rule, recipients and keys, the overdue ladder at frozen times over the
+Spring Festival and National Day, idempotency, the bounded look-back, a year the calendar does not
+know, and a run's query count."""
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from campaign.calendar import WorkingCalendar
+from campaign.models import CalendarYear, LeaderCharge
+from campaign.notifications.models import Notification
+from campaign.people import People
+from inspections import supervision, workflow
+from inspections.models import CitizenReport, SupervisionRules, SupervisionRun
+from inspections.supervision import Round, supervise
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def at(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=ZONE)
+
+
+def end_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=ZONE)
+
+
+@pytest.fixture
+def world(db):
+    """city (office coordinator, inspector) → district A (coordinator, inspector; a leader in
+    charge) → street A (two staff) → lane A (staff); city → district B → street B (staff)."""
+    campaign = factories.CampaignFactory(start=dt.date(2025, 1, 1), end=dt.date(2027, 12, 31))
+    city = factories.UnitFactory(campaign=campaign, parent=None, kind="headquarters", name="市指挥部")
+    district_a = factories.UnitFactory(parent=city, kind="district", name="甲区")
+    district_b = factories.UnitFactory(parent=city, kind="district", name="乙区")
+    street_a = factories.UnitFactory(parent=district_a, kind="street", name="甲街道")
+    street_b = factories.UnitFactory(parent=district_b, kind="street", name="乙街道")
+    lane_a = factories.UnitFactory(parent=street_a, kind="lane_office", name="甲巷")
+
+    def member(unit, role, username):
+        user = factories.UserFactory(username=username)
+        factories.MembershipFactory(user=user, unit=unit, role=role)
+        return user
+
+    users = {
+        "office": member(city, "coordinator", "office"),
+        "city_insp": member(city, "inspector", "city_insp"),
+        "dist_coord": member(district_a, "coordinator", "dist_coord"),
+        "dist_insp": member(district_a, "inspector", "dist_insp"),
+        "staff": member(street_a, "unit_staff", "staff"),
+        "staff2": member(street_a, "unit_staff", "staff2"),
+        "lane_staff": member(lane_a, "unit_staff", "lane_staff"),
+        "other": member(street_b, "unit_staff", "other"),
+        "leader": factories.UserFactory(username="leader"),
+    }
+    LeaderCharge.objects.create(leader=users["leader"], unit=district_a)
+    units = {"city": city, "district_a": district_a, "district_b": district_b,
+             "street_a": street_a, "street_b": street_b, "lane_a": lane_a}
+    return campaign, units, users
+
+
+def file(world, unit="street_a", *, deadline, filed):
+    _campaign, units, users = world
+    return factories.file_item(units[unit], by=users["office"], deadline=deadline, at=filed)
+
+
+def make_round(world, now, since=None, **rules) -> Round:
+    campaign = world[0]
+    return Round(campaign=campaign, rules=SupervisionRules(campaign=campaign, **rules),
+                 calendar=WorkingCalendar(campaign, strict=False), people=People(campaign),
+                 now=now, since=since or now - supervision.LOOK_BACK)
+
+
+def produced(producer, round_) -> list[tuple[str, str, int | None, list[str]]]:
+    """(kind, key, unit_id, recipients' usernames) of what the producer yields."""
+    return [(message.kind, message.key, message.unit_id, sorted(u.username for u in people))
+            for message, people in producer(round_)]
+
+
+def told() -> list[tuple[str, str, str]]:
+    return sorted(Notification.objects.values_list("recipient__username", "kind", "key"))
+
+
+# ---- each producer's recipients and keys -----------------------------------------------------
+
+def test_due_soon_tells_the_units_staff_once_per_deadline(world):
+    _c, units, _u = world
+    item = file(world, deadline=end_of(dt.date(2026, 3, 4)), filed=at(2026, 3, 2, 9))
+    file(world, deadline=end_of(dt.date(2026, 3, 6)), filed=at(2026, 3, 2, 9))  # not yet
+    round_ = make_round(world, at(2026, 3, 4, 8))
+    assert produced(supervision.due_soon, round_) == [
+        ("due_soon", f"item:{item.pk}:due_soon:202603042359", units["street_a"].pk,
+         ["staff", "staff2"]),
+    ]
+    message, _people = next(iter(supervision.due_soon(round_)))
+    assert message.params == {"code": item.code, "title": "占道经营", "unit": "甲街道",
+                              "deadline": "2026-03-04 23:59"}
+    assert message.url == item.get_absolute_url()
+
+
+def test_due_soon_off_and_outside_the_window(world):
+    file(world, deadline=end_of(dt.date(2026, 3, 4)), filed=at(2026, 3, 1, 9))
+    assert produced(supervision.due_soon, make_round(world, at(2026, 3, 4, 8),
+                                                     remind_before_hours=0)) == []
+    # The warning moment (03-03 23:59) passed before the last run and nothing changed since.
+    assert produced(supervision.due_soon, make_round(world, at(2026, 3, 4, 8),
+                                                     since=at(2026, 3, 4, 7))) == []
+
+
+def test_due_soon_sees_an_item_filed_since_the_last_run(world):
+    item = file(world, deadline=end_of(dt.date(2026, 3, 4)), filed=at(2026, 3, 4, 7, 30))
+    round_ = make_round(world, at(2026, 3, 4, 8), since=at(2026, 3, 4, 7))
+    assert [key for _k, key, _u, _p in produced(supervision.due_soon, round_)] == [
+        f"item:{item.pk}:due_soon:202603042359"]
+
+
+def test_due_today_on_the_first_run_of_the_day_only(world):
+    _c, units, _u = world
+    item = file(world, deadline=at(2026, 3, 4, 18), filed=at(2026, 3, 2, 9))
+    file(world, deadline=at(2026, 3, 5, 18), filed=at(2026, 3, 2, 9))
+    assert produced(supervision.due_today, make_round(world, at(2026, 3, 4, 0, 5),
+                                                      since=at(2026, 3, 3, 23, 58))) == [
+        ("due_today", f"item:{item.pk}:due_today:202603041800", units["street_a"].pk,
+         ["staff", "staff2"]),
+    ]
+    assert produced(supervision.due_today, make_round(world, at(2026, 3, 4, 9),
+                                                      since=at(2026, 3, 4, 8, 55))) == []
+    assert produced(supervision.due_today, make_round(world, at(2026, 3, 4, 0, 5),
+                                                      remind_on_day=False)) == []
+
+
+def test_overdue_escalates_to_the_parents_coordinators_then_the_leaders(world):
+    _c, units, _u = world
+    item = file(world, deadline=end_of(dt.date(2026, 3, 2)), filed=at(2026, 2, 26, 9))  # Mon
+    # Tuesday's end: one working day overdue.
+    round_ = make_round(world, at(2026, 3, 4, 0, 1), since=at(2026, 3, 3, 23, 50))
+    assert produced(supervision.overdue_parent, round_) == [
+        ("overdue_parent", f"item:{item.pk}:overdue_parent:202603022359",
+         units["district_a"].pk, ["dist_coord"]),
+    ]
+    message, _people = next(iter(supervision.overdue_parent(round_)))
+    assert message.params["days"] == 1
+    assert produced(supervision.overdue_leader, round_) == []
+    # Thursday's end: three.
+    round_ = make_round(world, at(2026, 3, 6, 0, 1), since=at(2026, 3, 5, 23, 50))
+    assert produced(supervision.overdue_leader, round_) == [
+        ("overdue_leader", f"item:{item.pk}:overdue_leader:202603022359", None, ["leader"]),
+    ]
+    assert produced(supervision.overdue_parent, round_) == []   # its moment was Tuesday's end
+
+
+def test_a_submitted_fix_waiting_reminds_the_nearest_verifiers(world):
+    _c, units, users = world
+    item = file(world, deadline=end_of(dt.date(2026, 3, 20)), filed=at(2026, 3, 2, 9))
+    photo = factories.store_photo_for(units["street_a"], by=users["staff"])
+    workflow.submit(item, by=users["staff"], version=None, photos=[photo], at=at(2026, 3, 2, 15))
+    # verify_after 2: Tuesday and Wednesday have ended.
+    round_ = make_round(world, at(2026, 3, 5, 0, 1), since=at(2026, 3, 4, 23, 50))
+    assert produced(supervision.awaiting_verification, round_) == [
+        ("awaiting_verification", f"item:{item.pk}:awaiting_verification:202603021500",
+         units["district_a"].pk, ["dist_coord", "dist_insp"]),
+    ]
+    assert produced(supervision.awaiting_verification,
+                    make_round(world, at(2026, 3, 4, 23, 0), since=at(2026, 3, 4, 22))) == []
+
+
+def test_an_item_sent_back_waits_for_the_coordinators_above(world):
+    _c, units, users = world
+    item = file(world, "lane_a", deadline=end_of(dt.date(2026, 3, 20)), filed=at(2026, 3, 2, 9))
+    workflow.send_back(item, by=users["lane_staff"], version=None, reason="不归我们",
+                       at=at(2026, 3, 2, 10, 30))
+    # reroute_after 1: Tuesday has ended. Street A has no coordinator: district A's.
+    round_ = make_round(world, at(2026, 3, 4, 0, 1), since=at(2026, 3, 3, 23, 50))
+    assert produced(supervision.awaiting_rerouting, round_) == [
+        ("awaiting_rerouting", f"item:{item.pk}:awaiting_rerouting:202603021030",
+         units["district_a"].pk, ["dist_coord"]),
+    ]
+
+
+def test_an_older_send_back_does_not_count_for_the_latest(world):
+    _c, units, users = world
+    item = file(world, "lane_a", deadline=end_of(dt.date(2026, 3, 20)), filed=at(2026, 3, 2, 9))
+    workflow.send_back(item, by=users["lane_staff"], version=None, reason="不归我们",
+                       at=at(2026, 3, 2, 10, 30))
+    workflow.reroute(item, by=users["dist_coord"], version=None, to_unit=units["street_a"],
+                     note="改派", at=at(2026, 3, 3, 9))
+    workflow.send_back(item, by=users["staff"], version=None, reason="也不归我们",
+                       at=at(2026, 3, 3, 10))
+    round_ = make_round(world, at(2026, 3, 4, 0, 1), since=at(2026, 3, 3, 23, 50))
+    assert produced(supervision.awaiting_rerouting, round_) == []
+
+
+def test_a_new_citizen_report_reminds_the_office(world):
+    campaign, units, _u = world
+    with time_machine.travel(at(2026, 3, 2, 10), tick=False):
+        report = CitizenReport.objects.create(campaign=campaign, tracking_code="R1",
+                                              description="井盖缺失", location="甲路")
+    with time_machine.travel(at(2026, 3, 3, 10), tick=False):
+        CitizenReport.objects.create(campaign=campaign, tracking_code="R2", description="x",
+                                     location="乙路")
+    round_ = make_round(world, at(2026, 3, 4, 0, 1), since=at(2026, 3, 3, 23, 50))
+    assert produced(supervision.awaiting_triage, round_) == [
+        ("awaiting_triage", f"report:{report.pk}:awaiting_triage", units["city"].pk, ["office"]),
+    ]
+
+
+def test_a_return_for_rework_tells_the_unit(world):
+    _c, units, users = world
+    item = file(world, deadline=end_of(dt.date(2026, 3, 20)), filed=at(2026, 3, 2, 9))
+    photo = factories.store_photo_for(units["street_a"], by=users["staff"])
+    workflow.submit(item, by=users["staff"], version=None, photos=[photo], at=at(2026, 3, 3, 9))
+    workflow.return_for_rework(item, by=users["dist_insp"], version=None, reason="没修好",
+                               at=at(2026, 3, 3, 14))
+    round_ = make_round(world, at(2026, 3, 3, 14, 5), since=at(2026, 3, 3, 13, 55))
+    assert produced(supervision.rework, round_) == [
+        ("rework", f"item:{item.pk}:rework:1", units["street_a"].pk, ["staff", "staff2"]),
+    ]
+    assert produced(supervision.rework, make_round(world, at(2026, 3, 3, 14, 5),
+                                                   remind_rework=False)) == []
+
+
+def test_tasks_silent_and_behind_tell_the_unit_and_the_lead(world):
+    _c, units, users = world
+    silent = factories.TaskFactory(unit=units["street_a"], lead=users["leader"], title="背街整治",
+                                   start=dt.date(2026, 3, 1), due=dt.date(2026, 3, 31))
+    reported = factories.TaskFactory(unit=units["street_a"], start=dt.date(2026, 3, 1),
+                                     due=dt.date(2026, 3, 31), target=Decimal("10"))
+    factories.ProgressFactory(task=reported, quantity=Decimal("5"),
+                              reported_at=at(2026, 3, 9, 10))
+    factories.TaskFactory(unit=units["street_a"], start=dt.date(2026, 4, 1),
+                          due=dt.date(2026, 4, 30))   # not started
+    round_ = make_round(world, at(2026, 3, 10, 0, 5), since=at(2026, 3, 9, 23, 55))
+    assert produced(supervision.tasks_silent, round_) == [
+        ("task_silent", f"task:{silent.pk}:silent:20260301", units["street_a"].pk,
+         ["leader", "staff", "staff2"]),
+    ]
+    assert produced(supervision.tasks_behind, round_) == [
+        ("task_behind", f"task:{silent.pk}:behind:2026-W11", units["street_a"].pk,
+         ["leader", "staff", "staff2"]),
+    ]
+    # Later in the day: these day-by-day rules wait for tomorrow's first run.
+    later = make_round(world, at(2026, 3, 10, 9), since=at(2026, 3, 10, 8, 55))
+    assert produced(supervision.tasks_silent, later) == []
+    assert produced(supervision.tasks_behind, later) == []
+    assert produced(supervision.tasks_silent, make_round(world, at(2026, 3, 10, 0, 5),
+                                                         task_silent_days=0)) == []
