@@ -253,3 +253,143 @@ def test_tasks_silent_and_behind_tell_the_unit_and_the_lead(world):
     assert produced(supervision.tasks_behind, later) == []
     assert produced(supervision.tasks_silent, make_round(world, at(2026, 3, 10, 0, 5),
                                                          task_silent_days=0)) == []
+
+
+# ---- runs: the ladder at frozen times, idempotency, look-back, unknown years --------------------
+
+def run_at(moment):
+    with time_machine.travel(moment, tick=False):
+        (outcome,) = supervise()
+    return {kind: n for kind, n in outcome.counts.items() if n}
+
+
+def test_the_ladder_over_the_spring_festival_counts_its_make_up_day(world):
+    """Due Friday 2026-02-13; Saturday 02-14 is a make-up working day, 02-15…02-23 the holiday:
+    one working day overdue at the end of 02-14, three only at the end of 02-25."""
+    item = file(world, deadline=end_of(dt.date(2026, 2, 13)), filed=at(2026, 2, 9, 9))
+    assert run_at(at(2026, 2, 13, 10)) == {"due_soon": 2, "due_today": 2}
+    assert run_at(at(2026, 2, 14, 12)) == {}
+    assert run_at(at(2026, 2, 15, 0, 30)) == {"overdue_parent": 1}
+    assert run_at(at(2026, 2, 23, 12)) == {}
+    assert run_at(at(2026, 2, 25, 12)) == {}
+    assert run_at(at(2026, 2, 26, 0, 10)) == {"overdue_leader": 1}
+    assert [(n.recipient.username, n.params["days"]) for n in Notification.objects.filter(
+        kind__startswith="overdue").order_by("created_at")] == [("dist_coord", 1), ("leader", 3)]
+    assert told() == sorted([
+        ("staff", "due_soon", f"item:{item.pk}:due_soon:202602132359"),
+        ("staff2", "due_soon", f"item:{item.pk}:due_soon:202602132359"),
+        ("staff", "due_today", f"item:{item.pk}:due_today:202602132359"),
+        ("staff2", "due_today", f"item:{item.pk}:due_today:202602132359"),
+        ("dist_coord", "overdue_parent", f"item:{item.pk}:overdue_parent:202602132359"),
+        ("leader", "overdue_leader", f"item:{item.pk}:overdue_leader:202602132359"),
+    ])
+
+
+def test_the_ladder_over_national_day_2025(world):
+    """Due Tuesday 2025-09-30; 10-01…10-08 off, Saturday 10-11 a make-up day: one working day
+    overdue at the end of 10-09, three at the end of 10-11 (a Saturday)."""
+    file(world, deadline=end_of(dt.date(2025, 9, 30)), filed=at(2025, 9, 26, 9))
+    assert run_at(at(2025, 9, 30, 8)) == {"due_soon": 2, "due_today": 2}
+    assert run_at(at(2025, 10, 5, 9)) == {}
+    assert run_at(at(2025, 10, 9, 18)) == {}
+    assert run_at(at(2025, 10, 10, 0, 1)) == {"overdue_parent": 1}
+    assert run_at(at(2025, 10, 11, 20)) == {}
+    assert run_at(at(2025, 10, 12, 0, 1)) == {"overdue_leader": 1}
+
+
+def test_running_twice_tells_nobody_twice(world):
+    file(world, deadline=end_of(dt.date(2026, 3, 2)), filed=at(2026, 2, 26, 9))
+    moment = at(2026, 3, 6, 0, 5)
+    assert run_at(moment) == {"overdue_parent": 1, "overdue_leader": 1}
+    before = told()
+    with time_machine.travel(moment, tick=False):
+        (again,) = supervise()
+    assert again.counts == dict.fromkeys(supervision.KINDS, 0)
+    assert told() == before
+    assert SupervisionRun.objects.count() == 2
+
+
+def test_the_next_run_looks_from_the_previous_start_less_the_margin(world):
+    campaign = world[0]
+    with time_machine.travel(at(2026, 3, 6, 9), tick=False):
+        supervise()
+    with time_machine.travel(at(2026, 3, 6, 9, 5), tick=False):
+        (second,) = supervise()
+    assert first.since == at(2026, 2, 27, 9)              # the first run looks back 7 days
+    assert second.since == at(2026, 3, 6, 8, 55)
+    with time_machine.travel(at(2026, 4, 6, 9), tick=False):
+        (late,) = supervise()
+    assert late.since == at(2026, 3, 30, 9)               # a long pause: 7 days, not a month
+    assert list(SupervisionRun.objects.filter(campaign=campaign)
+                .values_list("started_at", flat=True)) == [
+        at(2026, 4, 6, 9), at(2026, 3, 6, 9, 5), at(2026, 3, 6, 9)]
+
+
+def test_an_item_overdue_before_the_look_back_is_not_escalated_late(world):
+    file(world, deadline=end_of(dt.date(2026, 2, 2)), filed=at(2026, 1, 26, 9))
+    assert run_at(at(2026, 3, 6, 9)) == {}
+
+
+def test_only_running_campaigns_are_supervised(world):
+    finished = factories.CampaignFactory(start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31))
+    with time_machine.travel(at(2026, 3, 6, 9), tick=False):
+        outcomes = supervise()
+    assert [outcome.campaign for outcome in outcomes] == [world[0]]
+    assert finished.supervision_runs.count() == 0
+
+
+def test_a_year_the_calendar_does_not_know_is_counted_monday_to_friday_and_said(world):
+    """2027 is not in the package: Friday 2027-03-05 due, one working day at Monday's end."""
+    file(world, deadline=end_of(dt.date(2027, 3, 5)), filed=at(2027, 3, 1, 9))
+    assert run_at(at(2027, 3, 8, 12)) == {}
+    with time_machine.travel(at(2027, 3, 9, 0, 5), tick=False):
+        (outcome,) = supervise()
+    assert outcome.counts["overdue_parent"] == 1
+    assert outcome.guessed_years == [2027]
+    assert SupervisionRun.objects.first().guessed_years == [2027]
+
+
+def test_a_year_entered_on_the_calendar_page_is_no_guess(world):
+    CalendarYear.objects.create(campaign=world[0], year=2027)
+    file(world, deadline=end_of(dt.date(2027, 3, 5)), filed=at(2027, 3, 1, 9))
+    with time_machine.travel(at(2027, 3, 9, 0, 5), tick=False):
+        (outcome,) = supervise()
+    assert outcome.guessed_years == []
+
+
+def test_the_command_prints_counts_and_guessed_years(world, capsys):
+    file(world, deadline=end_of(dt.date(2027, 3, 5)), filed=at(2027, 3, 1, 9))
+    with time_machine.travel(at(2027, 3, 9, 0, 5), tick=False):
+        call_command("supervise")
+    out = capsys.readouterr().out
+    assert f"{world[0].name} ({world[0].key}): 1 notification(s): due_soon 0, due_today 0, " \
+           "overdue_parent 1, overdue_leader 0," in out
+    assert "2027 counted Monday–Friday: enter its holidays on the calendar page." in out
+
+
+def test_the_command_refuses_an_unknown_campaign(world):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="No campaign has the key"):
+        call_command("supervise", "--campaign", "nope")
+
+
+def _queries_of_a_second_run(world, items: int) -> int:
+    for n in range(items):
+        file(world, ("street_a", "lane_a", "street_b")[n % 3],
+             deadline=end_of(dt.date(2026, 3, 2)), filed=at(2026, 2, 26, 9))
+        file(world, deadline=end_of(dt.date(2026, 3, 6)), filed=at(2026, 2, 26, 9))
+    SupervisionRun.objects.all().delete()
+    with time_machine.travel(at(2026, 3, 6, 0, 5), tick=False):
+        supervise()
+    SupervisionRun.objects.all().delete()   # the same window again, everything already told
+    with time_machine.travel(at(2026, 3, 6, 0, 5), tick=False), \
+            CaptureQueriesContext(connection) as captured:
+        (outcome,) = supervise()
+    assert sum(outcome.counts.values()) == 0
+    return len(captured)
+
+
+def test_a_run_costs_the_same_queries_whatever_the_number_of_items(world):
+    assert _queries_of_a_second_run(world, 2) == _queries_of_a_second_run(world, 20)
+
