@@ -105,6 +105,9 @@ MATRIX: dict[str, Row] = {
                                         (200, 404, 404, 404, 404, 404)),
     "inspections:scoring-settings": Row("campaign", (200, 403, 403, 403, 403, 404),
                                         (404, 404, 404, 404, 404, 200)),
+    # The supervision rules (督办) are the campaign office's, like its scoring settings.
+    "inspections:supervision-rules": Row("campaign", (200, 403, 403, 403, 403, 404),
+                                         (404, 404, 404, 404, 404, 200)),
 }
 
 
