@@ -281,25 +281,24 @@ def awaiting_rerouting(round_: Round) -> Iterator[tuple[Message, list[User]]]:
     """Sent back to the dispatcher (回退) `reroute_after` working days ago and still waiting: the
     coordinators of the nearest level above the unit that sent it back (who may re-route)."""
     start, end = round_.window(round_.rules.reroute_after)
+    # The send-backs of the window first (the events' time index), then their items.
+    sent = RectificationEvent.objects.filter(
+        action=EventAction.SENT_BACK, created_at__gte=start, created_at__lt=end,
+    ).values_list("rectification_id", flat=True)
     latest = RectificationEvent.objects.filter(
-        rectification=OuterRef("rectification_id"),
-        action__in=[EventAction.SENT_BACK, EventAction.REROUTED],
-    ).order_by("-created_at", "-pk").values("pk")[:1]
-    events = (
-        RectificationEvent.objects.filter(
-            action=EventAction.SENT_BACK, created_at__gte=start, created_at__lt=end,
-            rectification__campaign=round_.campaign,
-            rectification__status=S.RETURNED_TO_DISPATCH,
-        )
-        .filter(pk=Subquery(latest))
-        .select_related("rectification").order_by()
-    )
-    for event in events:
-        item = event.rectification
+        rectification=OuterRef("pk"), action__in=[EventAction.SENT_BACK, EventAction.REROUTED],
+    ).order_by("-created_at", "-pk").values("created_at")[:1]
+    items = _items(round_).filter(status=S.RETURNED_TO_DISPATCH, pk__in=list(sent)).annotate(
+        sent_back_at=Subquery(latest))
+    for item in items:
+        # Only the latest send-back counts: an earlier one, since re-routed, does not.
+        sent_back_at = item.sent_back_at
+        if not start <= sent_back_at < end:
+            continue
         level, recipients = nearest(round_, round_.units[item.unit_id], (Role.COORDINATOR,),
                                     above=True)
-        key = f"item:{item.pk}:awaiting_rerouting:{_stamp(round_, event.created_at)}"
-        days = round_.working_days_since(event.created_at)
+        key = f"item:{item.pk}:awaiting_rerouting:{_stamp(round_, sent_back_at)}"
+        days = round_.working_days_since(sent_back_at)
         yield (_item_message(round_, item, K.AWAITING_REROUTING, key, unit_id=level,
                              days=days), recipients)
 
