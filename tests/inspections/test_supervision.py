@@ -393,3 +393,19 @@ def _queries_of_a_second_run(world, items: int) -> int:
 def test_a_run_costs_the_same_queries_whatever_the_number_of_items(world):
     assert _queries_of_a_second_run(world, 2) == _queries_of_a_second_run(world, 20)
 
+
+
+def test_deliveries_are_handed_on_when_the_channels_module_exists(world, monkeypatch):
+    assert supervision.deliver_due(at(2026, 3, 6, 9)) is False   # not installed on this branch
+    called = []
+
+    class Jobs:
+        @staticmethod
+        def deliver_due(now):
+            called.append(now)
+
+    monkeypatch.setattr(supervision.importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(supervision.importlib, "import_module", lambda name: Jobs)
+    with time_machine.travel(at(2026, 3, 6, 9), tick=False):
+        supervise()
+    assert called == [at(2026, 3, 6, 9)]

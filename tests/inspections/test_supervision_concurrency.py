@@ -32,9 +32,10 @@ def overdue(tree, people):
     factories.MembershipFactory(user=people["coordinator"], unit=tree["district_a"],
                                 role="coordinator")
     filed = dt.datetime(2026, 2, 26, 9, tzinfo=ZONE)
+    monday = dt.datetime(2026, 3, 2, 23, 59, 59, tzinfo=ZONE)
     for n in range(5):
         factories.file_item(tree["street_a"], by=people["coordinator"], at=filed,
-                            deadline=dt.datetime(2026, 3, 2, 23, 59, 59, tzinfo=ZONE) - dt.timedelta(minutes=n))
+                            deadline=monday - dt.timedelta(minutes=n))
     return campaign
 
 
