@@ -408,3 +408,18 @@ def test_deliveries_are_handed_on_when_the_channels_module_exists(world, monkeyp
     with time_machine.travel(at(2026, 3, 6, 9), tick=False):
         supervise()
     assert called == [at(2026, 3, 6, 9)]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5])
+@pytest.mark.parametrize("now", [at(2026, 2, 14, 12), at(2026, 2, 15, 0, 1), at(2026, 2, 24, 23, 59, 59),
+                                 at(2026, 2, 26, 8), at(2025, 10, 12, 0, 1), at(2025, 10, 9, 18)])
+def test_the_cutoff_agrees_with_counting_working_days(world, now, n):
+    """`start < cutoff(now, n)` exactly when working_days_between(start, now) >= n, for starts
+    every three hours over the three weeks before `now`."""
+    round_ = make_round(world, now)
+    cutoff = round_.cutoff(now, n)
+    start = now - dt.timedelta(days=21)
+    while start < now:
+        counted = round_.calendar.working_days_between(start, now)
+        assert (start < cutoff) == (counted >= n), (start, counted, cutoff)
+        start += dt.timedelta(hours=3)
