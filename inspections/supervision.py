@@ -54,6 +54,9 @@ LOOK_BACK = dt.timedelta(days=7)
 # A run also looks again at the last minutes before the previous run started: an item committed
 # while that run was reading is not missed (the keys keep the second look silent).
 MARGIN = dt.timedelta(minutes=5)
+# Runs are kept this long (the rules page shows the last ones): a run every 5 minutes leaves
+# about 8,600 rows a campaign, not a hundred thousand a year.
+KEEP_RUNS = dt.timedelta(days=30)
 # Keys looked up at once before notifying (one query per batch).
 BATCH = 500
 
@@ -493,6 +496,7 @@ def supervise_campaign(campaign: Campaign, *, now: dt.datetime,
             for kind, n in tell(produce(round_), now=now).items():
                 counts[str(kind)] = counts.get(str(kind), 0) + n
         guessed = sorted(round_.calendar.guessed_years)
+        SupervisionRun.objects.filter(campaign=campaign, started_at__lt=now - KEEP_RUNS).delete()
         SupervisionRun.objects.create(campaign=campaign, started_at=now,
                                       finished_at=timezone.now(), counts=counts,
                                       guessed_years=guessed)
