@@ -8,7 +8,8 @@ items whose trigger moment (deadline less the warning, the moment an item become
 overdue, …) fell in (since, now], as a range on an index. "N working days after" is turned into a
 cutoff moment once per round (`Round.cutoff`), so the database compares a column with a constant
 instead of counting days per item. Items whose trigger passed before `since` were handled by that
-earlier run (their keys exist). The first run of a campaign looks back LOOK_BACK at most.
+earlier run (their keys exist). The first run of a campaign (or the first after a pause) looks
+back LOOK_BACK at most.
 """
 
 import datetime as dt
@@ -47,10 +48,11 @@ from inspections.models import (
     overdue_q,
 )
 
-# The first run of a campaign, or the first after a long pause, looks back this far: reminders
-# whose moment passed longer ago are not sent late (an item long overdue was escalated by then,
-# or the app was not running).
-LOOK_BACK = dt.timedelta(days=7)
+# The first run of a campaign, or the first after a pause, looks back this far: a reminder whose
+# moment passed longer ago is not sent late (a "due soon" two days late says nothing; an item
+# overdue since then is on every overdue list). It also bounds the work of such a run: on the
+# bench city (bench/supervise.py) two days are about 2,500 notifications, a week about 6,800.
+LOOK_BACK = dt.timedelta(days=2)
 # A run also looks again at the last minutes before the previous run started: an item committed
 # while that run was reading is not missed (the keys keep the second look silent).
 MARGIN = dt.timedelta(minutes=5)

@@ -299,8 +299,8 @@ def test_the_ladder_over_national_day_2025(world):
 
 def test_running_twice_tells_nobody_twice(world):
     file(world, deadline=end_of(dt.date(2026, 3, 2)), filed=at(2026, 2, 26, 9))
-    moment = at(2026, 3, 6, 0, 5)
-    assert run_at(moment) == {"overdue_parent": 1, "overdue_leader": 1}
+    moment = at(2026, 3, 4, 0, 5)
+    assert run_at(moment) == {"overdue_parent": 1}
     before = told()
     with time_machine.travel(moment, tick=False):
         (again,) = supervise()
@@ -315,11 +315,11 @@ def test_the_next_run_looks_from_the_previous_start_less_the_margin(world):
         (first,) = supervise()
     with time_machine.travel(at(2026, 3, 6, 9, 5), tick=False):
         (second,) = supervise()
-    assert first.since == at(2026, 2, 27, 9)              # the first run looks back 7 days
+    assert first.since == at(2026, 3, 4, 9)               # the first run looks back 2 days
     assert second.since == at(2026, 3, 6, 8, 55)
     with time_machine.travel(at(2026, 4, 6, 9), tick=False):
         (late,) = supervise()
-    assert late.since == at(2026, 3, 30, 9)               # a long pause: 7 days, not a month
+    assert late.since == at(2026, 4, 4, 9)                # a long pause: 2 days, not a month
     # Runs older than 30 days are dropped.
     assert list(SupervisionRun.objects.filter(campaign=campaign)
                 .values_list("started_at", flat=True)) == [at(2026, 4, 6, 9)]
