@@ -289,7 +289,7 @@ def awaiting_rerouting(round_: Round) -> Iterator[tuple[Message, list[User]]]:
     # The send-backs of the window first (the events' time index), then their items.
     sent = RectificationEvent.objects.filter(
         action=EventAction.SENT_BACK, created_at__gte=start, created_at__lt=end,
-    ).values_list("rectification_id", flat=True)
+    ).order_by().values_list("rectification_id", flat=True)
     latest = RectificationEvent.objects.filter(
         rectification=OuterRef("pk"), action__in=[EventAction.SENT_BACK, EventAction.REROUTED],
     ).order_by("-created_at", "-pk").values("created_at")[:1]
@@ -445,7 +445,7 @@ def tell(pairs: Iterable[tuple[Message, list[User]]], *, now: dt.datetime) -> Co
             Notification.objects.filter(
                 key__in={message.key for message, _people in chunk},
                 recipient_id__in={user.pk for _message, people in chunk for user in people},
-            ).values_list("key", "recipient_id")
+            ).order_by().values_list("key", "recipient_id")
         )
         for message, people in chunk:
             missing = [user for user in people if (message.key, user.pk) not in have]
