@@ -21,7 +21,7 @@ pytestmark = [
 ]
 
 ZONE = ZoneInfo("Asia/Shanghai")
-NOW = dt.datetime(2026, 3, 6, 0, 5, tzinfo=ZONE)
+NOW = dt.datetime(2026, 3, 4, 0, 5, tzinfo=ZONE)
 
 
 @pytest.fixture
@@ -43,11 +43,10 @@ def test_two_runs_at_once_tell_everybody_once(overdue):
     outcomes = race(*[lambda: supervision.supervise_campaign(overdue, now=NOW) for _ in range(2)])
     assert not any(isinstance(outcome, Exception) for outcome in outcomes), outcomes
     made = sum(sum(outcome.counts.values()) for outcome in outcomes if outcome.counts)
-    # Five items three working days overdue: district A's coordinator and the leader, once each.
-    assert made == 10
-    assert set(Notification.objects.values_list("kind", flat=True)) == {
-        "overdue_leader", "overdue_parent"}
-    assert Notification.objects.count() == 10
+    # Five items one working day overdue: district A's coordinator, once each.
+    assert made == 5
+    assert set(Notification.objects.values_list("kind", flat=True)) == {"overdue_parent"}
+    assert Notification.objects.count() == 5
 
 
 def test_a_run_while_another_holds_the_campaign_skips_it(overdue):
@@ -76,6 +75,6 @@ def test_a_run_while_another_holds_the_campaign_skips_it(overdue):
         release.set()
         thread.join(30)
     assert second.counts is None
-    assert sum(results[0].counts.values()) == 10
+    assert sum(results[0].counts.values()) == 5
     assert SupervisionRun.objects.count() == 1
-    assert Notification.objects.count() == 10
+    assert Notification.objects.count() == 5
