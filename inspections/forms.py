@@ -4,6 +4,7 @@ import datetime as dt
 from typing import cast
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,7 @@ from campaign.importing import SheetFileField
 from campaign.models import PLACEHOLDER_MARK, Category, Criterion, Point, Standard, Unit
 from inspections import services
 from inspections.enums import InspectionMode, SolvingMethod
+from inspections.models import SupervisionRules
 from inspections.widgets import FastSelect, UnitCheckboxes
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -561,4 +563,57 @@ class TriageForm(CountedDeadline):
             self.add_error("criterion", _("This criterion's standard does not apply to "
                                           "%(unit)s.") % {"unit": where})
         self.count_deadline(data, self.campaign, timezone.now())
+        return data
+
+
+class SupervisionRulesForm(forms.ModelForm):
+    """A campaign's reminder and escalation rules (督办); the bounds are the model's validators,
+    shown in the inputs too."""
+
+    class Meta:
+        model = SupervisionRules
+        fields = ["remind_before_hours", "remind_on_day", "escalate_parent_after",
+                  "escalate_leaders_after", "verify_after", "reroute_after", "triage_after",
+                  "task_silent_days", "remind_behind_tasks", "remind_rework"]
+        help_texts = {
+            "remind_before_hours": _("The unit's staff are reminded once this many hours before "
+                                     "each deadline (0 to 336; 0: no such reminder)."),
+            "remind_on_day": _("The unit's staff are reminded early on the day a deadline falls."),
+            "escalate_parent_after": _(
+                "Working days after the deadline (0 to 60; 0: as soon as it passes) before the "
+                "coordinators of the unit above are told; their work group too."),
+            "escalate_leaders_after": _(
+                "Working days after the deadline (0 to 60) before the leaders in charge (包联) "
+                "of the unit are told; no sooner than the unit above."),
+            "verify_after": _("Working days a submitted fix may wait (0 to 60) before the "
+                              "nearest inspectors and coordinators above the unit are reminded."),
+            "reroute_after": _("Working days an item sent back may wait (0 to 60) before the "
+                               "coordinators above the unit are reminded to re-route it."),
+            "triage_after": _("Working days a citizen report may wait (0 to 60) before the "
+                              "campaign office is reminded to triage it."),
+            "task_silent_days": _("Days without a progress report (0 to 90; 0: no such "
+                                  "reminder) before the task's unit and its lead leader are "
+                                  "reminded."),
+            "remind_behind_tasks": _("The task's unit and its lead leader are reminded, at most "
+                                     "once a week, while a task is behind schedule or late."),
+            "remind_rework": _("The unit's staff are told when a fix is returned for rework."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            limits = [v.limit_value for v in SupervisionRules._meta.get_field(name).validators
+                      if isinstance(v, MaxValueValidator)]
+            if limits and isinstance(field, forms.IntegerField):
+                field.min_value, field.max_value = 0, limits[0]
+                field.widget.attrs.update(min=0, max=limits[0])
+                field.validators.extend([MinValueValidator(0), MaxValueValidator(limits[0])])
+
+    def clean(self):
+        data = super().clean()
+        parent, leaders = data.get("escalate_parent_after"), data.get("escalate_leaders_after")
+        if parent is not None and leaders is not None and leaders < parent:
+            self.add_error("escalate_leaders_after", _(
+                "The leaders in charge are told no sooner than the unit above: give at least "
+                "%(days)s working day(s).") % {"days": parent})
         return data

@@ -171,6 +171,10 @@ class CitizenReport(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("citizen report")
         verbose_name_plural = _("citizen reports")
+        indexes = [
+            # Reports waiting for triage longer than the rules allow (inspections.supervision).
+            models.Index(fields=["campaign", "status", "created_at"], name="report_status_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.tracking_code
@@ -361,6 +365,9 @@ class Rectification(models.Model):
             models.Index(fields=["created_at", "id"], name="rect_created_id_idx"),
             # A unit's pending items by deadline: its overdue and due-soon counts.
             models.Index(fields=["unit", "status", "deadline"], name="rect_unit_status_idx"),
+            # Fixes waiting for verification longer than the rules allow (inspections.supervision).
+            models.Index(fields=["campaign", "status", "submitted_at"],
+                         name="rect_campaign_status_sub_idx"),
         ]
 
     def __str__(self) -> str:
@@ -804,3 +811,33 @@ class NoticeSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer_id}/{self.year}: {self.last}"
+class SupervisionRun(models.Model):
+    """One run of `manage.py supervise` over one campaign: when, and how many reminders of each
+    kind it recorded. The next run looks only at what happened since this one started (less a
+    margin), so a run costs what changed, not what exists."""
+
+    campaign = models.ForeignKey(
+        "campaign.Campaign", on_delete=models.CASCADE, related_name="supervision_runs",
+        verbose_name=_("campaign"),
+    )
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"))
+    # {kind: notifications recorded}, every producer's kind present (0 when none).
+    counts = models.JSONField(_("notifications recorded"), default=dict)
+    # Years counted Monday to Friday because the calendar does not know their holidays.
+    guessed_years = models.JSONField(_("years counted Monday to Friday"), default=list)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("supervision run")
+        verbose_name_plural = _("supervision runs")
+        indexes = [
+            models.Index(fields=["campaign", "-started_at"], name="supervision_run_latest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())

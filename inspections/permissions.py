@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from campaign.enums import Role, UnitKind
-from campaign.models import Photo, Point, Standard, Unit, User
+from campaign.models import Campaign, Photo, Point, Standard, Unit, User
 from campaign.permissions import (
     campaign_root,
     campaign_scope_q,
@@ -215,3 +215,14 @@ def reroute_targets(user: User, item: Rectification) -> QuerySet[Unit]:
     """Units the coordinator may hand the item to: in their scope and the item's campaign,
     of a kind that answers for places."""
     return managed_units(user).filter(campaign_id=item.campaign_id, kind__in=RESPONSIBLE_KINDS)
+
+
+def can_edit_supervision_rules(user: User, campaign: Campaign) -> bool:
+    """Change when reminders go out and when overdue items escalate (督办): the campaign office
+    (a coordinator at a root of the campaign's tree)."""
+    return office_campaigns(user).filter(pk=campaign.pk).exists()
+
+
+def can_edit_supervision_rules_somewhere(user: User) -> bool:
+    """Whether the nav offers the supervision rules at all: some campaign's office."""
+    return user.is_superuser or bool(office_root_paths(user))

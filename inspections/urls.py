@@ -1,7 +1,7 @@
 from django.urls import include, path, register_converter
 
 from inspections import workflow
-from inspections.views import figures, items, photos, registers, reports, visits
+from inspections.views import figures, items, photos, registers, reports, supervision, visits
 
 app_name = "inspections"
 
@@ -66,6 +66,9 @@ urlpatterns = [
          name="report-track-photo"),
     path("reports/", reports.report_list, name="report-list"),
     path("reports/<int:pk>/", reports.report_detail, name="report-detail"),
+    # Supervision (督办): the campaign's reminder and escalation rules (issue 11).
+    path("supervision/", supervision.supervision_index, name="supervision-index"),
+    path("supervision/<int:pk>/", supervision.supervision_rules, name="supervision-rules"),
     # Monthly scoring, rankings and the bulletin (issue 4).
     path("rankings/", include("inspections.rankings.urls")),
     # Supervision notices, 督办单 (issue 11).

@@ -136,6 +136,9 @@ MATRIX: dict[str, Row] = {
                                       (302, 404, 404, 404, 404, 404), method="post"),
     "notifications:webhook-delete": Row("webhook", (400, 400, 403, 403, 403, 404),
                                         (400, 404, 404, 404, 404, 404), method="post"),
+    # The supervision rules (督办) are the campaign office's, like its scoring settings.
+    "inspections:supervision-rules": Row("campaign", (200, 403, 403, 403, 403, 404),
+                                         (404, 404, 404, 404, 404, 200)),
 }
 
 

@@ -30,9 +30,8 @@ class ChannelError(Exception):
 
 
 def email_enabled() -> bool:
-    """No default mailer (DJANGO_EMAIL_HOST empty) switches email off: no email deliveries are
-    made."""
-    return "default" in settings.MAILERS
+    """No DJANGO_EMAIL_HOST switches email off: no email deliveries are made."""
+    return bool(settings.NOTIFY_BY_EMAIL)
 
 
 def send_email(address: str, subject: str, text: str) -> None:

@@ -1,7 +1,11 @@
 from django import template
 
 from inspections.enums import CitizenReportStatus
-from inspections.permissions import can_triage_reports, visible_citizen_reports
+from inspections.permissions import (
+    can_edit_supervision_rules_somewhere,
+    can_triage_reports,
+    visible_citizen_reports,
+)
 
 register = template.Library()
 
@@ -14,3 +18,11 @@ def new_report_count(context) -> int | None:
     if user is None or not user.is_authenticated or not can_triage_reports(user):
         return None
     return visible_citizen_reports(user).filter(status=CitizenReportStatus.NEW).count()
+
+
+@register.simple_tag(takes_context=True)
+def offers_supervision_rules(context) -> bool:
+    """Whether the nav links to the supervision rules: the campaign office's people."""
+    user = getattr(context.get("request"), "user", None)
+    return bool(user is not None and user.is_authenticated
+                and can_edit_supervision_rules_somewhere(user))

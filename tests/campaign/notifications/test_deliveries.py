@@ -96,11 +96,11 @@ def test_email_reaches_the_smtp_server(tree, member, smtp_server, django_capture
 
 def test_no_email_delivery_when_email_is_off_or_unwanted(tree, member, settings,
                                                          django_capture_on_commit_callbacks):
-    settings.MAILERS = {}
+    settings.NOTIFY_BY_EMAIL = False
     staff = member(tree["street_a"], email="zhang@example.org")
     _notify(django_capture_on_commit_callbacks, _message(tree["street_a"]), [staff])
     assert Delivery.objects.count() == 0
-    settings.MAILERS = {"default": {"OPTIONS": {"host": "127.0.0.1"}}}
+    settings.NOTIFY_BY_EMAIL = True
     other = member(tree["street_a"], email="li@example.org")
     NotificationPreference.objects.create(user=other, by_email=False)
     nobody = member(tree["street_a"], email="")
@@ -272,7 +272,7 @@ def test_with_the_database_backend_a_retry_is_deferred_to_its_time(tree, robot_s
 def test_notify_queries_do_not_grow_with_the_recipients(tree, member, settings, people_count,
                                                         django_assert_num_queries):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-    settings.MAILERS = {"default": {"OPTIONS": {"host": "127.0.0.1"}}}
+    settings.NOTIFY_BY_EMAIL = True
     people = [member(tree["street_a"], email=f"p{n}@example.org") for n in range(people_count)]
     _webhook(tree["street_a"], "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k")
     # Notifications: who has it, insert. Deliveries: people with preferences, their notifications,

@@ -7,8 +7,7 @@ from campaign.notifications.services import notify
 from campaign.people import People
 from inspections.models import SupervisionRules
 from inspections.notices import services
-from inspections.notices.reminders import notice_reminders
-from inspections.supervision import Round
+from inspections.supervision import Round, notice_reminders
 from tests.inspections.notices.conftest import at
 
 pytestmark = pytest.mark.django_db
