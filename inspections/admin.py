@@ -12,9 +12,12 @@ from inspections.models import (
     MonthlyScore,
     Notice,
     NoticeEvent,
+    NoticeReply,
     Rectification,
     RectificationEvent,
     ScoringSettingsChange,
+    SupervisionRules,
+    SupervisionRun,
 )
 
 
@@ -119,6 +122,16 @@ class NoticeEventInline(admin.TabularInline):
         return False
 
 
+class NoticeReplyInline(admin.TabularInline):
+    model = NoticeReply
+    fields = readonly_fields = ("at", "by", "text")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Notice)
 class NoticeAdmin(ReadOnly):
     list_display = ["code", "subject", "unit", "issuer", "status", "reply_by", "issued_at"]
@@ -126,4 +139,19 @@ class NoticeAdmin(ReadOnly):
     search_fields = ["code", "subject"]
     list_select_related = ["unit", "issuer"]
     raw_id_fields = ["rectifications", "tasks"]
-    inlines = [NoticeEventInline]
+    inlines = [NoticeReplyInline, NoticeEventInline]
+
+
+# issue 11: supervision. The rules are edited on the campaign office's rules page (which records
+# who changed them); runs are written by `manage.py supervise`.
+@admin.register(SupervisionRules)
+class SupervisionRulesAdmin(ReadOnly):
+    list_display = ["campaign", "remind_before_hours", "escalate_parent_after",
+                    "escalate_leaders_after", "updated_by", "updated_at"]
+    list_select_related = ["campaign", "updated_by"]
+
+
+@admin.register(SupervisionRun)
+class SupervisionRunAdmin(ReadOnly):
+    list_display = ["campaign", "started_at", "finished_at", "total", "guessed_years"]
+    list_select_related = ["campaign"]

@@ -22,6 +22,7 @@ class NotificationKind(models.TextChoices):
         "Supervision notice reply late: escalated to the leaders in charge"
     )
     NOTICE_REPLIED = "notice_replied", _("Supervision notice replied")
+    NOTICE_RETURNED = "notice_returned", _("Supervision notice reply not accepted")
 
 
 class Channel(models.TextChoices):

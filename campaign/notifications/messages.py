@@ -48,6 +48,8 @@ TEXTS = {
         "%(deadline)s"
     ),
     K.NOTICE_REPLIED: _("Supervision notice %(notice)s: %(unit)s has replied"),
+    K.NOTICE_RETURNED: _("Supervision notice %(notice)s: the reply of %(unit)s was not accepted "
+                         "(%(reason)s); reply again by %(deadline)s"),
 }
 
 

@@ -244,6 +244,11 @@ def return_reply(notice: Notice, *, reason: str, by: User, reply_by: dt.datetime
     NoticeEvent.objects.create(notice=notice, action=NoticeAction.RETURNED, actor=by, at=now,
                                note=reason, data={"old_reply_by": old.astimezone(dt.UTC).isoformat(),
                                                   "new_reply_by": at.astimezone(dt.UTC).isoformat()})
+    people = People(notice.campaign)
+    notify(_message(notice, NotificationKind.NOTICE_RETURNED,
+                    f"notice:{notice.pk}:returned:{at.astimezone(dt.UTC):%Y%m%dT%H%MZ}",
+                    unit_id=notice.unit_id, reason=reason[:200]),
+           [*people.staff(notice.unit), *people.at(notice.unit_id, Role.COORDINATOR)], now=now)
     return notice
 
 

@@ -191,3 +191,16 @@ def test_issuing_tells_the_addressee_and_replying_tells_the_issuer(tree, cast, i
     reply = services.reply_notice(notice, text="已回复", by=cast["staff"], now=at(2026, 10, 8, 9))
     replied = Notification.objects.filter(key=f"notice:{notice.pk}:replied:{reply.pk}")
     assert list(replied.values_list("recipient__username", "kind")) == [("coord", "notice_replied")]
+
+
+def test_a_reply_not_accepted_tells_the_addressee_with_the_reason_and_the_new_date(cast, issue):
+    notice = issue()
+    services.reply_notice(notice, text="已回复", by=cast["staff"], now=at(2026, 10, 8, 9))
+    services.return_reply(notice, reason="照片不清楚", by=cast["coordinator"], reply_days=2,
+                          reply_count="natural", now=at(2026, 10, 8, 15))
+    returned = Notification.objects.filter(key=f"notice:{notice.pk}:returned:20261010T1559Z")
+    assert sorted(returned.values_list("recipient__username", flat=True)) == [
+        "staff", "staff2", "streetco"]
+    first = returned.first()
+    assert (first.kind, first.params["reason"], first.params["deadline"]) == (
+        "notice_returned", "照片不清楚", "2026-10-10 23:59")
