@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaign import tree
-from campaign.calendar import END_OF_DAY, MAX_DAYS, WorkingCalendar, campaign_zone
+from campaign.calendar import END_OF_DAY, MAX_DAYS, WorkingCalendar
 from campaign.enums import Role, TaskStatus
 from campaign.models import Campaign, Progress, Task, Unit, User
 from campaign.notifications import jobs
@@ -485,6 +485,7 @@ KINDS: list[str] = [
     K.DUE_SOON.value, K.DUE_TODAY.value, K.OVERDUE_PARENT.value, K.OVERDUE_LEADER.value,
     K.AWAITING_VERIFICATION.value, K.AWAITING_REROUTING.value, K.AWAITING_TRIAGE.value,
     K.REWORK.value, K.TASK_SILENT.value, K.TASK_BEHIND.value,
+    K.NOTICE_REPLY_DUE.value, K.NOTICE_LATE_PARENT.value, K.NOTICE_LATE_LEADER.value,
 ]
 
 
@@ -518,15 +519,10 @@ class Outcome:
     since: dt.datetime | None = None
 
 
-def running_campaigns(now: dt.datetime) -> list[Campaign]:
-    """Campaigns whose period covers today in their own time zone: a finished campaign's items
-    stop reminding anybody."""
-    day = now.date()
-    near = Campaign.objects.filter(start__lte=day + dt.timedelta(days=1),
-                                   end__gte=day - dt.timedelta(days=1))
-    return [campaign for campaign in near
-            if campaign.start <= timezone.localtime(now, campaign_zone(campaign)).date()
-            <= campaign.end]
+def supervised_campaigns() -> list[Campaign]:
+    """Every campaign: an item still pending after its campaign's period still waits for
+    somebody (and the look-back bounds what a long-quiet campaign's first run reads)."""
+    return list(Campaign.objects.order_by("pk"))
 
 
 def supervise_campaign(campaign: Campaign, *, now: dt.datetime,
@@ -560,9 +556,9 @@ def supervise_campaign(campaign: Campaign, *, now: dt.datetime,
 
 def supervise(*, now: dt.datetime | None = None,
               campaigns: Iterable[Campaign] | None = None) -> list[Outcome]:
-    """Every running campaign's round, then the channels' due deliveries."""
+    """Every campaign's round, then the channels' due deliveries."""
     now = now or timezone.now()
-    chosen = running_campaigns(now) if campaigns is None else list(campaigns)
+    chosen = supervised_campaigns() if campaigns is None else list(campaigns)
     outcomes = [supervise_campaign(campaign, now=now) for campaign in chosen]
     deliver_due(now)
     return outcomes

@@ -331,12 +331,13 @@ def test_an_item_overdue_before_the_look_back_is_not_escalated_late(world):
     assert run_at(at(2026, 3, 6, 9)) == {}
 
 
-def test_only_running_campaigns_are_supervised(world):
+def test_every_campaign_is_supervised_also_after_its_period(world):
+    """Items still pending after the campaign's period still wait for somebody."""
     finished = factories.CampaignFactory(start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31))
     with time_machine.travel(at(2026, 3, 6, 9), tick=False):
         outcomes = supervise()
-    assert [outcome.campaign for outcome in outcomes] == [world[0]]
-    assert finished.supervision_runs.count() == 0
+    assert [outcome.campaign for outcome in outcomes] == [world[0], finished]
+    assert finished.supervision_runs.count() == 1
 
 
 def test_a_year_the_calendar_does_not_know_is_counted_monday_to_friday_and_said(world):

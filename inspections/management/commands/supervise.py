@@ -9,8 +9,7 @@ class Command(BaseCommand):
             "then hand due deliveries to the channels. Run it every few minutes.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--campaign", help="one campaign by key (default: every campaign "
-                                               "whose period covers today)")
+        parser.add_argument("--campaign", help="one campaign by key (default: every campaign)")
 
     def handle(self, *args, campaign, **options):
         campaigns = None
@@ -21,7 +20,7 @@ class Command(BaseCommand):
             campaigns = [found]
         outcomes = supervise(campaigns=campaigns)
         if not outcomes:
-            self.stdout.write("No campaign's period covers today: nothing to do.")
+            self.stdout.write("No campaign: nothing to do.")
         for outcome in outcomes:
             name = f"{outcome.campaign.name} ({outcome.campaign.key})"
             if outcome.counts is None:
