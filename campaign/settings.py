@@ -235,15 +235,16 @@ TASKS = {
 # Links in email and group-robot messages are absolute: the address people open the app at.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# Email: Django's mailers (SMTP), configured by environment. No DJANGO_EMAIL_HOST: a mailer that
-# sends nothing, and nobody is emailed (campaign.notifications.channels.email_enabled).
+# Email: Django's mailers (SMTP), configured by environment. No DJANGO_EMAIL_HOST: nobody is
+# emailed (campaign.notifications.channels.email_enabled); the mailer, never used then, points
+# at localhost.
 EMAIL_HOST_NAME = os.environ.get("DJANGO_EMAIL_HOST", "")
 NOTIFY_BY_EMAIL = bool(EMAIL_HOST_NAME)
 MAILERS = {
     "default": {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "OPTIONS": {
-            "host": EMAIL_HOST_NAME,
+            "host": EMAIL_HOST_NAME or "localhost",
             "port": env_int("DJANGO_EMAIL_PORT", 25),
             "username": os.environ.get("DJANGO_EMAIL_USER", ""),
             "password": os.environ.get("DJANGO_EMAIL_PASSWORD", ""),
@@ -252,7 +253,7 @@ MAILERS = {
             "timeout": env_int("DJANGO_EMAIL_TIMEOUT", 10),
         },
     }
-} if NOTIFY_BY_EMAIL else {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "campaign@localhost")
 
 # Group robots (WeCom, DingTalk): the server calls only these hosts, over https, so nobody can

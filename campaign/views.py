@@ -12,6 +12,7 @@ from campaign.enums import UnitKind
 from campaign.filters import UnitFilter
 from campaign.http import int_param
 from campaign.models import LeaderCharge, Membership, User
+from campaign.notifications.permissions import can_manage_webhooks
 from campaign.permissions import user_roles, visible_units
 from campaign.tables import PAGINATION, UnitTable
 from campaign.tree import tree_rows
@@ -84,4 +85,5 @@ def unit_page_context(user: User, pk: int) -> dict[str, Any]:
         "members": unit.memberships.select_related("user").order_by("role", "user__username"),
         "leaders": unit.leader_charges.select_related("leader"),
         "inherited_leaders": inherited_leaders,
+        "can_manage_robots": can_manage_webhooks(user, unit),
     }

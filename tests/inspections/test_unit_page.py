@@ -83,8 +83,8 @@ def test_a_malformed_month_shows_the_current_month(client, tree, people, items, 
 @time_machine.travel(NOW, tick=False)
 def test_the_unit_page_runs_a_fixed_number_of_queries(client, tree, people, items,
                                                       django_assert_num_queries):
-    """Fourteen: the session, the user, the user's scope (memberships, charges), the nav's count
-    of citizen reports, the unit, its ancestors, children, members, leaders, the leaders of its
+    """Fifteen: the session, the user, the user's scope (memberships, charges), the nav's counts
+    of citizen reports and unread notifications, the unit, its ancestors, children, members, leaders, the leaders of its
     ancestors, and three for the figures (the data stamp, then the two counts, which new items
     make the cache read again); no more for a unit with more of any of them."""
     client.force_login(people["coordinator"])
@@ -100,4 +100,4 @@ def test_the_unit_page_runs_a_fixed_number_of_queries(client, tree, people, item
         factories.file_item(lane, by=people["inspector"], deadline=NOW + dt.timedelta(days=1))
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(url)
-    assert len(small.captured_queries) == 14
+    assert len(small.captured_queries) == 15

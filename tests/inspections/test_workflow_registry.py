@@ -83,9 +83,10 @@ def test_only_close_has_a_separation_of_duties():
 
 # ---- nothing but the workflow writes Rectification.status -----------------------------------
 
-# The objects whose `.status` is not an item's: a task (derived, set in memory, never stored)
-# and a citizen report (triaged by services).
-OTHER_STATUSES = {"task", "report"}
+# The objects whose `.status` is not an item's: a task (derived, set in memory, never stored),
+# a citizen report (triaged by services), a supervision notice (inspections.notices.services)
+# and a delivery (campaign.notifications.jobs).
+OTHER_STATUSES = {"task", "report", "notice", "delivery"}
 
 
 def status_writes(source: str, path: str) -> list[str]:
