@@ -1,5 +1,6 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaign.enums import TaskCategory, TaskStatus
 from campaign.models import Task, Unit, User
@@ -17,7 +18,7 @@ class TaskFilter(django_filters.FilterSet):
     lead = django_filters.ModelChoiceFilter(label=_("Lead leader"), queryset=User.objects.none())
     status = django_filters.ChoiceFilter(label=_("Status"), choices=TaskStatus.choices, method="keep")
     category = django_filters.ChoiceFilter(label=_("Category"), choices=TaskCategory.choices)
-    title = django_filters.CharFilter(label=_("Title"), lookup_expr="icontains")
+    title = django_filters.CharFilter(label=pgettext_lazy("task", "Title"), lookup_expr="icontains")
 
     class Meta:
         model = Task

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaign.calendar import MAX_DAYS, Period, UnknownYear
 from campaign.enums import DayCount, TaskCategory
@@ -38,7 +39,7 @@ class UnitChoiceField(forms.ModelChoiceField):
 
 class TaskForm(forms.Form):
     unit = UnitChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none())
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("task", "Title"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     category = forms.ChoiceField(label=_("Category"), choices=TaskCategory.choices)

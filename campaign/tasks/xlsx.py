@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from campaign.enums import TaskCategory
 from campaign.importing import (
@@ -37,7 +37,7 @@ COLUMNS = Columns(
     Column("code", gettext_lazy("Code"), ("编号", "任务编号"), required=False),
     Column("parent_code", gettext_lazy("Parent code"), ("上级编号",), required=False),
     Column("unit_code", gettext_lazy("Unit code")),
-    Column("title", gettext_lazy("Title"), ("任务名称",)),
+    Column("title", pgettext_lazy("task", "Title"), ("任务名称",)),
     Column("category", gettext_lazy("Category")),
     Column("start", gettext_lazy("Start date")),
     Column("due", gettext_lazy("Due date")),

@@ -5,9 +5,10 @@ years marked as entered by hand. Only the campaign's office changes them."""
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaign.calendar import package_knows
+from campaign.calendar import campaign_zone, package_knows
 from campaign.models import CalendarDay, CalendarYear, Campaign, User
 from campaign.permissions import can_edit_calendar
 
@@ -22,8 +23,11 @@ class CalendarError(Exception):
 
 
 def allowed_years(campaign: Campaign) -> range:
-    """The years whose days may be entered: the campaign's own, and one either side."""
-    return range(campaign.start.year - 1, campaign.end.year + 2)
+    """The years whose days may be entered: the campaign's own and one either side, and always
+    this year and the next (a campaign still supervised after its period must be able to enter
+    the coming year)."""
+    this_year = timezone.localtime(timezone.now(), campaign_zone(campaign)).year
+    return range(min(campaign.start.year - 1, this_year), max(campaign.end.year + 1, this_year + 1) + 1)
 
 
 def _check(campaign: Campaign, by: User) -> None:
@@ -34,8 +38,9 @@ def _check(campaign: Campaign, by: User) -> None:
 def _check_year(campaign: Campaign, year: int) -> None:
     years = allowed_years(campaign)
     if year not in years:
-        raise CalendarError(_("Enter days of %(first)s to %(last)s only: the campaign's years "
-                              "and one either side.") % {"first": years[0], "last": years[-1]})
+        raise CalendarError(_("Enter days of %(first)s to %(last)s only: the campaign's years, one "
+                              "either side, this year and the next.")
+                            % {"first": years[0], "last": years[-1]})
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from inspections.forms import DATETIME_WIDGET, Form, PhotosField
 from inspections.notices import permissions
 from inspections.notices.services import MAX_ITEMS, MAX_PHOTOS, MAX_TASKS
 from inspections.permissions import visible_rectifications
+from inspections.widgets import FastSelect
 
 CODE_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
@@ -36,7 +37,8 @@ class ReplyDateForm(Form):
     reply_by = forms.DateTimeField(label=_("Reply by"), required=False, widget=DATETIME_WIDGET)
     reply_days = forms.IntegerField(
         label=_("Or: days to reply"), required=False, min_value=0, max_value=366,
-        help_text=_("Counted from now; the reply date is the end of the last day."),
+        help_text=_("Counted from now; the reply date is the end of the last day. When both are "
+                    "given, the count wins."),
     )
     reply_count = forms.ChoiceField(label=_("Days counted in"), choices=DayCount.choices,
                                     initial=DayCount.WORKING)
@@ -50,13 +52,23 @@ class ReplyDateForm(Form):
 
     def reply_arguments(self) -> dict:
         data = self.cleaned_data
-        if data["reply_by"] is not None:
-            return {"reply_by": data["reply_by"]}
-        return {"reply_days": data["reply_days"], "reply_count": data["reply_count"]}
+        # The count wins over a picked date, as on the items' and tasks' forms.
+        if data["reply_days"] is not None:
+            return {"reply_days": data["reply_days"], "reply_count": data["reply_count"]}
+        return {"reply_by": data["reply_by"]}
+
+
+class UnitTreeChoiceField(forms.ModelChoiceField):
+    """Units in tree order, each indented by its depth (full-width spaces, which a select keeps):
+    a city's thousand units, many named alike, read as the tree they are."""
+
+    def label_from_instance(self, obj: Unit) -> str:
+        return "\u3000" * obj.depth + obj.name
 
 
 class NoticeForm(ReplyDateForm):
-    unit = forms.ModelChoiceField(label=_("Addressed to"), queryset=Unit.objects.none())
+    unit = UnitTreeChoiceField(label=_("Addressed to"), queryset=Unit.objects.none(),
+                               widget=FastSelect)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = _text(_("Text"), rows=6, max_length=5000)
     item_codes = _text(_("Items (codes)"), required=False, rows=2, max_length=2000)

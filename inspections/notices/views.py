@@ -1,6 +1,7 @@
 """The notice pages: the list, issuing one, its page with the timeline and the steps, and the
 A4 sheet. Each view: scope (404), right (403), form, one service call, message, redirect."""
 
+import re
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -21,6 +22,11 @@ from inspections.notices import forms, permissions, services
 from inspections.permissions import visible_rectifications
 
 LIST_FIELDS = ("issued_at", "id")
+
+
+def _id(value: str) -> int:
+    """An id from a query parameter; anything but 1–18 ASCII digits is no id (0: not found)."""
+    return int(value) if re.fullmatch(r"[0-9]{1,18}", value) else 0
 
 
 def _scoped(user):
@@ -62,11 +68,11 @@ def notice_create(request):
     named = None
     if item_pk := request.GET.get("item", ""):
         named = get_object_or_404(visible_rectifications(user).select_related("unit"),
-                                  pk=int(item_pk) if item_pk.isdigit() else 0)
+                                  pk=_id(item_pk))
         initial = {"unit": named.unit, "item_codes": named.code, "subject": named.title}
     elif task_pk := request.GET.get("task", ""):
         named = get_object_or_404(visible_tasks(user).select_related("unit"),
-                                  pk=int(task_pk) if task_pk.isdigit() else 0)
+                                  pk=_id(task_pk))
         initial = {"unit": named.unit, "task_codes": named.code, "subject": named.title}
     if named is not None and not permissions.can_issue(user, named.unit):
         raise PermissionDenied

@@ -265,7 +265,8 @@ def test_calendar_page_adds_removes_and_marks_a_year(client, office, campaign_20
 def test_calendar_page_refuses_bad_input_and_saves_nothing(client, office, campaign_2027, data,
                                                            message):
     client.force_login(office["office"])
-    response = post(client, campaign_2027, **data)
+    with time_machine.travel(at(2026, 11, 20), tick=False):
+        response = post(client, campaign_2027, **data)
     assert response.status_code == 400
     body = response.content.decode()
     if message not in ("Ensure this value has at most 120 characters", "日期", "kind"):
@@ -346,3 +347,16 @@ def test_task_form_refuses_an_unknown_year_and_a_missing_due_date(client, tree, 
         page = client.get(reverse("task-create")).content.decode()
     assert "calendar-warning" in page and "打开工作日日历" in page
     assert not Task.objects.filter(title="跨年任务").exists()
+
+
+def test_a_campaign_past_its_period_may_enter_this_year_and_the_next(client, office, campaign_2027):
+    """A campaign of 2018–2020 still supervised in 2026 enters 2027's days."""
+    campaign_2027.start, campaign_2027.end = dt.date(2018, 1, 1), dt.date(2020, 12, 31)
+    campaign_2027.save()
+    client.force_login(office["office"])
+    with time_machine.travel(at(2026, 11, 20), tick=False):
+        assert post(client, campaign_2027, action="add", day="2027-01-01", kind="off").status_code == 302
+        refused = post(client, campaign_2027, action="add", day="2028-01-03", kind="off")
+    assert refused.status_code == 400
+    assert "只能录入 2017 至 2027 年的日期" in refused.content.decode()
+    assert list(CalendarDay.objects.values_list("day", flat=True)) == [dt.date(2027, 1, 1)]

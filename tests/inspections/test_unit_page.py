@@ -84,9 +84,10 @@ def test_a_malformed_month_shows_the_current_month(client, tree, people, items, 
 def test_the_unit_page_runs_a_fixed_number_of_queries(client, tree, people, items,
                                                       django_assert_num_queries):
     """Fifteen: the session, the user, the user's scope (memberships, charges), the nav's counts
-    of citizen reports and unread notifications, the unit, its ancestors, children, members, leaders, the leaders of its
-    ancestors, and three for the figures (the data stamp, then the two counts, which new items
-    make the cache read again); no more for a unit with more of any of them."""
+    of citizen reports and unread notifications, the unit, its ancestors, children, members,
+    leaders, the leaders of its ancestors, and three for the figures (the data stamp, then the
+    two counts, which new items make the cache read again); no more for a unit with more of any
+    of them."""
     client.force_login(people["coordinator"])
     url = reverse("inspections:unit-detail", args=[tree["street_a"].pk])
     with CaptureQueriesContext(connection) as small:

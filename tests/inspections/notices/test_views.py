@@ -238,3 +238,28 @@ def test_the_list_is_paged_newest_first(client, cast, issue, clock):
     second = client.get(reverse("inspections:notice-list") + first.context["next_url"])
     assert [notice.number for notice in second.context["notices"]] == [1]
     assert second.context["next_url"] is None
+
+
+@pytest.mark.parametrize("value", ["²", "１", "-1", "9" * 19, "abc"])
+def test_a_malformed_item_or_task_parameter_is_not_found(client, cast, value):
+    factories.login(client, cast["coordinator"])
+    for name in ("item", "task"):
+        response = client.get(reverse("inspections:notice-create"), {name: value})
+        assert response.status_code == 404
+
+
+def test_a_count_wins_over_a_picked_reply_date(client, tree, cast):
+    """As on the items' and tasks' forms: 3 working days from 2026-09-29 end on 10-09."""
+    factories.login(client, cast["coordinator"])
+    client.post(reverse("inspections:notice-create"),
+                _form(tree["street_a"], reply_by="2026-10-20T18:00", reply_days="3"))
+    notice = Notice.objects.get()
+    assert (notice.reply_by, notice.reply_days, notice.reply_count) == (
+        at(2026, 10, 9, 23, 59, 59), 3, "working")
+
+
+def test_the_addressee_choices_read_as_the_tree(client, tree, cast):
+    factories.login(client, cast["coordinator"])
+    page = client.get(reverse("inspections:notice-create")).content.decode()
+    assert f'<option value="{tree["district_a"].pk}">\u3000甲区</option>' in page
+    assert f'<option value="{tree["street_a"].pk}">\u3000\u3000甲街道</option>' in page
