@@ -18,11 +18,12 @@ from PIL import Image, ImageDraw
 
 from campaign.calendar import WARNING_DAYS, WorkingCalendar
 from campaign.enums import DayCount, PointKind, Role
-from campaign.models import Criterion, Membership, Point, Unit, User
+from campaign.models import Criterion, Membership, Point, Task, Unit, User
 from campaign.periods import Month
 from inspections import services, workflow
-from inspections.enums import InspectionMode, SolvingMethod
+from inspections.enums import PENDING, InspectionMode, SolvingMethod
 from inspections.models import Rectification
+from inspections.notices.services import NoticeError, issue_notice
 
 SEED = 2019
 DISTRICTS = ("ty-xhl", "ty-jy")
@@ -288,3 +289,24 @@ def _street_of(unit: Unit) -> Unit:
     if unit.kind == "street" or unit.parent is None:
         return unit
     return unit.parent if unit.parent.kind == "street" else unit
+
+
+def create_demo_notice(*, now: dt.datetime | None = None) -> str:
+    """A supervision notice (督办单) from the campaign office to 涧河街道 about the two pending
+    items of its subtree due the earliest (overdue ones first) and its demo task, reply in 3
+    natural days (the demo never depends on a year the calendar may not know); `street` sees it
+    in the inbox. Returns its number, or why there is none."""
+    now = now or timezone.now()
+    street = Unit.objects.get(key="xhl-jh")
+    items = list(Rectification.objects.filter(unit__path__startswith=street.path, status__in=PENDING)
+                 .order_by("deadline", "pk")[:2])
+    tasks = list(Task.objects.filter(unit=street).order_by("pk")[:1])
+    try:
+        notice = issue_notice(
+            unit=street, subject="创城整改事项督办（演示）",
+            body="请于期限内完成整改并回复整改情况，附整改后照片。",
+            by=User.objects.get(username="coordinator"), reply_days=3,
+            reply_count=DayCount.NATURAL, items=items, tasks=tasks, now=now)
+    except NoticeError as error:
+        return f"No demo notice: {error}"
+    return f"Demo supervision notice: {notice.code}"

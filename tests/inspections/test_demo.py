@@ -10,12 +10,13 @@ from django.utils import timezone
 from campaign.demo import create_demo_accounts
 from campaign.enums import TaskStatus
 from campaign.models import Task
+from campaign.notifications.models import Notification
 from campaign.periods import Month
 from campaign.tasks.services import attach_progress
 from inspections import demo
 from inspections.enums import EventAction
 from inspections.enums import RectificationStatus as S
-from inspections.models import Inspection, InspectionRound, Rectification, RectificationEvent
+from inspections.models import Inspection, InspectionRound, Notice, Rectification, RectificationEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -132,6 +133,19 @@ def test_seed_demo_is_built_around_the_day_it_runs(settings, when):
 
     # The demo tasks are dated around today as well.
     assert {task.status for task in tasks} == set(TaskStatus)
+
+    # A supervision notice from the office to 涧河街道 names the two pending items of its subtree
+    # due the earliest and its task, reply in 3 natural days; its staff (`street`) are told.
+    notice = Notice.objects.get()
+    earliest = list(Rectification.objects.pending().filter(unit__path__startswith=notice.unit.path)
+                    .order_by("deadline", "pk")[:2])
+    assert (notice.unit.key, notice.code, notice.reply_days, notice.reply_count) == (
+        "xhl-jh", f"太督〔{today.year}〕1号", 3, "natural")
+    assert list(notice.rectifications.order_by("deadline", "pk")) == earliest
+    assert [task.unit.key for task in notice.tasks.all()] == ["xhl-jh"]
+    assert notice.reply_by == timezone.make_aware(
+        dt.datetime.combine(today + dt.timedelta(days=3), end_of_day))
+    assert Notification.objects.filter(recipient__username="street", kind="notice_issued").count() == 1
 
 
 

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from campaign.demo import DEMO_PASSWORD, create_demo_accounts, create_demo_tasks
-from inspections.demo import DemoError, build
+from inspections.demo import DemoError, build, create_demo_notice
 from inspections.demo_scores import create_demo_scores
 
 
@@ -37,6 +37,8 @@ class Command(BaseCommand):
                 "Closed-loop demo: {points} points, {rounds} rounds, {visits} visits, {items} items "
                 "({seconds:.1f} s).".format(**counts, seconds=time.monotonic() - started)
             )
+            # issue 11: a supervision notice to 涧河街道.
+            self.stdout.write(create_demo_notice())
         # issue 4: rankings with published months, a draft month, ties and accountability.
         for line in create_demo_scores():
             self.stdout.write(line)
