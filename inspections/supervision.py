@@ -25,7 +25,6 @@ from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign import tree
 from campaign.calendar import END_OF_DAY, MAX_DAYS, WorkingCalendar
 from campaign.enums import Role, TaskStatus
 from campaign.models import Campaign, Progress, Task, Unit, User
@@ -224,15 +223,14 @@ def _overdue(round_: Round, after: int) -> QuerySet[Rectification]:
 
 @producer
 def overdue_parent(round_: Round) -> Iterator[tuple[Message, list[User]]]:
-    """Overdue ≥ `escalate_parent_after` working days: the coordinators of the unit above (the
-    unit above's group robots too)."""
+    """Overdue ≥ `escalate_parent_after` working days: the coordinators of the nearest level
+    above the unit that has any, and that level's group robots (People.escalation)."""
     for item in _overdue(round_, round_.rules.escalate_parent_after):
-        unit = round_.units[item.unit_id]
+        level, coordinators = round_.people.escalation(round_.units[item.unit_id])
         key = f"item:{item.pk}:overdue_parent:{_stamp(round_, item.deadline)}"
         days = round_.working_days_since(item.deadline)
-        yield (_item_message(round_, item, K.OVERDUE_PARENT, key,
-                             unit_id=unit.parent_id or unit.pk, days=days),
-               round_.people.parent_coordinators(unit))
+        yield (_item_message(round_, item, K.OVERDUE_PARENT, key, unit_id=level, days=days),
+               coordinators)
 
 
 @producer
@@ -247,23 +245,6 @@ def overdue_leader(round_: Round) -> Iterator[tuple[Message, list[User]]]:
                round_.people.leaders_in_charge(unit))
 
 
-def nearest(round_: Round, unit: Unit, roles: tuple[str, ...], *,
-            above: bool = False) -> tuple[int | None, list[User]]:
-    """The nearest unit at (or, with `above`, strictly above) `unit` where someone holds one of
-    `roles`, and those people: who must act, without telling every level up to the city."""
-    ids = tree.parse(unit.path)
-    if above:
-        ids = ids[:-1]
-    for unit_id in reversed(ids):
-        found: dict[int, User] = {}
-        for role in roles:
-            for user in round_.people.at(unit_id, role):
-                found.setdefault(user.pk, user)
-        if found:
-            return unit_id, list(found.values())
-    return None, []
-
-
 @producer
 def awaiting_verification(round_: Round) -> Iterator[tuple[Message, list[User]]]:
     """A fix submitted `verify_after` working days ago and not verified: the inspectors and
@@ -273,8 +254,8 @@ def awaiting_verification(round_: Round) -> Iterator[tuple[Message, list[User]]]
                                   submitted_at__lt=end)
     for item in items:
         assert item.submitted_at is not None
-        level, recipients = nearest(round_, round_.units[item.unit_id],
-                                    (Role.INSPECTOR, Role.COORDINATOR))
+        level, recipients = round_.people.nearest(round_.units[item.unit_id],
+                                                  (Role.INSPECTOR, Role.COORDINATOR))
         key = f"item:{item.pk}:awaiting_verification:{_stamp(round_, item.submitted_at)}"
         days = round_.working_days_since(item.submitted_at)
         yield (_item_message(round_, item, K.AWAITING_VERIFICATION, key, unit_id=level,
@@ -300,8 +281,8 @@ def awaiting_rerouting(round_: Round) -> Iterator[tuple[Message, list[User]]]:
         sent_back_at = item.sent_back_at
         if not start <= sent_back_at < end:
             continue
-        level, recipients = nearest(round_, round_.units[item.unit_id], (Role.COORDINATOR,),
-                                    above=True)
+        level, recipients = round_.people.nearest(round_.units[item.unit_id],
+                                                  (Role.COORDINATOR,), above=True)
         key = f"item:{item.pk}:awaiting_rerouting:{_stamp(round_, sent_back_at)}"
         days = round_.working_days_since(sent_back_at)
         yield (_item_message(round_, item, K.AWAITING_REROUTING, key, unit_id=level,
@@ -382,15 +363,12 @@ def notice_reminders(round_: Round) -> Iterator[tuple[Message, list[User]]]:
             continue
         days = round_.calendar.working_days_between(notice.reply_by, now)
         if days >= rules.escalate_parent_after:
-            recipients = people.parent_coordinators(unit)
-            if recipients:
-                yield (_notice_message(round_, notice, K.NOTICE_LATE_PARENT, "late_parent",
-                                unit.parent_id or unit.pk, days=days), recipients)
+            level, coordinators = people.escalation(unit)
+            yield (_notice_message(round_, notice, K.NOTICE_LATE_PARENT, "late_parent", level,
+                                   days=days), coordinators)
         if days >= rules.escalate_leaders_after:
-            recipients = people.leaders_in_charge(unit)
-            if recipients:
-                yield (_notice_message(round_, notice, K.NOTICE_LATE_LEADER, "late_leader", None,
-                                days=days), recipients)
+            yield (_notice_message(round_, notice, K.NOTICE_LATE_LEADER, "late_leader", None,
+                                   days=days), people.leaders_in_charge(unit))
 
 
 def _notice_message(round_: Round, notice: Notice, kind: str, name: str, unit_id: int | None,

@@ -425,3 +425,23 @@ def test_the_cutoff_agrees_with_counting_working_days(world, now, n):
         counted = round_.calendar.working_days_between(start, now)
         assert (start < cutoff) == (counted >= n), (start, counted, cutoff)
         start += dt.timedelta(hours=3)
+
+
+# ---- a unit's group robot, the first escalation, steps entered late, a failing campaign -------
+
+def test_the_first_escalation_passes_over_a_level_without_coordinators(world):
+    """District B has no coordinator: an item of street B goes to the city office's, and the
+    city's robot; a root's own coordinators; nobody above at all: the parent's robot alone."""
+    campaign, units, users = world
+    item = file(world, "street_b", deadline=end_of(dt.date(2026, 3, 2)), filed=at(2026, 2, 26, 9))
+    round_ = make_round(world, at(2026, 3, 4, 0, 1), since=at(2026, 3, 3, 23, 50))
+    assert produced(supervision.overdue_parent, round_) == [
+        ("overdue_parent", f"item:{item.pk}:overdue_parent:202603022359", units["city"].pk,
+         ["office"]),
+    ]
+    people = People(campaign)
+    assert people.escalation(units["lane_a"]) == (units["district_a"].pk, [users["dist_coord"]])
+    assert people.escalation(units["street_a"]) == (units["district_a"].pk, [users["dist_coord"]])
+    assert people.escalation(units["city"]) == (units["city"].pk, [users["office"]])
+    users["office"].memberships.all().delete()
+    assert People(campaign).escalation(units["street_b"]) == (units["district_b"].pk, [])
