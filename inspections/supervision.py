@@ -138,9 +138,11 @@ class Round:
 
     def changed_items(self) -> QuerySet[RectificationEvent, Any]:
         """Items given a unit or a deadline since the last run (filed, re-routed, extended,
-        returned): their reminders before the deadline may be due although the moment passed."""
+        returned): their reminders may be due although the moment passed. By the moment the step
+        was recorded: a visit entered days late files its items as of the visit (`created_at`),
+        which an earlier run could not have seen."""
         return RectificationEvent.objects.filter(
-            created_at__gt=self.since, created_at__lte=self.now,
+            recorded_at__gt=self.since, recorded_at__lte=self.now,
             action__in=[EventAction.FILED, EventAction.REROUTED, EventAction.EXTENDED,
                         EventAction.RETURNED],
         ).values("rectification_id")
@@ -214,11 +216,12 @@ def due_today(round_: Round) -> Iterator[tuple[Message, list[User]]]:
 
 
 def _overdue(round_: Round, after: int) -> QuerySet[Rectification]:
-    """Pending items that became `after` working days overdue since the last run. A change
-    (re-routing, a return, an extension) always leaves a deadline still ahead, so an item
-    changed since then cannot have passed the threshold unseen."""
+    """Pending items that became `after` working days overdue since the last run, and items
+    changed since then that are already that far overdue (a visit entered late files items
+    whose deadline may have passed): the keys keep an item told before silent."""
     start, end = round_.window(after)
-    return _items(round_).filter(overdue_q(round_.now), deadline__gte=start, deadline__lt=end)
+    return _items(round_).filter(overdue_q(round_.now), deadline__lt=end).filter(
+        Q(deadline__gte=start) | Q(pk__in=round_.changed_items()))
 
 
 @producer

@@ -445,3 +445,25 @@ def test_the_first_escalation_passes_over_a_level_without_coordinators(world):
     assert people.escalation(units["city"]) == (units["city"].pk, [users["office"]])
     users["office"].memberships.all().delete()
     assert People(campaign).escalation(units["street_b"]) == (units["district_b"].pk, [])
+
+
+def test_items_of_a_visit_entered_late_are_reminded_and_escalated(world):
+    """A visit of 02-20 entered on 03-04 at 09:03 files its items as of the visit: the next run
+    sees them (recorded since the last run), the one overdue since 03-02 is escalated at once."""
+    _c, units, users = world
+    assert run_at(at(2026, 3, 4, 9)) == {}
+    with time_machine.travel(at(2026, 3, 4, 9, 3), tick=False):
+        overdue = workflow.file_rectification(unit=units["street_a"], title="占道经营",
+                                              by=users["office"], at=at(2026, 2, 20, 9),
+                                              deadline=end_of(dt.date(2026, 3, 2)))
+        today = workflow.file_rectification(unit=units["street_a"], title="占道经营",
+                                            by=users["office"], at=at(2026, 2, 20, 9),
+                                            deadline=end_of(dt.date(2026, 3, 4)))
+    assert run_at(at(2026, 3, 4, 9, 5)) == {"due_soon": 2, "due_today": 2, "overdue_parent": 1}
+    assert run_at(at(2026, 3, 4, 9, 10)) == {}      # seen again within the margin: told once
+    assert sorted(key for _user, _kind, key in told()) == sorted([
+        *[f"item:{today.pk}:due_soon:202603042359"] * 2,
+        *[f"item:{today.pk}:due_today:202603042359"] * 2,
+        f"item:{overdue.pk}:overdue_parent:202603022359",
+    ])
+    assert run_at(at(2026, 3, 6, 0, 5)) == {"overdue_leader": 1, "overdue_parent": 1}
