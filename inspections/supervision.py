@@ -13,8 +13,9 @@ back LOOK_BACK at most.
 """
 
 import datetime as dt
+import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import batched
@@ -30,7 +31,7 @@ from campaign.enums import Role, TaskStatus
 from campaign.models import Campaign, Progress, Task, Unit, User
 from campaign.notifications import jobs
 from campaign.notifications.enums import NotificationKind as K
-from campaign.notifications.models import Notification
+from campaign.notifications.models import Delivery, Notification, UnitWebhook
 from campaign.notifications.services import Message, notify
 from campaign.people import People
 from campaign.tasks.services import attach_progress
@@ -61,6 +62,8 @@ KEEP_RUNS = dt.timedelta(days=30)
 # Keys looked up at once before notifying (one query per batch).
 BATCH = 500
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass
 class Round:
@@ -81,6 +84,13 @@ class Round:
         """The campaign's units by id (a thousand rows for a city), for names and paths."""
         return {unit.pk: unit for unit in Unit.objects.filter(campaign=self.campaign)
                 .only("id", "campaign_id", "parent_id", "path", "name")}
+
+    @cached_property
+    def robot_units(self) -> frozenset[int]:
+        """The ids of the campaign's units that have an active group robot (one query a round):
+        their messages reach the robots even when nobody in the app is to be told."""
+        return frozenset(UnitWebhook.objects.filter(unit__campaign=self.campaign, is_active=True)
+                         .values_list("unit_id", flat=True))
 
     @cached_property
     def roots(self) -> list[Unit]:
@@ -359,10 +369,9 @@ def notice_reminders(round_: Round) -> Iterator[tuple[Message, list[User]]]:
         unit = notice.unit
         if notice.reply_by >= now:
             if rules.remind_before_hours:
-                recipients = [*people.staff(unit), *people.at(unit.pk, Role.COORDINATOR)]
-                if recipients:
-                    yield (_notice_message(round_, notice, K.NOTICE_REPLY_DUE, "reply_due", unit.pk),
-                           recipients)
+                # With nobody to tell in the app, the unit's group robots still hear (tell()).
+                yield (_notice_message(round_, notice, K.NOTICE_REPLY_DUE, "reply_due", unit.pk),
+                       [*people.staff(unit), *people.at(unit.pk, Role.COORDINATOR)])
             continue
         days = round_.calendar.working_days_between(notice.reply_by, now)
         if days >= rules.escalate_parent_after:
@@ -470,10 +479,13 @@ KINDS: list[str] = [
 ]
 
 
-def tell(pairs: Iterable[tuple[Message, list[User]]], *, now: dt.datetime) -> Counter[str]:
+def tell(pairs: Iterable[tuple[Message, list[User]]], *, now: dt.datetime,
+         robot_units: Collection[int] = ()) -> Counter[str]:
     """Notify each message's recipients who lack it; returns the notifications made per kind.
-    The keys people already have are looked up a batch at a time, so a run that finds nothing
-    new costs a query per BATCH messages, not one per message."""
+    A message for a unit in `robot_units` (Round.robot_units) is handed to notify also with
+    nobody to tell in the app, until its robots have it: they hear what the unit's people
+    would. The keys people (and robots) already have are looked up a batch at a time, so a run
+    that finds nothing new costs a query or two per BATCH messages, not one per message."""
     made: Counter[str] = Counter()
     for chunk in batched(pairs, BATCH):
         have = set(
@@ -482,9 +494,15 @@ def tell(pairs: Iterable[tuple[Message, list[User]]], *, now: dt.datetime) -> Co
                 recipient_id__in={user.pk for _message, people in chunk for user in people},
             ).order_by().values_list("key", "recipient_id")
         )
+        robot_keys = {message.key for message, _people in chunk
+                      if message.unit_id is not None and message.unit_id in robot_units}
+        posted = set(
+            Delivery.objects.filter(key__in=robot_keys, webhook__isnull=False)
+            .order_by().values_list("key", flat=True)
+        ) if robot_keys else set()
         for message, people in chunk:
             missing = [user for user in people if (message.key, user.pk) not in have]
-            if missing:
+            if missing or (message.key in robot_keys and message.key not in posted):
                 made[message.kind] += len(notify(message, missing, now=now))
     return made
 
@@ -525,7 +543,8 @@ def supervise_campaign(campaign: Campaign, *, now: dt.datetime,
                        now=now, since=since)
         counts: dict[str, int] = dict.fromkeys(KINDS, 0)
         for produce in PRODUCERS if producers is None else producers:
-            for kind, n in tell(produce(round_), now=now).items():
+            for kind, n in tell(produce(round_), now=now,
+                                robot_units=round_.robot_units).items():
                 counts[str(kind)] = counts.get(str(kind), 0) + n
         guessed = sorted(round_.calendar.guessed_years)
         SupervisionRun.objects.filter(campaign=campaign, started_at__lt=now - KEEP_RUNS).delete()

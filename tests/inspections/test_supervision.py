@@ -429,6 +429,37 @@ def test_the_cutoff_agrees_with_counting_working_days(world, now, n):
 
 # ---- a unit's group robot, the first escalation, steps entered late, a failing campaign -------
 
+def _robot(unit) -> UnitWebhook:
+    return UnitWebhook.objects.create(unit=unit, kind="wecom", created_at=at(2026, 3, 1, 9),
+                                      url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k")
+
+
+def test_a_units_robot_hears_although_nobody_in_the_app_is_told(world, settings):
+    """District B has a group robot and no account: its item's reminders reach the robot, once."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    _c, units, _u = world
+    robot = _robot(units["district_b"])
+    UnitWebhook.objects.create(unit=units["street_b"], kind="wecom", is_active=False,
+                               created_at=at(2026, 3, 1, 9), url="https://qyapi.weixin.qq.com/x")
+    item = file(world, "district_b", deadline=end_of(dt.date(2026, 3, 4)), filed=at(2026, 3, 2, 9))
+    assert run_at(at(2026, 3, 4, 8)) == {}          # no notification: nobody to tell in the app
+    posts = sorted(Delivery.objects.values_list("key", "target", "channel"))
+    assert posts == [(f"item:{item.pk}:due_soon:202603042359", f"webhook:{robot.pk}", "wecom"),
+                     (f"item:{item.pk}:due_today:202603042359", f"webhook:{robot.pk}", "wecom")]
+    SupervisionRun.objects.all().delete()           # the same window again: posted once
+    assert run_at(at(2026, 3, 4, 8)) == {}
+    assert sorted(Delivery.objects.values_list("key", "target", "channel")) == posts
+    assert Notification.objects.count() == 0
+
+
+def test_a_run_with_group_robots_costs_the_same_queries_whatever_the_number_of_items(world,
+                                                                                       settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    for name in ("street_a", "street_b", "district_a"):
+        _robot(world[1][name])
+    assert _queries_of_a_second_run(world, 2) == _queries_of_a_second_run(world, 20)
+
+
 def test_the_first_escalation_passes_over_a_level_without_coordinators(world):
     """District B has no coordinator: an item of street B goes to the city office's, and the
     city's robot; a root's own coordinators; nobody above at all: the parent's robot alone."""
