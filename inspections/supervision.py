@@ -510,12 +510,14 @@ def tell(pairs: Iterable[tuple[Message, list[User]]], *, now: dt.datetime,
 @dataclass
 class Outcome:
     """What a run did for one campaign: the notifications made per kind (None: skipped, another
-    run held the campaign) and the years it counted Monday to Friday."""
+    run held the campaign, or the round failed: `error`) and the years it counted Monday to
+    Friday."""
 
     campaign: Campaign
     counts: dict[str, int] | None
     guessed_years: list[int]
     since: dt.datetime | None = None
+    error: str | None = None
 
 
 def supervised_campaigns() -> list[Campaign]:
@@ -556,10 +558,18 @@ def supervise_campaign(campaign: Campaign, *, now: dt.datetime,
 
 def supervise(*, now: dt.datetime | None = None,
               campaigns: Iterable[Campaign] | None = None) -> list[Outcome]:
-    """Every campaign's round, then the channels' due deliveries."""
+    """Every campaign's round, then the channels' due deliveries. A round that fails is logged
+    and reported in its outcome (its transaction rolled back: the next run tries again); the
+    other campaigns and the deliveries go on."""
     now = now or timezone.now()
     chosen = supervised_campaigns() if campaigns is None else list(campaigns)
-    outcomes = [supervise_campaign(campaign, now=now) for campaign in chosen]
+    outcomes = []
+    for campaign in chosen:
+        try:
+            outcomes.append(supervise_campaign(campaign, now=now))
+        except Exception as error:
+            logger.exception("Supervision of campaign %s (%s) failed", campaign.key, campaign.pk)
+            outcomes.append(Outcome(campaign, None, [], error=f"{type(error).__name__}: {error}"))
     deliver_due(now)
     return outcomes
 

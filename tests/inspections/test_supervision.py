@@ -498,3 +498,37 @@ def test_items_of_a_visit_entered_late_are_reminded_and_escalated(world):
         f"item:{overdue.pk}:overdue_parent:202603022359",
     ])
     assert run_at(at(2026, 3, 6, 0, 5)) == {"overdue_leader": 1, "overdue_parent": 1}
+
+
+def test_a_failing_campaign_stops_neither_the_others_nor_the_deliveries(world, settings,
+                                                                        monkeypatch, caplog,
+                                                                        capsys):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    campaign, units, _u = world
+    other = factories.CampaignFactory(start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    file(world, deadline=end_of(dt.date(2026, 3, 2)), filed=at(2026, 2, 26, 9))
+
+    def breaks(round_):
+        if round_.campaign == campaign:
+            raise RuntimeError("boom")
+        return iter(())
+
+    monkeypatch.setattr(supervision, "PRODUCERS", [*supervision.PRODUCERS, breaks])
+    robot = _robot(units["street_a"])
+    notify(Message(key="k", kind="due_today", url="/", unit_id=units["street_a"].pk), [],
+           now=at(2026, 3, 5, 22))                  # held by the night's quiet hours
+    with time_machine.travel(at(2026, 3, 6, 9), tick=False):
+        call_command("supervise")
+    out = capsys.readouterr().out
+    assert f"{campaign.name} ({campaign.key}): failed: RuntimeError: boom" in out
+    assert f"{other.name} ({other.key}): 0 notification(s)" in out
+    # The failing round left nothing (rolled back: the next run tries again); the other ran.
+    assert list(SupervisionRun.objects.values_list("campaign_id", flat=True)) == [other.pk]
+    assert Notification.objects.count() == 0
+    assert Delivery.objects.get(webhook=robot).queued_at == at(2026, 3, 6, 9)
+    (record,) = [r for r in caplog.records if r.name == "inspections.supervision"]
+    assert record.levelname == "ERROR" and record.exc_info[0] is RuntimeError
+    with time_machine.travel(at(2026, 3, 6, 9), tick=False):
+        outcomes = supervise()
+    assert [(o.campaign, o.counts, o.error) for o in outcomes] == [
+        (campaign, None, "RuntimeError: boom"), (other, dict.fromkeys(supervision.KINDS, 0), None)]
