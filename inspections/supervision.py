@@ -8,8 +8,11 @@ items whose trigger moment (deadline less the warning, the moment an item become
 overdue, …) fell in (since, now], as a range on an index. "N working days after" is turned into a
 cutoff moment once per round (`Round.cutoff`), so the database compares a column with a constant
 instead of counting days per item. Items whose trigger passed before `since` were handled by that
-earlier run (their keys exist). The first run of a campaign (or the first after a pause) looks
-back LOOK_BACK at most.
+earlier run (their keys exist), but for items changed since (`Round.changed_items`: a step
+recorded since then, e.g. a visit entered late filing items as of the visit): their reminders
+and overdue steps already due are taken again, the keys keeping the ones told silent. The first
+run of a campaign (or the first after a pause) looks back LOOK_BACK at most. A message for a unit
+with a group robot reaches `notify` also when nobody in the app is to be told (`tell`).
 """
 
 import datetime as dt
