@@ -173,7 +173,8 @@ def _events(item, user) -> list:
 
     def event(action: str, to_status: str, at: dt.datetime, from_status: str = "") -> RectificationEvent:
         return RectificationEvent(rectification=item, action=action, from_status=from_status,
-                                  to_status=to_status, actor=user, created_at=at)
+                                  to_status=to_status, actor=user, created_at=at,
+                                  recorded_at=at)
 
     filed = item.created_at
     events = [event("filed", "open", filed)]

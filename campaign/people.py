@@ -42,10 +42,30 @@ class People:
         """The unit's own staff: who rectifies its items."""
         return self.at(unit.pk, Role.UNIT_STAFF)
 
-    def parent_coordinators(self, unit: Unit) -> list[User]:
-        """Coordinators of the unit above (the first escalation); a root's own coordinators."""
-        parent_id = unit.parent_id or unit.pk
-        return self.at(parent_id, Role.COORDINATOR)
+    def nearest(self, unit: Unit, roles: tuple[str, ...], *,
+                above: bool = False) -> tuple[int | None, list[User]]:
+        """The nearest unit at (or, with `above`, strictly above) `unit` where someone holds one
+        of `roles`, and those people, each once: who must act, without telling every level up to
+        the city. (None, []) when no such level exists."""
+        ids = tree.parse(unit.path)
+        if above:
+            ids = ids[:-1]
+        for unit_id in reversed(ids):
+            found = _unique(user for role in roles
+                            for user in self.by_unit_role.get((unit_id, role), []))
+            if found:
+                return unit_id, found
+        return None, []
+
+    def escalation(self, unit: Unit) -> tuple[int, list[User]]:
+        """The first escalation step (an overdue item, a late notice): the coordinators of the
+        nearest level strictly above the unit that has any (a district command without accounts
+        is passed over), and that level's unit (whose group robots are told too); a root's own
+        coordinators. With nobody above: the parent, and no people (its robots still hear)."""
+        if unit.parent_id is None:
+            return unit.pk, self.at(unit.pk, Role.COORDINATOR)
+        level, coordinators = self.nearest(unit, (Role.COORDINATOR,), above=True)
+        return (unit.parent_id, []) if level is None else (level, coordinators)
 
     def leaders_in_charge(self, unit: Unit) -> list[User]:
         """Leaders in charge (包联) of the unit or a unit above it, nearest first; and failing

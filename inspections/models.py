@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaign.enums import DayCount
@@ -403,6 +404,9 @@ class RectificationEvent(models.Model):
         verbose_name=_("by"),
     )
     created_at = models.DateTimeField(_("at"), db_index=True)
+    # When the row was written: a visit entered late files its items as of the visit
+    # (`created_at`), but supervision must see them as news of the run after this moment.
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
     note = models.TextField(_("note"), blank=True)
     # Facts of the step: old and new deadline, old and new unit, the solving method.
     data = models.JSONField(_("details"), default=dict, blank=True)
@@ -417,6 +421,8 @@ class RectificationEvent(models.Model):
         verbose_name_plural = _("rectification events")
         indexes = [
             models.Index(fields=["rectification", "created_at"], name="event_item_time_idx"),
+            # A supervision run reads the steps recorded since the previous one.
+            models.Index(fields=["recorded_at"], name="event_recorded_idx"),
         ]
 
     def __str__(self) -> str:

@@ -8,13 +8,17 @@ items whose trigger moment (deadline less the warning, the moment an item become
 overdue, …) fell in (since, now], as a range on an index. "N working days after" is turned into a
 cutoff moment once per round (`Round.cutoff`), so the database compares a column with a constant
 instead of counting days per item. Items whose trigger passed before `since` were handled by that
-earlier run (their keys exist). The first run of a campaign (or the first after a pause) looks
-back LOOK_BACK at most.
+earlier run (their keys exist), but for items changed since (`Round.changed_items`: a step
+recorded since then, e.g. a visit entered late filing items as of the visit): their reminders
+and overdue steps already due are taken again, the keys keeping the ones told silent. The first
+run of a campaign (or the first after a pause) looks back LOOK_BACK at most. A message for a unit
+with a group robot reaches `notify` also when nobody in the app is to be told (`tell`).
 """
 
 import datetime as dt
+import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import batched
@@ -25,13 +29,12 @@ from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign import tree
 from campaign.calendar import END_OF_DAY, MAX_DAYS, WorkingCalendar
 from campaign.enums import Role, TaskStatus
 from campaign.models import Campaign, Progress, Task, Unit, User
 from campaign.notifications import jobs
 from campaign.notifications.enums import NotificationKind as K
-from campaign.notifications.models import Notification
+from campaign.notifications.models import Delivery, Notification, UnitWebhook
 from campaign.notifications.services import Message, notify
 from campaign.people import People
 from campaign.tasks.services import attach_progress
@@ -62,6 +65,8 @@ KEEP_RUNS = dt.timedelta(days=30)
 # Keys looked up at once before notifying (one query per batch).
 BATCH = 500
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass
 class Round:
@@ -82,6 +87,13 @@ class Round:
         """The campaign's units by id (a thousand rows for a city), for names and paths."""
         return {unit.pk: unit for unit in Unit.objects.filter(campaign=self.campaign)
                 .only("id", "campaign_id", "parent_id", "path", "name")}
+
+    @cached_property
+    def robot_units(self) -> frozenset[int]:
+        """The ids of the campaign's units that have an active group robot (one query a round):
+        their messages reach the robots even when nobody in the app is to be told."""
+        return frozenset(UnitWebhook.objects.filter(unit__campaign=self.campaign, is_active=True)
+                         .values_list("unit_id", flat=True))
 
     @cached_property
     def roots(self) -> list[Unit]:
@@ -139,9 +151,11 @@ class Round:
 
     def changed_items(self) -> QuerySet[RectificationEvent, Any]:
         """Items given a unit or a deadline since the last run (filed, re-routed, extended,
-        returned): their reminders before the deadline may be due although the moment passed."""
+        returned): their reminders may be due although the moment passed. By the moment the step
+        was recorded: a visit entered days late files its items as of the visit (`created_at`),
+        which an earlier run could not have seen."""
         return RectificationEvent.objects.filter(
-            created_at__gt=self.since, created_at__lte=self.now,
+            recorded_at__gt=self.since, recorded_at__lte=self.now,
             action__in=[EventAction.FILED, EventAction.REROUTED, EventAction.EXTENDED,
                         EventAction.RETURNED],
         ).values("rectification_id")
@@ -215,24 +229,24 @@ def due_today(round_: Round) -> Iterator[tuple[Message, list[User]]]:
 
 
 def _overdue(round_: Round, after: int) -> QuerySet[Rectification]:
-    """Pending items that became `after` working days overdue since the last run. A change
-    (re-routing, a return, an extension) always leaves a deadline still ahead, so an item
-    changed since then cannot have passed the threshold unseen."""
+    """Pending items that became `after` working days overdue since the last run, and items
+    changed since then that are already that far overdue (a visit entered late files items
+    whose deadline may have passed): the keys keep an item told before silent."""
     start, end = round_.window(after)
-    return _items(round_).filter(overdue_q(round_.now), deadline__gte=start, deadline__lt=end)
+    return _items(round_).filter(overdue_q(round_.now), deadline__lt=end).filter(
+        Q(deadline__gte=start) | Q(pk__in=round_.changed_items()))
 
 
 @producer
 def overdue_parent(round_: Round) -> Iterator[tuple[Message, list[User]]]:
-    """Overdue ≥ `escalate_parent_after` working days: the coordinators of the unit above (the
-    unit above's group robots too)."""
+    """Overdue ≥ `escalate_parent_after` working days: the coordinators of the nearest level
+    above the unit that has any, and that level's group robots (People.escalation)."""
     for item in _overdue(round_, round_.rules.escalate_parent_after):
-        unit = round_.units[item.unit_id]
+        level, coordinators = round_.people.escalation(round_.units[item.unit_id])
         key = f"item:{item.pk}:overdue_parent:{_stamp(round_, item.deadline)}"
         days = round_.working_days_since(item.deadline)
-        yield (_item_message(round_, item, K.OVERDUE_PARENT, key,
-                             unit_id=unit.parent_id or unit.pk, days=days),
-               round_.people.parent_coordinators(unit))
+        yield (_item_message(round_, item, K.OVERDUE_PARENT, key, unit_id=level, days=days),
+               coordinators)
 
 
 @producer
@@ -247,23 +261,6 @@ def overdue_leader(round_: Round) -> Iterator[tuple[Message, list[User]]]:
                round_.people.leaders_in_charge(unit))
 
 
-def nearest(round_: Round, unit: Unit, roles: tuple[str, ...], *,
-            above: bool = False) -> tuple[int | None, list[User]]:
-    """The nearest unit at (or, with `above`, strictly above) `unit` where someone holds one of
-    `roles`, and those people: who must act, without telling every level up to the city."""
-    ids = tree.parse(unit.path)
-    if above:
-        ids = ids[:-1]
-    for unit_id in reversed(ids):
-        found: dict[int, User] = {}
-        for role in roles:
-            for user in round_.people.at(unit_id, role):
-                found.setdefault(user.pk, user)
-        if found:
-            return unit_id, list(found.values())
-    return None, []
-
-
 @producer
 def awaiting_verification(round_: Round) -> Iterator[tuple[Message, list[User]]]:
     """A fix submitted `verify_after` working days ago and not verified: the inspectors and
@@ -273,8 +270,8 @@ def awaiting_verification(round_: Round) -> Iterator[tuple[Message, list[User]]]
                                   submitted_at__lt=end)
     for item in items:
         assert item.submitted_at is not None
-        level, recipients = nearest(round_, round_.units[item.unit_id],
-                                    (Role.INSPECTOR, Role.COORDINATOR))
+        level, recipients = round_.people.nearest(round_.units[item.unit_id],
+                                                  (Role.INSPECTOR, Role.COORDINATOR))
         key = f"item:{item.pk}:awaiting_verification:{_stamp(round_, item.submitted_at)}"
         days = round_.working_days_since(item.submitted_at)
         yield (_item_message(round_, item, K.AWAITING_VERIFICATION, key, unit_id=level,
@@ -300,8 +297,8 @@ def awaiting_rerouting(round_: Round) -> Iterator[tuple[Message, list[User]]]:
         sent_back_at = item.sent_back_at
         if not start <= sent_back_at < end:
             continue
-        level, recipients = nearest(round_, round_.units[item.unit_id], (Role.COORDINATOR,),
-                                    above=True)
+        level, recipients = round_.people.nearest(round_.units[item.unit_id],
+                                                  (Role.COORDINATOR,), above=True)
         key = f"item:{item.pk}:awaiting_rerouting:{_stamp(round_, sent_back_at)}"
         days = round_.working_days_since(sent_back_at)
         yield (_item_message(round_, item, K.AWAITING_REROUTING, key, unit_id=level,
@@ -375,22 +372,18 @@ def notice_reminders(round_: Round) -> Iterator[tuple[Message, list[User]]]:
         unit = notice.unit
         if notice.reply_by >= now:
             if rules.remind_before_hours:
-                recipients = [*people.staff(unit), *people.at(unit.pk, Role.COORDINATOR)]
-                if recipients:
-                    yield (_notice_message(round_, notice, K.NOTICE_REPLY_DUE, "reply_due", unit.pk),
-                           recipients)
+                # With nobody to tell in the app, the unit's group robots still hear (tell()).
+                yield (_notice_message(round_, notice, K.NOTICE_REPLY_DUE, "reply_due", unit.pk),
+                       [*people.staff(unit), *people.at(unit.pk, Role.COORDINATOR)])
             continue
         days = round_.calendar.working_days_between(notice.reply_by, now)
         if days >= rules.escalate_parent_after:
-            recipients = people.parent_coordinators(unit)
-            if recipients:
-                yield (_notice_message(round_, notice, K.NOTICE_LATE_PARENT, "late_parent",
-                                unit.parent_id or unit.pk, days=days), recipients)
+            level, coordinators = people.escalation(unit)
+            yield (_notice_message(round_, notice, K.NOTICE_LATE_PARENT, "late_parent", level,
+                                   days=days), coordinators)
         if days >= rules.escalate_leaders_after:
-            recipients = people.leaders_in_charge(unit)
-            if recipients:
-                yield (_notice_message(round_, notice, K.NOTICE_LATE_LEADER, "late_leader", None,
-                                days=days), recipients)
+            yield (_notice_message(round_, notice, K.NOTICE_LATE_LEADER, "late_leader", None,
+                                   days=days), people.leaders_in_charge(unit))
 
 
 def _notice_message(round_: Round, notice: Notice, kind: str, name: str, unit_id: int | None,
@@ -489,10 +482,13 @@ KINDS: list[str] = [
 ]
 
 
-def tell(pairs: Iterable[tuple[Message, list[User]]], *, now: dt.datetime) -> Counter[str]:
+def tell(pairs: Iterable[tuple[Message, list[User]]], *, now: dt.datetime,
+         robot_units: Collection[int] = ()) -> Counter[str]:
     """Notify each message's recipients who lack it; returns the notifications made per kind.
-    The keys people already have are looked up a batch at a time, so a run that finds nothing
-    new costs a query per BATCH messages, not one per message."""
+    A message for a unit in `robot_units` (Round.robot_units) is handed to notify also with
+    nobody to tell in the app, until its robots have it: they hear what the unit's people
+    would. The keys people (and robots) already have are looked up a batch at a time, so a run
+    that finds nothing new costs a query or two per BATCH messages, not one per message."""
     made: Counter[str] = Counter()
     for chunk in batched(pairs, BATCH):
         have = set(
@@ -501,9 +497,15 @@ def tell(pairs: Iterable[tuple[Message, list[User]]], *, now: dt.datetime) -> Co
                 recipient_id__in={user.pk for _message, people in chunk for user in people},
             ).order_by().values_list("key", "recipient_id")
         )
+        robot_keys = {message.key for message, _people in chunk
+                      if message.unit_id is not None and message.unit_id in robot_units}
+        posted = set(
+            Delivery.objects.filter(key__in=robot_keys, webhook__isnull=False)
+            .order_by().values_list("key", flat=True)
+        ) if robot_keys else set()
         for message, people in chunk:
             missing = [user for user in people if (message.key, user.pk) not in have]
-            if missing:
+            if missing or (message.key in robot_keys and message.key not in posted):
                 made[message.kind] += len(notify(message, missing, now=now))
     return made
 
@@ -511,12 +513,14 @@ def tell(pairs: Iterable[tuple[Message, list[User]]], *, now: dt.datetime) -> Co
 @dataclass
 class Outcome:
     """What a run did for one campaign: the notifications made per kind (None: skipped, another
-    run held the campaign) and the years it counted Monday to Friday."""
+    run held the campaign, or the round failed: `error`) and the years it counted Monday to
+    Friday."""
 
     campaign: Campaign
     counts: dict[str, int] | None
     guessed_years: list[int]
     since: dt.datetime | None = None
+    error: str | None = None
 
 
 def supervised_campaigns() -> list[Campaign]:
@@ -544,7 +548,8 @@ def supervise_campaign(campaign: Campaign, *, now: dt.datetime,
                        now=now, since=since)
         counts: dict[str, int] = dict.fromkeys(KINDS, 0)
         for produce in PRODUCERS if producers is None else producers:
-            for kind, n in tell(produce(round_), now=now).items():
+            for kind, n in tell(produce(round_), now=now,
+                                robot_units=round_.robot_units).items():
                 counts[str(kind)] = counts.get(str(kind), 0) + n
         guessed = sorted(round_.calendar.guessed_years)
         SupervisionRun.objects.filter(campaign=campaign, started_at__lt=now - KEEP_RUNS).delete()
@@ -556,10 +561,18 @@ def supervise_campaign(campaign: Campaign, *, now: dt.datetime,
 
 def supervise(*, now: dt.datetime | None = None,
               campaigns: Iterable[Campaign] | None = None) -> list[Outcome]:
-    """Every campaign's round, then the channels' due deliveries."""
+    """Every campaign's round, then the channels' due deliveries. A round that fails is logged
+    and reported in its outcome (its transaction rolled back: the next run tries again); the
+    other campaigns and the deliveries go on."""
     now = now or timezone.now()
     chosen = supervised_campaigns() if campaigns is None else list(campaigns)
-    outcomes = [supervise_campaign(campaign, now=now) for campaign in chosen]
+    outcomes = []
+    for campaign in chosen:
+        try:
+            outcomes.append(supervise_campaign(campaign, now=now))
+        except Exception as error:
+            logger.exception("Supervision of campaign %s (%s) failed", campaign.key, campaign.pk)
+            outcomes.append(Outcome(campaign, None, [], error=f"{type(error).__name__}: {error}"))
     deliver_due(now)
     return outcomes
 

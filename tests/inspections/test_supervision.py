@@ -425,3 +425,110 @@ def test_the_cutoff_agrees_with_counting_working_days(world, now, n):
         counted = round_.calendar.working_days_between(start, now)
         assert (start < cutoff) == (counted >= n), (start, counted, cutoff)
         start += dt.timedelta(hours=3)
+
+
+# ---- a unit's group robot, the first escalation, steps entered late, a failing campaign -------
+
+def _robot(unit) -> UnitWebhook:
+    return UnitWebhook.objects.create(unit=unit, kind="wecom", created_at=at(2026, 3, 1, 9),
+                                      url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k")
+
+
+def test_a_units_robot_hears_although_nobody_in_the_app_is_told(world, settings):
+    """District B has a group robot and no account: its item's reminders reach the robot, once."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    _c, units, _u = world
+    robot = _robot(units["district_b"])
+    UnitWebhook.objects.create(unit=units["street_b"], kind="wecom", is_active=False,
+                               created_at=at(2026, 3, 1, 9), url="https://qyapi.weixin.qq.com/x")
+    item = file(world, "district_b", deadline=end_of(dt.date(2026, 3, 4)), filed=at(2026, 3, 2, 9))
+    assert run_at(at(2026, 3, 4, 8)) == {}          # no notification: nobody to tell in the app
+    posts = sorted(Delivery.objects.values_list("key", "target", "channel"))
+    assert posts == [(f"item:{item.pk}:due_soon:202603042359", f"webhook:{robot.pk}", "wecom"),
+                     (f"item:{item.pk}:due_today:202603042359", f"webhook:{robot.pk}", "wecom")]
+    SupervisionRun.objects.all().delete()           # the same window again: posted once
+    assert run_at(at(2026, 3, 4, 8)) == {}
+    assert sorted(Delivery.objects.values_list("key", "target", "channel")) == posts
+    assert Notification.objects.count() == 0
+
+
+def test_a_run_with_group_robots_costs_the_same_queries_whatever_the_number_of_items(world,
+                                                                                       settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    for name in ("street_a", "street_b", "district_a"):
+        _robot(world[1][name])
+    assert _queries_of_a_second_run(world, 2) == _queries_of_a_second_run(world, 20)
+
+
+def test_the_first_escalation_passes_over_a_level_without_coordinators(world):
+    """District B has no coordinator: an item of street B goes to the city office's, and the
+    city's robot; a root's own coordinators; nobody above at all: the parent's robot alone."""
+    campaign, units, users = world
+    item = file(world, "street_b", deadline=end_of(dt.date(2026, 3, 2)), filed=at(2026, 2, 26, 9))
+    round_ = make_round(world, at(2026, 3, 4, 0, 1), since=at(2026, 3, 3, 23, 50))
+    assert produced(supervision.overdue_parent, round_) == [
+        ("overdue_parent", f"item:{item.pk}:overdue_parent:202603022359", units["city"].pk,
+         ["office"]),
+    ]
+    people = People(campaign)
+    assert people.escalation(units["lane_a"]) == (units["district_a"].pk, [users["dist_coord"]])
+    assert people.escalation(units["street_a"]) == (units["district_a"].pk, [users["dist_coord"]])
+    assert people.escalation(units["city"]) == (units["city"].pk, [users["office"]])
+    users["office"].memberships.all().delete()
+    assert People(campaign).escalation(units["street_b"]) == (units["district_b"].pk, [])
+
+
+def test_items_of_a_visit_entered_late_are_reminded_and_escalated(world):
+    """A visit of 02-20 entered on 03-04 at 09:03 files its items as of the visit: the next run
+    sees them (recorded since the last run), the one overdue since 03-02 is escalated at once."""
+    _c, units, users = world
+    assert run_at(at(2026, 3, 4, 9)) == {}
+    with time_machine.travel(at(2026, 3, 4, 9, 3), tick=False):
+        overdue = workflow.file_rectification(unit=units["street_a"], title="占道经营",
+                                              by=users["office"], at=at(2026, 2, 20, 9),
+                                              deadline=end_of(dt.date(2026, 3, 2)))
+        today = workflow.file_rectification(unit=units["street_a"], title="占道经营",
+                                            by=users["office"], at=at(2026, 2, 20, 9),
+                                            deadline=end_of(dt.date(2026, 3, 4)))
+    assert run_at(at(2026, 3, 4, 9, 5)) == {"due_soon": 2, "due_today": 2, "overdue_parent": 1}
+    assert run_at(at(2026, 3, 4, 9, 10)) == {}      # seen again within the margin: told once
+    assert sorted(key for _user, _kind, key in told()) == sorted([
+        *[f"item:{today.pk}:due_soon:202603042359"] * 2,
+        *[f"item:{today.pk}:due_today:202603042359"] * 2,
+        f"item:{overdue.pk}:overdue_parent:202603022359",
+    ])
+    assert run_at(at(2026, 3, 6, 0, 5)) == {"overdue_leader": 1, "overdue_parent": 1}
+
+
+def test_a_failing_campaign_stops_neither_the_others_nor_the_deliveries(world, settings,
+                                                                        monkeypatch, caplog,
+                                                                        capsys):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    campaign, units, _u = world
+    other = factories.CampaignFactory(start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    file(world, deadline=end_of(dt.date(2026, 3, 2)), filed=at(2026, 2, 26, 9))
+
+    def breaks(round_):
+        if round_.campaign == campaign:
+            raise RuntimeError("boom")
+        return iter(())
+
+    monkeypatch.setattr(supervision, "PRODUCERS", [*supervision.PRODUCERS, breaks])
+    robot = _robot(units["street_a"])
+    notify(Message(key="k", kind="due_today", url="/", unit_id=units["street_a"].pk), [],
+           now=at(2026, 3, 5, 22))                  # held by the night's quiet hours
+    with time_machine.travel(at(2026, 3, 6, 9), tick=False):
+        call_command("supervise")
+    out = capsys.readouterr().out
+    assert f"{campaign.name} ({campaign.key}): failed: RuntimeError: boom" in out
+    assert f"{other.name} ({other.key}): 0 notification(s)" in out
+    # The failing round left nothing (rolled back: the next run tries again); the other ran.
+    assert list(SupervisionRun.objects.values_list("campaign_id", flat=True)) == [other.pk]
+    assert Notification.objects.count() == 0
+    assert Delivery.objects.get(webhook=robot).queued_at == at(2026, 3, 6, 9)
+    (record,) = [r for r in caplog.records if r.name == "inspections.supervision"]
+    assert record.levelname == "ERROR" and record.exc_info[0] is RuntimeError
+    with time_machine.travel(at(2026, 3, 6, 9), tick=False):
+        outcomes = supervise()
+    assert [(o.campaign, o.counts, o.error) for o in outcomes] == [
+        (campaign, None, "RuntimeError: boom"), (other, dict.fromkeys(supervision.KINDS, 0), None)]

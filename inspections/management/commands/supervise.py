@@ -23,6 +23,9 @@ class Command(BaseCommand):
             self.stdout.write("No campaign: nothing to do.")
         for outcome in outcomes:
             name = f"{outcome.campaign.name} ({outcome.campaign.key})"
+            if outcome.error is not None:
+                self.stdout.write(self.style.ERROR(f"{name}: failed: {outcome.error}"))
+                continue
             if outcome.counts is None:
                 self.stdout.write(f"{name}: skipped, another run is working on it.")
                 continue
