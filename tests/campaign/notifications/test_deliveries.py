@@ -348,3 +348,15 @@ def test_a_lapsed_claim_counts_as_a_failed_attempt_and_is_retried(tree, robot_se
     assert (delivery.status, delivery.attempts, delivery.sent_at) == (
         "sent", 2, lapsed + dt.timedelta(minutes=1))
     assert len(robot_server.posts) == 1
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_refused_not_followed(tree, robot_server, intranet_server, status,
+                                            django_capture_on_commit_callbacks):
+    robot_server.script = [(status, {}, {"Location": intranet_server.url("/admin/")})]
+    _webhook(tree["street_a"], robot_server.url())
+    _notify(django_capture_on_commit_callbacks, _message(tree["street_a"]), [])
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == (
+        "pending", 1, f"HTTP {status}: redirect refused")
+    assert len(robot_server.posts) == 1 and intranet_server.posts == []
