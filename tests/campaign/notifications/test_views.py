@@ -173,6 +173,7 @@ def test_coordinator_adds_a_robot_and_sees_it_masked(client, tree, people):
     page = client.get(_robots(tree["street_a"])).content.decode()
     assert "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=••••5aaa" in page
     assert "693a91f6" not in page
+    assert '<button class="btn btn-primary" type="submit">保存</button>' in page
 
 
 @pytest.mark.parametrize(("data", "field", "error"), [
@@ -240,6 +241,34 @@ def test_test_message_reaches_the_robot_and_the_log(client, tree, people, robot_
     page = client.get(_robots(tree["street_a"])).content.decode()
     assert "已发送" in page and f"创城督办系统测试消息，由{name}发送。" in page
     assert Delivery.objects.get().status == "sent"
+
+
+def test_one_test_message_per_robot_per_minute(client, tree, people, member, robot_server,
+                                              django_capture_on_commit_callbacks):
+    webhook = UnitWebhook.objects.create(unit=tree["street_a"], kind="wecom", url=robot_server.url(),
+                                         quiet_start=dt.time(0, 0), quiet_end=dt.time(0, 0),
+                                         created_at=NOW)
+    other = member(tree["street_a"], "coordinator")
+    url = reverse("notifications:webhook-test", args=[webhook.pk])
+
+    def click(who, at):
+        client.force_login(who)
+        with time_machine.travel(at, tick=False), django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, follow=True)
+        assert response.redirect_chain == [(_robots(tree["street_a"]), 302)]
+        return [str(message) for message in response.context["messages"]]
+
+    on_its_way = "测试消息正在发送，结果见下方发送记录。"
+    too_soon = "不到一分钟前刚发送过测试消息，请一分钟后再试。"
+    assert click(people["coordinator"], NOW + dt.timedelta(seconds=5)) == [on_its_way]
+    assert click(people["coordinator"], NOW + dt.timedelta(seconds=30)) == [too_soon]
+    assert click(other, NOW + dt.timedelta(seconds=59)) == [too_soon]   # per robot, whoever clicks
+    assert click(other, NOW + dt.timedelta(minutes=1)) == [on_its_way]
+    assert list(Delivery.objects.order_by("pk").values_list("key", "created_at", "status")) == [
+        ("test:2026-03-10T02:00Z", NOW + dt.timedelta(seconds=5), "sent"),
+        ("test:2026-03-10T02:01Z", NOW + dt.timedelta(minutes=1), "sent"),
+    ]
+    assert len(robot_server.posts) == 2
 
 
 def test_removing_a_robot_needs_confirmation_and_the_role(client, tree, people):
