@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from campaign.notifications.models import Delivery, Notification, NotificationPreference, UnitWebhook
@@ -74,16 +76,25 @@ def test_nav_shows_the_unread_count_capped_at_99(client, people, django_assert_n
     client.force_login(staff)
     page = client.get(reverse("task-mine")).content.decode()
     assert 'id="nav-inbox"' in page and 'id="nav-unread"' not in page
+    # Phones: the bell beside the menu button, outside the menu, named by its count.
+    assert 'id="nav-inbox-compact" aria-label="消息"' in page and 'id="nav-unread-compact"' not in page
     _note(staff, 1)
     _note(staff, 2, read=True)
-    page = client.get(reverse("task-mine")).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("task-mine")).content.decode()
+    # Both bells show the one unread count.
+    assert len([q for q in queries if '"notifications_notification"' in q["sql"]]) == 1
     assert 'id="nav-unread">1<span class="visually-hidden"> 未读</span>' in page
+    assert ('id="nav-inbox-compact" aria-label="1 条未读消息"><i class="bi bi-bell" aria-hidden="true">'
+            '</i> <span class="badge rounded-pill text-bg-light" id="nav-unread-compact">1</span></a>'
+            in page)
     Notification.objects.bulk_create([
         Notification(recipient=staff, kind="due_today", key=f"k{n}", url="/", created_at=NOW)
         for n in range(99)
     ])
     page = client.get(reverse("task-mine")).content.decode()
     assert 'id="nav-unread">99+<span' in page
+    assert 'aria-label="99+ 条未读消息"' in page and 'id="nav-unread-compact">99+</span>' in page
 
 
 def test_opening_marks_read_and_goes_to_the_object(client, people):
