@@ -74,6 +74,14 @@ def dingtalk_signed(url: str, secret: str, *, now_ms: int | None = None) -> str:
     return f"{url}{joiner}timestamp={timestamp}&sign={sign}"
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A robot's answer that redirects is not followed: the target would skip the host check
+    (a redirect to an intranet address). urllib then raises HTTPError with the 3xx status."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl) -> None:
+        return None
+
+
 def post_robot(kind: str, url: str, text: str, *, secret: str = "") -> None:
     """Post a text message to a WeCom or DingTalk group robot. Success is HTTP 200 with
     errcode 0 in the JSON answer; anything else raises ChannelError."""
@@ -86,12 +94,16 @@ def post_robot(kind: str, url: str, text: str, *, secret: str = "") -> None:
     request = urllib.request.Request(
         url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"},
     )
+    opener = urllib.request.build_opener(_RefuseRedirects)
     try:
-        # The scheme and host are checked above: https (or http where allowed) to an allowed host.
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+        # The scheme and host are checked above: https (or http where allowed) to an allowed host,
+        # and no redirect elsewhere is followed.
+        with opener.open(request, timeout=TIMEOUT) as response:
             status = response.status
             raw = response.read(MAX_RESPONSE)
     except urllib.error.HTTPError as error:
+        if 300 <= error.code < 400:
+            raise ChannelError(f"HTTP {error.code}: redirect refused") from error
         raise ChannelError(f"HTTP {error.code}") from error
     except (OSError, ValueError) as error:   # URLError, timeouts and refused connections
         raise ChannelError(f"{type(error).__name__}: {error}") from error

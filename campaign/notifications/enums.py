@@ -41,7 +41,11 @@ class RobotKind(models.TextChoices):
 
 
 class DeliveryStatus(models.TextChoices):
+    """pending or held → sending (a worker claimed it) → sent, pending again (a retry), or
+    failed."""
+
     PENDING = "pending", _("Pending")
     HELD = "held", _("Held for quiet hours")
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")

@@ -23,16 +23,21 @@ from campaign.notifications.models import QUIET_END, QUIET_START, Delivery
 
 logger = logging.getLogger(__name__)
 
-# The wait after the 1st, 2nd… failed attempt; after the last one the delivery has failed.
+# The wait after the 1st, 2nd… failed attempt; the attempt after the last wait is the last one:
+# when it fails too, the delivery has failed.
 BACKOFF = (
     dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minutes=30),
     dt.timedelta(hours=2), dt.timedelta(hours=6),
 )
-MAX_ATTEMPTS = len(BACKOFF)
+MAX_ATTEMPTS = len(BACKOFF) + 1
 SWEEP_BATCH = 500
 # A queued task not run within this time is taken as lost: the sweep queues the delivery again.
+# Also how long a worker's claim on a delivery it is sending lasts (a send takes seconds: robots
+# 5 s, SMTP 10 s); a claim that lapses is a worker that stopped mid-send.
 LEASE = dt.timedelta(minutes=15)
 WAITING = (DeliveryStatus.PENDING, DeliveryStatus.HELD)
+# What the sweep looks at: the waiting ones, and those being sent (their claim may lapse).
+SWEPT = (*WAITING, DeliveryStatus.SENDING)
 
 
 def _locked(delivery_id: int) -> Delivery | None:
@@ -74,51 +79,102 @@ def _send(delivery: Delivery) -> None:
 
 
 def attempt(delivery_id: int, *, now: dt.datetime) -> str | None:
-    """Send one delivery if it is waiting and due; returns its status afterwards (None when it
-    is locked by another worker or gone). Held for quiet hours: status held until their end."""
+    """Send one delivery if it is waiting and due; returns its status afterwards (None when
+    another worker holds it or is sending it, or it is gone). Held for quiet hours: status held
+    until their end.
+
+    Three steps, so that no transaction is open while a robot or a mail server takes its time
+    (on SQLite an open write transaction holds the only write lock: pages could not save):
+    claim it (a short transaction), send it (none), record the outcome (a single UPDATE)."""
+    delivery, status = _claim(delivery_id, now=now)
+    if delivery is None:
+        return status
+    error: Exception | None = None
+    try:
+        with override("zh-hans"):
+            _send(delivery)
+    except Exception as failure:   # any channel failure is recorded, never raised
+        if not isinstance(failure, channels.ChannelError):
+            logger.exception("delivery %s failed", delivery.pk)
+        error = failure
+    fields = _outcome(delivery, error, now=now)
+    # Only while its claim is this worker's: after a lapse another worker owns the delivery.
+    recorded = Delivery.objects.filter(
+        pk=delivery.pk, status=DeliveryStatus.SENDING, attempts=delivery.attempts,
+    ).update(**fields)
+    if not recorded:
+        return None
+    _defer(delivery)
+    return delivery.status
+
+
+def _claim(delivery_id: int, *, now: dt.datetime) -> tuple[Delivery | None, str | None]:
+    """In a short transaction, on the locked row: (the delivery, "sending") when it is this
+    worker's to send now: its attempt is counted and it is marked sending until now + LEASE,
+    so other workers leave it. Otherwise (None, its status), or (None, None) when another worker
+    holds it. A lapsed claim (the worker stopped mid-send) counts as a failed attempt."""
     with transaction.atomic():
         delivery = _locked(delivery_id)
         if delivery is None:
-            return None
-        if delivery.status not in WAITING or (
-            delivery.next_attempt_at is not None and delivery.next_attempt_at > now
-        ):
-            return delivery.status
-        delivery.queued_at = None
-        quiet_end = channels.quiet_until(now, *_quiet_hours(delivery))
-        if quiet_end is not None:
-            delivery.status = DeliveryStatus.HELD
-            delivery.next_attempt_at = quiet_end
-            delivery.save(update_fields=["status", "next_attempt_at", "queued_at"])
-            return delivery.status
-        delivery.attempts += 1
-        try:
-            with override("zh-hans"):
-                _send(delivery)
-        except Exception as error:   # any channel failure is recorded, never raised
-            if not isinstance(error, channels.ChannelError):
-                logger.exception("delivery %s failed", delivery.pk)
-            delivery.last_error = str(error)[: Delivery.MAX_ERROR] or type(error).__name__
-            if delivery.attempts >= MAX_ATTEMPTS:
-                delivery.status = DeliveryStatus.FAILED
-                delivery.next_attempt_at = None
-            else:
-                delivery.status = DeliveryStatus.PENDING
-                delivery.next_attempt_at = now + BACKOFF[delivery.attempts - 1]
+            return None, None
+        due = delivery.next_attempt_at is None or delivery.next_attempt_at <= now
+        if delivery.status == DeliveryStatus.SENDING:
+            if not due:
+                return None, None
+            stopped = channels.ChannelError("the worker stopped before the outcome was recorded")
+            Delivery.objects.filter(pk=delivery.pk).update(**_outcome(delivery, stopped, now=now))
+        elif delivery.status not in WAITING or not due:
+            return None, delivery.status
         else:
-            delivery.status = DeliveryStatus.SENT
-            delivery.sent_at = now
+            quiet_end = channels.quiet_until(now, *_quiet_hours(delivery))
+            if quiet_end is not None:
+                delivery.status = DeliveryStatus.HELD
+                delivery.next_attempt_at = quiet_end
+                delivery.queued_at = None
+                delivery.save(update_fields=["status", "next_attempt_at", "queued_at"])
+                return None, delivery.status
+            delivery.status = DeliveryStatus.SENDING
+            delivery.attempts += 1
+            delivery.next_attempt_at = now + LEASE
+            delivery.queued_at = None
+            delivery.save(update_fields=["status", "attempts", "next_attempt_at", "queued_at"])
+            return delivery, delivery.status
+    _defer(delivery)
+    return None, delivery.status
+
+
+def _outcome(delivery: Delivery, error: Exception | None, *, now: dt.datetime) -> dict:
+    """Set the outcome of the delivery's attempt on it (sent; or pending with the next attempt
+    by BACKOFF; or failed after MAX_ATTEMPTS) and return the fields to save."""
+    if error is None:
+        delivery.status = DeliveryStatus.SENT
+        delivery.sent_at = now
+        delivery.next_attempt_at = None
+        delivery.last_error = ""
+    else:
+        delivery.last_error = str(error)[: Delivery.MAX_ERROR] or type(error).__name__
+        if delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = DeliveryStatus.FAILED
             delivery.next_attempt_at = None
-            delivery.last_error = ""
-        deferred = (delivery.status == DeliveryStatus.PENDING and delivery.next_attempt_at is not None
-                    and deliver.get_backend().supports_defer)
-        if deferred:
-            delivery.queued_at = delivery.next_attempt_at   # the lease runs from when it is due
-        delivery.save(update_fields=["status", "attempts", "next_attempt_at", "last_error", "sent_at",
-                                     "queued_at"])
-    if deferred:
+        else:
+            delivery.status = DeliveryStatus.PENDING
+            delivery.next_attempt_at = now + BACKOFF[delivery.attempts - 1]
+    delivery.queued_at = None
+    if _deferrable(delivery):
+        delivery.queued_at = delivery.next_attempt_at   # the lease runs from when it is due
+    return {name: getattr(delivery, name) for name in (
+        "status", "next_attempt_at", "last_error", "sent_at", "queued_at")}
+
+
+def _deferrable(delivery: Delivery) -> bool:
+    return (delivery.status == DeliveryStatus.PENDING and delivery.next_attempt_at is not None
+            and deliver.get_backend().supports_defer)
+
+
+def _defer(delivery: Delivery) -> None:
+    """Queue the retry of a delivery that failed for its time, where the backend can defer."""
+    if _deferrable(delivery):
         enqueue([delivery.pk], run_after=delivery.next_attempt_at)
-    return delivery.status
 
 
 @task
@@ -146,9 +202,10 @@ def enqueue(delivery_ids: Iterable[int], *, run_after: dt.datetime | None = None
 def deliver_due(now: dt.datetime, *, limit: int = SWEEP_BATCH) -> int:
     """Queue the waiting deliveries whose time has come (held ones whose quiet hours are over,
     retries the backend could not defer, anything whose task was lost: queued more than LEASE
-    ago), oldest first, at most `limit`; returns how many."""
+    ago, or whose worker stopped mid-send: its claim lapsed), oldest first, at most `limit`;
+    returns how many."""
     due = list(
-        Delivery.objects.filter(status__in=WAITING, next_attempt_at__lte=now)
+        Delivery.objects.filter(status__in=SWEPT, next_attempt_at__lte=now)
         .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - LEASE))
         .order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
     )

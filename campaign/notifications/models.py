@@ -157,9 +157,10 @@ class Delivery(models.Model):
             models.UniqueConstraint(fields=["key", "target"], name="delivery_once"),
         ]
         indexes = [
-            # The sweep: pending or held deliveries whose time has come.
+            # The sweep: pending or held deliveries whose time has come, and lapsed claims.
             models.Index(fields=["next_attempt_at"],
-                         condition=models.Q(status__in=["pending", "held"]), name="delivery_due_idx"),
+                         condition=models.Q(status__in=["pending", "held", "sending"]),
+                         name="delivery_due_idx"),
             # A unit's delivery log, newest first.
             models.Index(fields=["webhook", "-created_at", "-id"], name="delivery_webhook_idx"),
         ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -167,14 +167,21 @@ def remove_webhook(webhook: UnitWebhook) -> None:
 
 
 def send_test_message(webhook: UnitWebhook, *, by: User, now: dt.datetime) -> Delivery:
-    """Queue a test message to the robot (recorded in its delivery log like any other)."""
+    """Queue a test message to the robot (recorded in its delivery log like any other): at most
+    one per robot per minute, so clicking does not flood the work group. The key carries the
+    minute and (key, target) is unique: a second one within the minute raises WebhookError."""
     with translation.override("zh-hans"):
         text = _("Test message from the campaign tracker, sent by %(name)s.") % {"name": str(by)}
-    delivery = Delivery.objects.create(
-        webhook=webhook, channel=webhook.kind, key=f"test:{now.isoformat()}:{by.pk}",
-        target=f"webhook:{webhook.pk}", text=f"{text}\n{settings.SITE_URL}/", status=DeliveryStatus.PENDING,
-        next_attempt_at=now, created_at=now, queued_at=now,
-    )
+    try:
+        with transaction.atomic():
+            delivery = Delivery.objects.create(
+                webhook=webhook, channel=webhook.kind, key=f"test:{now.astimezone(dt.UTC):%Y-%m-%dT%H:%MZ}",
+                target=f"webhook:{webhook.pk}", text=f"{text}\n{settings.SITE_URL}/",
+                status=DeliveryStatus.PENDING, next_attempt_at=now, created_at=now, queued_at=now,
+            )
+    except IntegrityError as error:
+        raise WebhookError(_("A test message was sent less than a minute ago; try again in a "
+                             "minute.")) from error
     transaction.on_commit(lambda: jobs.enqueue([delivery.pk]))
     return delivery
 

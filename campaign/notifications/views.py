@@ -132,9 +132,13 @@ def _managed_webhook(request: AuthenticatedHttpRequest, pk: int) -> UnitWebhook:
 @require_POST
 def webhook_test(request: AuthenticatedHttpRequest, pk: int):
     webhook = _managed_webhook(request, pk)
-    services.send_test_message(webhook, by=request.user, now=timezone.now())
-    messages.success(request, _("A test message is on its way; its outcome appears in the log "
-                                "below."))
+    try:
+        services.send_test_message(webhook, by=request.user, now=timezone.now())
+    except services.WebhookError as error:
+        messages.warning(request, str(error))
+    else:
+        messages.success(request, _("A test message is on its way; its outcome appears in the log "
+                                    "below."))
     return redirect("notifications:unit-webhooks", pk=webhook.unit_id)
 
 

@@ -26,6 +26,16 @@ def test_street_staff_open_a_reminder_from_the_nav_and_land_on_the_item(page, li
 
     login("street")
     expect(page.locator("#nav-unread")).to_have_text("1 未读")
+    expect(page.locator("#nav-inbox-compact")).to_be_hidden()   # one bell on a wide screen
+
+    # On a phone the count shows beside the menu button, the menu closed.
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.get_by_role("link", name="1 条未读消息")).to_be_visible()
+    expect(page.locator("#nav-unread-compact")).to_have_text("1")
+    expect(page.locator("#mainnav")).to_be_hidden()
+    expect(page.locator("#nav-inbox")).to_be_hidden()
+    assert_accessible(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.locator("#nav-inbox").click()
     page.wait_for_url("**/notifications/")
     reminder = page.get_by_role(
@@ -42,6 +52,8 @@ def test_street_staff_open_a_reminder_from_the_nav_and_land_on_the_item(page, li
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/notifications/")
     expect(page.locator("#notification-list li")).to_have_count(1)
+    expect(page.get_by_role("link", name="消息", exact=True)).to_be_visible()
+    expect(page.locator("#nav-unread-compact")).to_have_count(0)
     expect(page.get_by_role("button", name="标为已读", exact=True)).to_have_count(0)
     assert_accessible(page)
 

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from campaign.notifications.models import Delivery, Notification, NotificationPreference, UnitWebhook
@@ -74,16 +76,25 @@ def test_nav_shows_the_unread_count_capped_at_99(client, people, django_assert_n
     client.force_login(staff)
     page = client.get(reverse("task-mine")).content.decode()
     assert 'id="nav-inbox"' in page and 'id="nav-unread"' not in page
+    # Phones: the bell beside the menu button, outside the menu, named by its count.
+    assert 'id="nav-inbox-compact" aria-label="消息"' in page and 'id="nav-unread-compact"' not in page
     _note(staff, 1)
     _note(staff, 2, read=True)
-    page = client.get(reverse("task-mine")).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("task-mine")).content.decode()
+    # Both bells show the one unread count.
+    assert len([q for q in queries if '"notifications_notification"' in q["sql"]]) == 1
     assert 'id="nav-unread">1<span class="visually-hidden"> 未读</span>' in page
+    assert ('id="nav-inbox-compact" aria-label="1 条未读消息"><i class="bi bi-bell" aria-hidden="true">'
+            '</i> <span class="badge rounded-pill text-bg-light" id="nav-unread-compact">1</span></a>'
+            in page)
     Notification.objects.bulk_create([
         Notification(recipient=staff, kind="due_today", key=f"k{n}", url="/", created_at=NOW)
         for n in range(99)
     ])
     page = client.get(reverse("task-mine")).content.decode()
     assert 'id="nav-unread">99+<span' in page
+    assert 'aria-label="99+ 条未读消息"' in page and 'id="nav-unread-compact">99+</span>' in page
 
 
 def test_opening_marks_read_and_goes_to_the_object(client, people):
@@ -173,6 +184,7 @@ def test_coordinator_adds_a_robot_and_sees_it_masked(client, tree, people):
     page = client.get(_robots(tree["street_a"])).content.decode()
     assert "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=••••5aaa" in page
     assert "693a91f6" not in page
+    assert '<button class="btn btn-primary" type="submit">保存</button>' in page
 
 
 @pytest.mark.parametrize(("data", "field", "error"), [
@@ -240,6 +252,34 @@ def test_test_message_reaches_the_robot_and_the_log(client, tree, people, robot_
     page = client.get(_robots(tree["street_a"])).content.decode()
     assert "已发送" in page and f"创城督办系统测试消息，由{name}发送。" in page
     assert Delivery.objects.get().status == "sent"
+
+
+def test_one_test_message_per_robot_per_minute(client, tree, people, member, robot_server,
+                                              django_capture_on_commit_callbacks):
+    webhook = UnitWebhook.objects.create(unit=tree["street_a"], kind="wecom", url=robot_server.url(),
+                                         quiet_start=dt.time(0, 0), quiet_end=dt.time(0, 0),
+                                         created_at=NOW)
+    other = member(tree["street_a"], "coordinator")
+    url = reverse("notifications:webhook-test", args=[webhook.pk])
+
+    def click(who, at):
+        client.force_login(who)
+        with time_machine.travel(at, tick=False), django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, follow=True)
+        assert response.redirect_chain == [(_robots(tree["street_a"]), 302)]
+        return [str(message) for message in response.context["messages"]]
+
+    on_its_way = "测试消息正在发送，结果见下方发送记录。"
+    too_soon = "不到一分钟前刚发送过测试消息，请一分钟后再试。"
+    assert click(people["coordinator"], NOW + dt.timedelta(seconds=5)) == [on_its_way]
+    assert click(people["coordinator"], NOW + dt.timedelta(seconds=30)) == [too_soon]
+    assert click(other, NOW + dt.timedelta(seconds=59)) == [too_soon]   # per robot, whoever clicks
+    assert click(other, NOW + dt.timedelta(minutes=1)) == [on_its_way]
+    assert list(Delivery.objects.order_by("pk").values_list("key", "created_at", "status")) == [
+        ("test:2026-03-10T02:00Z", NOW + dt.timedelta(seconds=5), "sent"),
+        ("test:2026-03-10T02:01Z", NOW + dt.timedelta(minutes=1), "sent"),
+    ]
+    assert len(robot_server.posts) == 2
 
 
 def test_removing_a_robot_needs_confirmation_and_the_role(client, tree, people):
