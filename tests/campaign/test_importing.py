@@ -89,7 +89,7 @@ def test_alias_table_reads_the_labels_in_both_languages():
     with translation.override("en"):
         assert COLUMNS.labels() == ["Code", "Title", "Due date"]
     with translation.override("zh-hans"):
-        assert COLUMNS.labels() == ["编码", "任务名称", "完成期限"]
+        assert COLUMNS.labels() == ["编码", "标题", "完成期限"]
 
 
 @pytest.mark.parametrize(("upload", "message"), [
