@@ -120,6 +120,12 @@ def can_inspect_somewhere(user: User) -> bool:
     return holds_role_anywhere(user, *INSPECTING)
 
 
+def can_take_steps_somewhere(user: User) -> bool:
+    """Whether the item list offers to select items for a bulk step: the person holds a role
+    some step asks for somewhere (a leader only reads)."""
+    return holds_role_anywhere(user, Role.UNIT_STAFF, *INSPECTING)
+
+
 def can_acknowledge(user: User, item: Rectification) -> bool:
     """Sign for an item (签收): the unit's own staff."""
     return has_role(user, item.unit, Role.UNIT_STAFF)

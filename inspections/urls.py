@@ -24,6 +24,7 @@ register_converter(StepConverter, "step")
 urlpatterns = [
     path("items/", items.rectification_list, name="rectification-list"),
     path("items/new/", items.rectification_create, name="rectification-create"),
+    path("items/bulk/", include("inspections.bulk.urls")),
     path("items/ledger/", items.rectification_ledger, name="rectification-ledger"),
     path("items/ledger.csv", items.rectification_ledger_export, {"fmt": "csv"},
          name="ledger-export-csv"),

@@ -110,6 +110,8 @@ def rectification_list(request):
     context["quick"] = _quick_counts(permissions.visible_rectifications(request.user))
     context["can_triage_reports"] = permissions.can_triage_reports(request.user)
     context["can_file_items"] = permissions.can_inspect_somewhere(request.user)
+    context["bulk"] = permissions.can_take_steps_somewhere(request.user)
+    context["query"] = request.GET.urlencode()
     return render(request, "inspections/rectification_list.html", context)
 
 
