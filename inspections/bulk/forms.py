@@ -4,15 +4,14 @@ each item as the single form counts it (services.counted_deadline)."""
 
 import datetime as dt
 
-from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaign.calendar import Period, UnknownYear
 from campaign.enums import DayCount
-from inspections import services, workflow
 from inspections import forms as step_forms
+from inspections import services, workflow
 from inspections.enums import EventAction as A
 from inspections.forms import COUNT_FIELDS, MAX_DEADLINE_AHEAD, CountedDeadline, DeadlineField
 from inspections.models import Rectification
