@@ -50,7 +50,7 @@ def _refuse_far(deadline: dt.datetime, item: Rectification) -> None:
 class CountedForm(BulkForm, CountedDeadline):
     """A deadline picked (one for all) or counted in days for each item."""
 
-    def period(self) -> Period | None:
+    def counted_period(self) -> Period | None:
         days = self.cleaned_data.get("deadline_days")
         if days is None:
             return None
@@ -90,7 +90,7 @@ class ExtendForm(CountedForm):
 
     def arguments(self, item: Rectification) -> dict:
         arguments = super().arguments(item)
-        period = self.period()
+        period = self.counted_period()
         if period is None:
             arguments.update(deadline=self.cleaned_data["deadline"], period=None)
         else:
@@ -118,7 +118,7 @@ class HandOverForm(CountedForm):
 
     def arguments(self, item: Rectification) -> dict:
         arguments = super().arguments(item)
-        now, period = timezone.now(), self.period()
+        now, period = timezone.now(), self.counted_period()
         if period is not None:
             arguments.update(deadline=self.counted(item, now, period), period=period)
         elif self.cleaned_data.get("deadline") is not None:

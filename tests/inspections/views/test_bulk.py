@@ -6,7 +6,9 @@ import html
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -361,11 +363,12 @@ def test_anonymous_is_sent_to_log_in(client, tree, people):
 
 def test_list_offers_selection_to_those_who_take_steps(client, tree, people):
     item = file(tree, people)
-    body = login(client, people["coordinator"]).get(reverse("inspections:rectification-list")).content.decode()
+    items_url = reverse("inspections:rectification-list")
+    body = login(client, people["coordinator"]).get(items_url).content.decode()
     assert 'id="bulk-form"' in body and 'id="bulk-all"' in body
     assert body.count(f'name="item" value="{item.pk}"') == 2     # the table's and the card's
     client.logout()
-    body = login(client, people["leader"]).get(reverse("inspections:rectification-list")).content.decode()
+    body = login(client, people["leader"]).get(items_url).content.decode()
     assert 'id="bulk-form"' not in body and 'name="item"' not in body
 
 
@@ -403,8 +406,6 @@ def test_choose_page_queries_do_not_grow_with_the_selection(client, tree, people
     client = login(client, people["coordinator"])
     counts = []
     for size in (2, 20):
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
         ids = [file(tree, people).pk for _ in range(size)]
         with CaptureQueriesContext(connection) as queries:
             assert client.post(CHOOSE, {"item": ids}).status_code == 200
