@@ -3,6 +3,7 @@ refused, the bounds (200 items, integer ids in scope), the version check and a s
 
 import datetime as dt
 import html
+import inspect
 
 import pytest
 import time_machine
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from inspections import workflow
+from inspections.bulk import forms as bulk_forms
 from inspections.bulk import services
 from inspections.enums import EventAction as A
 from inspections.enums import RectificationStatus as S
@@ -411,3 +413,18 @@ def test_choose_page_queries_do_not_grow_with_the_selection(client, tree, people
             assert client.post(CHOOSE, {"item": ids}).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("action", services.BULK_ACTIONS)
+def test_each_bulk_form_gives_arguments_its_step_takes(action, tree, people, criterion):
+    """As the single forms do (test_workflow_registry): what a bulk form hands a step is
+    exactly what the step's function accepts, the required arguments included."""
+    item = file(tree, people, criterion=criterion)
+    form = bulk_forms.FORMS[action].__new__(bulk_forms.FORMS[action])
+    form.cleaned_data = {name: None for name in bulk_forms.FORMS[action].base_fields}
+    form.cleaned_data.update(deadline=NOW + dt.timedelta(days=9))
+    given = set(form.arguments(item))
+    parameters = inspect.signature(workflow.STEPS[action].run).parameters
+    accepted = {name for name in parameters if name not in ("item", "by", "version", "at")}
+    required = {name for name in accepted if parameters[name].default is inspect.Parameter.empty}
+    assert required <= given <= accepted
