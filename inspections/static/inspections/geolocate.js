@@ -23,7 +23,7 @@
         button.disabled = false;
         latitude.value = position.coords.latitude.toFixed(6);
         longitude.value = position.coords.longitude.toFixed(6);
-        say(box.dataset.msgFilled.replace("%(metres)s", Math.round(position.coords.accuracy)));
+        say(box.dataset.msgFilled.replace("{metres}", Math.round(position.coords.accuracy)));
       }, function (error) {
         button.disabled = false;
         say(error.code === error.PERMISSION_DENIED ? box.dataset.msgDenied : box.dataset.msgUnavailable);
