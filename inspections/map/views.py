@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from campaign.permissions import scope_paths
@@ -47,7 +48,7 @@ def map_page(request):
                 "none": _("Nothing to show here: no point or open item with a location "
                           "matches."),
                 "failed": _("The markers could not be loaded."),
-                "open": _("Open"),
+                "open": pgettext("map popup link", "Open"),
                 "markers": _("markers"),
             },
         },

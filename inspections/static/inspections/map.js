@@ -7,7 +7,8 @@
   var config = JSON.parse(document.getElementById("map-config").textContent);
   var text = config.text;
   var status = document.getElementById("map-status");
-  var map = L.map("map", {preferCanvas: false});
+  // Zoom bounds of the map itself: with no tile layer nothing else sets them (clustering needs one).
+  var map = L.map("map", {minZoom: 3, maxZoom: 19});
   L.control.scale({imperial: false}).addTo(map);
   if (config.tiles) {
     L.tileLayer(config.tiles, {attribution: config.attribution, maxZoom: 19}).addTo(map);

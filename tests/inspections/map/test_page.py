@@ -73,6 +73,7 @@ def test_the_page_is_for_people_with_a_scope(client, world):
     assert login(client, world["people"]["leader"]).post("/map/").status_code == 405
 
 
-def test_the_nav_links_to_the_map(client, world):
-    body = login(client, world["people"]["staff"]).get("/map/").content.decode()
-    assert '<a class="nav-link" href="/map/" id="nav-map">点位地图</a>' in body
+def test_the_points_page_links_to_the_map(client, world):
+    body = login(client, world["people"]["staff"]).get("/points/").content.decode()
+    assert ('<a class="btn btn-sm btn-outline-primary" href="/map/" id="points-map-link">'
+            '<i class="bi bi-map" aria-hidden="true"></i> 点位地图</a>') in body
