@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from campaign.enums import PointKind
-from campaign.models import Category
+from campaign.models import Category, Unit
 from campaign.permissions import visible_units
 from inspections.map.queries import ITEM_MARKERS, MapFilters, marker_labels
 from inspections.widgets import FastSelect
@@ -56,12 +56,14 @@ class CursorField(forms.CharField):
 
 
 class MapFilterForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Unit (with units below)"), queryset=None,
-                                  required=False, widget=FastSelect, empty_label=_("All"))
+    unit = forms.ModelChoiceField(
+        label=_("Unit (with units below)"), queryset=Unit.objects.none(),
+        required=False, widget=FastSelect, empty_label=_("All"))
     kind = forms.ChoiceField(label=_("Point kind"), required=False, widget=FastSelect)
     status = forms.ChoiceField(label=_("Item status"), required=False, widget=FastSelect)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=None, required=False,
-                                      widget=FastSelect, empty_label=_("All"))
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), required=False, widget=FastSelect,
+        empty_label=_("All"))
     layer = forms.ChoiceField(label=_("Show"), choices=LAYERS, required=False, widget=FastSelect)
     bbox = BoxField(label=_("Box"), widget=forms.HiddenInput)
     after = CursorField(label=_("Page"), widget=forms.HiddenInput)
@@ -70,21 +72,21 @@ class MapFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         units = visible_units(user).order_by("path")
         unit_field = self.fields["unit"]
-        unit_field.queryset = units.only("pk", "path", "name")   # type: ignore[attr-defined]
+        unit_field.queryset = units.only("pk", "path", "name")
         # The options from plain rows when rendered (the page), never read by the data URL.
         unit_field.widget.choices = lambda: [("", _("All")), *units.values_list("pk", "name")]
         categories = Category.objects.filter(
             standard__campaign_id__in=units.values("campaign_id")
         ).order_by("standard_id", "order", "pk")
         category_field = self.fields["category"]
-        category_field.queryset = categories   # type: ignore[attr-defined]
+        category_field.queryset = categories
         category_field.widget.choices = lambda: [("", _("All")),
                                                  *categories.values_list("pk", "name")]
         self.fields["kind"].choices = [("", _("All")), *PointKind.choices]
         labels = marker_labels()
         self.fields["status"].choices = [("", _("All")),
                                          *((name, labels[name]) for name in ITEM_MARKERS)]
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             if not isinstance(field.widget, forms.HiddenInput):
                 field.widget.attrs["class"] = "form-select form-select-sm"
 
@@ -95,8 +97,8 @@ class MapFilterForm(forms.Form):
 
     def error_text(self) -> str:
         """Every error in one line, each with its field's label (the data URL's 400 message)."""
-        return " ".join(
-            f"{self.fields[name].label}: {' '.join(errors)}" if name in self.fields
-            else " ".join(errors)
-            for name, errors in self.errors.items()
-        )
+        lines = []
+        for name, errors in self.errors.items():
+            text = " ".join(str(error) for error in errors)
+            lines.append(f"{self.fields[name].label}: {text}" if name in self.fields else text)
+        return " ".join(lines)

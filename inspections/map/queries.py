@@ -108,7 +108,10 @@ def mapped_items(user: User, filters: MapFilters, now: dt.datetime) -> QuerySet[
     return items.filter(_box_q(filters.bbox, "point__"))
 
 
-def _feature(kind: str, pk: int, latitude: Decimal, longitude: Decimal, properties: dict) -> dict:
+def _feature(kind: str, pk: int, latitude: Decimal | None, longitude: Decimal | None,
+             properties: dict) -> dict:
+    # The queries keep only rows with both coordinates.
+    assert latitude is not None and longitude is not None
     return {
         "type": "Feature", "id": f"{kind}-{pk}",
         "geometry": {"type": "Point", "coordinates": [float(longitude), float(latitude)]},
