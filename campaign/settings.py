@@ -237,6 +237,12 @@ TASKS = {
 # Links in email and group-robot messages are absolute: the address people open the app at.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The map (/map/): an intranet's own tile server, e.g. "https://tiles.example.gov.cn/{z}/{x}/{y}.png"
+# (Leaflet's URL template). Empty: the markers on a plain background with a scale bar, so the
+# map works with no tile server and no internet.
+MAP_TILE_URL = os.environ.get("CAMPAIGN_MAP_TILES", "").strip()
+MAP_TILE_ATTRIBUTION = os.environ.get("CAMPAIGN_MAP_ATTRIBUTION", "").strip()
+
 # Email: Django's mailers (SMTP), configured by environment. No DJANGO_EMAIL_HOST: nobody is
 # emailed (campaign.notifications.channels.email_enabled); the mailer, never used then, points
 # at localhost.

@@ -275,12 +275,37 @@ class VoidForm(StepForm):
     reason = _text(_("Why is the item not a real problem?"))
 
 
-class VisitForm(Form):
+class LocationForm(Form):
+    """Latitude and longitude, typed or filled from the phone's position (the "use my location"
+    button, inspections/static/inspections/geolocate.js): both or neither, in range."""
+
+    latitude = forms.DecimalField(
+        label=_("Latitude"), required=False, max_digits=9, decimal_places=6,
+        min_value=-90, max_value=90, widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"), required=False, max_digits=9, decimal_places=6,
+        min_value=-180, max_value=180, widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        latitude, longitude = data.get("latitude"), data.get("longitude")
+        if (latitude is None) != (longitude is None) and not (
+                self.has_error("latitude") or self.has_error("longitude")):
+            raise forms.ValidationError(
+                _("Give both latitude and longitude, or neither."), code="half_location")
+        return data
+
+
+class VisitForm(LocationForm):
     mode = forms.ChoiceField(label=_("Mode"), choices=InspectionMode.choices,
                              initial=InspectionMode.COVERT)
     visited_at = forms.DateTimeField(label=_("Visited at"), widget=DATETIME_WIDGET)
     note = _text(_("Note"), required=False, rows=2)
     photos = PhotosField(label=_("Photos of the point"), required=False)
+
+    field_order = ["mode", "visited_at", "note", "photos", "latitude", "longitude"]
 
 
 class FindingForm(Form):
@@ -506,11 +531,13 @@ MAX_REPORT_PHOTOS = 6
 MAX_REPORT_DESCRIPTION = 1000
 
 
-class CitizenReportForm(Form):
+class CitizenReportForm(LocationForm):
     description = _text(_("What is the problem?"), max_length=MAX_REPORT_DESCRIPTION)
     location = forms.CharField(label=_("Where?"), max_length=200)
     contact = forms.CharField(label=_("Phone or e-mail (optional)"), required=False, max_length=60)
     photos = PhotosField(label=_("Photos (at most 6)"), max_files=MAX_REPORT_PHOTOS)
+
+    field_order = ["description", "location", "contact", "photos", "latitude", "longitude"]
 
 
 class TrackForm(Form):

@@ -5,7 +5,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.urls import reverse
@@ -89,6 +89,16 @@ class Inspection(models.Model):
     mode = models.CharField(_("mode"), max_length=8, choices=InspectionMode.choices)
     visited_at = models.DateTimeField(_("visited at"), db_index=True)
     note = models.TextField(_("note"), blank=True)
+    # Where the inspector stood (the phone's position, with consent, or typed): the item page
+    # shows how far that was from the point.
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
     # Written by inspections.services when findings are recorded: the standard may change later,
     # and a month's scores are read from these two numbers without touching findings.
     points_possible = models.DecimalField(_("points possible"), max_digits=7, decimal_places=2)

@@ -253,6 +253,7 @@ def record_visit(
     *, point: Point, by: User, mode: str, visited_at: dt.datetime, note: str = "",
     findings: Sequence[FindingInput] = (), uploads: Sequence = (),
     round: InspectionRound | None = None, now: dt.datetime | None = None,
+    latitude: Decimal | None = None, longitude: Decimal | None = None,
 ) -> Inspection:
     """Record a visit (明查/暗访); each finding files an item for the point's responsible unit.
     Photos are stored first; if anything is refused, none stays. `now` is when it is recorded
@@ -268,7 +269,8 @@ def record_visit(
             finding_photos.append(photos)
         return _record_visit(point=point, by=by, mode=mode, visited_at=visited_at, note=note,
                              findings=findings, finding_photos=finding_photos,
-                             visit_photos=visit_photos, round=round, now=now)
+                             visit_photos=visit_photos, round=round, now=now,
+                             latitude=latitude, longitude=longitude)
     except Exception:
         forget_photos(stored)
         raise
@@ -276,7 +278,7 @@ def record_visit(
 
 @transaction.atomic
 def _record_visit(*, point, by, mode, visited_at, note, findings, finding_photos, visit_photos,
-                  round, now) -> Inspection:
+                  round, now, latitude=None, longitude=None) -> Inspection:
     if not permissions.can_inspect(by, point.unit):
         raise InspectionError(_("You may not inspect %(point)s.") % {"point": point})
     now = now or timezone.now()
@@ -296,7 +298,7 @@ def _record_visit(*, point, by, mode, visited_at, note, findings, finding_photos
                 "criterion": finding.criterion, "kind": point.get_kind_display()})
     inspection = Inspection.objects.create(
         campaign=point.campaign, round=round, point=point, unit=point.unit, inspector=by,
-        mode=mode, visited_at=visited_at, note=note,
+        mode=mode, visited_at=visited_at, note=note, latitude=latitude, longitude=longitude,
         points_possible=sum((c.points for c in criteria.values()), Decimal(0)),
         points_deducted=sum((f.criterion.points for f in findings), Decimal(0)),
     )
@@ -386,7 +388,7 @@ def public_uploader() -> User:
 
 def report_problem(
     *, campaign: Campaign, description: str, location: str, contact: str = "",
-    uploads: Sequence = (),
+    uploads: Sequence = (), latitude: Decimal | None = None, longitude: Decimal | None = None,
 ) -> CitizenReport:
     """A citizen's photo report (随手拍). Its photos belong to the campaign's root unit, so
     the campaign office sees them; the public never sees any photo back."""
@@ -398,7 +400,7 @@ def report_problem(
         with transaction.atomic():
             report = CitizenReport.objects.create(
                 campaign=campaign, tracking_code=new_tracking_code(), description=description,
-                location=location, contact=contact,
+                location=location, contact=contact, latitude=latitude, longitude=longitude,
             )
             report.photos.set(photos)
     except Exception:

@@ -40,6 +40,7 @@ urlpatterns = [
     path("rounds/<int:pk>/", visits.round_detail, name="round-detail"),
     path("points/", visits.point_list, name="point-list"),
     path("points/new/", registers.point_edit, name="point-create"),
+    path("points/<int:pk>/", visits.point_detail, name="point-detail"),
     path("points/<int:pk>/edit/", registers.point_edit, name="point-edit"),
     path("points/<int:point_pk>/visit/", visits.visit_create, name="visit-create"),
     path("points/export.csv", registers.points_export, {"fmt": "csv"}, name="points-export-csv"),
@@ -74,4 +75,6 @@ urlpatterns = [
     path("rankings/", include("inspections.rankings.urls")),
     # Supervision notices, 督办单 (issue 11).
     path("notices/", include("inspections.notices.urls")),
+    # The map of points and open items (issue 12).
+    path("map/", include("inspections.map.urls")),
 ]

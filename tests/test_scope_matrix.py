@@ -72,6 +72,9 @@ MATRIX: dict[str, Row] = {
                                    (200, 404, 404, 404, 404, 404)),
     "inspections:round-detail": Row("round", (200, 200, 200, 200, 200, 404),
                                     (200, 404, 404, 404, 404, 404)),
+    # A point's page (the map's click-through): whoever sees its unit.
+    "inspections:point-detail": Row("point", (200, 200, 200, 200, 200, 404),
+                                    (200, 404, 404, 404, 404, 404)),
     "inspections:point-edit": Row("point", (200, 200, 403, 403, 403, 404),
                                   (200, 404, 404, 404, 404, 404)),
     "inspections:visit-create": Row("point_visit", (200, 200, 200, 403, 403, 404),

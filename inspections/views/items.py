@@ -18,7 +18,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from campaign import paging
+from campaign import geo, paging
 from campaign.calendar import UnknownYear, calendar_warnings
 from campaign.models import Campaign
 from campaign.permissions import user_roles, visible_points
@@ -233,6 +233,20 @@ def _history(item, user) -> tuple[list, list, list, bool]:
     return events, before, after, show_visit
 
 
+def _visit_distance(item, show_visit: bool) -> dict | None:
+    """How far the visit that filed the item was recorded from the item's point, when both have
+    coordinates and the user may see the visit: whole metres, and whether it is far."""
+    if not show_visit or item.point is None:
+        return None
+    visit = item.finding.inspection
+    if None in (visit.latitude, visit.longitude, item.point.latitude, item.point.longitude):
+        return None
+    metres = round(geo.distance_m(visit.latitude, visit.longitude,
+                                  item.point.latitude, item.point.longitude))
+    return {"metres": metres, "far": metres > geo.FAR_FROM_POINT_M,
+            "limit": geo.FAR_FROM_POINT_M}
+
+
 def _detail(request, item, *, bound: dict | None = None, status: int = 200):
     events, before, after, show_visit = _history(item, request.user)
     actions = workflow.available_actions(request.user, item)
@@ -246,6 +260,7 @@ def _detail(request, item, *, bound: dict | None = None, status: int = 200):
     return render(request, "inspections/rectification_detail.html", {
         "item": item, "events": events, "before": before, "after": after,
         "steps": steps, "now": now, "show_visit": show_visit,
+        "visit_distance": _visit_distance(item, show_visit),
         "overdue": item.is_overdue(now), "time_left": services.working_days_left(item, now),
         "counted": services.deadline_counted(item),
         "calendar_warnings": calendar_warnings([item.campaign], now, request.user) if steps else [],
@@ -259,7 +274,7 @@ def _detail(request, item, *, bound: dict | None = None, status: int = 200):
 def _item(request, pk: int) -> Rectification:
     return get_object_or_404(
         _scoped(request.user).select_related("point", "criterion", "criterion__category",
-                                             "created_by", "finding", "campaign"),
+                                             "created_by", "finding__inspection", "campaign"),
         pk=pk,
     )
 

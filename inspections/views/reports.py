@@ -63,6 +63,7 @@ def report_create(request):
             report = services.report_problem(
                 campaign=campaign, description=data["description"], location=data["location"],
                 contact=data["contact"], uploads=data["photos"],
+                latitude=data["latitude"], longitude=data["longitude"],
             )
         except (PhotoError, services.InspectionError) as error:
             form.add_error("photos", str(error))

@@ -13,6 +13,10 @@ from campaign.http import is_id
 from campaign.permissions import visible_points
 from campaign.photos import PhotoError
 from inspections import forms, permissions, services, workflow
+from inspections.enums import PENDING, RectificationStatus
+
+# Rows a point's page lists: its open items and its latest visits.
+POINT_PAGE_ROWS = 50
 
 
 def round_list(request):
@@ -94,6 +98,7 @@ def visit_create(request, point_pk: int):
                 point=point, by=request.user, mode=form.cleaned_data["mode"],
                 visited_at=form.cleaned_data["visited_at"], note=form.cleaned_data["note"],
                 uploads=form.cleaned_data["photos"], round=round_,
+                latitude=form.cleaned_data["latitude"], longitude=form.cleaned_data["longitude"],
                 findings=[
                     services.FindingInput(
                         criterion=row["criterion"], note=row["note"],
@@ -138,4 +143,20 @@ def point_list(request):
         "points": points.order_by("code")[:200], "q": query,
         "can_inspect": permissions.can_inspect_somewhere(request.user),
         "can_manage": permissions.can_manage_points(request.user),
+    })
+
+
+def point_detail(request, pk: int):
+    """A point's page (the map's click-through): its facts, open items and latest visits, each
+    through its own visibility query."""
+    point = get_object_or_404(visible_points(request.user).select_related("unit"), pk=pk)
+    items = (permissions.visible_rectifications(request.user)
+             .filter(point=point, status__in=(*PENDING, RectificationStatus.SUBMITTED))
+             .select_related("unit").order_by("deadline", "pk")[:POINT_PAGE_ROWS])
+    visits = (permissions.visible_inspections(request.user).filter(point=point)
+              .select_related("inspector").order_by("-visited_at", "-pk")[:POINT_PAGE_ROWS])
+    return render(request, "inspections/point_detail.html", {
+        "point": point, "items": items, "visits": visits,
+        "can_inspect": permissions.can_inspect(request.user, point.unit),
+        "can_edit": permissions.can_edit_point(request.user, point),
     })
