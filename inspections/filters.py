@@ -80,11 +80,6 @@ def items_matching(queryset: QuerySet, text: str) -> QuerySet:
     )
 
 
-def items_titled(queryset: QuerySet, text: str) -> QuerySet:
-    """Items whose title is exactly `text`, in any case (ranked first by the search page)."""
-    return queryset.alias(title_upper=Upper("title")).filter(title_upper=text.upper())
-
-
 def points_matching(queryset: QuerySet[Point], text: str) -> QuerySet[Point]:
     """Points whose name, code or address contains `text` (any case)."""
     return queryset.filter(

@@ -4,6 +4,7 @@ matches, each group cut to RESULTS_PER_GROUP with a link to its full list."""
 
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import prefetch_related_objects
 from django.db.models.functions import Upper
 from django.shortcuts import redirect, render
@@ -17,13 +18,19 @@ from inspections.filters import (
     clean_query,
     code_q,
     items_matching,
-    items_titled,
     points_matching,
     units_matching,
 )
 from inspections.views.items import COUNT_CAP
 
 RESULTS_PER_GROUP = 20
+# When no index serves the text (SQLite; a 1–2 character query on PostgreSQL, which has no
+# trigram), the search reads at most this many items in scope, newest first: a text that
+# matches nothing then costs a bounded scan, not a read of every item (README, "Search").
+SCAN_MAX = 100_000
+TRIGRAM_MIN = 3
+# How many of the newest matching items the ranking reads (exact title first within them).
+RANKING_WINDOW = 100
 
 
 def _capped_count(queryset) -> int:
@@ -31,20 +38,34 @@ def _capped_count(queryset) -> int:
     return queryset.order_by()[: COUNT_CAP + 1].count()
 
 
+def indexed(text: str) -> bool:
+    """Whether an index finds the items containing `text` (migration 0014's trigram indexes)."""
+    return connection.vendor == "postgresql" and len(text) >= TRIGRAM_MIN
+
+
+def _newest(scoped):
+    """The SCAN_MAX newest items in scope: those filed at or after the SCAN_MAX-th newest
+    (one walk of the (campaign|unit, created_at, id) index); all of them in a smaller scope."""
+    last = list(scoped.order_by("-created_at", "-id").values_list("created_at", flat=True)
+                [SCAN_MAX - 1:SCAN_MAX])
+    return (scoped.filter(created_at__gte=last[0]), True) if last else (scoped, False)
+
+
 def _items(user, text: str) -> dict:
-    """Items titled exactly `text` first, then the other matches, newest first: both read
-    through an index walk that stops after a group's worth (the count stops at COUNT_CAP)."""
+    """The newest RANKING_WINDOW matches, read through an index walk that stops there; among
+    them the items titled exactly `text` (any case) come first, then the rest newest first. A
+    second query for exact titles anywhere would read every item on SQLite when none is."""
     scoped = permissions.visible_rectifications(user)
-    newest = ("-created_at", "-id")
-    exact = list(items_titled(scoped, text).order_by(*newest)[:RESULTS_PER_GROUP])
-    rest = []
-    if len(exact) < RESULTS_PER_GROUP:
-        rest = list(items_matching(scoped, text).exclude(pk__in=[item.pk for item in exact])
-                    .order_by(*newest)[: RESULTS_PER_GROUP - len(exact)])
-    rows = exact + rest
+    windowed = False
+    if not indexed(text):
+        scoped, windowed = _newest(scoped)
+    window = list(items_matching(scoped, text).order_by("-created_at", "-id")[:RANKING_WINDOW])
+    exact = text.casefold()
+    window.sort(key=lambda item: item.title.casefold() != exact)   # stable: newest first within
+    rows = window[:RESULTS_PER_GROUP]
     prefetch_related_objects(rows, "unit")
-    count = _capped_count(items_matching(scoped, text)) if len(rows) >= RESULTS_PER_GROUP else len(rows)
-    return {"rows": rows, "count": count,
+    count = _capped_count(items_matching(scoped, text)) if len(window) == RANKING_WINDOW else len(window)
+    return {"rows": rows, "count": count, "windowed": windowed,
             "all_url": reverse("inspections:rectification-list") + "?" + urlencode({"q": text})}
 
 
@@ -59,7 +80,7 @@ def search(request):
     raw = request.GET.get("q", "")
     text = clean_query(raw)
     context: dict = {"q": text, "query_max": QUERY_MAX, "per_group": RESULTS_PER_GROUP,
-                     "count_cap": COUNT_CAP,
+                     "count_cap": COUNT_CAP, "scan_max": SCAN_MAX,
                      "cut": len(" ".join(raw.split())) > QUERY_MAX}
     if not text:
         return render(request, "inspections/search.html", context)
