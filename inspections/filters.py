@@ -6,8 +6,9 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Count, Max, Q, QuerySet, Sum
-from django.db.models.functions import Upper
+from django.db.models import Count, Max, Q, QuerySet, Sum, Value
+from django.db.models.functions import StrIndex, Upper
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext
@@ -56,6 +57,8 @@ class MonthFilter(django_filters.CharFilter):
 # ---- searching by text: the one rule for the search page, the item list and the ledger -------
 
 QUERY_MAX = 100
+# The shortest text a trigram index serves (pg_trgm reads a pattern's runs of 3 characters).
+TRIGRAM_MIN = 3
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
@@ -71,12 +74,22 @@ def code_q(text: str, field: str = "code") -> Q:
     return Q(**{f"{field}_upper": text.upper()})
 
 
+def _contains(field: str, text: str) -> Q:
+    """`field` contains `text`, in any case; % and _ match themselves."""
+    if len(text) >= TRIGRAM_MIN:
+        return Q(**{f"{field}__icontains": text})
+    # 1–2 characters hold no trigram: PostgreSQL's trigram index would hand back every row
+    # (its planner does not know and prefers it), so the same test is written in a form no
+    # index serves, and the items are read newest first instead.
+    return Q(GreaterThan(StrIndex(Upper(field), Upper(Value(text))), 0))
+
+
 def items_matching(queryset: QuerySet, text: str) -> QuerySet:
     """Items whose code is `text` (any case) or whose title or description contains it (any
-    case). `icontains` escapes % and _ (they match themselves); on PostgreSQL the trigram
-    indexes of migration 0014 serve it for 3 characters or more."""
+    case). On PostgreSQL the trigram indexes of migration 0014 serve a text of TRIGRAM_MIN
+    characters or more."""
     return queryset.alias(code_upper=Upper("code")).filter(
-        code_q(text) | Q(title__icontains=text) | Q(description__icontains=text)
+        code_q(text) | _contains("title", text) | _contains("description", text)
     )
 
 

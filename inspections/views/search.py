@@ -15,6 +15,7 @@ from campaign.permissions import visible_points, visible_units
 from inspections import permissions
 from inspections.filters import (
     QUERY_MAX,
+    TRIGRAM_MIN,
     clean_query,
     code_q,
     items_matching,
@@ -28,7 +29,6 @@ RESULTS_PER_GROUP = 20
 # trigram), the search reads at most this many items in scope, newest first: a text that
 # matches nothing then costs a bounded scan, not a read of every item (README, "Search").
 SCAN_MAX = 100_000
-TRIGRAM_MIN = 3
 # How many of the newest matching items the ranking reads (exact title first within them).
 RANKING_WINDOW = 100
 
