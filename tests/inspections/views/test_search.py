@@ -13,7 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from inspections import workflow
-from inspections.filters import QUERY_MAX, clean_query
+from inspections.filters import QUERY_MAX, clean_query, items_matching
 from inspections.models import CitizenReport, Rectification
 from inspections.views import search as search_view
 from inspections.views.search import RESULTS_PER_GROUP
@@ -234,16 +234,22 @@ def test_the_nav_offers_the_search_box(client, people):
     assert '<label class="visually-hidden" for="nav-search-q">' in body
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
-def test_postgres_reads_a_3_character_query_through_the_trigram_index(client, world, people):
+def _plan(queryset) -> str:
+    sql, params = queryset.values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        sql, params = (Rectification.objects.filter(title__icontains="占道经")
-                       .values("pk").query.sql_with_params())
         cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "rect_title_trgm_idx" in plan, plan
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
+def test_postgres_reads_a_3_character_query_through_the_trigram_indexes(world):
+    plan = _plan(items_matching(Rectification.objects.all(), "占道经"))
+    assert "rect_title_trgm_idx" in plan and "rect_description_trgm_idx" in plan, plan
+    assert "rect_code_upper_idx" in plan, plan
+    # 2 characters hold no trigram: the index would return every row, so it is not asked.
+    assert "trgm" not in _plan(items_matching(Rectification.objects.all(), "占道"))
 
 
 def test_an_unindexed_query_reads_only_the_newest_items(client, tree, people, monkeypatch):
