@@ -31,6 +31,8 @@ QUERIES = {
     "2 characters, no item matches (垃圾)": ("search", "垃圾"),
     "point name (点位4321)": ("search", "点位4321"),
     "item list, q matching nothing + status": ("list", "占道经营"),
+    "item list, q of 4 characters matching nothing": ("list-all", "占道经营"),
+    "item list, q of 2 characters matching nothing": ("list-all", "垃圾"),
 }
 
 
@@ -79,7 +81,8 @@ def child(runs: int) -> dict:
     dataset.build(log=lambda text: print(text, file=sys.stderr, flush=True))
     client = Client()
     client.force_login(User.objects.get(username=dataset.COORDINATOR))
-    urls = {"search": reverse("inspections:search"), "list": reverse("inspections:rectification-list")}
+    urls = {"search": reverse("inspections:search"), "list": reverse("inspections:rectification-list"),
+            "list-all": reverse("inspections:rectification-list")}
     results = {}
     for name, (page, text) in QUERIES.items():
         params = {"q": text, **({"status": "open"} if page == "list" else {})}
