@@ -2,17 +2,20 @@
 
 import datetime as dt
 import hashlib
+import re
 
 import django_filters
 from django import forms
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum, Value
+from django.db.models.functions import StrIndex, Upper
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaign.enums import PointKind
-from campaign.models import Category, Unit
+from campaign.models import Category, Point, Unit
 from campaign.periods import Month
 from campaign.permissions import scope_paths, visible_units
 from campaign.tree import subtree_q
@@ -51,7 +54,71 @@ class MonthFilter(django_filters.CharFilter):
     field_class = MonthField
 
 
+# ---- searching by text: the one rule for the search page, the item list and the ledger -------
+
+QUERY_MAX = 100
+# The shortest text a trigram index serves (pg_trgm reads a pattern's runs of 3 characters).
+TRIGRAM_MIN = 3
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def clean_query(raw: str | None) -> str:
+    """The text searched for: control characters (NUL among them, which PostgreSQL refuses)
+    read as spaces, runs of spaces as one, trimmed, at most QUERY_MAX characters."""
+    text = " ".join(_CONTROL.sub(" ", raw or "").split())
+    return text[:QUERY_MAX].strip()
+
+
+def code_q(text: str, field: str = "code") -> Q:
+    """An exact code in any case, read through the index on UPPER(code)."""
+    return Q(**{f"{field}_upper": text.upper()})
+
+
+def _contains(field: str, text: str) -> Q:
+    """`field` contains `text`, in any case; % and _ match themselves."""
+    if len(text) >= TRIGRAM_MIN:
+        return Q(**{f"{field}__icontains": text})
+    # 1–2 characters hold no trigram: PostgreSQL's trigram index would hand back every row
+    # (its planner does not know and prefers it), so the same test is written in a form no
+    # index serves, and the items are read newest first instead.
+    return Q(GreaterThan(StrIndex(Upper(field), Upper(Value(text))), 0))
+
+
+def items_matching(queryset: QuerySet, text: str) -> QuerySet:
+    """Items whose code is `text` (any case) or whose title or description contains it (any
+    case). On PostgreSQL the trigram indexes of migration 0014 serve a text of TRIGRAM_MIN
+    characters or more."""
+    return queryset.alias(code_upper=Upper("code")).filter(
+        code_q(text) | _contains("title", text) | _contains("description", text)
+    )
+
+
+def points_matching(queryset: QuerySet[Point], text: str) -> QuerySet[Point]:
+    """Points whose name, code or address contains `text` (any case)."""
+    return queryset.filter(
+        Q(name__icontains=text) | Q(code__icontains=text) | Q(address__icontains=text)
+    )
+
+
+def units_matching(queryset: QuerySet[Unit], text: str) -> QuerySet[Unit]:
+    """Units whose name contains `text` (any case): the unit list's name filter says the same."""
+    return queryset.filter(name__icontains=text)
+
+
+class SearchField(forms.CharField):
+    """A search text, cleaned by clean_query: too long is cut, never refused (a refused filter
+    would widen the list to everything)."""
+
+    def to_python(self, value):
+        return clean_query(super().to_python(value))
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchField
+
+
 class RectificationFilter(django_filters.FilterSet):
+    q = SearchFilter(label=_("Code, title or description"), method="filter_q")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=RectificationStatus.choices,
                                          widget=FastSelect, empty_label=_("All"))
     unit = django_filters.ModelChoiceFilter(label=_("Unit (with units below)"), queryset=None,
@@ -74,7 +141,7 @@ class RectificationFilter(django_filters.FilterSet):
 
     class Meta:
         model = Rectification
-        fields = ["status", "unit", "category", "point_kind", "month", "overdue", "due_soon"]
+        fields = ["q", "status", "unit", "category", "point_kind", "month", "overdue", "due_soon"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,6 +155,8 @@ class RectificationFilter(django_filters.FilterSet):
         if chosen and chosen not in months and Month.parse(chosen):
             months.append(chosen)
         self.form.fields["month"].widget.choices = [("", _("All"))] + [(m, m) for m in months]
+        self.form.fields["q"].widget.input_type = "search"
+        self.form.fields["q"].widget.attrs["maxlength"] = QUERY_MAX
         for name, field in self.form.fields.items():
             if name not in ("overdue", "due_soon"):
                 css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
@@ -117,6 +186,9 @@ class RectificationFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(unit__in=Unit.objects.filter(subtree_q([value.path])).values("pk"))
+
+    def filter_q(self, queryset, name, value):
+        return items_matching(queryset, value) if value else queryset
 
     def filter_month(self, queryset, name, value):
         month = Month.parse(value)

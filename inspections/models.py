@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -379,6 +380,10 @@ class Rectification(models.Model):
             # Fixes waiting for verification longer than the rules allow (inspections.supervision).
             models.Index(fields=["campaign", "status", "submitted_at"],
                          name="rect_campaign_status_sub_idx"),
+            # An exact code in any case (the search box): UPPER(code) = UPPER(typed). The trigram
+            # indexes of title and description exist on PostgreSQL only, outside the model's
+            # state (migration 0014_search_trgm).
+            models.Index(Upper("code"), name="rect_code_upper_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,16 @@
 from django.urls import include, path, register_converter
 
 from inspections import workflow
-from inspections.views import figures, items, photos, registers, reports, supervision, visits
+from inspections.views import (
+    figures,
+    items,
+    photos,
+    registers,
+    reports,
+    search,
+    supervision,
+    visits,
+)
 
 app_name = "inspections"
 
@@ -22,6 +31,7 @@ class StepConverter:
 
 register_converter(StepConverter, "step")
 urlpatterns = [
+    path("search/", search.search, name="search"),
     path("items/", items.rectification_list, name="rectification-list"),
     path("items/new/", items.rectification_create, name="rectification-create"),
     path("items/bulk/", include("inspections.bulk.urls")),

@@ -14,6 +14,7 @@ from campaign.permissions import visible_points
 from campaign.photos import PhotoError
 from inspections import forms, permissions, services, workflow
 from inspections.enums import PENDING, RectificationStatus
+from inspections.filters import clean_query, points_matching
 
 # Rows a point's page lists: its open items and its latest visits.
 POINT_PAGE_ROWS = 50
@@ -136,9 +137,9 @@ def inspection_detail(request, pk: int):
 def point_list(request):
     """Points to visit: the inspector's starting place in the street."""
     points = visible_points(request.user).filter(is_active=True).select_related("unit")
-    query = request.GET.get("q", "").strip()[:60]
+    query = clean_query(request.GET.get("q"))
     if query:
-        points = points.filter(name__icontains=query) | points.filter(code__icontains=query)
+        points = points_matching(points, query)
     return render(request, "inspections/point_list.html", {
         "points": points.order_by("code")[:200], "q": query,
         "can_inspect": permissions.can_inspect_somewhere(request.user),

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("inspections", "0013_event_recorded_at"),
+        ("inspections", "0014_search_trgm"),
     ]
 
     operations = [
