@@ -6,6 +6,7 @@ import re
 
 import django_filters
 from django import forms
+from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import StrIndex, Upper
 from django.db.models.lookups import GreaterThan
@@ -82,6 +83,26 @@ def _contains(field: str, text: str) -> Q:
     # (its planner does not know and prefers it), so the same test is written in a form no
     # index serves, and the items are read newest first instead.
     return Q(GreaterThan(StrIndex(Upper(field), Upper(Value(text))), 0))
+
+
+# When no index serves the text (SQLite; a 1–2 character text on PostgreSQL, which has no
+# trigram), a search reads at most this many items, newest first: a text that matches nothing
+# then costs a bounded scan, not a read of every item (README, "Search").
+SCAN_MAX = 100_000
+
+
+def indexed(text: str) -> bool:
+    """Whether an index finds the items containing `text` (migration 0014's trigram indexes)."""
+    return connection.vendor == "postgresql" and len(text) >= TRIGRAM_MIN
+
+
+def newest(queryset: QuerySet) -> tuple[QuerySet, bool]:
+    """The SCAN_MAX newest items of `queryset`: those filed at or after the SCAN_MAX-th newest
+    (one walk of a (scope, created_at, id) index), and whether that cut any; all of them when
+    there are fewer."""
+    last = list(queryset.order_by("-created_at", "-id").values_list("created_at", flat=True)
+                [SCAN_MAX - 1:SCAN_MAX])
+    return (queryset.filter(created_at__gte=last[0]), True) if last else (queryset, False)
 
 
 def items_matching(queryset: QuerySet, text: str) -> QuerySet:
@@ -187,8 +208,16 @@ class RectificationFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(unit__in=Unit.objects.filter(subtree_q([value.path])).values("pk"))
 
+    # Set by filter_q when the text was searched among the SCAN_MAX newest items only.
+    windowed = False
+
     def filter_q(self, queryset, name, value):
-        return items_matching(queryset, value) if value else queryset
+        if not value:
+            return queryset
+        if not indexed(value):
+            queryset, self.windowed = newest(queryset)
+            self.scan_max = SCAN_MAX
+        return items_matching(queryset, value)
 
     def filter_month(self, queryset, name, value):
         month = Month.parse(value)

@@ -4,7 +4,6 @@ matches, each group cut to RESULTS_PER_GROUP with a link to its full list."""
 
 from urllib.parse import urlencode
 
-from django.db import connection
 from django.db.models import prefetch_related_objects
 from django.db.models.functions import Upper
 from django.shortcuts import redirect, render
@@ -13,22 +12,20 @@ from django.views.decorators.http import require_GET
 
 from campaign.permissions import visible_points, visible_units
 from inspections import permissions
+from inspections import filters
 from inspections.filters import (
     QUERY_MAX,
-    TRIGRAM_MIN,
     clean_query,
     code_q,
+    indexed,
     items_matching,
+    newest,
     points_matching,
     units_matching,
 )
 from inspections.views.items import COUNT_CAP
 
 RESULTS_PER_GROUP = 20
-# When no index serves the text (SQLite; a 1–2 character query on PostgreSQL, which has no
-# trigram), the search reads at most this many items in scope, newest first: a text that
-# matches nothing then costs a bounded scan, not a read of every item (README, "Search").
-SCAN_MAX = 100_000
 # How many of the newest matching items the ranking reads (exact title first within them).
 RANKING_WINDOW = 100
 
@@ -38,19 +35,6 @@ def _capped_count(queryset) -> int:
     return queryset.order_by()[: COUNT_CAP + 1].count()
 
 
-def indexed(text: str) -> bool:
-    """Whether an index finds the items containing `text` (migration 0014's trigram indexes)."""
-    return connection.vendor == "postgresql" and len(text) >= TRIGRAM_MIN
-
-
-def _newest(scoped):
-    """The SCAN_MAX newest items in scope: those filed at or after the SCAN_MAX-th newest
-    (one walk of the (campaign|unit, created_at, id) index); all of them in a smaller scope."""
-    last = list(scoped.order_by("-created_at", "-id").values_list("created_at", flat=True)
-                [SCAN_MAX - 1:SCAN_MAX])
-    return (scoped.filter(created_at__gte=last[0]), True) if last else (scoped, False)
-
-
 def _items(user, text: str) -> dict:
     """The newest RANKING_WINDOW matches, read through an index walk that stops there; among
     them the items titled exactly `text` (any case) come first, then the rest newest first. A
@@ -58,7 +42,7 @@ def _items(user, text: str) -> dict:
     scoped = permissions.visible_rectifications(user)
     windowed = False
     if not indexed(text):
-        scoped, windowed = _newest(scoped)
+        scoped, windowed = newest(scoped)
     window = list(items_matching(scoped, text).order_by("-created_at", "-id")[:RANKING_WINDOW])
     exact = text.casefold()
     window.sort(key=lambda item: item.title.casefold() != exact)   # stable: newest first within
@@ -80,7 +64,7 @@ def search(request):
     raw = request.GET.get("q", "")
     text = clean_query(raw)
     context: dict = {"q": text, "query_max": QUERY_MAX, "per_group": RESULTS_PER_GROUP,
-                     "count_cap": COUNT_CAP, "scan_max": SCAN_MAX,
+                     "count_cap": COUNT_CAP, "scan_max": filters.SCAN_MAX,
                      "cut": len(" ".join(raw.split())) > QUERY_MAX}
     if not text:
         return render(request, "inspections/search.html", context)

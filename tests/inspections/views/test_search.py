@@ -12,10 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from inspections import workflow
+from inspections import filters, workflow
 from inspections.filters import QUERY_MAX, clean_query, items_matching
 from inspections.models import CitizenReport, Rectification
-from inspections.views import search as search_view
 from inspections.views.search import RESULTS_PER_GROUP
 from tests import factories
 from tests.factories import login
@@ -254,10 +253,23 @@ def test_postgres_reads_a_3_character_query_through_the_trigram_indexes(world):
 
 def test_an_unindexed_query_reads_only_the_newest_items(client, tree, people, monkeypatch):
     # 2 characters: no index serves them on either database, so the bound applies to both.
-    monkeypatch.setattr(search_view, "SCAN_MAX", 3)
+    monkeypatch.setattr(filters, "SCAN_MAX", 3)
     for n in range(5):
         _file(tree["street_a"], people, f"井盖{n}", minutes_ago=n)
     response = _search(login(client, people["staff"]), "井盖")
     assert _titles(response) == ["井盖0", "井盖1", "井盖2"]
     assert response.context["items"]["windowed"] is True
     assert 'id="search-items-window">已搜索您可见的最新 3 个事项' in response.content.decode()
+
+
+def test_the_item_list_bounds_an_unindexed_query_the_same_way(client, tree, people, monkeypatch):
+    """On the list too, a text no index serves is looked for among the newest items only, and
+    the page says so."""
+    monkeypatch.setattr(filters, "SCAN_MAX", 3)
+    for n in range(5):
+        _file(tree["street_a"], people, f"井盖{n}", minutes_ago=n)
+    response = login(client, people["staff"]).get(reverse("inspections:rectification-list"),
+                                                   {"q": "井盖"})
+    titles = [row.title for row in response.context["rows"]]
+    assert sorted(titles) == ["井盖0", "井盖1", "井盖2"]
+    assert 'id="list-search-window"' in response.content.decode()
