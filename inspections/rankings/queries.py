@@ -200,6 +200,14 @@ def _month_totals(
                        fresh=fresh)
 
 
+def month_totals(
+    campaign: Campaign, month: Month, parent: Unit, now: dt.datetime
+) -> tuple[dict[int, list[VisitGroup]], dict[int, list[int]]]:
+    """The month's totals per child of `parent` (visits; items due and on time): what the
+    rankings read, for the home page's table of the units below (the same cache entry)."""
+    return _month_totals(campaign, month, parent, now)
+
+
 def _visit_groups(counts: dict[int, Counter]) -> dict[int, list[VisitGroup]]:
     """Each unit's visits as one group per (possible, deducted): the rows come per unit below it,
     and a district's hundred units repeat the same few pairs, so merging them first saves the

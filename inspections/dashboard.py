@@ -1,0 +1,326 @@
+"""The home page's figures: each person's work, block by block for the roles they hold.
+
+Every figure is read through the lists' own scope and rules (visible_* queries, overdue_q,
+due_soon_q, the rankings' month totals, the tasks' attach_progress), so a number on the home page
+and the list it links to count the same rows. Counts that could be huge are capped like the
+item list's (COUNT_CAP + 1 read means "more than COUNT_CAP"). The number of queries depends on
+the roles a person holds and the units they hold them at, never on the number of items.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from campaign.enums import Role, TaskStatus
+from campaign.models import Unit, User
+from campaign.periods import Month
+from campaign.permissions import role_paths
+from campaign.tasks.permissions import visible_tasks
+from campaign.tasks.services import attach_progress
+from campaign.tree import subtree_q
+from inspections.enums import CitizenReportStatus, NoticeStatus
+from inspections.enums import RectificationStatus as S
+from inspections.filters import DUE_SOON_DAYS
+from inspections.models import Bulletin, Inspection, MonthlyScore, due_soon_q, overdue_q
+from inspections.notices.permissions import visible_notices
+from inspections.permissions import (
+    INSPECTING,
+    can_triage_reports,
+    visible_citizen_reports,
+    visible_rectifications,
+    visible_rounds,
+)
+from inspections.rankings import queries as rankings
+from inspections.rankings.charts import line_chart
+
+COUNT_CAP = 1000          # the item list's cap (inspections.views.items.COUNT_CAP)
+UNITS_SHOWN = 5           # units per role block: a person holds a role at a few units
+WAITING_SHOWN = 10        # items waiting for verification, oldest first
+ROUNDS_SHOWN = 10
+TREND_MONTHS = 6
+TASKS_READ = 2000         # tasks of one unit's subtree read to derive their status
+
+
+@dataclass
+class Figure:
+    """One number on the home page and the list that shows exactly its rows."""
+
+    label: str
+    count: int
+    url: str
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+    @property
+    def shown(self) -> str:
+        return f"{COUNT_CAP}+" if self.capped else str(self.count)
+
+
+def items_url(**params) -> str:
+    return reverse("inspections:rectification-list") + "?" + urlencode(params)
+
+
+def tasks_url(**params) -> str:
+    return reverse("task-board") + "?" + urlencode(params)
+
+
+def _capped(queryset) -> int:
+    return queryset.order_by()[: COUNT_CAP + 1].count()
+
+
+def _units(user: User, roles: tuple[str, ...]) -> list[Unit]:
+    paths = role_paths(user, roles)
+    if not paths:
+        return []
+    # Outermost only: a role held at a district and at one of its streets is one block.
+    outer = [path for path in paths if not any(path != o and path.startswith(o) for o in paths)]
+    return list(Unit.objects.filter(path__in=outer[:UNITS_SHOWN]).select_related("campaign")
+                .order_by("path"))
+
+
+def _items_of(user: User, unit: Unit):
+    return visible_rectifications(user).filter(
+        unit__in=Unit.objects.filter(subtree_q([unit.path])).values("pk"))
+
+
+def task_counts(user: User, unit: Unit, today: dt.date) -> dict[str, int]:
+    """The tasks of the unit's subtree by derived status (the battle map's rule)."""
+    within = visible_tasks(user).filter(subtree_q([unit.path], "unit__path"))
+    tasks = list(within.order_by("path")[:TASKS_READ])
+    attach_progress(tasks, within=within, today=today)
+    counts = {status: 0 for status in TaskStatus.values}
+    for task in tasks:
+        counts[task.status] += 1
+    return counts
+
+
+def _task_figures(user, unit, today, statuses, labels) -> list[Figure]:
+    counts = task_counts(user, unit, today)
+    return [Figure(labels[f"task_{status}"], counts[status], tasks_url(unit=unit.pk, status=status))
+            for status in statuses]
+
+
+# ---- unit staff ---------------------------------------------------------------------------
+
+@dataclass
+class StaffBlock:
+    unit: Unit
+    items: list[Figure]
+    notices: Figure
+    tasks: list[Figure]
+
+
+def staff_blocks(user: User, now: dt.datetime, labels: dict[str, str]) -> list[StaffBlock]:
+    blocks = []
+    today = timezone.localdate(now)
+    for unit in _units(user, (Role.UNIT_STAFF,)):
+        items = _items_of(user, unit)
+        soon = now + dt.timedelta(days=DUE_SOON_DAYS)
+        figures = items.aggregate(
+            due_soon=Count("pk", filter=due_soon_q(now, soon)),
+            overdue=Count("pk", filter=overdue_q(now)),
+            rework=Count("pk", filter=Q(status=S.REWORK)),
+            received=Count("pk", filter=Q(status=S.OPEN)),
+        )
+        notices = visible_notices(user).filter(unit=unit, status=NoticeStatus.OPEN).count()
+        blocks.append(StaffBlock(
+            unit,
+            [
+                Figure(labels["due_soon"], figures["due_soon"], items_url(unit=unit.pk, due_soon="on")),
+                Figure(labels["overdue"], figures["overdue"], items_url(unit=unit.pk, overdue="on")),
+                Figure(labels["rework"], figures["rework"], items_url(unit=unit.pk, status=S.REWORK)),
+                Figure(labels["received"], figures["received"], items_url(unit=unit.pk, status=S.OPEN)),
+            ],
+            Figure(labels["notices"], notices,
+                   reverse("inspections:notice-list") + "?" + urlencode(
+                       {"status": NoticeStatus.OPEN, "unit": unit.pk})),
+            _task_figures(user, unit, today,
+                          [TaskStatus.OVERDUE, TaskStatus.BEHIND, TaskStatus.ON_TRACK], labels),
+        ))
+    return blocks
+
+
+# ---- inspector ----------------------------------------------------------------------------
+
+@dataclass
+class Waiting:
+    item: object
+    days: int        # natural days since the fix was submitted
+
+
+@dataclass
+class InspectorBlock:
+    rounds: list
+    waiting: list[Waiting]
+    waiting_count: Figure
+    visits_this_month: int
+
+
+def inspector_block(user: User, now: dt.datetime, labels: dict[str, str]) -> InspectorBlock | None:
+    paths = role_paths(user, (Role.INSPECTOR,))
+    if not paths:
+        return None
+    today = timezone.localdate(now)
+    rounds = list(
+        visible_rounds(user, today=today)
+        .filter(subtree_q(paths, "unit__path"), starts_on__lte=today, ends_on__gte=today)
+        .annotate(drawn=Count("points", distinct=True),
+                  visited=Count("inspections__point", distinct=True))
+        .select_related("unit").order_by("ends_on", "pk")[:ROUNDS_SHOWN]
+    )
+    units = _units(user, INSPECTING)
+    scope = Q(pk__in=[])
+    for unit in units:
+        scope |= subtree_q([unit.path], "unit__path")
+    submitted = visible_rectifications(user).filter(scope, status=S.SUBMITTED)
+    waiting = [Waiting(item, (today - timezone.localdate(item.submitted_at)).days)
+               for item in submitted.select_related("unit").order_by("submitted_at", "pk")
+               [:WAITING_SHOWN]]
+    params = {"status": S.SUBMITTED}
+    if len(units) == 1:
+        params["unit"] = units[0].pk
+    month = Month.of(today)
+    start, end = month.bounds(str(timezone.get_current_timezone()))
+    visits = Inspection.objects.filter(inspector=user, visited_at__gte=start,
+                                       visited_at__lt=end).count()
+    return InspectorBlock(rounds, waiting,
+                          Figure(labels["waiting"], _capped(submitted), items_url(**params)),
+                          visits)
+
+
+# ---- coordinator --------------------------------------------------------------------------
+
+@dataclass
+class ChildRow:
+    unit: Unit
+    overdue: Figure
+    due: int
+    on_time: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        if not self.due:
+            return None
+        return (Decimal(100 * self.on_time) / self.due).quantize(Decimal("0.1"))
+
+
+@dataclass
+class CoordinatorBlock:
+    unit: Unit
+    sent_back: Figure
+    overdue: Figure
+    children: list[ChildRow]
+    month: Month
+    ranking_url: str
+    last_month: Month
+    last_published: bool
+    tasks: list[Figure]
+
+
+def coordinator_blocks(user: User, now: dt.datetime, labels: dict[str, str]) -> list[CoordinatorBlock]:
+    blocks = []
+    today = timezone.localdate(now)
+    for unit in _units(user, (Role.COORDINATOR,)):
+        campaign = unit.campaign
+        month = Month.of(now.astimezone(ZoneInfo(campaign.time_zone)).date())
+        items = _items_of(user, unit)
+        children = list(Unit.objects.filter(parent=unit).order_by("order", "pk"))
+        # Overdue per child: one grouped count over the overdue range, added up per child's
+        # subtree (rows grouped by unit id, their paths looked up: no join to the units).
+        paths = dict(Unit.objects.filter(subtree_q([unit.path])).values_list("pk", "path"))
+        overdue_by_unit = dict(items.filter(overdue_q(now)).order_by().values("unit_id")
+                               .annotate(n=Count("pk")).values_list("unit_id", "n"))
+        per_child = {child.pk: 0 for child in children}
+        for unit_id, count in overdue_by_unit.items():
+            for child in children:
+                if paths[unit_id].startswith(child.path):
+                    per_child[child.pk] += count
+                    break
+        _visits, due = rankings.month_totals(campaign, month, unit, now)
+        rows = [ChildRow(child, Figure(labels["overdue"], per_child[child.pk],
+                                       items_url(unit=child.pk, overdue="on")),
+                         *due.get(child.pk, (0, 0)))
+                for child in children]
+        rows.sort(key=lambda row: (-row.overdue.count, row.rate if row.rate is not None else 101,
+                                   row.unit.order, row.unit.pk))
+        last = month.previous()
+        published = Bulletin.objects.filter(parent=unit, month=last.first_day,
+                                            is_current=True).exists()
+        blocks.append(CoordinatorBlock(
+            unit,
+            Figure(labels["sent_back"], _capped(items.filter(status=S.RETURNED_TO_DISPATCH)),
+                   items_url(unit=unit.pk, status=S.RETURNED_TO_DISPATCH)),
+            Figure(labels["overdue"], sum(overdue_by_unit.values()),
+                   items_url(unit=unit.pk, overdue="on")),
+            rows, month,
+            reverse("inspections:ranking-list") + "?" + urlencode({"parent": unit.pk, "month": str(month)}),
+            last, published,
+            _task_figures(user, unit, today, [TaskStatus.OVERDUE, TaskStatus.BEHIND], labels),
+        ))
+    return blocks
+
+
+def reports_to_triage(user: User, label: str) -> Figure | None:
+    if not can_triage_reports(user):
+        return None
+    new = visible_citizen_reports(user).filter(status=CitizenReportStatus.NEW)
+    return Figure(label, _capped(new),
+                  reverse("inspections:report-list") + "?" + urlencode(
+                      {"status": CitizenReportStatus.NEW}))
+
+
+# ---- leader -------------------------------------------------------------------------------
+
+@dataclass
+class LeaderRow:
+    unit: Unit
+    month: Month
+    score: Decimal | None
+    rank: int | None
+    ranked: bool
+    group_size: int
+    trend: list[MonthlyScore]
+    overdue: Figure
+    tasks: list[Figure]
+    flagged: bool
+    chart: object = None
+    rows: list = field(default_factory=list)
+
+
+def leader_rows(user: User, now: dt.datetime, labels: dict[str, str]) -> list[LeaderRow]:
+    result = []
+    today = timezone.localdate(now)
+    for unit in _units(user, (Role.LEADER,)):
+        campaign = unit.campaign
+        month = Month.of(now.astimezone(ZoneInfo(campaign.time_zone)).date())
+        score = rank = None
+        ranked, group_size = False, 0
+        if unit.parent_id is not None:
+            parent = Unit.objects.get(pk=unit.parent_id)
+            draft = rankings.compute_month(campaign, month, parent, now=now)
+            line = next((line for line in draft.lines if line.unit.pk == unit.pk), None)
+            if line is not None:
+                standing = line.standing
+                score, rank, ranked = standing.score, standing.rank, standing.ranked
+                group_size = sum(1 for other in draft.lines_of(unit.kind) if other.standing.ranked)
+        trend = rankings.trend(unit)[-TREND_MONTHS:]
+        overdue = _capped(_items_of(user, unit).filter(overdue_q(now)))
+        row = LeaderRow(
+            unit, month, score, rank, ranked, group_size, trend,
+            Figure(labels["overdue"], overdue, items_url(unit=unit.pk, overdue="on")),
+            _task_figures(user, unit, today, [TaskStatus.OVERDUE, TaskStatus.BEHIND], labels),
+            bool(trend and trend[-1].flagged),
+        )
+        if trend:
+            row.chart = line_chart([(str(r.month)[:7], r.score) for r in trend], low=0, high=100,
+                                   width=360, height=160)
+        result.append(row)
+    return result
