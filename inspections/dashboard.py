@@ -8,15 +8,18 @@ the roles a person holds and the units they hold them at, never on the number of
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
+from campaign import tree
 from campaign.enums import Role, TaskStatus
 from campaign.models import Unit, User
 from campaign.periods import Month
@@ -24,10 +27,18 @@ from campaign.permissions import role_paths
 from campaign.tasks.permissions import visible_tasks
 from campaign.tasks.services import attach_progress
 from campaign.tree import subtree_q
+from inspections import live
 from inspections.enums import CitizenReportStatus, NoticeStatus
 from inspections.enums import RectificationStatus as S
 from inspections.filters import DUE_SOON_DAYS
-from inspections.models import Bulletin, Inspection, MonthlyScore, due_soon_q, overdue_q
+from inspections.models import (
+    Bulletin,
+    Inspection,
+    MonthlyScore,
+    Rectification,
+    due_soon_q,
+    overdue_q,
+)
 from inspections.notices.permissions import visible_notices
 from inspections.permissions import (
     INSPECTING,
@@ -37,14 +48,17 @@ from inspections.permissions import (
     visible_rounds,
 )
 from inspections.rankings import queries as rankings
-from inspections.rankings.charts import line_chart
+from inspections.rankings.charts import BarChart, Chart, bar_chart, hbar_chart, line_chart
+from inspections.rounding import round_half_up
 
 COUNT_CAP = 1000          # the item list's cap (inspections.views.items.COUNT_CAP)
 UNITS_SHOWN = 5           # units per role block: a person holds a role at a few units
 WAITING_SHOWN = 10        # items waiting for verification, oldest first
 ROUNDS_SHOWN = 10
 TREND_MONTHS = 6
-TASKS_READ = 2000         # tasks of one unit's subtree read to derive their status
+WEEKS = 12
+CATEGORIES_SHOWN = 10
+UNITS_CHARTED = 12
 
 
 @dataclass
@@ -82,7 +96,7 @@ def _units(user: User, roles: tuple[str, ...]) -> list[Unit]:
         return []
     # Outermost only: a role held at a district and at one of its streets is one block.
     outer = [path for path in paths if not any(path != o and path.startswith(o) for o in paths)]
-    return list(Unit.objects.filter(path__in=outer[:UNITS_SHOWN]).select_related("campaign")
+    return list(Unit.objects.filter(path__in=outer[:UNITS_SHOWN]).select_related("campaign", "parent")
                 .order_by("path"))
 
 
@@ -94,7 +108,8 @@ def _items_of(user: User, unit: Unit):
 def task_counts(user: User, unit: Unit, today: dt.date) -> dict[str, int]:
     """The tasks of the unit's subtree by derived status (the battle map's rule)."""
     within = visible_tasks(user).filter(subtree_q([unit.path], "unit__path"))
-    tasks = list(within.order_by("path")[:TASKS_READ])
+    # Every task of the subtree, as the battle map reads them: its counts are the board's.
+    tasks = list(within.order_by("path"))
     attach_progress(tasks, within=within, today=today)
     counts = {status: 0 for status in TaskStatus.values}
     for task in tasks:
@@ -196,6 +211,153 @@ def inspector_block(user: User, now: dt.datetime, labels: dict[str, str]) -> Ins
                           visits)
 
 
+# ---- what coordinators and leaders share: a subtree's overdue items and charts ---------
+
+def _campaign_paths(unit: Unit) -> dict[int, str]:
+    return dict(Unit.objects.filter(campaign_id=unit.campaign_id).values_list("pk", "path"))
+
+
+def _subtree_items(unit: Unit, paths: dict[int, str]):
+    """The items of the unit's subtree, said the rankings' way (no filter at all for a tree's
+    only root; else the subtree's unit ids): the planner then walks the campaign's indexes."""
+    return Rectification.objects.filter(rankings.in_subtree(unit.campaign, unit.path, paths),
+                                        campaign_id=unit.campaign_id)
+
+
+@dataclass
+class Overdue:
+    total: int
+    by_unit: dict[int, int]          # unit id → overdue items charged to that unit itself
+
+
+def _overdue(unit: Unit, paths: dict[int, str], now: dt.datetime) -> Overdue:
+    """The subtree's overdue items grouped by unit: one grouped count over the overdue range,
+    kept in the cache (inspections.live) while nothing under it changes."""
+    def count() -> Overdue:
+        rows = dict(_subtree_items(unit, paths).filter(overdue_q(now)).order_by()
+                    .values("unit_id").annotate(n=Count("pk")).values_list("unit_id", "n"))
+        return Overdue(sum(rows.values()), rows)
+
+    return live.cached(f"home-overdue:{unit.pk}:{unit.path}", unit.campaign, now, count)
+
+
+def _per_child(children: list[Unit], overdue: Overdue, paths: dict[int, str]) -> dict[int, int]:
+    per_child = {child.pk: 0 for child in children}
+    for unit_id, count in overdue.by_unit.items():
+        for child in children:
+            if tree.is_within(paths[unit_id], child.path):
+                per_child[child.pk] += count
+                break
+    return per_child
+
+
+@dataclass
+class Week:
+    start: dt.date
+    filed: Figure
+    closed: Figure
+
+
+@dataclass
+class MonthRate:
+    month: Month
+    due: int
+    on_time: int
+    url: str
+
+    @property
+    def rate(self) -> Decimal | None:
+        return _rate(self.due, self.on_time)
+
+
+def _rate(due: int, on_time: int) -> Decimal | None:
+    """The on-time rate as a percentage to 0.1 (the unit figures' rounding); None when nothing
+    fell due."""
+    if not due:
+        return None
+    return round_half_up(Fraction(100 * on_time, due), 1)
+
+
+@dataclass
+class Charts:
+    weeks: list[Week]
+    weekly: BarChart
+    months: list[MonthRate]
+    monthly: Chart | None
+    categories: list[Figure]
+    by_category: BarChart
+    units: list[Figure]
+    by_unit: BarChart
+
+
+def _weeks(unit: Unit, paths: dict[int, str], now: dt.datetime) -> list[tuple[dt.date, int, int]]:
+    """(Monday, filed, closed) for the last WEEKS weeks, this one last: two grouped counts by
+    local day, added up by week in Python (portable, and at most 7 × WEEKS rows each)."""
+    zone = ZoneInfo(unit.campaign.time_zone)
+    today = now.astimezone(zone).date()
+    first = today - dt.timedelta(days=today.weekday() + 7 * (WEEKS - 1))
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
+    items = _subtree_items(unit, paths)
+    filed = (items.filter(created_at__gte=start).order_by()
+             .values_list(TruncDate("created_at", tzinfo=zone)).annotate(n=Count("pk")))
+    closed = (items.filter(status=S.CLOSED, closed_at__gte=start).order_by()
+              .values_list(TruncDate("closed_at", tzinfo=zone)).annotate(n=Count("pk")))
+    weeks = {first + dt.timedelta(days=7 * n): [0, 0] for n in range(WEEKS)}
+    for column, rows in ((0, filed), (1, closed)):
+        for day, count in rows:
+            weeks[day - dt.timedelta(days=day.weekday())][column] += count
+    return [(monday, filed_count, closed_count) for monday, (filed_count, closed_count) in weeks.items()]
+
+
+def _categories(unit: Unit, paths: dict[int, str], now: dt.datetime) -> list[tuple[int | None, str, int]]:
+    """(category id, name, overdue items) of the subtree, most first."""
+    rows = (_subtree_items(unit, paths).filter(overdue_q(now)).order_by()
+            .values_list("criterion__category_id", "criterion__category__name")
+            .annotate(n=Count("pk")))
+    return sorted(rows, key=lambda row: (-row[2], row[1] or ""))
+
+
+def unit_charts(unit: Unit, children: list[Unit], paths: dict[int, str], overdue: Overdue,
+                now: dt.datetime, labels: dict[str, str]) -> Charts:
+    """The charts of a subtree: items filed and closed per week, the on-time rate per month,
+    overdue items by category and by unit below. Every figure is also a table row."""
+    campaign = unit.campaign
+    weekly_rows = live.cached(f"home-weeks:{unit.pk}:{unit.path}", campaign, now,
+                              lambda: _weeks(unit, paths, now))
+    weeks = [Week(monday,
+                  Figure(labels["filed"], filed, items_url(unit=unit.pk, filed_week=monday)),
+                  Figure(labels["closed"], closed, items_url(unit=unit.pk, closed_week=monday)))
+             for monday, filed, closed in weekly_rows]
+    month = Month.of(now.astimezone(ZoneInfo(campaign.time_zone)).date())
+    months = []
+    for _n in range(TREND_MONTHS):
+        _visits, due = rankings.month_totals(campaign, month, None, now)
+        due_count, on_time = due.get(unit.pk, (0, 0))
+        months.append(MonthRate(month, due_count, on_time, reverse("inspections:ranking-list")
+                                + "?" + urlencode({"parent": unit.pk, "month": str(month)})))
+        month = month.previous()
+    months.reverse()
+    rated = [(str(row.month)[2:], row.rate) for row in months]
+    monthly = (line_chart(rated, low=0, high=100, width=360, height=180)
+               if any(rate is not None for _label, rate in rated) else None)
+    category_rows = live.cached(f"home-categories:{unit.pk}:{unit.path}", campaign, now,
+                                lambda: _categories(unit, paths, now))
+    categories = [Figure(name or labels["no_category"], count,
+                         items_url(unit=unit.pk, overdue="on", category=pk) if pk
+                         else items_url(unit=unit.pk, overdue="on", no_category="on"))
+                  for pk, name, count in category_rows[:CATEGORIES_SHOWN]]
+    per_child = _per_child(children, overdue, paths)
+    units = sorted((Figure(child.name, per_child[child.pk], items_url(unit=child.pk, overdue="on"))
+                    for child in children), key=lambda figure: -figure.count)[:UNITS_CHARTED]
+    return Charts(
+        weeks, bar_chart([f"{week.start:%m-%d}" for week in weeks],
+                         [[week.filed.count for week in weeks], [week.closed.count for week in weeks]]),
+        months, monthly,
+        categories, hbar_chart([(figure.label, figure.count) for figure in categories]),
+        units, hbar_chart([(figure.label, figure.count) for figure in units]),
+    )
+
+
 # ---- coordinator --------------------------------------------------------------------------
 
 @dataclass
@@ -207,9 +369,7 @@ class ChildRow:
 
     @property
     def rate(self) -> Decimal | None:
-        if not self.due:
-            return None
-        return (Decimal(100 * self.on_time) / self.due).quantize(Decimal("0.1"))
+        return _rate(self.due, self.on_time)
 
 
 @dataclass
@@ -223,6 +383,7 @@ class CoordinatorBlock:
     last_month: Month
     last_published: bool
     tasks: list[Figure]
+    charts: Charts
 
 
 def coordinator_blocks(user: User, now: dt.datetime, labels: dict[str, str]) -> list[CoordinatorBlock]:
@@ -231,39 +392,33 @@ def coordinator_blocks(user: User, now: dt.datetime, labels: dict[str, str]) -> 
     for unit in _units(user, (Role.COORDINATOR,)):
         campaign = unit.campaign
         month = Month.of(now.astimezone(ZoneInfo(campaign.time_zone)).date())
-        items = _items_of(user, unit)
+        paths = _campaign_paths(unit)
         children = list(Unit.objects.filter(parent=unit).order_by("order", "pk"))
-        # Overdue per child: one grouped count over the overdue range, added up per child's
-        # subtree (rows grouped by unit id, their paths looked up: no join to the units).
-        paths = dict(Unit.objects.filter(subtree_q([unit.path])).values_list("pk", "path"))
-        overdue_by_unit = dict(items.filter(overdue_q(now)).order_by().values("unit_id")
-                               .annotate(n=Count("pk")).values_list("unit_id", "n"))
-        per_child = {child.pk: 0 for child in children}
-        for unit_id, count in overdue_by_unit.items():
-            for child in children:
-                if paths[unit_id].startswith(child.path):
-                    per_child[child.pk] += count
-                    break
+        overdue = _overdue(unit, paths, now)
+        per_child = _per_child(children, overdue, paths)
         _visits, due = rankings.month_totals(campaign, month, unit, now)
         rows = [ChildRow(child, Figure(labels["overdue"], per_child[child.pk],
                                        items_url(unit=child.pk, overdue="on")),
                          *due.get(child.pk, (0, 0)))
                 for child in children]
+        # Worst first: most overdue, then the lowest on-time rate (none due: after any rate).
         rows.sort(key=lambda row: (-row.overdue.count, row.rate if row.rate is not None else 101,
                                    row.unit.order, row.unit.pk))
         last = month.previous()
         published = Bulletin.objects.filter(parent=unit, month=last.first_day,
                                             is_current=True).exists()
+        sent_back = _subtree_items(unit, paths).filter(status=S.RETURNED_TO_DISPATCH)
         blocks.append(CoordinatorBlock(
             unit,
-            Figure(labels["sent_back"], _capped(items.filter(status=S.RETURNED_TO_DISPATCH)),
+            Figure(labels["sent_back"], _capped(sent_back),
                    items_url(unit=unit.pk, status=S.RETURNED_TO_DISPATCH)),
-            Figure(labels["overdue"], sum(overdue_by_unit.values()),
-                   items_url(unit=unit.pk, overdue="on")),
+            Figure(labels["overdue"], overdue.total, items_url(unit=unit.pk, overdue="on")),
             rows, month,
-            reverse("inspections:ranking-list") + "?" + urlencode({"parent": unit.pk, "month": str(month)}),
+            reverse("inspections:ranking-list") + "?" + urlencode({"parent": unit.pk,
+                                                                   "month": str(month)}),
             last, published,
             _task_figures(user, unit, today, [TaskStatus.OVERDUE, TaskStatus.BEHIND], labels),
+            unit_charts(unit, children, paths, overdue, now, labels),
         ))
     return blocks
 
@@ -291,8 +446,8 @@ class LeaderRow:
     overdue: Figure
     tasks: list[Figure]
     flagged: bool
-    chart: object = None
-    rows: list = field(default_factory=list)
+    charts: Charts
+    chart: Chart | None = None
 
 
 def leader_rows(user: User, now: dt.datetime, labels: dict[str, str]) -> list[LeaderRow]:
@@ -303,21 +458,23 @@ def leader_rows(user: User, now: dt.datetime, labels: dict[str, str]) -> list[Le
         month = Month.of(now.astimezone(ZoneInfo(campaign.time_zone)).date())
         score = rank = None
         ranked, group_size = False, 0
-        if unit.parent_id is not None:
-            parent = Unit.objects.get(pk=unit.parent_id)
-            draft = rankings.compute_month(campaign, month, parent, now=now)
+        if unit.parent is not None:
+            draft = rankings.compute_month(campaign, month, unit.parent, now=now)
             line = next((line for line in draft.lines if line.unit.pk == unit.pk), None)
             if line is not None:
                 standing = line.standing
                 score, rank, ranked = standing.score, standing.rank, standing.ranked
                 group_size = sum(1 for other in draft.lines_of(unit.kind) if other.standing.ranked)
         trend = rankings.trend(unit)[-TREND_MONTHS:]
-        overdue = _capped(_items_of(user, unit).filter(overdue_q(now)))
+        paths = _campaign_paths(unit)
+        children = list(Unit.objects.filter(parent=unit).order_by("order", "pk"))
+        overdue = _overdue(unit, paths, now)
         row = LeaderRow(
             unit, month, score, rank, ranked, group_size, trend,
-            Figure(labels["overdue"], overdue, items_url(unit=unit.pk, overdue="on")),
+            Figure(labels["overdue"], overdue.total, items_url(unit=unit.pk, overdue="on")),
             _task_figures(user, unit, today, [TaskStatus.OVERDUE, TaskStatus.BEHIND], labels),
             bool(trend and trend[-1].flagged),
+            unit_charts(unit, children, paths, overdue, now, labels),
         )
         if trend:
             row.chart = line_chart([(str(r.month)[:7], r.score) for r in trend], low=0, high=100,

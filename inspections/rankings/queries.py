@@ -201,11 +201,17 @@ def _month_totals(
 
 
 def month_totals(
-    campaign: Campaign, month: Month, parent: Unit, now: dt.datetime
+    campaign: Campaign, month: Month, parent: Unit | None, now: dt.datetime
 ) -> tuple[dict[int, list[VisitGroup]], dict[int, list[int]]]:
-    """The month's totals per child of `parent` (visits; items due and on time): what the
-    rankings read, for the home page's table of the units below (the same cache entry)."""
+    """The month's totals per child of `parent` (or, with no parent, per unit of the campaign
+    with its subtree's rows): what the rankings read, for the home page (the same cache
+    entries)."""
     return _month_totals(campaign, month, parent, now)
+
+
+def in_subtree(campaign: Campaign, path: str, paths: dict[int, str]) -> Q:
+    """`_in_subtree` for other reads of a subtree's rows (the home page's)."""
+    return _in_subtree(campaign, path, paths)
 
 
 def _visit_groups(counts: dict[int, Counter]) -> dict[int, list[VisitGroup]]:

@@ -23,6 +23,9 @@ def _labels() -> dict[str, str]:
         "task_overdue": _("Tasks past due"),
         "task_behind": _("Tasks behind schedule"),
         "task_on_track": _("Tasks on track, not done"),
+        "filed": _("Filed"),
+        "closed": _("Closed"),
+        "no_category": _("No category"),
     }
 
 

@@ -45,7 +45,7 @@ def data(tree, people):
         "a6": _item(street_a, "submitted", NOW + DAY, submitted_at=NOW - 5 * DAY),
         "a7": _item(street_a, "returned_to_dispatch", NOW + DAY),  # sent back
         "l1": _item(lane_a, "open", NOW + 5 * DAY),                # received (street A's subtree)
-        "a8": _item(street_a, "closed", NOW - 4 * DAY),
+        "a8": _item(street_a, "closed", NOW - 4 * DAY, closed_at=NOW - DAY),
         # District B: never counted for street A's staff nor for district A's leader.
         "b1": _item(street_b, "open", NOW - DAY),
         "b2": _item(street_b, "rework", NOW + 2 * DAY),
@@ -156,6 +156,27 @@ def _report(tree, status):
     CitizenReport.objects.filter(pk=report.pk).update(status=status)
 
 
+def test_charts_figures_and_links(client, tree, people, data):
+    category = factories.CategoryFactory(standard__campaign=tree["city"].campaign, name="市容环境")
+    criterion = factories.CriterionFactory(category=category)
+    data["a3"].criterion = criterion
+    data["a3"].save()
+    [block] = _figures(client, people["coordinator"]).context["coordinator_blocks"]
+    charts = block.charts
+    # 2019-07-10 is a Wednesday: twelve weeks from Monday 2019-04-22 to Monday 2019-07-08.
+    assert [week.start for week in charts.weeks][::11] == [dt.date(2019, 4, 22), dt.date(2019, 7, 8)]
+    assert {str(w.start): (w.filed.count, w.closed.count) for w in charts.weeks
+            if w.filed.count or w.closed.count} == {"2019-07-01": (12, 0), "2019-07-08": (0, 1)}
+    assert _count(client, charts.weeks[-2].filed.url) == 12
+    assert _count(client, charts.weeks[-1].closed.url) == 1
+    assert [(f.label, f.count) for f in charts.categories] == [("无类别", 2), ("市容环境", 1)]
+    for figure in charts.categories + charts.units:
+        assert _count(client, figure.url) == figure.count, figure.label
+    assert [(f.label, f.count) for f in charts.units] == [("甲区", 2), ("乙区", 1)]
+    assert [str(row.month) for row in charts.months] == [
+        "2019-02", "2019-03", "2019-04", "2019-05", "2019-06", "2019-07"]
+
+
 def test_on_time_rate_of_units_below(client, tree, people):
     # Due in July before now: one on time (submitted before the deadline), one not.
     on_time = _item(tree["street_a"], "submitted", NOW - DAY, submitted_at=NOW - 2 * DAY)
@@ -164,6 +185,8 @@ def test_on_time_rate_of_units_below(client, tree, people):
     [block] = _figures(client, people["coordinator"]).context["coordinator_blocks"]
     district_a = next(row for row in block.children if row.unit == tree["district_a"])
     assert (district_a.due, district_a.on_time, district_a.rate) == (2, 1, D("50.0"))
+    july = block.charts.months[-1]
+    assert (july.due, july.on_time, july.rate) == (2, 1, D("50.0"))
 
 
 def test_leader_in_charge_without_membership(client, tree, data):
