@@ -199,7 +199,7 @@ def inspector_block(user: User, now: dt.datetime, labels: dict[str, str]) -> Ins
     waiting = [Waiting(item, (today - timezone.localdate(item.submitted_at)).days)
                for item in submitted.select_related("unit").order_by("submitted_at", "pk")
                [:WAITING_SHOWN]]
-    params = {"status": S.SUBMITTED}
+    params: dict[str, object] = {"status": S.SUBMITTED}
     if len(units) == 1:
         params["unit"] = units[0].pk
     month = Month.of(today)
@@ -231,23 +231,55 @@ class Overdue:
 
 
 def _overdue(unit: Unit, paths: dict[int, str], now: dt.datetime) -> Overdue:
-    """The subtree's overdue items grouped by unit: one grouped count over the overdue range,
-    kept in the cache (inspections.live) while nothing under it changes."""
-    def count() -> Overdue:
-        rows = dict(_subtree_items(unit, paths).filter(overdue_q(now)).order_by()
-                    .values("unit_id").annotate(n=Count("pk")).values_list("unit_id", "n"))
-        return Overdue(sum(rows.values()), rows)
-
-    return live.cached(f"home-overdue:{unit.pk}:{unit.path}", unit.campaign, now, count)
+    """The subtree's overdue items grouped by unit: one grouped count over the overdue range."""
+    rows = dict(_subtree_items(unit, paths).filter(overdue_q(now)).order_by()
+                .values("unit_id").annotate(n=Count("pk")).values_list("unit_id", "n"))
+    return Overdue(sum(rows.values()), rows)
 
 
-def _per_child(children: list[Unit], overdue: Overdue, paths: dict[int, str]) -> dict[int, int]:
+@dataclass
+class SubtreeFigures:
+    """What the home page reads of every row of a subtree, as plain data."""
+
+    overdue: Overdue
+    weeks: list[tuple[dt.date, int, int]]
+    categories: list[tuple[int | None, str, int]]
+    months: list[tuple[Month, int, int]]      # oldest first: (month, due, on time)
+    child_due: dict[int, list[int]]           # child id → [due, on time] this month
+
+
+def subtree_figures(unit: Unit, paths: dict[int, str], now: dt.datetime) -> SubtreeFigures:
+    """The aggregates of a subtree's rows, kept in the cache as one small entry (one stamp
+    query, one cache read) while nothing under it changes (inspections.live). The on-time
+    figures are the rankings' own month totals (the same rule, the same cache entries)."""
+    campaign = unit.campaign
+
+    def compute() -> SubtreeFigures:
+        month = Month.of(now.astimezone(ZoneInfo(campaign.time_zone)).date())
+        child_due = rankings.month_totals(campaign, month, unit, now)[1]
+        months = []
+        for _n in range(TREND_MONTHS):
+            due = rankings.month_totals(campaign, month, None, now)[1]
+            months.append((month, *due.get(unit.pk, (0, 0))))
+            month = month.previous()
+        return SubtreeFigures(_overdue(unit, paths, now), _weeks(unit, paths, now),
+                              _categories(unit, paths, now), months[::-1], child_due)
+
+    # The day is part of the key: the weeks and months shown move with it.
+    today = now.astimezone(ZoneInfo(campaign.time_zone)).date()
+    return live.cached(f"home:{unit.pk}:{unit.path}:{today}", campaign, now, compute)
+
+
+def _per_child(unit: Unit, children: list[Unit], overdue: Overdue,
+               paths: dict[int, str]) -> dict[int, int]:
+    """The overdue counts added up per child of `unit` (the child is the id one level below
+    the unit in a row's path; rows of the unit itself belong to no child)."""
     per_child = {child.pk: 0 for child in children}
+    below = tree.depth(unit.path) + 1
     for unit_id, count in overdue.by_unit.items():
-        for child in children:
-            if tree.is_within(paths[unit_id], child.path):
-                per_child[child.pk] += count
-                break
+        ids = tree.parse(paths[unit_id])
+        if len(ids) > below and ids[below] in per_child:
+            per_child[ids[below]] += count
     return per_child
 
 
@@ -317,36 +349,27 @@ def _categories(unit: Unit, paths: dict[int, str], now: dt.datetime) -> list[tup
     return sorted(rows, key=lambda row: (-row[2], row[1] or ""))
 
 
-def unit_charts(unit: Unit, children: list[Unit], paths: dict[int, str], overdue: Overdue,
-                now: dt.datetime, labels: dict[str, str]) -> Charts:
+def unit_charts(unit: Unit, children: list[Unit], per_child: dict[int, int],
+                figures: SubtreeFigures, labels: dict[str, str]) -> Charts:
     """The charts of a subtree: items filed and closed per week, the on-time rate per month,
     overdue items by category and by unit below. Every figure is also a table row."""
-    campaign = unit.campaign
-    weekly_rows = live.cached(f"home-weeks:{unit.pk}:{unit.path}", campaign, now,
-                              lambda: _weeks(unit, paths, now))
+    weekly_rows = figures.weeks
     weeks = [Week(monday,
                   Figure(labels["filed"], filed, items_url(unit=unit.pk, filed_week=monday)),
                   Figure(labels["closed"], closed, items_url(unit=unit.pk, closed_week=monday)))
              for monday, filed, closed in weekly_rows]
-    month = Month.of(now.astimezone(ZoneInfo(campaign.time_zone)).date())
-    months = []
-    for _n in range(TREND_MONTHS):
-        _visits, due = rankings.month_totals(campaign, month, None, now)
-        due_count, on_time = due.get(unit.pk, (0, 0))
-        months.append(MonthRate(month, due_count, on_time, reverse("inspections:ranking-list")
-                                + "?" + urlencode({"parent": unit.pk, "month": str(month)})))
-        month = month.previous()
-    months.reverse()
-    rated = [(str(row.month)[2:], row.rate) for row in months]
+    months = [MonthRate(month, due_count, on_time, reverse("inspections:ranking-list")
+                        + "?" + urlencode({"parent": unit.pk, "month": str(month)}))
+              for month, due_count, on_time in figures.months]
+    rated: list[tuple[str, Decimal | int | None]] = [(str(row.month)[2:], row.rate)
+                                                      for row in months]
     monthly = (line_chart(rated, low=0, high=100, width=360, height=180)
                if any(rate is not None for _label, rate in rated) else None)
-    category_rows = live.cached(f"home-categories:{unit.pk}:{unit.path}", campaign, now,
-                                lambda: _categories(unit, paths, now))
+    category_rows = figures.categories
     categories = [Figure(name or labels["no_category"], count,
                          items_url(unit=unit.pk, overdue="on", category=pk) if pk
                          else items_url(unit=unit.pk, overdue="on", no_category="on"))
                   for pk, name, count in category_rows[:CATEGORIES_SHOWN]]
-    per_child = _per_child(children, overdue, paths)
     units = sorted((Figure(child.name, per_child[child.pk], items_url(unit=child.pk, overdue="on"))
                     for child in children), key=lambda figure: -figure.count)[:UNITS_CHARTED]
     return Charts(
@@ -394,9 +417,9 @@ def coordinator_blocks(user: User, now: dt.datetime, labels: dict[str, str]) -> 
         month = Month.of(now.astimezone(ZoneInfo(campaign.time_zone)).date())
         paths = _campaign_paths(unit)
         children = list(Unit.objects.filter(parent=unit).order_by("order", "pk"))
-        overdue = _overdue(unit, paths, now)
-        per_child = _per_child(children, overdue, paths)
-        _visits, due = rankings.month_totals(campaign, month, unit, now)
+        figures = subtree_figures(unit, paths, now)
+        overdue, due = figures.overdue, figures.child_due
+        per_child = _per_child(unit, children, overdue, paths)
         rows = [ChildRow(child, Figure(labels["overdue"], per_child[child.pk],
                                        items_url(unit=child.pk, overdue="on")),
                          *due.get(child.pk, (0, 0)))
@@ -418,7 +441,7 @@ def coordinator_blocks(user: User, now: dt.datetime, labels: dict[str, str]) -> 
                                                                    "month": str(month)}),
             last, published,
             _task_figures(user, unit, today, [TaskStatus.OVERDUE, TaskStatus.BEHIND], labels),
-            unit_charts(unit, children, paths, overdue, now, labels),
+            unit_charts(unit, children, per_child, figures, labels),
         ))
     return blocks
 
@@ -468,13 +491,15 @@ def leader_rows(user: User, now: dt.datetime, labels: dict[str, str]) -> list[Le
         trend = rankings.trend(unit)[-TREND_MONTHS:]
         paths = _campaign_paths(unit)
         children = list(Unit.objects.filter(parent=unit).order_by("order", "pk"))
-        overdue = _overdue(unit, paths, now)
+        figures = subtree_figures(unit, paths, now)
+        overdue = figures.overdue
         row = LeaderRow(
             unit, month, score, rank, ranked, group_size, trend,
             Figure(labels["overdue"], overdue.total, items_url(unit=unit.pk, overdue="on")),
             _task_figures(user, unit, today, [TaskStatus.OVERDUE, TaskStatus.BEHIND], labels),
             bool(trend and trend[-1].flagged),
-            unit_charts(unit, children, paths, overdue, now, labels),
+            unit_charts(unit, children, _per_child(unit, children, overdue, paths), figures,
+                        labels),
         )
         if trend:
             row.chart = line_chart([(str(r.month)[:7], r.score) for r in trend], low=0, high=100,

@@ -52,6 +52,8 @@ def line_chart(
 
 @dataclass
 class Bar:
+    """Coordinates rounded to 0.1 here, so the template writes them as they are."""
+
     x: float
     y: float
     width: float
@@ -86,13 +88,16 @@ def bar_chart(
         for number, values in enumerate(series):
             value = values[index]
             bar_height = (bottom - top) * value / high
-            bars.append(Bar(left + index * group + group * 0.1 + number * bar_width,
-                            bottom - bar_height, bar_width, bar_height, label, str(value), number))
+            bars.append(Bar(round(left + index * group + group * 0.1 + number * bar_width, 1),
+                            round(bottom - bar_height, 1), round(bar_width, 1),
+                            round(bar_height, 1), label, str(value), number))
     step = 1 if len(labels) <= 8 else 2
-    label_marks = [(left + index * group + group / 2, bottom + 14, label)
-                   for index, label in enumerate(labels) if index % step == 0]
+    label_marks: list[tuple[float, float, str]] = [
+        (round(left + index * group + group / 2, 1), bottom + 14, label)
+        for index, label in enumerate(labels) if index % step == 0
+    ]
     ticks = sorted({0, round(high / 2), high})
-    y_ticks = [(bottom - (bottom - top) * tick / high, str(tick)) for tick in ticks]
+    y_ticks = [(round(bottom - (bottom - top) * tick / high, 1), str(tick)) for tick in ticks]
     return BarChart(width, height, bars, label_marks, y_ticks)
 
 
@@ -101,11 +106,12 @@ def hbar_chart(rows: list[tuple[str, int]], *, width: int = 360, row_height: int
     (units, categories): the label above its bar, the value at its end."""
     high = max([value for _label, value in rows] + [1])
     left, right = 4, 40
-    bars, labels = [], []
+    bars: list[Bar] = []
+    labels: list[tuple[float, float, str]] = []
     for index, (label, value) in enumerate(rows):
         y = index * row_height * 2
         bar_width = (width - left - right) * value / high
         labels.append((left, y + 12, label))
-        labels.append((left + bar_width + 4, y + 26, str(value)))
-        bars.append(Bar(left, y + 16, bar_width, row_height - 8, label, str(value), 0))
+        labels.append((round(left + bar_width + 4, 1), y + 26, str(value)))
+        bars.append(Bar(left, y + 16, round(bar_width, 1), row_height - 8, label, str(value), 0))
     return BarChart(width, max(len(rows), 1) * row_height * 2, bars, labels, [], horizontal=True)
