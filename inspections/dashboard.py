@@ -8,6 +8,7 @@ the roles a person holds and the units they hold them at, never on the number of
 """
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from campaign import tree
@@ -79,7 +80,13 @@ class Figure:
 
 
 def items_url(**params) -> str:
-    return reverse("inspections:rectification-list") + "?" + urlencode(params)
+    # Reversed once per prefix: a city's home page links some fifty numbers to the list.
+    return _list_path(get_script_prefix()) + "?" + urlencode(params)
+
+
+@functools.lru_cache(maxsize=8)
+def _list_path(_prefix: str) -> str:
+    return reverse("inspections:rectification-list")
 
 
 def tasks_url(**params) -> str:
@@ -296,10 +303,10 @@ class MonthRate:
     due: int
     on_time: int
     url: str
+    rate: Decimal | None = None
 
-    @property
-    def rate(self) -> Decimal | None:
-        return _rate(self.due, self.on_time)
+    def __post_init__(self) -> None:
+        self.rate = _rate(self.due, self.on_time)
 
 
 def _rate(due: int, on_time: int) -> Decimal | None:
@@ -389,10 +396,10 @@ class ChildRow:
     overdue: Figure
     due: int
     on_time: int
+    rate: Decimal | None = None
 
-    @property
-    def rate(self) -> Decimal | None:
-        return _rate(self.due, self.on_time)
+    def __post_init__(self) -> None:
+        self.rate = _rate(self.due, self.on_time)
 
 
 @dataclass
