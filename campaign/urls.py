@@ -8,7 +8,8 @@ from campaign import views
 from campaign.forms import LoginForm
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    # The home page reads every role's work (items, rounds, rankings): the inspections app's.
+    path("", include("inspections.home_urls")),
     path("units/", views.unit_tree, name="unit-tree"),
     path("units/list/", views.UnitListView.as_view(), name="unit-list"),
     path(

@@ -4,34 +4,17 @@ from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
-from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from campaign.enums import UnitKind
 from campaign.filters import UnitFilter
 from campaign.http import int_param
-from campaign.models import LeaderCharge, Membership, User
+from campaign.models import LeaderCharge, User
 from campaign.notifications.permissions import can_manage_webhooks
-from campaign.permissions import user_roles, visible_units
+from campaign.permissions import visible_units
 from campaign.tables import PAGINATION, UnitTable
 from campaign.tree import tree_rows
-
-
-class HomeView(TemplateView):
-    template_name = "campaign/home.html"
-
-    def get_context_data(self, **kwargs):
-        user = self.request.user
-        memberships = Membership.objects.filter(user=user).select_related("unit", "unit__campaign")
-        charges = user.charges.select_related("unit", "unit__campaign")
-        return super().get_context_data(
-            memberships=memberships,
-            charges=charges,
-            roles=user_roles(user),
-            unit_count=visible_units(user).count(),
-            **kwargs,
-        )
 
 
 def unit_tree(request):

@@ -25,6 +25,7 @@ from inspections.models import Rectification
 from inspections.widgets import FastSelect
 
 DUE_SOON_DAYS = 3
+CHECKBOXES = ("overdue", "due_soon", "no_category")
 
 
 MONTHS_OFFERED = 24
@@ -160,9 +161,20 @@ class RectificationFilter(django_filters.FilterSet):
         widget=forms.CheckboxInput,
     )
 
+    # The home page's charts link here: the items filed, or closed, in the week from a Monday;
+    # the overdue items with no criterion (so no category).
+    filed_week = django_filters.DateFilter(label=_("Filed in the week from"), method="filter_week",
+                                           widget=forms.DateInput(attrs={"type": "date"}))
+    closed_week = django_filters.DateFilter(label=_("Closed in the week from"),
+                                            method="filter_week",
+                                            widget=forms.DateInput(attrs={"type": "date"}))
+    no_category = django_filters.BooleanFilter(label=_("No category"), method="filter_no_category",
+                                               widget=forms.CheckboxInput)
+
     class Meta:
         model = Rectification
-        fields = ["q", "status", "unit", "category", "point_kind", "month", "overdue", "due_soon"]
+        fields = ["q", "status", "unit", "category", "point_kind", "month", "overdue", "due_soon",
+                  "filed_week", "closed_week", "no_category"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -179,7 +191,7 @@ class RectificationFilter(django_filters.FilterSet):
         self.form.fields["q"].widget.input_type = "search"
         self.form.fields["q"].widget.attrs["maxlength"] = QUERY_MAX
         for name, field in self.form.fields.items():
-            if name not in ("overdue", "due_soon"):
+            if name not in CHECKBOXES:
                 css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
                 field.widget.attrs["class"] = f"{css} {css}-sm"
             else:
@@ -234,6 +246,22 @@ class RectificationFilter(django_filters.FilterSet):
             return queryset
         now = timezone.now()
         return queryset.due_soon(now, now + dt.timedelta(days=DUE_SOON_DAYS))
+
+    def filter_week(self, queryset, name, value):
+        """[the day's midnight, seven days later) in the current time zone: the home page's
+        weeks (inspections.dashboard), which start on a Monday."""
+        if not value:
+            return queryset
+        zone = timezone.get_current_timezone()
+        start = dt.datetime.combine(value, dt.time.min, tzinfo=zone)
+        end = dt.datetime.combine(value + dt.timedelta(days=7), dt.time.min, tzinfo=zone)
+        if name == "closed_week":
+            return queryset.filter(status=RectificationStatus.CLOSED, closed_at__gte=start,
+                                   closed_at__lt=end)
+        return queryset.filter(created_at__gte=start, created_at__lt=end)
+
+    def filter_no_category(self, queryset, name, value):
+        return queryset.filter(criterion__isnull=True) if value else queryset
 
     def active(self) -> bool:
         """Whether any filter is set (a filtered list may be counted; the whole table is not)."""

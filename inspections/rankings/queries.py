@@ -200,6 +200,20 @@ def _month_totals(
                        fresh=fresh)
 
 
+def month_totals(
+    campaign: Campaign, month: Month, parent: Unit | None, now: dt.datetime
+) -> tuple[dict[int, list[VisitGroup]], dict[int, list[int]]]:
+    """The month's totals per child of `parent` (or, with no parent, per unit of the campaign
+    with its subtree's rows): what the rankings read, for the home page (the same cache
+    entries)."""
+    return _month_totals(campaign, month, parent, now)
+
+
+def in_subtree(campaign: Campaign, path: str, paths: dict[int, str]) -> Q:
+    """`_in_subtree` for other reads of a subtree's rows (the home page's)."""
+    return _in_subtree(campaign, path, paths)
+
+
 def _visit_groups(counts: dict[int, Counter]) -> dict[int, list[VisitGroup]]:
     """Each unit's visits as one group per (possible, deducted): the rows come per unit below it,
     and a district's hundred units repeat the same few pairs, so merging them first saves the

@@ -118,8 +118,13 @@ def report_track_photo(request, code: str, pk: int):
 def report_list(request):
     if not permissions.can_triage_reports(request.user):
         raise PermissionDenied
-    reports = permissions.visible_citizen_reports(request.user).order_by("-created_at")[:200]
-    return render(request, "inspections/report_list.html", {"reports": reports})
+    reports = permissions.visible_citizen_reports(request.user)
+    # ?status=new: the reports to triage, as counted on the home page.
+    status = request.GET.get("status", "")
+    if status in CitizenReportStatus.values:
+        reports = reports.filter(status=status)
+    return render(request, "inspections/report_list.html",
+                  {"reports": reports.order_by("-created_at")[:200], "status": status})
 
 
 def report_detail(request, pk: int):
