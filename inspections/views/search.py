@@ -11,8 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from campaign.permissions import visible_points, visible_units
-from inspections import permissions
-from inspections import filters
+from inspections import filters, permissions
 from inspections.filters import (
     QUERY_MAX,
     clean_query,

@@ -41,7 +41,7 @@ def test_visit_fix_and_close_show_on_the_timeline(page, live_server, login, tree
     page.context.clear_cookies()
 
     # Street staff submit the fix with an after-photo.
-    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_viewport_size({"width": 1440, "height": 900})
     login("street")
     item = Rectification.objects.get()
     page.goto(f"{live_server.url}{item.get_absolute_url()}")

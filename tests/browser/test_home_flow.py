@@ -52,6 +52,7 @@ def test_leader_home_at_desk_and_phone_widths(page, live_server, login):
                                            deadline=now - dt.timedelta(days=n + 1))
     _published(districts[0], 6)
 
+    page.set_viewport_size({"width": 1280, "height": 900})
     login("taiyuan-leader")
     first = page.locator(f"#leader-{districts[0].pk}")
     expect(first).to_contain_text("杏花岭区：您包联的单位")

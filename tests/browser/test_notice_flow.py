@@ -54,7 +54,7 @@ def test_issue_from_an_item_reply_and_close(page, live_server, login, tree, memb
     page.context.clear_cookies()
 
     # The coordinator reads the reply and closes the notice.
-    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_viewport_size({"width": 1440, "height": 900})
     login("coordinator")
     page.goto(f"{live_server.url}{notice.get_absolute_url()}")
     expect(page.locator("#notice-replies")).to_contain_text("已清理占道摊点，设置提示牌。")

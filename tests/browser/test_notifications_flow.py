@@ -35,7 +35,7 @@ def test_street_staff_open_a_reminder_from_the_nav_and_land_on_the_item(page, li
     expect(page.locator("#mainnav")).to_be_hidden()
     expect(page.locator("#nav-inbox")).to_be_hidden()
     assert_accessible(page)
-    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_viewport_size({"width": 1440, "height": 900})
     page.locator("#nav-inbox").click()
     page.wait_for_url("**/notifications/")
     reminder = page.get_by_role(

@@ -88,7 +88,7 @@ def test_split_report_and_see_it_on_the_board(page, live_server, login, tree, me
     shots = os.environ.get("TASK_SCREENSHOTS")
     if shots:
         page.screenshot(path=os.path.join(shots, "board-phone.png"), full_page=True)
-        page.set_viewport_size({"width": 1280, "height": 900})
+        page.set_viewport_size({"width": 1440, "height": 900})
         page.screenshot(path=os.path.join(shots, "board-desktop.png"), full_page=True)
         page.goto(f"{live_server.url}/tasks/{top.pk}/")
         page.screenshot(path=os.path.join(shots, "detail-desktop.png"), full_page=True)
