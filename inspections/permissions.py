@@ -26,7 +26,7 @@ from campaign.permissions import (
     units_with_role,
     visible_units,
 )
-from inspections.enums import EventAction
+from inspections.enums import CitizenReportStatus, EventAction
 from inspections.models import (
     CitizenReport,
     Finding,
@@ -215,6 +215,19 @@ def visible_citizen_reports(user: User) -> QuerySet[CitizenReport]:
     """The reports of the campaigns whose office the user belongs to (no one else sees them:
     they hold a citizen's contact details)."""
     return CitizenReport.objects.filter(campaign__in=office_campaigns(user))
+
+
+def reports_awaiting_triage(user: User) -> int | None:
+    """How many new citizen reports wait for the user's triage; None for whoever may not
+    triage. Counted once per request (kept on the user object): the nav and the home page
+    both show it."""
+    if not can_triage_reports(user):
+        return None
+    cached = getattr(user, "_reports_awaiting_triage", None)
+    if cached is None:
+        cached = visible_citizen_reports(user).filter(status=CitizenReportStatus.NEW).count()
+        user._reports_awaiting_triage = cached  # type: ignore[attr-defined]  # per request
+    return cached
 
 
 def reroute_targets(user: User, item: Rectification) -> QuerySet[Unit]:

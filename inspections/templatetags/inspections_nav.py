@@ -1,11 +1,6 @@
 from django import template
 
-from inspections.enums import CitizenReportStatus
-from inspections.permissions import (
-    can_edit_supervision_rules_somewhere,
-    can_triage_reports,
-    visible_citizen_reports,
-)
+from inspections.permissions import can_edit_supervision_rules_somewhere, reports_awaiting_triage
 
 register = template.Library()
 
@@ -15,9 +10,9 @@ def new_report_count(context) -> int | None:
     """New citizen reports (随手拍) awaiting triage by the user; None for whoever may not triage
     (the nav then offers no link, as the report list would refuse them)."""
     user = getattr(context.get("request"), "user", None)
-    if user is None or not user.is_authenticated or not can_triage_reports(user):
+    if user is None or not user.is_authenticated:
         return None
-    return visible_citizen_reports(user).filter(status=CitizenReportStatus.NEW).count()
+    return reports_awaiting_triage(user)
 
 
 @register.simple_tag(takes_context=True)
