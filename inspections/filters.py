@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 
 import django_filters
 from django import forms
@@ -67,7 +68,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 def clean_query(raw: str | None) -> str:
     """The text searched for: control characters (NUL among them, which PostgreSQL refuses)
     read as spaces, runs of spaces as one, trimmed, at most QUERY_MAX characters."""
-    text = " ".join(_CONTROL.sub(" ", raw or "").split())
+    # NFKC: full-width letters, digits and hyphens (typed with Chinese input methods) read as
+    # their ASCII forms, so a code typed either way is found.
+    text = " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFKC", raw or "")).split())
     return text[:QUERY_MAX].strip()
 
 
@@ -139,6 +142,25 @@ class SearchFilter(django_filters.CharFilter):
     field_class = SearchField
 
 
+# A week's first day is a date of these years: the edges of the calendar (0001-01-01,
+# 9999-12-31) would overflow when the week's end is counted.
+WEEK_YEARS = (2000, 2100)
+
+
+class WeekField(forms.DateField):
+    def validate(self, value):
+        super().validate(value)
+        first, last = WEEK_YEARS
+        if value is not None and not first <= value.year <= last:
+            raise forms.ValidationError(
+                _("Choose a week of the years %(first)s to %(last)s.") % {"first": first, "last": last},
+                code="out_of_range")
+
+
+class WeekFilter(django_filters.DateFilter):
+    field_class = WeekField
+
+
 class RectificationFilter(django_filters.FilterSet):
     q = SearchFilter(label=_("Code, title or description"), method="filter_q")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=RectificationStatus.choices,
@@ -163,11 +185,10 @@ class RectificationFilter(django_filters.FilterSet):
 
     # The home page's charts link here: the items filed, or closed, in the week from a Monday;
     # the overdue items with no criterion (so no category).
-    filed_week = django_filters.DateFilter(label=_("Filed in the week from"), method="filter_week",
-                                           widget=forms.DateInput(attrs={"type": "date"}))
-    closed_week = django_filters.DateFilter(label=_("Closed in the week from"),
-                                            method="filter_week",
-                                            widget=forms.DateInput(attrs={"type": "date"}))
+    filed_week = WeekFilter(label=_("Filed in the week from"), method="filter_week",
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    closed_week = WeekFilter(label=_("Closed in the week from"), method="filter_week",
+                             widget=forms.DateInput(attrs={"type": "date"}))
     no_category = django_filters.BooleanFilter(label=_("No category"), method="filter_no_category",
                                                widget=forms.CheckboxInput)
 

@@ -50,6 +50,8 @@ def map_page(request):
                 "failed": _("The markers could not be loaded."),
                 "open": pgettext("map popup link", "Open"),
                 "markers": _("markers"),
+                "worst": _("the most urgent:"),
+                "labels": {name: str(labels[name]) for name in ("point", *queries.ITEM_MARKERS)},
             },
         },
     })

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from campaign.calendar import calendar_warnings
 from campaign.http import is_id
@@ -147,6 +148,7 @@ def point_list(request):
     })
 
 
+@require_GET
 def point_detail(request, pk: int):
     """A point's page (the map's click-through): its facts, open items and latest visits, each
     through its own visibility query."""

@@ -14,14 +14,25 @@
     L.tileLayer(config.tiles, {attribution: config.attribution, maxZoom: 19}).addTo(map);
   }
   map.setView([37.87, 112.55], 11);   // until the markers are in (Taiyuan)
+  // A cluster takes the colour of its most urgent marker (overdue before due soon, before open,
+  // before submitted, before a bare point) and says it in words, so an office sees where the
+  // overdue items are before zooming in.
+  var URGENCY = ["overdue", "due_soon", "open", "submitted", "point"];
   var clusters = L.markerClusterGroup({
     chunkedLoading: true,
     iconCreateFunction: function (cluster) {
       var count = cluster.getChildCount();
       var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+      var worst = URGENCY.length - 1;
+      cluster.getAllChildMarkers().forEach(function (child) {
+        var rank = URGENCY.indexOf(child.options.status);
+        if (rank >= 0 && rank < worst) { worst = rank; }
+      });
+      var status = URGENCY[worst];
       return L.divIcon({
-        html: "<div><span>" + count + '<span class="visually-hidden"> ' + text.markers + "</span></span></div>",
-        className: "marker-cluster marker-cluster-" + size,
+        html: "<div><span>" + count + '<span class="visually-hidden"> ' + text.markers + ", " +
+              text.worst + " " + text.labels[status] + "</span></span></div>",
+        className: "marker-cluster marker-cluster-" + size + " map-cluster map-cluster-" + status,
         iconSize: L.point(40, 40)
       });
     }
@@ -55,7 +66,7 @@
                           iconSize: [16, 16]});
     return L.marker([where[1], where[0]], {
       icon: icon, title: properties.code + " " + properties.title + " · " + properties.label,
-      keyboard: true
+      keyboard: true, status: properties.status
     }).bindPopup(popup(properties));
   }
 

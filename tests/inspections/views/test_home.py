@@ -242,3 +242,18 @@ def test_every_roles_home_queries_are_fixed(client, tree, people, data):
     for index in range(20):
         _item(tree["street_a"], "open", NOW + (index - 10) * DAY)
     assert {name: _home_queries(client, people[name]) for name in counts} == counts
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "1999-12-31", "not-a-date"])
+@pytest.mark.parametrize("name", ["filed_week", "closed_week"])
+def test_a_week_at_the_calendars_edge_is_refused_not_a_server_error(client, value, name):
+    user = factories.UserFactory()
+    unit = factories.UnitFactory()
+    factories.MembershipFactory(user=user, unit=unit, role="coordinator")
+    client.force_login(user)
+    for url in ("inspections:rectification-list", "inspections:rectification-ledger"):
+        response = client.get(reverse(url), {name: value})
+        assert response.status_code == 200
+        assert list(response.context["rows"]) == []
+        if value[:4].isdigit():
+            assert "请选择 2000 至 2100 年之间的一周。" in response.content.decode()

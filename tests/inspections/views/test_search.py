@@ -71,6 +71,15 @@ def test_an_exact_code_in_any_case_opens_the_item(client, world, people):
     assert response.status_code == 302 and response["Location"] == item.get_absolute_url()
 
 
+def test_a_code_typed_in_full_width_characters_opens_the_item(client, world, people):
+    """Chinese input methods type ＡＢ－１２ rather than AB-12: read the same (NFKC)."""
+    item = world["items"]["a"]
+    full_width = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in item.code)
+    assert full_width != item.code
+    response = _search(login(client, people["staff"]), full_width)
+    assert response.status_code == 302 and response["Location"] == item.get_absolute_url()
+
+
 def test_a_code_out_of_scope_is_searched_as_text_and_finds_nothing(client, world, people):
     hidden = world["items"]["b"]
     response = _search(login(client, people["staff"]), hidden.code)
