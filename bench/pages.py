@@ -60,6 +60,22 @@ def bench_databases(only: str | None) -> list[tuple[str, dict]]:
     return targets
 
 
+def in_children(script: str, only: str | None, runs: int, what: str, **env_extra: str) -> dict:
+    """Run `script --child runs` once per database (bench_databases) and gather the JSON each
+    child prints last: {database label: figures}. Each bench measures in a child process of its
+    own so that it reads only its database's settings."""
+    results = {}
+    for label, env in bench_databases(only):
+        print(f"[{label}] {what}…", flush=True)
+        child = subprocess.run(
+            [sys.executable, script, "--child", str(runs)],
+            env={**env, "DJANGO_DEBUG": "1", **env_extra}, cwd=ROOT, stdout=subprocess.PIPE,
+            text=True, check=True,
+        )
+        results[label] = json.loads(child.stdout.strip().splitlines()[-1])
+    return results
+
+
 def run(options) -> None:
     results = {}
     for label, env in bench_databases(options.pages_only):

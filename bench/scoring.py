@@ -13,7 +13,6 @@ The pages that show these figures are timed over HTTP by `bench/pages.py`.
 
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,16 +26,9 @@ def add_arguments(group) -> None:
 
 
 def run(options) -> None:
-    from pages import bench_databases
+    from pages import in_children
 
-    results = {}
-    for label, env in bench_databases(options.scoring_only):
-        print(f"[{label}] scoring computations…", flush=True)
-        child = subprocess.run(
-            [sys.executable, __file__, "--child", str(options.scoring_runs)],
-            env={**env, "DJANGO_DEBUG": "1"}, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True,
-        )
-        results[label] = json.loads(child.stdout.strip().splitlines()[-1])
+    results = in_children(__file__, options.scoring_only, options.scoring_runs, "scoring computations")
     if not results:
         return
     labels = list(results)

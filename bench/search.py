@@ -15,7 +15,6 @@ The data set is read, never changed (migrations aside: run it on a copy, see REA
 
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -42,16 +41,9 @@ def add_arguments(group) -> None:
 
 
 def run(options) -> None:
-    from pages import bench_databases
+    from pages import in_children
 
-    results = {}
-    for label, env in bench_databases(options.search_only):
-        print(f"[{label}] search…", flush=True)
-        child = subprocess.run(
-            [sys.executable, __file__, "--child", str(options.search_runs)],
-            env={**env, "DJANGO_DEBUG": "1"}, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True,
-        )
-        results[label] = json.loads(child.stdout.strip().splitlines()[-1])
+    results = in_children(__file__, options.search_only, options.search_runs, "search")
     if not results:
         return
     labels = list(results)

@@ -20,8 +20,8 @@ median milliseconds, the notifications made and the queries of each.
 
 import datetime as dt
 import json
+import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,17 +36,10 @@ def add_arguments(group) -> None:
 
 def run(options) -> dict:
     """Measure on each database in a child process; print and return {database: figures}."""
-    from pages import bench_databases
+    from pages import in_children
 
-    results = {}
-    for label, env in bench_databases(options.supervise_only):
-        print(f"[{label}] supervise…", flush=True)
-        child = subprocess.run(
-            [sys.executable, __file__, "--child", str(options.supervise_runs)],
-            env={**env, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": env.get("DJANGO_SECRET_KEY", "bench")},
-            cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True,
-        )
-        results[label] = json.loads(child.stdout.strip().splitlines()[-1])
+    results = in_children(__file__, options.supervise_only, options.supervise_runs, "supervise",
+                          DJANGO_DEBUG="0", DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "bench"))
     if results:
         labels = list(results)
         print("\nsupervise() over the city (median ms; notifications made; queries):\n")
