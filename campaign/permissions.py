@@ -8,7 +8,7 @@ without the right is a 403 (the view asks a `can_*` predicate).
 from django.db.models import Q, QuerySet
 
 from campaign.enums import Role
-from campaign.models import Campaign, Membership, Point, Unit, User
+from campaign.models import Campaign, LeaderCharge, Membership, Point, Unit, User
 from campaign.tree import depth, is_within, outermost, subtree_q
 
 
@@ -26,6 +26,20 @@ def _scope(user: User) -> tuple[list[str], list[tuple[str, str]]]:
         cached = (outermost(paths), roles)
         user._campaign_scope = cached  # type: ignore[attr-defined]  # a per-request cache on the instance
     return cached
+
+
+def read_roles(user: User) -> tuple[list[Membership], list[LeaderCharge]]:
+    """The person's memberships and charges (包联) with their units, for a page that lists them
+    (the home page); the scope is made from these rows instead of being read again."""
+    memberships = list(Membership.objects.filter(user=user).select_related("unit", "unit__campaign")
+                       .order_by("unit__path", "role"))
+    charges = list(user.charges.select_related("unit", "unit__campaign").order_by("unit__path"))
+    if getattr(user, "_campaign_scope", None) is None:
+        roles = [(membership.unit.path, membership.role) for membership in memberships]
+        roles += [(charge.unit.path, Role.LEADER) for charge in charges]
+        user._campaign_scope = (  # type: ignore[attr-defined]  # as _scope keeps it
+            outermost([path for path, _role in roles]), roles)
+    return memberships, charges
 
 
 def scope_q(user: User, field: str = "unit") -> Q:

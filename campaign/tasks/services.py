@@ -75,7 +75,10 @@ def _days(start: dt.date, due: dt.date, today: dt.date) -> tuple[int, int]:
 
 def attach_progress(tasks: list[Task], *, within: QuerySet[Task], today: dt.date | None = None) -> list[Task]:
     """Set done, status, bar widths and child figures on each task with two aggregate queries,
-    whatever the number of tasks. `within` must hold every task below the given ones."""
+    whatever the number of tasks (none for no tasks). `within` must hold every task below the
+    given ones."""
+    if not tasks:
+        return tasks
     today = today or timezone.localdate()
     sums = (
         Progress.objects.filter(task__in=within.values("pk"), correction__isnull=True)

@@ -5,8 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from campaign.models import Membership
-from campaign.permissions import user_roles
+from campaign.permissions import read_roles, user_roles
 from inspections import dashboard
 
 
@@ -34,9 +33,10 @@ def home(request):
     user = request.user
     now = timezone.now()
     labels = _labels()
+    memberships, charges = read_roles(user)   # also the scope every block below reads
     context = {
-        "memberships": Membership.objects.filter(user=user).select_related("unit", "unit__campaign"),
-        "charges": user.charges.select_related("unit", "unit__campaign"),
+        "memberships": memberships,
+        "charges": charges,
         "roles": user_roles(user),
         "staff_blocks": dashboard.staff_blocks(user, now, labels),
         "inspector": dashboard.inspector_block(user, now, labels),
