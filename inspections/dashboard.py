@@ -34,7 +34,6 @@ from inspections.enums import RectificationStatus as S
 from inspections.filters import DUE_SOON_DAYS
 from inspections.models import (
     Bulletin,
-    Inspection,
     MonthlyScore,
     Rectification,
     due_soon_q,
@@ -43,6 +42,7 @@ from inspections.models import (
 from inspections.notices.permissions import visible_notices
 from inspections.permissions import (
     INSPECTING,
+    own_visits,
     reports_awaiting_triage,
     visible_rectifications,
     visible_rounds,
@@ -182,7 +182,7 @@ class InspectorBlock:
     rounds: list
     waiting: list[Waiting]
     waiting_count: Figure
-    visits_this_month: int
+    visits_this_month: Figure
 
 
 def inspector_block(user: User, now: dt.datetime, labels: dict[str, str]) -> InspectorBlock | None:
@@ -210,8 +210,8 @@ def inspector_block(user: User, now: dt.datetime, labels: dict[str, str]) -> Ins
         params["unit"] = units[0].pk
     month = Month.of(today)
     start, end = month.bounds(str(timezone.get_current_timezone()))
-    visits = Inspection.objects.filter(inspector=user, visited_at__gte=start,
-                                       visited_at__lt=end).count()
+    visits = Figure(labels["visits"], own_visits(user, start, end).count(),
+                    reverse("inspections:my-visits") + "?" + urlencode({"month": str(month)}))
     return InspectorBlock(rounds, waiting,
                           Figure(labels["waiting"], _capped(submitted), items_url(**params)),
                           visits)

@@ -54,6 +54,13 @@ def visible_rectifications(user: User) -> QuerySet[Rectification]:
     return Rectification.objects.filter(campaign_scope_q(user))
 
 
+def own_visits(user: User, start: dt.datetime, end: dt.datetime) -> QuerySet[Inspection]:
+    """The visits the person made in [start, end) that they may still see: the home page's
+    "my visits this month" and the list it links to."""
+    return visible_inspections(user).filter(inspector=user, visited_at__gte=start,
+                                            visited_at__lt=end)
+
+
 def visible_inspections(user: User, *, today: dt.date | None = None) -> QuerySet[Inspection]:
     """Inspectors and coordinators see the visits in their scope at once; the inspected units
     (and leaders) see a visit made in a round only after that round has ended, so an

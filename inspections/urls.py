@@ -58,6 +58,7 @@ urlpatterns = [
          name="points-export-xlsx"),
     path("points/import/", registers.points_import, name="points-import"),
     path("inspections/<int:pk>/", visits.inspection_detail, name="inspection-detail"),
+    path("inspections/mine/", visits.my_visits, name="my-visits"),
     path("standards/", registers.standard_list, name="standard-list"),
     path("standards/<int:pk>/", registers.standard_detail, name="standard-detail"),
     path("standards/<int:pk>/units/", registers.standard_units, name="standard-units"),

@@ -25,6 +25,7 @@ def _labels() -> dict[str, str]:
         "filed": _("Filed"),
         "closed": _("Closed"),
         "no_category": _("No category"),
+        "visits": _("My visits this month"),
     }
 
 

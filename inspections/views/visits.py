@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from campaign.calendar import calendar_warnings
 from campaign.http import is_id
+from campaign.periods import Month
 from campaign.permissions import visible_points
 from campaign.photos import PhotoError
 from inspections import forms, permissions, services, workflow
@@ -162,4 +163,29 @@ def point_detail(request, pk: int):
         "point": point, "items": items, "visits": visits,
         "can_inspect": permissions.can_inspect(request.user, point.unit),
         "can_edit": permissions.can_edit_point(request.user, point),
+    })
+
+
+# Rows a month of one's own visits lists (an inspector makes a few hundred at most).
+MY_VISITS_ROWS = 500
+
+
+@require_GET
+def my_visits(request):
+    """The visits the person made in a month (default: this one), newest first: where the home
+    page's "my visits this month" leads. Only one's own visits, so nothing out of scope."""
+    asked = request.GET.get("month", "")
+    month = Month.parse(asked) if asked else None
+    if asked and month is None:
+        messages.warning(request, _("“%(value)s” is not a month (YYYY-MM): showing the current "
+                                    "month.")
+                         % {"value": asked[:20]})
+    month = month or Month.of(timezone.localdate())
+    start, end = month.bounds(str(timezone.get_current_timezone()))
+    visits = (permissions.own_visits(request.user, start, end)
+              .select_related("point", "unit", "round").order_by("-visited_at", "-pk"))
+    rows = list(visits[:MY_VISITS_ROWS + 1])
+    return render(request, "inspections/my_visits.html", {
+        "month": month, "visits": rows[:MY_VISITS_ROWS], "more": len(rows) > MY_VISITS_ROWS,
+        "previous": month.previous(), "next": month.next(), "limit": MY_VISITS_ROWS,
     })

@@ -102,7 +102,7 @@ def test_inspector_sees_waiting_oldest_first_with_days(client, people, data):
         (data["a6"].pk, 5), (data["b3"].pk, 2)]
     assert inspector.waiting_count.count == 2
     assert _count(client, inspector.waiting_count.url) == 2
-    assert inspector.visits_this_month == 0
+    assert inspector.visits_this_month.count == 0
 
 
 def test_inspector_round_progress_and_visits(client, tree, people, data):
@@ -116,7 +116,19 @@ def test_inspector_round_progress_and_visits(client, tree, people, data):
                                 visited_at=dt.datetime(2019, 6, 30, 2, 0, tzinfo=dt.UTC))
     inspector = _figures(client, people["inspector"]).context["inspector"]
     assert [(r.pk, r.visited, r.drawn) for r in inspector.rounds] == [(round_.pk, 1, 2)]
-    assert inspector.visits_this_month == 1
+    visits = inspector.visits_this_month
+    assert visits.count == 1
+    # The number links to the list of exactly those visits (June's is not this month's).
+    page = client.get(visits.url)
+    assert [visit.visited_at for visit in page.context["visits"]] == [NOW - DAY]
+    assert 'id="my-visits"' in page.content.decode()
+    june = client.get(reverse("inspections:my-visits"), {"month": "2019-06"})
+    assert len(june.context["visits"]) == 1
+    bad = client.get(reverse("inspections:my-visits"), {"month": "2019-13"})
+    assert bad.status_code == 200 and "不是有效的月份" in bad.content.decode()
+    # Another inspector's visits are never listed.
+    client.force_login(people["coordinator"])
+    assert client.get(visits.url).context["visits"] == []
 
 
 def _round(tree, people):
