@@ -96,14 +96,26 @@ def _capped(queryset) -> int:
     return queryset.order_by()[: COUNT_CAP + 1].count()
 
 
+def _outer_paths(user: User, roles: tuple[str, ...]) -> list[str]:
+    """The units where the user holds one of `roles`, outermost only: a role held at a district
+    and at one of its streets is one block. Sorted, so the blocks shown are the same each time."""
+    paths = sorted(set(role_paths(user, roles)))
+    return [path for path in paths if not any(path != o and path.startswith(o) for o in paths)]
+
+
 def _units(user: User, roles: tuple[str, ...]) -> list[Unit]:
-    paths = role_paths(user, roles)
-    if not paths:
+    outer = _outer_paths(user, roles)
+    if not outer:
         return []
-    # Outermost only: a role held at a district and at one of its streets is one block.
-    outer = [path for path in paths if not any(path != o and path.startswith(o) for o in paths)]
     return list(Unit.objects.filter(path__in=outer[:UNITS_SHOWN]).select_related("campaign", "parent")
                 .order_by("path"))
+
+
+def units_not_shown(user: User) -> int:
+    """How many units of the person's roles have no block on the home page (UNITS_SHOWN per
+    role): the page says so, and links every unit at its top."""
+    return sum(max(0, len(_outer_paths(user, roles)) - UNITS_SHOWN)
+               for roles in ((Role.UNIT_STAFF,), INSPECTING, (Role.COORDINATOR,), (Role.LEADER,)))
 
 
 def _items_of(user: User, unit: Unit):
@@ -198,10 +210,11 @@ def inspector_block(user: User, now: dt.datetime, labels: dict[str, str]) -> Ins
         .select_related("unit").order_by("ends_on", "pk")[:ROUNDS_SHOWN]
     )
     units = _units(user, INSPECTING)
-    scope = Q(pk__in=[])
-    for unit in units:
-        scope |= subtree_q([unit.path], "unit__path")
-    submitted = visible_rectifications(user).filter(scope, status=S.SUBMITTED)
+    # The figure is exactly what its link lists: one unit's subtree (the list's unit filter), or,
+    # for someone who inspects at several units, every submitted item they see.
+    submitted = visible_rectifications(user).filter(status=S.SUBMITTED)
+    if len(units) == 1:
+        submitted = submitted.filter(subtree_q([units[0].path], "unit__path"))
     waiting = [Waiting(item, (today - timezone.localdate(item.submitted_at)).days)
                for item in submitted.select_related("unit").order_by("submitted_at", "pk")
                [:WAITING_SHOWN]]

@@ -44,6 +44,8 @@ def home(request):
         "coordinator_blocks": dashboard.coordinator_blocks(user, now, labels),
         "reports": dashboard.reports_to_triage(user, labels["reports"]),
         "leader_rows": dashboard.leader_rows(user, now, labels),
+        "units_not_shown": dashboard.units_not_shown(user),
+        "units_shown": dashboard.UNITS_SHOWN,
         "now": now,
     }
     return render(request, "inspections/home.html", context)

@@ -269,3 +269,34 @@ def test_a_week_at_the_calendars_edge_is_refused_not_a_server_error(client, valu
         assert list(response.context["rows"]) == []
         if value[:4].isdigit():
             assert "请选择 2000 至 2100 年之间的一周。" in response.content.decode()
+
+
+def test_a_leader_of_more_units_than_shown_is_told_and_finds_them_all_linked(client, tree):
+    from inspections import dashboard
+
+    leader = factories.UserFactory()
+    units = [factories.UnitFactory(parent=tree["district_a"], kind="street", name=f"街道{n}")
+             for n in range(dashboard.UNITS_SHOWN + 2)]
+    for unit in units:
+        LeaderCharge.objects.create(leader=leader, unit=unit)
+    client.force_login(leader)
+    page = client.get(reverse("home"))
+    assert len(page.context["leader_rows"]) == dashboard.UNITS_SHOWN
+    assert page.context["units_not_shown"] == 2
+    body = page.content.decode()
+    assert 'id="units-not-shown"' in body
+    for unit in units:
+        assert f'href="{unit.get_absolute_url()}"' in body
+
+
+def test_an_inspector_at_two_units_gets_the_count_its_link_lists(client, tree):
+    inspector = factories.UserFactory()
+    for unit in (tree["district_a"], tree["district_b"]):
+        factories.MembershipFactory(user=inspector, unit=unit, role="inspector")
+    factories.MembershipFactory(user=inspector, unit=tree["city"], role="unit_staff")
+    filer = factories.UserFactory()
+    for unit in (tree["street_a"], tree["street_b"], tree["city"]):
+        factories.RectificationFactory(unit=unit, status="submitted", created_by=filer,
+                                       submitted_at=NOW - DAY)
+    block = _figures(client, inspector).context["inspector"]
+    assert block.waiting_count.count == _count(client, block.waiting_count.url) == 3
