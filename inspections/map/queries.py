@@ -28,8 +28,10 @@ MAX_FEATURES = 5000
 
 # The marker classes of an item, in the legend's order; each its own colour on the map.
 OVERDUE, DUE_SOON, OPEN, SUBMITTED = "overdue", "due_soon", "open", "submitted"
-ITEM_MARKERS = (OVERDUE, DUE_SOON, OPEN, SUBMITTED)
-MAPPED_STATUSES = (*PENDING, RectificationStatus.SUBMITTED)
+# Sent back to the dispatcher (回退): still open, waiting for a coordinator to re-route it.
+SENT_BACK = "sent_back"
+ITEM_MARKERS = (OVERDUE, DUE_SOON, OPEN, SUBMITTED, SENT_BACK)
+MAPPED_STATUSES = (*PENDING, RectificationStatus.SUBMITTED, RectificationStatus.RETURNED_TO_DISPATCH)
 
 
 def marker_labels() -> dict[str, str]:
@@ -39,6 +41,7 @@ def marker_labels() -> dict[str, str]:
         DUE_SOON: _("Due within %(days)s days") % {"days": DUE_SOON_DAYS},
         OPEN: _("Open, time left"),
         SUBMITTED: _("Fix submitted, awaiting verification"),
+        SENT_BACK: _("Sent back, awaiting re-routing"),
         "point": _("Point"),
     }
 
@@ -51,6 +54,7 @@ def marker_q(marker: str, now: dt.datetime) -> Q:
         DUE_SOON: due_soon_q(now, soon),
         OPEN: Q(status__in=PENDING) & ~overdue_q(now) & ~due_soon_q(now, soon),
         SUBMITTED: Q(status=RectificationStatus.SUBMITTED),
+        SENT_BACK: Q(status=RectificationStatus.RETURNED_TO_DISPATCH),
     }[marker]
 
 

@@ -14,10 +14,10 @@
     L.tileLayer(config.tiles, {attribution: config.attribution, maxZoom: 19}).addTo(map);
   }
   map.setView([37.87, 112.55], 11);   // until the markers are in (Taiyuan)
-  // A cluster takes the colour of its most urgent marker (overdue before due soon, before open,
-  // before submitted, before a bare point) and says it in words, so an office sees where the
+  // A cluster takes the colour of its most urgent marker (overdue, due soon, sent back, open,
+  // submitted, then a bare point) and says it in words, so an office sees where the
   // overdue items are before zooming in.
-  var URGENCY = ["overdue", "due_soon", "open", "submitted", "point"];
+  var URGENCY = ["overdue", "due_soon", "sent_back", "open", "submitted", "point"];
   var clusters = L.markerClusterGroup({
     chunkedLoading: true,
     iconCreateFunction: function (cluster) {

@@ -157,3 +157,14 @@ def test_the_query_count_does_not_grow_with_the_features(client, world, django_a
     # Unit and category are looked up once each; a category shows items only (no points query).
     with django_assert_num_queries(7):
         client.get(URL + f"?unit={tree['street_a'].pk}&category={world['categories'][0].pk}")
+
+
+def test_an_item_sent_back_to_the_dispatcher_is_on_the_map_as_such(client, world):
+    """Still open, waiting for a coordinator to re-route it (回退): its own marker class."""
+    point = world["points"]["pa1"]
+    sent_back = factories.RectificationFactory(
+        code="ZG-9", unit=world["tree"]["street_a"], status="returned_to_dispatch",
+        deadline=world["items"]["overdue"].deadline, title="事项ZG-9", point=point)
+    body = get(client, world["people"]["leader"], "?status=sent_back").json()
+    assert [(f["id"], f["properties"]["status"], f["properties"]["label"])
+            for f in body["features"]] == [(f"item-{sent_back.pk}", "sent_back", "已回退，待重新派发")]

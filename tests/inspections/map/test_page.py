@@ -33,7 +33,7 @@ def test_without_a_tile_url_the_map_draws_on_a_plain_background(client, world, s
     # The legend says each colour in words.
     legend = re.search(r'<ul class="list-inline small" id="map-legend">(.*?)</ul>', body, re.S)[1]
     assert re.findall(r"</span> (.+?)</li>", legend) == [
-        "点位", "逾期", "3天内到期", "待整改（未临期）", "已提交整改，待核查"]
+        "点位", "逾期", "3天内到期", "待整改（未临期）", "已提交整改，待核查", "已回退，待重新派发"]
     # CSP-friendly: every script is a file, or the JSON data.
     for tag in re.findall(r"<script[^>]*>", body):
         assert ' src="' in tag or tag == '<script id="map-config" type="application/json">'
