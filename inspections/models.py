@@ -2,11 +2,12 @@
 their append-only history, and citizen reports."""
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Upper
 from django.urls import reverse
@@ -442,6 +443,27 @@ class RectificationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rectification.code} {self.get_action_display()}"
+
+
+def take_number(counter: type["CodeSequence | NoticeSequence"], key: dict[str, Any],
+                make_code: Callable[[int], str], taken: Callable[[str], bool]) -> tuple[int, str]:
+    """The next number of a counter row (a CodeSequence or NoticeSequence, found by `key`, created
+    here if missing) whose code `taken` does not already hold, and that code. The
+    row stays locked until the calling transaction ends, so two people filing at once never get
+    the same number; a number an older counter already gave is skipped."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                counter.objects.get_or_create(**key)
+        except IntegrityError:
+            pass    # another transaction created it at the same moment: it exists now
+        sequence = counter.objects.select_for_update().get(**key)
+        code = ""
+        while not code or taken(code):
+            sequence.last += 1
+            code = make_code(sequence.last)
+        sequence.save(update_fields=["last"])
+    return sequence.last, code
 
 
 class CodeSequence(models.Model):

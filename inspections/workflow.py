@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -31,6 +31,7 @@ from inspections.models import (
     Finding,
     Rectification,
     RectificationEvent,
+    take_number,
 )
 
 
@@ -192,20 +193,9 @@ def next_code(unit: Unit, year: int) -> str:
     of different campaigns with the same code share one counter (the row of the first such
     unit), so their items never get the same code."""
     owner = Unit.objects.filter(code=unit.code).order_by("pk").first() or unit
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                CodeSequence.objects.get_or_create(unit=owner, year=year)
-        except IntegrityError:
-            pass    # another transaction created it at the same moment: it exists now
-        sequence = CodeSequence.objects.select_for_update().get(unit=owner, year=year)
-        code = ""
-        while not code or Rectification.objects.filter(code=code).exists():
-            # (skips a number an older counter of the same unit code gave already)
-            sequence.last += 1
-            code = f"{unit.code}-{year}-{sequence.last:04d}"
-        sequence.save(update_fields=["last"])
-    return code
+    return take_number(CodeSequence, {"unit": owner, "year": year},
+                       lambda number: f"{unit.code}-{year}-{number:04d}",
+                       lambda code: Rectification.objects.filter(code=code).exists())[1]
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from campaign.people import People
 from campaign.tasks.permissions import visible_tasks
 from inspections.enums import NoticeAction, NoticeStatus
 from inspections.models import Notice, NoticeEvent, NoticeReply, NoticeSequence, Rectification
+from inspections.models import take_number as take_counter
 from inspections.notices import permissions
 from inspections.permissions import visible_rectifications
 from inspections.services import forget_photos, store_photos
@@ -56,19 +57,10 @@ def take_number(issuer: Unit, year: int) -> tuple[int, str]:
     甲街道 both give 甲督 by default) never give the same code: a number the other already used
     is skipped, so the codes of a prefix run on without a repeat."""
     prefix = notice_prefix(issuer)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                NoticeSequence.objects.get_or_create(issuer=issuer, year=year)
-        except IntegrityError:
-            pass    # another transaction created it at the same moment: it exists now
-        sequence = NoticeSequence.objects.select_for_update().get(issuer=issuer, year=year)
-        code = ""
-        while not code or Notice.objects.filter(campaign_id=issuer.campaign_id, code=code).exists():
-            sequence.last += 1
-            code = notice_code(prefix, year, sequence.last)
-        sequence.save(update_fields=["last"])
-    return sequence.last, code
+    return take_counter(
+        NoticeSequence, {"issuer": issuer, "year": year},
+        lambda number: notice_code(prefix, year, number),
+        lambda code: Notice.objects.filter(campaign_id=issuer.campaign_id, code=code).exists())
 
 
 # ---- the reply date -----------------------------------------------------------------------
