@@ -16,6 +16,16 @@ from django.utils import timezone
 PER_PAGE_CHOICES = (20, 50, 100, 200)
 PER_PAGE = 50
 
+# A long list's count stops here and reads "1000+": counting 400,000 pending items on every
+# view would cost more than the page.
+COUNT_CAP = 1000
+
+
+def capped_count(queryset: QuerySet) -> int:
+    """How many rows match, read up to COUNT_CAP + 1 (more than COUNT_CAP: show "1000+"): an
+    index read that stops, whatever the table holds."""
+    return queryset.order_by()[: COUNT_CAP + 1].count()
+
 
 def per_page(value: str | None) -> int:
     """The page size asked for, if it is one of PER_PAGE_CHOICES; else the default."""

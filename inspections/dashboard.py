@@ -23,6 +23,7 @@ from django.utils import timezone
 from campaign import tree
 from campaign.enums import Role, TaskStatus
 from campaign.models import Unit, User
+from campaign.paging import COUNT_CAP, capped_count
 from campaign.periods import Month
 from campaign.permissions import role_paths
 from campaign.tasks.permissions import visible_tasks
@@ -51,7 +52,6 @@ from inspections.rankings import queries as rankings
 from inspections.rankings.charts import BarChart, Chart, bar_chart, hbar_chart, line_chart
 from inspections.rounding import round_half_up
 
-COUNT_CAP = 1000          # the item list's cap (inspections.views.items.COUNT_CAP)
 UNITS_SHOWN = 5           # units per role block: a person holds a role at a few units
 WAITING_SHOWN = 10        # items waiting for verification, oldest first
 ROUNDS_SHOWN = 10
@@ -90,10 +90,6 @@ def _list_path(_prefix: str) -> str:
 
 def tasks_url(**params) -> str:
     return reverse("task-board") + "?" + urlencode(params)
-
-
-def _capped(queryset) -> int:
-    return queryset.order_by()[: COUNT_CAP + 1].count()
 
 
 def _outer_paths(user: User, roles: tuple[str, ...]) -> list[str]:
@@ -226,14 +222,14 @@ def inspector_block(user: User, now: dt.datetime, labels: dict[str, str]) -> Ins
     visits = Figure(labels["visits"], own_visits(user, start, end).count(),
                     reverse("inspections:my-visits") + "?" + urlencode({"month": str(month)}))
     return InspectorBlock(rounds, waiting,
-                          Figure(labels["waiting"], _capped(submitted), items_url(**params)),
+                          Figure(labels["waiting"], capped_count(submitted), items_url(**params)),
                           visits)
 
 
 # ---- what coordinators and leaders share: a subtree's overdue items and charts ---------
 
 def _campaign_paths(unit: Unit) -> dict[int, str]:
-    return dict(Unit.objects.filter(campaign_id=unit.campaign_id).values_list("pk", "path"))
+    return rankings.unit_paths(unit.campaign)
 
 
 def _subtree_items(unit: Unit, paths: dict[int, str]):
@@ -454,7 +450,7 @@ def coordinator_blocks(user: User, now: dt.datetime, labels: dict[str, str]) -> 
         sent_back = _subtree_items(unit, paths).filter(status=S.RETURNED_TO_DISPATCH)
         blocks.append(CoordinatorBlock(
             unit,
-            Figure(labels["sent_back"], _capped(sent_back),
+            Figure(labels["sent_back"], capped_count(sent_back),
                    items_url(unit=unit.pk, status=S.RETURNED_TO_DISPATCH)),
             Figure(labels["overdue"], overdue.total, items_url(unit=unit.pk, overdue="on")),
             rows, month,

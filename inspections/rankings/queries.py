@@ -182,7 +182,7 @@ def _month_totals(
         return [] if peer is None else [peer]
 
     def add_up() -> tuple[dict[int, list[VisitGroup]], dict[int, list[int]]]:
-        paths = dict(Unit.objects.filter(campaign=campaign).values_list("pk", "path"))
+        paths = unit_paths(campaign)
         counts: dict[int, Counter] = defaultdict(Counter)
         for unit_id, possible, deducted, count in _visit_rows(campaign, month, path, paths):
             for owner in owners(paths[unit_id]):
@@ -207,6 +207,11 @@ def month_totals(
     with its subtree's rows): what the rankings read, for the home page (the same cache
     entries)."""
     return _month_totals(campaign, month, parent, now)
+
+
+def unit_paths(campaign: Campaign) -> dict[int, str]:
+    """Every unit's path in the campaign, by id: how per-unit rows are added up by subtree."""
+    return dict(Unit.objects.filter(campaign=campaign).values_list("pk", "path"))
 
 
 def in_subtree(campaign: Campaign, path: str, paths: dict[int, str]) -> Q:
@@ -521,7 +526,7 @@ def latest_data_month(campaign: Campaign, parent: Unit, now: dt.datetime | None 
     last month stops the walk at once), not every visit scanned for the latest."""
     now = now or timezone.now()
     start = _this_month(campaign, now).bounds(campaign.time_zone)[0]
-    paths = dict(Unit.objects.filter(campaign=campaign).values_list("pk", "path"))
+    paths = unit_paths(campaign)
     visited_at = (
         Inspection.objects.filter(_in_subtree(campaign, parent.path, paths), campaign=campaign,
                                   visited_at__lt=start)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from campaign import geo, paging
 from campaign.calendar import UnknownYear, calendar_warnings
 from campaign.models import Campaign
+from campaign.paging import capped_count
 from campaign.permissions import user_roles, visible_points
 from campaign.photos import PhotoError
 from campaign.spreadsheets import XLSX_CONTENT_TYPE, write_xlsx
@@ -32,7 +33,6 @@ from inspections.models import Rectification, due_soon_q, overdue_q
 from inspections.notices import permissions as notice_permissions
 from inspections.tables import SORTS, LedgerTable, RectificationTable, ledger_rows, page_rows
 
-COUNT_CAP = 1000
 LEDGER_EXPORT_MAX = 200_000
 
 def _scoped(user):
@@ -66,7 +66,7 @@ def _list_context(request, *, queryset, table_class):
     rows = page_rows(page.rows, now, ledger=issubclass(table_class, LedgerTable))
     count = None
     if filterset.active():
-        count = items.order_by()[: COUNT_CAP + 1].count()
+        count = capped_count(items)
     keep = {name: value for name, value in request.GET.items() if name not in ("after",)}
     next_url = "?" + urlencode({**keep, "after": page.next_cursor}) if page.next_cursor else None
     first_url = "?" + urlencode(keep) if page.position else None
@@ -82,7 +82,7 @@ def _list_context(request, *, queryset, table_class):
     export_query = urlencode({n: v for n, v in keep.items() if n not in ("per_page", "sort")})
     return {
         "filter": filterset, "rows": rows, "headers": headers, "count": count,
-        "count_capped": count is not None and count > COUNT_CAP, "count_cap": COUNT_CAP,
+        "count_capped": count is not None and count > paging.COUNT_CAP, "count_cap": paging.COUNT_CAP,
         "next_url": next_url, "first_url": first_url, "per_page": size,
         "per_page_choices": paging.PER_PAGE_CHOICES, "export_query": export_query,
         "roles": user_roles(request.user), "now": now,
@@ -101,7 +101,7 @@ def _quick_counts(queryset) -> dict[str, int]:
         "overdue": overdue_q(now),
         "rework": Q(status=S.REWORK),
     }
-    return {name: queryset.filter(bucket).order_by()[: COUNT_CAP + 1].count()
+    return {name: capped_count(queryset.filter(bucket))
             for name, bucket in buckets.items()}
 
 

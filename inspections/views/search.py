@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from campaign.paging import COUNT_CAP, capped_count
 from campaign.permissions import visible_points, visible_units
 from inspections import filters, permissions
 from inspections.filters import (
@@ -22,16 +23,10 @@ from inspections.filters import (
     points_matching,
     units_matching,
 )
-from inspections.views.items import COUNT_CAP
 
 RESULTS_PER_GROUP = 20
 # How many of the newest matching items the ranking reads (exact title first within them).
 RANKING_WINDOW = 100
-
-
-def _capped_count(queryset) -> int:
-    """How many rows match, read up to COUNT_CAP + 1 (shown as "1000+")."""
-    return queryset.order_by()[: COUNT_CAP + 1].count()
 
 
 def _items(user, text: str) -> dict:
@@ -47,14 +42,14 @@ def _items(user, text: str) -> dict:
     window.sort(key=lambda item: item.title.casefold() != exact)   # stable: newest first within
     rows = window[:RESULTS_PER_GROUP]
     prefetch_related_objects(rows, "unit")
-    count = _capped_count(items_matching(scoped, text)) if len(window) == RANKING_WINDOW else len(window)
+    count = capped_count(items_matching(scoped, text)) if len(window) == RANKING_WINDOW else len(window)
     return {"rows": rows, "count": count, "windowed": windowed,
             "all_url": reverse("inspections:rectification-list") + "?" + urlencode({"q": text})}
 
 
 def _group(queryset, order: str, count_all: bool, all_url: str) -> dict:
     rows = list(queryset.order_by(order)[:RESULTS_PER_GROUP])
-    count = _capped_count(queryset) if count_all and len(rows) >= RESULTS_PER_GROUP else len(rows)
+    count = capped_count(queryset) if count_all and len(rows) >= RESULTS_PER_GROUP else len(rows)
     return {"rows": rows, "count": count, "all_url": all_url}
 
 

@@ -658,9 +658,9 @@ def test_the_unit_filter_keeps_its_options_until_the_units_change(client, tree, 
 
 
 def test_quick_filter_counts_stop_at_the_cap(client, tree, people, monkeypatch):
-    from inspections.views import items as item_views
+    from campaign import paging
 
-    monkeypatch.setattr(item_views, "COUNT_CAP", 3)
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
     for n in range(5):
         factories.file_item(tree["street_a"], by=people["inspector"], title=f"问题{n}")
     page = login(client, people["staff"]).get(reverse("inspections:rectification-list"))
