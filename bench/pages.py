@@ -76,6 +76,19 @@ def in_children(script: str, only: str | None, runs: int, what: str, **env_extra
     return results
 
 
+def print_table(title: str, first: str, results: dict, cell) -> None:
+    """One Markdown table of a bench's results ({database: {row: figures}}): a row per name, a
+    column per database, each cell written by `cell(figures)`."""
+    if not results:
+        return
+    labels = list(results)
+    print(f"\n{title}:\n")
+    print(f"| {first} | " + " | ".join(labels) + " |")
+    print("| --- |" + " ---: |" * len(labels))
+    for name in results[labels[0]]:
+        print(f"| {name} | " + " | ".join(cell(results[label][name]) for label in labels) + " |")
+
+
 def run(options) -> None:
     results = {}
     for label, env in bench_databases(options.pages_only):

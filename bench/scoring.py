@@ -26,17 +26,11 @@ def add_arguments(group) -> None:
 
 
 def run(options) -> None:
-    from pages import in_children
+    from pages import in_children, print_table
 
     results = in_children(__file__, options.scoring_only, options.scoring_runs, "scoring computations")
-    if not results:
-        return
-    labels = list(results)
-    print("\nScoring computations (median of runs, ms):\n")
-    print("| computation | " + " | ".join(labels) + " |")
-    print("| --- |" + " ---: |" * len(labels))
-    for name in results[labels[0]]:
-        print(f"| {name} | " + " | ".join(f"{results[label][name]:,.0f}" for label in labels) + " |")
+    print_table("Scoring computations (median of runs, ms)", "computation", results,
+                lambda ms: f"{ms:,.0f}")
 
 
 def _median_ms(call, runs: int) -> float:

@@ -41,19 +41,11 @@ def add_arguments(group) -> None:
 
 
 def run(options) -> None:
-    from pages import in_children
+    from pages import in_children, print_table
 
     results = in_children(__file__, options.search_only, options.search_runs, "search")
-    if not results:
-        return
-    labels = list(results)
-    print("\nSearch as the city coordinator (median of runs, ms; status, queries):\n")
-    print("| query | " + " | ".join(labels) + " |")
-    print("| --- |" + " ---: |" * len(labels))
-    for name in results[labels[0]]:
-        cells = [f"{results[label][name]['ms']:,.0f} ({results[label][name]['status']}, "
-                 f"{results[label][name]['queries']} q)" for label in labels]
-        print(f"| {name} | " + " | ".join(cells) + " |")
+    print_table("Search as the city coordinator (median of runs, ms; status, queries)", "query",
+                results, lambda c: f"{c['ms']:,.0f} ({c['status']}, {c['queries']} q)")
 
 
 def child(runs: int) -> dict:

@@ -36,19 +36,12 @@ def add_arguments(group) -> None:
 
 def run(options) -> dict:
     """Measure on each database in a child process; print and return {database: figures}."""
-    from pages import in_children
+    from pages import in_children, print_table
 
     results = in_children(__file__, options.supervise_only, options.supervise_runs, "supervise",
                           DJANGO_DEBUG="0", DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "bench"))
-    if results:
-        labels = list(results)
-        print("\nsupervise() over the city (median ms; notifications made; queries):\n")
-        print("| run | " + " | ".join(labels) + " |")
-        print("| --- |" + " ---: |" * len(labels))
-        for name in results[labels[0]]:
-            cells = [results[label][name] for label in labels]
-            print(f"| {name} | " + " | ".join(
-                f"{c['ms']:,.0f} ms; {c['notifications']:,}; {c['queries']:,}" for c in cells) + " |")
+    print_table("supervise() over the city (median ms; notifications made; queries)", "run", results,
+                lambda c: f"{c['ms']:,.0f} ms; {c['notifications']:,}; {c['queries']:,}")
     return results
 
 
