@@ -180,7 +180,13 @@ def office_campaigns(user: User) -> QuerySet[Campaign]:
     return Campaign.objects.filter(units__path__in=office_root_paths(user)).distinct()
 
 
+def is_campaign_office(user: User, campaign: Campaign) -> bool:
+    """A coordinator at a root of the campaign's tree (创城办), or a superuser: who sets the
+    campaign's own rules (its working-day calendar, its supervision rules)."""
+    return office_campaigns(user).filter(pk=campaign.pk).exists()
+
+
 def can_edit_calendar(user: User, campaign: Campaign) -> bool:
     """The working-day calendar (local days off, years entered by hand) is the campaign
-    office's: coordinators of the campaign's root."""
-    return office_campaigns(user).filter(pk=campaign.pk).exists()
+    office's."""
+    return is_campaign_office(user, campaign)

@@ -17,6 +17,7 @@ from campaign.permissions import (
     campaign_scope_q,
     has_role,
     holds_role_anywhere,
+    is_campaign_office,
     managed_units,
     office_campaigns,
     office_root_paths,
@@ -246,7 +247,7 @@ def reroute_targets(user: User, item: Rectification) -> QuerySet[Unit]:
 def can_edit_supervision_rules(user: User, campaign: Campaign) -> bool:
     """Change when reminders go out and when overdue items escalate (督办): the campaign office
     (a coordinator at a root of the campaign's tree)."""
-    return office_campaigns(user).filter(pk=campaign.pk).exists()
+    return is_campaign_office(user, campaign)
 
 
 def can_edit_supervision_rules_somewhere(user: User) -> bool:
