@@ -3,12 +3,18 @@
 Shared by the views of both apps, so a malformed parameter is handled the same way everywhere.
 """
 
+import logging
 import re
 from typing import TypeGuard
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 
 from campaign.models import Photo, User
+from campaign.storage import STORAGE_ERRORS, is_missing
+
+logger = logging.getLogger(__name__)
 
 _ID = re.compile(r"[0-9]{1,12}")
 
@@ -33,14 +39,39 @@ def int_param(request: HttpRequest, name: str, *, default: int, low: int, high: 
     return max(low, min(int(value), high))
 
 
-def photo_response(photo: Photo, *, thumb: bool = False, max_age: int = 3600) -> FileResponse:
-    """The photo's file, for a viewer the caller has already checked; a missing file is a 404."""
+def photo_response(photo: Photo, *, thumb: bool = False, max_age: int = 3600) -> HttpResponseBase:
+    """The photo's file, streamed from whichever store holds it, for a viewer the caller has
+    already checked. Never a redirect to the store: its objects are private. A missing file is a
+    404; a store that cannot be read (object store down, disk failing) is a 503, never a 500."""
     field = photo.thumbnail if thumb else photo.image
+    handle = None
     try:
         handle = field.open("rb")
-    except (OSError, ValueError) as error:
+        # FileResponse reads the size here: an object store's file is fetched now, inside the try,
+        # so that its failure is answered before any byte is sent.
+        response = FileResponse(handle, content_type="image/jpeg")
+    except ValueError as error:   # a row without a file name
         raise Http404 from error
-    response = FileResponse(handle, content_type="image/jpeg")
+    except STORAGE_ERRORS as error:
+        if handle is not None:
+            handle.close()
+        if is_missing(error):
+            raise Http404 from error
+        logger.warning("Photo %s not served: the photo store failed", photo.pk, exc_info=True)
+        return _store_unavailable()
     response["Cache-Control"] = f"private, max-age={max_age}"
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _store_unavailable() -> HttpResponse:
+    # Plain text: shown in place of an image, or when a photo is opened on its own; it needs
+    # nothing from the database or the templates.
+    response = HttpResponse(
+        _("The photo cannot be shown right now: the photo store is not available. Try again in a "
+          "few minutes."),
+        status=503, content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = "60"
+    response["Cache-Control"] = "no-store"
     return response

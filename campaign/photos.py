@@ -9,6 +9,7 @@ Either everything is stored (both files and the row) or nothing is.
 import datetime as dt
 import hashlib
 import io
+import logging
 import uuid
 from decimal import Decimal
 
@@ -21,6 +22,9 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from campaign.models import Photo, Unit, User
+from campaign.storage import OBJECT_STORE_ERRORS, STORAGE_ERRORS, reason
+
+logger = logging.getLogger(__name__)
 
 pillow_heif.register_heif_opener()
 
@@ -69,6 +73,13 @@ def store_photo(upload, *, unit: Unit, by: User) -> Photo:
             photo.save()
     except Exception as error:
         discard_files(photo)
+        if isinstance(error, OBJECT_STORE_ERRORS):
+            logger.warning("Photo not stored: the object store failed", exc_info=True)
+            raise PhotoError(
+                _("The photo could not be saved: the photo store is not available (%(reason)s). "
+                  "Nothing was stored. Attach the photos again and send in a few minutes; if it "
+                  "keeps happening, tell your campaign office.") % {"reason": reason(error)}
+            ) from error
         if isinstance(error, OSError):
             raise PhotoError(
                 _("The photo could not be saved on the server (%(reason)s). Nothing was stored; "
@@ -79,13 +90,16 @@ def store_photo(upload, *, unit: Unit, by: User) -> Photo:
 
 
 def discard_files(photo: Photo) -> None:
-    """Remove a photo's files (after a failed save, or when the surrounding transaction fails)."""
+    """Remove a photo's files (after a failed save, or when the surrounding transaction fails).
+    Never raises: it runs while another error is on its way up, which must not be masked."""
     for field in (photo.image, photo.thumbnail):
         if field.name:
             try:
                 field.storage.delete(field.name)
-            except OSError:
-                pass
+            except STORAGE_ERRORS:
+                # The store that just failed the save may fail the clean-up too: the file stays,
+                # orphaned (no row points at it); the log names it for whoever tidies the store.
+                logger.warning("Could not remove the photo file %s", field.name, exc_info=True)
 
 
 def _decode(data: bytes, name: str):

@@ -178,8 +178,68 @@ STATICFILES_DIRS = [
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
     ("vendor/leaflet.markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
 ]
+
+
+def s3_photo_storage(*, bucket: str, endpoint_url: str, access_key: str, secret_key: str,
+                     region: str) -> dict:
+    """STORAGES["default"] for photos in a private bucket of an S3-compatible object store."""
+    from boto3.s3.transfer import TransferConfig
+    from botocore.config import Config
+
+    if bool(access_key) != bool(secret_key):
+        raise ImproperlyConfigured(
+            "DJANGO_S3_ACCESS_KEY_ID and DJANGO_S3_SECRET_ACCESS_KEY go together (or both empty: "
+            "boto3 finds credentials itself)")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
+            "region_name": region,
+            # Objects are private; the app never asks the store for a URL (photos are streamed by
+            # the permission-checked views), and were one made it would be signed, short-lived.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+            "client_config": Config(
+                # A store that is down or black-holed fails an upload within ~10 s (3 attempts),
+                # well inside the web worker's timeout, rather than hanging the request.
+                connect_timeout=3,
+                read_timeout=15,
+                retries={"max_attempts": 3, "mode": "standard"},
+                signature_version="s3v4",
+                # A local server (MinIO, Ceph, moto) answers at one host: the bucket goes in the
+                # path. AWS itself (no endpoint) picks virtual-hosted names.
+                s3={"addressing_style": "path" if endpoint_url else "auto"},
+                # botocore >= 1.36 adds CRC checksums that older MinIO and Ceph refuse; S3 asks
+                # for them only where required.
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+            ),
+            # Photos are a few MB at most: no thread pool spun up per upload or view.
+            "transfer_config": TransferConfig(use_threads=False),
+        },
+    }
+
+
+# Photos (the only uploaded files): local disk under MEDIA_ROOT by default; with DJANGO_S3_BUCKET,
+# a private bucket of an S3-compatible store, so that every app server sees every photo.
+S3_BUCKET = os.environ.get("DJANGO_S3_BUCKET", "").strip()
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        s3_photo_storage(
+            bucket=S3_BUCKET,
+            endpoint_url=os.environ.get("DJANGO_S3_ENDPOINT_URL", "").strip(),
+            access_key=os.environ.get("DJANGO_S3_ACCESS_KEY_ID", "").strip(),
+            secret_key=os.environ.get("DJANGO_S3_SECRET_ACCESS_KEY", "").strip(),
+            region=os.environ.get("DJANGO_S3_REGION", "").strip() or "us-east-1",
+        )
+        if S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -6,6 +6,7 @@ import time_machine
 from django.core.cache import cache
 
 from tests import factories
+from tests.s3 import moto_endpoint, s3_storage  # noqa: F401 (fixtures for every test)
 
 # CAMPAIGN_TEST_SHIFT_DAYS=400 runs the suite with the clock that many days ahead (negative: back),
 # still ticking, so a test that silently depends on the day it runs fails today rather than next
