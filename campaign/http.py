@@ -44,14 +44,14 @@ def photo_response(photo: Photo, *, thumb: bool = False, max_age: int = 3600) ->
     already checked. Never a redirect to the store: its objects are private. A missing file is a
     404; a store that cannot be read (object store down, disk failing) is a 503, never a 500."""
     field = photo.thumbnail if thumb else photo.image
+    if not field.name:
+        raise Http404
     handle = None
     try:
         handle = field.open("rb")
         # FileResponse reads the size here: an object store's file is fetched now, inside the try,
         # so that its failure is answered before any byte is sent.
         response = FileResponse(handle, content_type="image/jpeg")
-    except ValueError as error:   # a row without a file name
-        raise Http404 from error
     except STORAGE_ERRORS as error:
         if handle is not None:
             handle.close()

@@ -186,6 +186,9 @@ def s3_photo_storage(*, bucket: str, endpoint_url: str, access_key: str, secret_
     from boto3.s3.transfer import TransferConfig
     from botocore.config import Config
 
+    if endpoint_url and not endpoint_url.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(
+            f"DJANGO_S3_ENDPOINT_URL must start with http:// or https://, not {endpoint_url!r}")
     if bool(access_key) != bool(secret_key):
         raise ImproperlyConfigured(
             "DJANGO_S3_ACCESS_KEY_ID and DJANGO_S3_SECRET_ACCESS_KEY go together (or both empty: "

@@ -302,11 +302,26 @@ def test_a_bucket_switches_photos_to_a_private_s3_store():
     }
 
 
-def test_half_a_key_pair_is_refused():
+@pytest.mark.parametrize(("env", "message"), [
+    ({"DJANGO_S3_ACCESS_KEY_ID": "campaign"},
+     "DJANGO_S3_ACCESS_KEY_ID and DJANGO_S3_SECRET_ACCESS_KEY go together"),
+    ({"DJANGO_S3_ENDPOINT_URL": "minio.intranet:9000"},
+     "DJANGO_S3_ENDPOINT_URL must start with http:// or https://, not 'minio.intranet:9000'"),
+])
+def test_a_bad_s3_setting_is_refused(env, message):
     base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_S3_")}
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=django_settings.BASE_DIR, capture_output=True,
-        text=True, env={**base, "DJANGO_S3_BUCKET": "campaign-photos",
-                        "DJANGO_S3_ACCESS_KEY_ID": "campaign"})
+        text=True, env={**base, "DJANGO_S3_BUCKET": "campaign-photos", **env})
     assert result.returncode != 0
-    assert "DJANGO_S3_ACCESS_KEY_ID and DJANGO_S3_SECRET_ACCESS_KEY go together" in result.stderr
+    assert message in result.stderr
+
+
+def test_check_deploy_is_clean_with_photos_in_a_bucket():
+    from tests.campaign.test_deploy import PRODUCTION, _manage
+
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION,
+                     DJANGO_S3_BUCKET="campaign-photos", DJANGO_S3_ENDPOINT_URL="http://127.0.0.1:9000",
+                     DJANGO_S3_ACCESS_KEY_ID="campaign", DJANGO_S3_SECRET_ACCESS_KEY="secret-of-the-test")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
