@@ -217,8 +217,8 @@ def s3_photo_storage(*, bucket: str, endpoint_url: str, access_key: str, secret_
                 # A local server (MinIO, Ceph, moto) answers at one host: the bucket goes in the
                 # path. AWS itself (no endpoint) picks virtual-hosted names.
                 s3={"addressing_style": "path" if endpoint_url else "auto"},
-                # botocore >= 1.36 adds CRC checksums that older MinIO and Ceph refuse; S3 asks
-                # for them only where required.
+                # botocore >= 1.36 adds CRC checksums to every request, which older MinIO and
+                # Ceph refuse: send and check them only where the S3 API requires them.
                 request_checksum_calculation="when_required",
                 response_checksum_validation="when_required",
             ),
