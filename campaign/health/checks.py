@@ -56,7 +56,8 @@ class Cache(HealthCheck):
 @dataclasses.dataclass
 class Storage(HealthCheck):
     """The default storage (photos: local disk or S3) saves a tiny file, reads it back and
-    deletes it: three requests on S3 (the library's check makes six)."""
+    deletes it, once each (the library's Storage check also asks twice whether the file
+    exists and deletes it twice: more requests on S3)."""
 
     name: ClassVar[str] = "storage"
     lane: ClassVar[str] = "storage"
