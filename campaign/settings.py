@@ -3,6 +3,7 @@
 Every variable is listed in the README. Development defaults: SQLite, debug on.
 """
 
+import datetime as dt
 import hashlib
 import os
 from pathlib import Path
@@ -296,6 +297,25 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# The health check (/healthz, campaign.health) judges the background work by these: the worker
+# fails when a task has waited TASK_MAX_WAIT to be run, the supervision loop when a campaign's
+# newest run is three periods old. deploy/with-background runs `supervise` every
+# CAMPAIGN_SUPERVISE_EVERY seconds; where a systemd timer runs it, set this to the timer's period.
+TASK_MAX_WAIT = dt.timedelta(minutes=env_int("CAMPAIGN_TASK_MAX_WAIT_MINUTES", 5))
+SUPERVISE_EVERY = dt.timedelta(seconds=env_int("CAMPAIGN_SUPERVISE_EVERY", 300))
+if TASK_MAX_WAIT <= dt.timedelta(0) or SUPERVISE_EVERY <= dt.timedelta(0):
+    raise ImproperlyConfigured(
+        "CAMPAIGN_TASK_MAX_WAIT_MINUTES and CAMPAIGN_SUPERVISE_EVERY must be positive")
+HEALTH_CHECKS = [
+    "campaign.health.checks.Database",
+    "campaign.health.checks.Cache",
+    "campaign.health.checks.Storage",
+    "campaign.health.checks.TaskWorker",
+    "inspections.health.SupervisionLoop",
+]
+# A load balancer calls /healthz over plain http on the app's port.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Links in email and group-robot messages are absolute: the address people open the app at.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

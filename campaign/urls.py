@@ -6,8 +6,10 @@ from django.views.i18n import JavaScriptCatalog, set_language
 
 from campaign import views
 from campaign.forms import LoginForm
+from campaign.health.views import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     # The home page reads every role's work (items, rounds, rankings): the inspections app's.
     path("", include("inspections.home_urls")),
     path("units/", views.unit_tree, name="unit-tree"),
