@@ -28,6 +28,7 @@ skipped: the figures are computed as if nothing were kept.
 import datetime as dt
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 
 from django.core.cache import cache
@@ -43,6 +44,14 @@ logger = logging.getLogger(__name__)
 TIMEOUT = 5 * 60
 # Part of every key: an upgrade that changes what is kept never reads an older entry.
 VERSION = 1
+# One computation at a time per entry: after a change, the first request to miss an entry
+# computes it while the others (every worker of every app server sharing the cache) wait for its
+# result instead of each computing the same figures at once, which on a busy server multiplied
+# a computation of seconds by the number of workers. A waiter gives up after WAIT seconds and
+# computes itself; a claim left by a killed worker expires after CLAIM seconds.
+WAIT = 30
+CLAIM = 60
+POLL = 0.1
 
 
 def stamp(campaign: Campaign, now: dt.datetime) -> str:
@@ -69,11 +78,55 @@ def cached[T](key: str, campaign: Campaign, now: dt.datetime, compute: Callable[
     # Hashed: paths and times hold characters some cache servers refuse in a key.
     key_text = f"{VERSION}|{campaign.time_zone}|{key}|{stamp(campaign, now)}"
     full_key = "live:" + hashlib.sha256(key_text.encode()).hexdigest()
-    value = None if fresh else _get(full_key)
-    if value is None:
+    if fresh:
         value = compute()
         _set(full_key, value)
+        return value
+    value = _get(full_key)
+    if value is not None:
+        return value
+    if not _claim(full_key):
+        value = _wait_for(full_key)
+        if value is not None:
+            return value
+    try:
+        value = compute()
+        _set(full_key, value)
+    finally:
+        _release(full_key)
     return value
+
+
+def _claim(key: str) -> bool:
+    """True when this request is the one to compute `key` (or the cache cannot tell)."""
+    try:
+        return bool(cache.add(f"{key}:computing", 1, CLAIM))
+    except Exception:  # noqa: BLE001 - as in _get
+        return True
+
+
+def _release(key: str) -> None:
+    try:
+        cache.delete(f"{key}:computing")
+    except Exception:  # noqa: BLE001 - as in _get
+        pass
+
+
+def _wait_for(key: str):
+    """The value another request is computing, once it is kept; None after WAIT seconds or if
+    that request gave up (its claim gone without a value)."""
+    give_up = time.monotonic() + WAIT
+    while time.monotonic() < give_up:
+        time.sleep(POLL)
+        value = _get(key)
+        if value is not None:
+            return value
+        try:
+            if cache.get(f"{key}:computing") is None:
+                return _get(key)
+        except Exception:  # noqa: BLE001 - as in _get
+            return None
+    return None
 
 
 def _get(key: str):

@@ -121,3 +121,88 @@ def test_a_new_visit_and_an_item_step_give_a_fresh_drill_down(tree, people, phot
     workflow.submit(item, by=people["staff"], version=None, photos=[photo],
                     at=DEADLINE + dt.timedelta(hours=1))
     assert details() == ([lost.pk], [(item.code, "2019-07-04 10:00")])
+
+
+# --- one computation at a time per entry (live.cached's claim) --------------------------------
+def _key_of(campaign, now):
+    import hashlib
+
+    from inspections import live
+
+    text = f"{live.VERSION}|{campaign.time_zone}|one-flight|{live.stamp(campaign, now)}"
+    return "live:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_request_waits_for_the_first_ones_computation(tree):
+    import threading
+
+    from inspections import live
+
+    campaign, now = tree["city"].campaign, DAY
+    started, go = threading.Event(), threading.Event()
+    calls: list[str] = []
+    results: dict[str, int] = {}
+
+    def first():
+        calls.append("first")
+        started.set()
+        go.wait(10)
+        return 41
+
+    def second():
+        calls.append("second")
+        return 99
+
+    def run(name, compute):
+        from django.db import connection
+
+        try:
+            results[name] = live.cached("one-flight", campaign, now, compute)
+        finally:
+            connection.close()     # each thread's own connection, as a request's
+
+    one = threading.Thread(target=run, args=("one", first))
+    one.start()
+    assert started.wait(10)
+    two = threading.Thread(target=run, args=("two", second))
+    two.start()
+    two.join(0.5)
+    assert two.is_alive()          # waiting for the first computation, not computing
+    go.set()
+    one.join(10)
+    two.join(10)
+    assert calls == ["first"]
+    assert results == {"one": 41, "two": 41}
+
+
+def test_a_claim_left_behind_is_waited_for_at_most_wait_seconds(tree, monkeypatch):
+    import time
+
+    from django.core.cache import cache
+
+    from inspections import live
+
+    campaign, now = tree["city"].campaign, DAY
+    monkeypatch.setattr(live, "WAIT", 0.5)
+    cache.add(_key_of(campaign, now) + ":computing", 1, 60)     # a worker killed mid-way
+    started = time.monotonic()
+    assert live.cached("one-flight", campaign, now, lambda: 7) == 7
+    assert 0.5 <= time.monotonic() - started < 2
+
+
+def test_a_computation_that_failed_lets_the_next_request_compute_at_once(tree):
+    import time
+
+    from inspections import live
+
+    campaign, now = tree["city"].campaign, DAY
+
+    def fails():
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        live.cached("one-flight", campaign, now, fails)
+    started = time.monotonic()
+    assert live.cached("one-flight", campaign, now, lambda: 5) == 5
+    assert time.monotonic() - started < live.POLL * 5
