@@ -80,6 +80,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After WhiteNoise (the 503 page's styles are still served) and the locale (it is in the
+    # reader's language); before anything that reads the database.
+    "campaign.maintenance.MaintenanceModeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -209,6 +212,17 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Maintenance mode (for upgrades): while this file exists, every page but /healthz is the 503
+# page. A relative path is taken from the project directory; empty: no maintenance mode.
+MAINTENANCE_FILE = (
+    BASE_DIR / os.environ["DJANGO_MAINTENANCE_FILE"]
+    if os.environ.get("DJANGO_MAINTENANCE_FILE") else None
+)
+
+# A refused form (expired or missing CSRF cookie) gets the site's 403 page, in the reader's
+# language, rather than Django's bare one.
+CSRF_FAILURE_VIEW = "campaign.errors.csrf_failure"
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True
