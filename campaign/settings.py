@@ -118,10 +118,19 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
             DATABASE_URL,
-            conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
+            # Seconds a connection is kept for the next request. 0 (close after each request)
+            # suits the dev server, which runs each request in a new thread: a kept connection
+            # would stay open, idle, after its thread ends. deploy/serve sets 60: gunicorn's
+            # sync workers each hold one.
+            conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 0),
             conn_health_checks=True,
         )
     }
+    # An unreachable database host (packets dropped) fails a request in seconds, as a 503
+    # maintenance page, rather than holding the worker until gunicorn kills it. The URL may
+    # override it (?connect_timeout=…).
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 else:
     DATABASES = {
         "default": {

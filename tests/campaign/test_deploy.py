@@ -1,5 +1,4 @@
 import os
-import re
 import subprocess
 import sys
 
@@ -96,3 +95,18 @@ def test_debug_still_serves_static_files_after_a_production_collect(tmp_path, co
         css = server.get("/static/campaign/site.css")
     assert login.status == 200 and 'href="/static/campaign/site.css"' in login.text
     assert css.status == 200 and "Campaign tracker" in css.text
+
+
+def _database_settings(**env) -> str:
+    code = ("from django.conf import settings; d = settings.DATABASES['default']; "
+            "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], d['OPTIONS'])")
+    result = servers.manage("shell", "-v", "0", "-c", code, env=servers.clean_env(**env))
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_database_connections_close_after_each_request_unless_told():
+    url = "postgres://campaign@127.0.0.1:5432/campaign"
+    assert _database_settings(DATABASE_URL=url) == "0 True {'connect_timeout': 5}"
+    assert _database_settings(DATABASE_URL=url + "?connect_timeout=10", DJANGO_CONN_MAX_AGE="60") == (
+        "60 True {'connect_timeout': 10}")
