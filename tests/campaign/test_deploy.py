@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 
@@ -110,3 +111,33 @@ def test_database_connections_close_after_each_request_unless_told():
     assert _database_settings(DATABASE_URL=url) == "0 True {'connect_timeout': 5}"
     assert _database_settings(DATABASE_URL=url + "?connect_timeout=10", DJANGO_CONN_MAX_AGE="60") == (
         "60 True {'connect_timeout': 10}")
+
+
+# ---- the production start -------------------------------------------------------------------------
+
+def test_production_start_serves_pages_static_files_and_stops_on_sigterm(tmp_path):
+    """deploy/serve as `make serve` runs it: static files collected, migrations applied, gunicorn
+    with two workers; then stopped as systemd stops it."""
+    port = servers.free_port()
+    env = servers.production_env(
+        port, PYTHON=servers.PYTHON, CAMPAIGN_WORKERS="2",
+        DJANGO_SQLITE_PATH=str(tmp_path / "db.sqlite3"), DJANGO_STATIC_ROOT=str(tmp_path / "static"))
+    with servers.serving(["deploy/serve"], port=port, env=env, log=tmp_path / "log") as server:
+        login = server.get("/accounts/login/")
+        assert login.status == 200
+        assert '<html lang="zh-hans">' in login.text and "<h1 class=\"h3 mb-3\">登录</h1>" in login.text
+        stylesheet = re.search(r'href="(/static/campaign/site\.[0-9a-f]{12}\.css)"', login.text)
+        assert stylesheet, login.text
+        css = server.get(stylesheet.group(1))
+        assert css.status == 200 and css.headers["Content-Type"].startswith("text/css")
+        assert "immutable" in css.headers["Cache-Control"]
+
+        missing = server.get("/no-such-page/")
+        assert missing.status == 404
+        assert '<html lang="zh-hans">' in missing.text and "<h1 class=\"h3\">页面不存在</h1>" in missing.text
+        assert 'id="error-page"' in missing.text
+
+        assert server.stop() == 0
+    log = server.output()
+    assert f"database {tmp_path}/db.sqlite3 is up" in log      # deploy/serve waited for it
+    assert "Shutting down: Master" in log and "Traceback" not in log
