@@ -81,6 +81,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After WhiteNoise (the 503 page's styles are still served) and the locale (it is in the
+    # reader's language); before anything that reads the database.
+    "campaign.maintenance.MaintenanceModeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -116,10 +119,19 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
             DATABASE_URL,
-            conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
+            # Seconds a connection is kept for the next request. 0 (close after each request)
+            # suits the dev server, which runs each request in a new thread: a kept connection
+            # would stay open, idle, after its thread ends. deploy/serve sets 60: gunicorn's
+            # sync workers each hold one.
+            conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 0),
             conn_health_checks=True,
         )
     }
+    # An unreachable database host (packets dropped) fails a request in seconds, as a 503
+    # maintenance page, rather than holding the worker until gunicorn kills it. The URL may
+    # override it (?connect_timeout=…).
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 else:
     DATABASES = {
         "default": {
@@ -273,6 +285,17 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Maintenance mode (for upgrades): while this file exists, every page but /healthz is the 503
+# page. A relative path is taken from the project directory; empty: no maintenance mode.
+MAINTENANCE_FILE = (
+    BASE_DIR / os.environ["DJANGO_MAINTENANCE_FILE"]
+    if os.environ.get("DJANGO_MAINTENANCE_FILE") else None
+)
+
+# A refused form (expired or missing CSRF cookie) gets the site's 403 page, in the reader's
+# language, rather than Django's bare one.
+CSRF_FAILURE_VIEW = "campaign.errors.csrf_failure"
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True

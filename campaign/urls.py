@@ -28,3 +28,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("inspections.urls")),
 ]
+
+# 400, 403 and 404 are Django's handlers with the site's templates; the 500 page turns into
+# the 503 maintenance page when the database is out (campaign.errors).
+handler500 = "campaign.errors.server_error"

@@ -25,5 +25,8 @@ errorlog = "-"
 loglevel = os.environ.get("CAMPAIGN_LOG_LEVEL", "info")
 # Django is loaded once in the arbiter, then the workers fork: faster restarts, shared memory.
 preload_app = True
+# No control socket (gunicornc): nothing here uses it, and every gunicorn of a user would share
+# its default path (~/.gunicorn/gunicorn.ctl), so two app servers on one machine would clash.
+control_socket_disable = True
 # The reverse proxy on the same machine sets X-Forwarded-Proto (settings.SECURE_PROXY_SSL_HEADER).
 forwarded_allow_ips = os.environ.get("CAMPAIGN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

@@ -1,0 +1,37 @@
+"""The site's URLs plus views that fail, for the 500 and 503 pages (tests/campaign/test_errors.py)."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import OperationalError
+from django.urls import path
+
+from campaign import urls
+
+REFUSED = ('connection failed: connection to server at "127.0.0.1", port 5432 failed: Connection '
+           'refused\n\tIs the server running on that host and accepting TCP/IP connections?')
+
+
+@login_not_required
+def broken(request):
+    raise ValueError("a bug")
+
+
+@login_not_required
+def database_down(request):
+    raise OperationalError(REFUSED)
+
+
+@login_not_required
+def database_down_underneath(request):
+    try:
+        raise OperationalError(REFUSED)
+    except OperationalError as error:
+        raise RuntimeError("while reading the month") from error
+
+
+urlpatterns = [
+    path("broken/", broken),
+    path("database-down/", database_down),
+    path("database-down-underneath/", database_down_underneath),
+    *urls.urlpatterns,
+]
+handler500 = urls.handler500
