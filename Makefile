@@ -21,8 +21,10 @@ test: setup
 
 setup: venv assets messages static
 
+# Collected under the production settings (hashed names and their manifest), so that
+# DJANGO_DEBUG=0 works straight after `make run`; the debug server serves the same files.
 static: venv assets
-	$(PY) manage.py collectstatic --noinput -v0
+	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only $(PY) manage.py collectstatic --noinput -v0
 
 venv: $(VENV)/.installed
 
