@@ -71,6 +71,10 @@ def _write(work: Path, output: Path, *, photos: bool, pg_bin: Path | None, repor
     created_at = timezone.now()
     connection = connections[alias]
     engine = connection.vendor
+    if connection.in_atomic_block:
+        # The backup reads committed rows in its own snapshot; SQLite's backup API would wait
+        # for ever on the caller's open write transaction.
+        raise BackupError("A backup cannot be made inside a database transaction.")
     if engine not in manifest.DATABASE_FILES:
         raise BackupError(f"Backups cover PostgreSQL and SQLite, not {engine}.")
     database = work / manifest.DATABASE_FILES[engine]

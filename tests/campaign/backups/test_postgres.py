@@ -5,6 +5,8 @@ database, which is dropped afterwards."""
 import io
 import json
 import secrets
+import threading
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -12,7 +14,7 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from PIL import Image
 
 from campaign.backups import inventory
@@ -95,3 +97,45 @@ def test_a_backup_restores_into_an_empty_database_with_the_same_rows_and_photos(
         f"CommandError: The PostgreSQL database “{name}” is not empty: it has {len(source)} tables; "
         f"django_migrations lists {source['django_migrations']} migrations. restore only fills an "
         f"empty database")
+
+
+def test_a_backup_taken_while_photos_are_being_stored_restores_whole(city, tree, people, tmp_path,
+                                                                     empty_database):
+    """Another thread stores photos the whole time (files, then the row): the dump's rows, the
+    manifest's counts and the copied files still agree, and the restore verifies."""
+    from campaign.models import Photo
+    from tests import factories
+
+    _name, url = empty_database
+    done, stored = threading.Event(), []
+
+    def upload():
+        try:
+            while not done.is_set():
+                stored.append(factories.store_photo_for(tree["street_b"], by=people["other_staff"]))
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=upload)
+    writer.start()
+    try:
+        while len(stored) < 3:      # the writer is under way before the backup starts
+            time.sleep(0.01)
+        before = len(stored)
+        call_command("backup", "--output", str(tmp_path / "backup"), stdout=io.StringIO())
+        during = len(stored) - before
+    finally:
+        done.set()
+        writer.join(30)
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    photos = manifest["tables"]["campaign_photo"]
+    assert during > 0
+    assert Photo.objects.count() == 3 + len(stored)
+    assert 3 + before <= photos <= 3 + len(stored)
+    assert (manifest["photos"]["referenced"], manifest["photos"]["files"],
+            manifest["photos"]["missing"]) == (2 * photos, 2 * photos, 0)
+
+    result = manage("restore", str(tmp_path / "backup"), DATABASE_URL=url,
+                    DJANGO_MEDIA_ROOT=str(tmp_path / "restored-media"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{2 * photos} photo files in the storage." in result.stdout

@@ -1,5 +1,6 @@
 """What backup and restore refuse, and what they say: in this process, on whichever database the
-suite runs (transaction=True: pg_dump and the snapshot read only committed rows)."""
+suite runs. A test whose backup must see rows commits them (transaction=True): pg_dump and the
+snapshot read only committed rows."""
 
 import io
 import json
@@ -13,7 +14,8 @@ from django.db import connection
 from campaign.backups.files import Entry
 from campaign.backups.services import still_referenced
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
+committed = pytest.mark.django_db(transaction=True)
 
 
 def backup(output: Path, *args: str) -> str:
@@ -40,6 +42,7 @@ def test_backup_refuses_a_directory_that_holds_anything(tmp_path):
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["notes.txt"]
 
 
+@committed
 def test_backup_fills_an_existing_empty_directory(city, tmp_path):
     (tmp_path / "out").mkdir()
     backup(tmp_path / "out")
@@ -48,6 +51,7 @@ def test_backup_fills_an_existing_empty_directory(city, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["media", "out"]
 
 
+@committed
 def test_a_backup_that_fails_halfway_leaves_nothing_behind(city, tmp_path):
     # A file the storage cannot read (a directory where the photo should be).
     name = city["photos"][1].image.name
@@ -62,6 +66,7 @@ def test_a_backup_that_fails_halfway_leaves_nothing_behind(city, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["media"]
 
 
+@committed
 def test_a_photo_file_gone_from_the_storage_is_listed_and_the_backup_fails_loudly(city, tmp_path):
     photo = city["photos"][2]
     (Path(settings.MEDIA_ROOT) / photo.thumbnail.name).unlink()
@@ -86,6 +91,7 @@ def test_a_missing_file_of_a_photo_deleted_since_the_dump_is_not_lost(city):
         Entry(kept.pk, kept.image.name, missing=True)]
 
 
+@committed
 def test_check_proves_a_backup_whole_and_names_a_damaged_photo(city, tmp_path):
     backup(tmp_path / "out")
     lines = check(tmp_path / "out").splitlines()
@@ -101,7 +107,8 @@ def test_check_proves_a_backup_whole_and_names_a_damaged_photo(city, tmp_path):
                                 f"  - {name}: damaged (size or SHA-256 differs from the list)")
 
 
-def test_check_names_a_damaged_database_file(city, tmp_path):
+@committed
+def test_check_names_a_damaged_database_file(tmp_path):
     backup(tmp_path / "out")
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     database = tmp_path / "out" / manifest["database"]["file"]
@@ -121,6 +128,7 @@ def test_restore_refuses_a_directory_that_is_not_a_backup(tmp_path):
                                 f"backup that did not finish.")
 
 
+@committed
 def test_restore_refuses_a_backup_of_the_other_engine(tmp_path):
     backup(tmp_path / "out")
     path = tmp_path / "out" / "manifest.json"
@@ -136,7 +144,8 @@ def test_restore_refuses_a_backup_of_the_other_engine(tmp_path):
         f"PostgreSQL, unset for SQLite).")
 
 
-def test_restore_never_touches_the_running_database(city, tmp_path):
+@committed
+def test_restore_never_touches_the_running_database(tmp_path):
     backup(tmp_path / "out")
     with pytest.raises(CommandError) as error:
         call_command("restore", str(tmp_path / "out"))
@@ -146,3 +155,11 @@ def test_restore_never_touches_the_running_database(city, tmp_path):
     else:
         assert str(error.value).startswith(
             f"The PostgreSQL database “{connection.settings_dict['NAME']}” is not empty: it has ")
+
+
+def test_a_backup_is_never_made_inside_a_transaction(tmp_path):
+    with pytest.raises(CommandError) as error:
+        backup(tmp_path / "out")   # pytest-django's non-transactional test runs in one
+    assert str(error.value) == ("A backup cannot be made inside a database transaction.\n"
+                                f"No backup was written to {tmp_path / 'out'}.")
+    assert list(tmp_path.iterdir()) == []
