@@ -53,6 +53,13 @@ def make_backup(output: Path, *, photos: bool = True, pg_bin: Path | None = None
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         raise BackupError(f"{output} already exists and is not an empty directory: give a new one "
                           f"(e.g. one named after the date), so that no backup is overwritten.")
+    connection = connections[alias]
+    if connection.in_atomic_block:
+        # The backup reads committed rows in its own snapshot; SQLite's backup API would wait
+        # for ever on the caller's open write transaction.
+        raise BackupError("A backup cannot be made inside a database transaction.")
+    if connection.vendor not in manifest.DATABASE_FILES:
+        raise BackupError(f"Backups cover PostgreSQL and SQLite, not {connection.vendor}.")
     output.parent.mkdir(parents=True, exist_ok=True)
     # mkdtemp makes it readable by its owner only: a backup holds password hashes and names.
     work = Path(tempfile.mkdtemp(prefix=f".{output.name}.incomplete-", dir=output.parent))
@@ -71,12 +78,6 @@ def _write(work: Path, output: Path, *, photos: bool, pg_bin: Path | None, repor
     created_at = timezone.now()
     connection = connections[alias]
     engine = connection.vendor
-    if connection.in_atomic_block:
-        # The backup reads committed rows in its own snapshot; SQLite's backup API would wait
-        # for ever on the caller's open write transaction.
-        raise BackupError("A backup cannot be made inside a database transaction.")
-    if engine not in manifest.DATABASE_FILES:
-        raise BackupError(f"Backups cover PostgreSQL and SQLite, not {engine}.")
     database = work / manifest.DATABASE_FILES[engine]
     names = work / NAMES
     report(f"Backup of the {manifest.ENGINE_NAMES[engine]} database into {output}")
@@ -85,6 +86,11 @@ def _write(work: Path, output: Path, *, photos: bool, pg_bin: Path | None, repor
             found = postgres.dump(connection, database, out, pg_bin=pg_bin)
         else:
             found = sqlite.dump(connection, database, out)
+    if not found.migrations:
+        # A cron job without the app's environment reaches another (new, empty) database.
+        raise BackupError(f"The database {_describe(engine, found.source)} has no migrations "
+                          f"applied: it is not the app's. Run backup with the app's settings "
+                          f"(its env file).")
     db_size, db_sha256 = files.measure_path(database)
     report(f"Database: {_describe(engine, found.source)} copied: {size_text(db_size)}, "
            f"{len(found.tables)} tables, {found.rows:,} rows; its photos refer to "
@@ -100,6 +106,12 @@ def _write(work: Path, output: Path, *, photos: bool, pg_bin: Path | None, repor
         else:
             files.list_only(names, out)
     names.unlink()
+    if photos and found.photo_files and len(missing) == found.photo_files:
+        raise BackupError(
+            f"None of the {found.photo_files:,} photo files the database refers to is in the "
+            f"storage ({_where(photo_storage())}): it is not the app's. Run backup with the app's "
+            f"settings (DJANGO_MEDIA_ROOT or the bucket), or with --no-photos for the database "
+            f"alone.")
     lost = still_referenced(missing)
     if photos:
         report(f"Photos: {copied.files:,} files copied ({size_text(copied.bytes)}).")
@@ -130,6 +142,13 @@ def _describe(engine: str, source: dict[str, str]) -> str:
         return (f"“{source['database']}” (server {source['server_version']}, "
                 f"pg_dump {source['pg_dump_version']})")
     return f"{source['database']} (SQLite {source['sqlite_version']})"
+
+
+def _where(storage: Any) -> str:
+    for attribute in ("bucket_name", "base_location"):
+        if getattr(storage, attribute, None):
+            return str(getattr(storage, attribute))
+    return type(storage).__name__
 
 
 def still_referenced(missing: list[Entry]) -> list[Entry]:

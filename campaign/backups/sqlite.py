@@ -20,6 +20,10 @@ from campaign.backups.inventory import Inventory
 def dump(connection: Any, target: Path, names: IO[str]) -> Inventory:
     """Copy the database into `target` (one self-contained file) and read its inventory from the
     copy, so the manifest describes exactly what was copied."""
+    if not connection.is_in_memory_db() and not Path(connection.settings_dict["NAME"]).is_file():
+        # Connecting would create an empty database there.
+        raise BackupError(f"There is no SQLite database at {connection.settings_dict['NAME']}: "
+                          f"run backup with the app's settings (DJANGO_SQLITE_PATH, DATABASE_URL).")
     connection.ensure_connection()
     with closing(sqlite3.connect(target)) as copy:
         connection.connection.backup(copy)    # all pages in one step: one snapshot

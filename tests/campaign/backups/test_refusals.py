@@ -163,3 +163,17 @@ def test_a_backup_is_never_made_inside_a_transaction(tmp_path):
     assert str(error.value) == ("A backup cannot be made inside a database transaction.\n"
                                 f"No backup was written to {tmp_path / 'out'}.")
     assert list(tmp_path.iterdir()) == []
+
+
+@committed
+def test_a_storage_holding_none_of_the_photos_is_not_the_apps(city, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "elsewhere"
+    with pytest.raises(CommandError) as error:
+        backup(tmp_path / "out")
+    assert str(error.value) == (
+        f"None of the 6 photo files the database refers to is in the storage "
+        f"({tmp_path / 'elsewhere'}): it is not the app's. Run backup with the app's settings "
+        f"(DJANGO_MEDIA_ROOT or the bucket), or with --no-photos for the database alone.\n"
+        f"No backup was written to {tmp_path / 'out'}.")
+    assert "Photos: not copied (--no-photos); 6 file names listed." in backup(tmp_path / "out",
+                                                                             "--no-photos")

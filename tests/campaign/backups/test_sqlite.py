@@ -142,3 +142,27 @@ def test_a_backup_without_photos_restores_against_a_storage_that_kept_them(city,
     assert empty.returncode == 1
     assert empty.stderr.startswith("CommandError: The restore does not match the backup (6 problems):\n"
                                    f"  - {city['photos'][0].image.name}: not in the storage\n")
+
+
+def test_a_backup_with_a_wrong_database_path_creates_nothing(tmp_path):
+    result = manage("backup", "--output", str(tmp_path / "out"),
+                    DJANGO_SQLITE_PATH=str(tmp_path / "typo.sqlite3"))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"CommandError: There is no SQLite database at {tmp_path / 'typo.sqlite3'}: run backup with "
+        f"the app's settings (DJANGO_SQLITE_PATH, DATABASE_URL).\n"
+        f"No backup was written to {tmp_path / 'out'}.\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_database_without_migrations_is_not_backed_up(tmp_path):
+    with closing(sqlite3.connect(tmp_path / "other.sqlite3")) as db:
+        db.execute("CREATE TABLE notes (text TEXT)")
+    result = manage("backup", "--output", str(tmp_path / "out"),
+                    DJANGO_SQLITE_PATH=str(tmp_path / "other.sqlite3"))
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "CommandError: The database other.sqlite3 (SQLite ")
+    assert ") has no migrations applied: it is not the app's. Run backup with the app's settings " \
+           "(its env file).\n" in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["other.sqlite3"]
