@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from campaign.backups import BackupError, size_text
 from campaign.backups.services import make_backup
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         report = self.stdout.write if verbosity >= 1 else (lambda line: None)
         try:
             result = make_backup(output, photos=not no_photos, pg_bin=pg_bin, report=report)
-        except BackupError as error:
+        except (BackupError, OSError, DatabaseError) as error:   # a full disk, the database down
             raise CommandError(f"{error}\nNo backup was written to {output}.") from error
         size = sum(p.stat().st_size for p in result.path.iterdir() if p.is_file()) + result.copied.bytes
         report(self.style.SUCCESS(f"Backup complete: {result.path} ({size_text(size)})."))

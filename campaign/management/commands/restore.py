@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from campaign.backups import BackupError, size_text
 from campaign.backups.manifest import ENGINE_NAMES
@@ -32,6 +33,8 @@ class Command(BaseCommand):
                 self._restore(directory, pg_bin, report)
         except BackupError as error:
             raise CommandError(str(error)) from error
+        except (OSError, DatabaseError) as error:   # a full disk, the database down
+            raise CommandError(f"Restore failed: {error}") from error
 
     def _check(self, directory, pg_bin, report):
         result = check_backup(directory, pg_bin=pg_bin, report=report)
