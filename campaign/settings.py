@@ -11,6 +11,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from campaign.cache import local_caches, redis_caches
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -197,18 +199,19 @@ PHOTO_MAX_BYTES = env_int("DJANGO_PHOTO_MAX_MB", 15) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-         "LOCATION": os.environ["REDIS_URL"],
-         # Installs sharing a Redis server never read each other's entries: the prefix names
-         # the database (DJANGO_CACHE_PREFIX overrides).
-         "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX") or hashlib.sha256(
-             str(DATABASES["default"]["NAME"]).encode()).hexdigest()[:12]}
-        if os.environ.get("REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+# The cache: per process (local memory) on one server; with REDIS_URL, one Redis that every app
+# server shares (campaign.cache), and the sessions with it.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# Installs sharing a Redis server never read each other's entries: the prefix names the database
+# (DJANGO_CACHE_PREFIX overrides).
+CACHE_PREFIX = os.environ.get("DJANGO_CACHE_PREFIX") or hashlib.sha256(
+    str(DATABASES["default"]["NAME"]).encode()).hexdigest()[:12]
+CACHES = redis_caches(REDIS_URL, CACHE_PREFIX) if REDIS_URL else local_caches()
+if REDIS_URL:
+    # Any app server serves any request: the session is read from Redis and kept in the
+    # database, so a Redis restart, an eviction or an outage logs nobody out (a failed cache
+    # read falls back to the database).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True

@@ -1,9 +1,12 @@
+import contextlib
 import datetime as dt
 import os
 
 import pytest
+import redis
 import time_machine
-from django.core.cache import cache
+from django.conf import settings as django_settings
+from django.core.cache import caches
 
 from tests import factories
 
@@ -49,7 +52,22 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LANGUAGE_CODE = "zh-hans"
-    cache.clear()
+    clear_caches()
+    yield
+    clear_caches()
+
+
+def clear_caches():
+    """Empty every cache; in a shared Redis only this install's keys (its prefix), never the
+    other installs' or the rest of the Redis database (django-redis's clear() flushes it)."""
+    for alias in django_settings.CACHES:
+        cache = caches[alias]
+        if hasattr(cache, "delete_pattern"):
+            # A test may point the cache at a Redis that is down on purpose.
+            with contextlib.suppress(redis.RedisError):
+                cache.delete_pattern("*")
+        else:
+            cache.clear()
 
 
 @pytest.fixture
