@@ -138,6 +138,27 @@ else:
         }
     }
 
+# An optional read replica of the PostgreSQL primary (streaming replication): the read-only report
+# pages read from it (campaign.routers); everything else reads and writes the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+# Seconds after a POST during which that browser reads only from the primary (replicas lag).
+REPLICA_PIN_SECONDS = env_int("DJANGO_REPLICA_PIN_SECONDS", 10)
+if DATABASE_REPLICA_URL:
+    if not DATABASE_URL:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL: a replica of a "
+                                   "PostgreSQL primary")
+    _primary, _replica = DATABASES["default"], dj_database_url.parse(DATABASE_REPLICA_URL)
+    DATABASES["replica"] = {
+        **_primary,   # the same connection lifetime, health checks and options
+        "ENGINE": _replica["ENGINE"], "NAME": _replica["NAME"], "USER": _replica["USER"],
+        "PASSWORD": _replica["PASSWORD"], "HOST": _replica["HOST"], "PORT": _replica["PORT"],
+        "OPTIONS": {**_primary.get("OPTIONS", {}), **_replica.get("OPTIONS", {})},
+        # Tests read the test database through it.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["campaign.routers.ReplicaRouter"]
+    MIDDLEWARE.append("campaign.routers.PinPrimaryMiddleware")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "campaign.User"
 
