@@ -1,13 +1,11 @@
-import contextlib
 import datetime as dt
 import os
 
 import pytest
-import redis
 import time_machine
-from django.conf import settings as django_settings
 from django.core.cache import caches
 
+from campaign.cache import local_caches
 from tests import factories
 
 # CAMPAIGN_TEST_SHIFT_DAYS=400 runs the suite with the clock that many days ahead (negative: back),
@@ -52,22 +50,12 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LANGUAGE_CODE = "zh-hans"
-    clear_caches()
-    yield
-    clear_caches()
-
-
-def clear_caches():
-    """Empty every cache; in a shared Redis only this install's keys (its prefix), never the
-    other installs' or the rest of the Redis database (django-redis's clear() flushes it)."""
-    for alias in django_settings.CACHES:
-        cache = caches[alias]
-        if hasattr(cache, "delete_pattern"):
-            # A test may point the cache at a Redis that is down on purpose.
-            with contextlib.suppress(redis.RedisError):
-                cache.delete_pattern("*")
-        else:
-            cache.clear()
+    # Each process's own memory, whatever REDIS_URL says: the suite reads the same with or without
+    # a Redis server (tests/campaign/test_cache.py uses REDIS_URL's under a prefix of its own).
+    settings.CACHES = local_caches()
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 @pytest.fixture
