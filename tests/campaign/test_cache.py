@@ -9,6 +9,8 @@ database is touched.
 import datetime as dt
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -16,6 +18,7 @@ import pytest
 import redis
 import time_machine
 from axes.models import AccessAttempt
+from django.conf import settings as django_settings
 from django.contrib.sessions.backends.cached_db import KEY_PREFIX as SESSION_KEY_PREFIX
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
@@ -211,3 +214,26 @@ def test_redis_is_tried_again_after_the_pause(hanging_redis, monkeypatch):
     assert cache.get("a") is None
     assert cache.get("b") is None
     assert len(hanging_redis.connections) == 2
+
+
+# ---- settings ---------------------------------------------------------------------------------
+
+def _settings_with(**env) -> str:
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "print(settings.CACHES['default']['BACKEND'], settings.CACHES['counters']['BACKEND'], "
+            "settings.CACHES['default'].get('KEY_PREFIX'), settings.SESSION_ENGINE)")
+    base = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_CACHE_PREFIX")}
+    result = subprocess.run([sys.executable, "-c", code], cwd=django_settings.BASE_DIR,
+                            capture_output=True, text=True,
+                            env={**base, "DJANGO_SETTINGS_MODULE": "campaign.settings", **env})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+@pytest.mark.django_db(transaction=False)
+def test_redis_url_puts_the_cache_and_the_sessions_in_redis():
+    redis_backend = "django_redis.cache.RedisCache"
+    assert _settings_with(REDIS_URL="redis://10.0.0.5:6379/1", DJANGO_CACHE_PREFIX="city") == [
+        redis_backend, redis_backend, "city", CACHED_DB]
+    locmem = "django.core.cache.backends.locmem.LocMemCache"
+    assert _settings_with() == [locmem, locmem, "None", "django.contrib.sessions.backends.db"]
