@@ -110,7 +110,7 @@ def _ranking_context(request: AuthenticatedHttpRequest) -> dict:
     query = _peer_group(request, request.GET)
     # A published month is frozen rows: the read replica may serve it (@reads_replica). A draft
     # is computed from the items as they stand, where a coordinator checks the figures before
-    # publishing them: from the primary.
+    # publishing them: from the primary (as is a month older than the months on record).
     published = any(entry.month == query.month and entry.published for entry in query.on_record)
     with contextlib.nullcontext() if published else primary_reads():
         return _month_context(request, query)
