@@ -12,6 +12,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from campaign.cache import local_caches, redis_caches
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -149,6 +151,27 @@ else:
         }
     }
 
+# An optional read replica of the PostgreSQL primary (streaming replication): the read-only report
+# pages read from it (campaign.routers); everything else reads and writes the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+# Seconds after a POST during which that browser reads only from the primary (replicas lag).
+REPLICA_PIN_SECONDS = env_int("DJANGO_REPLICA_PIN_SECONDS", 10)
+if DATABASE_REPLICA_URL:
+    if not DATABASE_URL:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL: a replica of a "
+                                   "PostgreSQL primary")
+    _primary, _replica = DATABASES["default"], dj_database_url.parse(DATABASE_REPLICA_URL)
+    DATABASES["replica"] = {
+        **_primary,   # the same connection lifetime, health checks and options
+        "ENGINE": _replica["ENGINE"], "NAME": _replica["NAME"], "USER": _replica["USER"],
+        "PASSWORD": _replica["PASSWORD"], "HOST": _replica["HOST"], "PORT": _replica["PORT"],
+        "OPTIONS": {**_primary.get("OPTIONS", {}), **_replica.get("OPTIONS", {})},
+        # Tests read the test database through it.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["campaign.routers.ReplicaRouter"]
+    MIDDLEWARE.append("campaign.routers.PinPrimaryMiddleware")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "campaign.User"
 
@@ -273,18 +296,19 @@ PHOTO_MAX_BYTES = env_int("DJANGO_PHOTO_MAX_MB", 15) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-         "LOCATION": os.environ["REDIS_URL"],
-         # Installs sharing a Redis server never read each other's entries: the prefix names
-         # the database (DJANGO_CACHE_PREFIX overrides).
-         "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX") or hashlib.sha256(
-             str(DATABASES["default"]["NAME"]).encode()).hexdigest()[:12]}
-        if os.environ.get("REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+# The cache: per process (local memory) on one server; with REDIS_URL, one Redis that every app
+# server shares (campaign.cache), and the sessions with it.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# Installs sharing a Redis server never read each other's entries: the prefix names the database
+# (DJANGO_CACHE_PREFIX overrides).
+CACHE_PREFIX = os.environ.get("DJANGO_CACHE_PREFIX") or hashlib.sha256(
+    str(DATABASES["default"]["NAME"]).encode()).hexdigest()[:12]
+CACHES = redis_caches(REDIS_URL, CACHE_PREFIX) if REDIS_URL else local_caches()
+if REDIS_URL:
+    # Any app server serves any request: the session is read from Redis and kept in the
+    # database, so a Redis restart, an eviction or an outage logs nobody out (a failed cache
+    # read falls back to the database).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Maintenance mode (for upgrades): while this file exists, every page but /healthz is the 503
 # page. A relative path is taken from the project directory; empty: no maintenance mode.

@@ -3,8 +3,9 @@ import os
 
 import pytest
 import time_machine
-from django.core.cache import cache
+from django.core.cache import caches
 
+from campaign.cache import local_caches
 from tests import factories
 from tests.s3 import moto_endpoint, s3_storage  # noqa: F401 (fixtures for every test)
 
@@ -50,7 +51,12 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LANGUAGE_CODE = "zh-hans"
-    cache.clear()
+    # Each process's own memory, whatever REDIS_URL says: the suite reads the same with or without
+    # a Redis server (tests/campaign/test_cache.py uses REDIS_URL's under a prefix of its own).
+    settings.CACHES = local_caches()
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from campaign.http import int_param, is_id, photo_response
 from campaign.models import Campaign, Progress, User
 from campaign.permissions import managed_units, visible_units
 from campaign.photos import PhotoError
+from campaign.routers import reads_replica
 from campaign.tables import PAGINATION
 from campaign.tasks.filters import TaskFilter
 from campaign.tasks.forms import ImportForm, ProgressForm, TaskForm, split_formset
@@ -108,6 +109,7 @@ def task_board(request):
 
 
 @require_GET
+@reads_replica
 def task_export(request):
     _filterset, tasks, _counts, _unit = _board(request, warn=False)
     response = HttpResponse(

@@ -1,5 +1,6 @@
 """Rankings, the bulletin, a unit's drill-down and trend, accountability, scoring settings."""
 
+import contextlib
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from campaign.http import AuthenticatedHttpRequest, is_id
 from campaign.models import Campaign, Unit
 from campaign.periods import Month
 from campaign.permissions import visible_units
+from campaign.routers import primary_reads, reads_replica
 from inspections.models import Bulletin
 from inspections.rankings import queries, scoring, services
 from inspections.rankings.charts import line_chart
@@ -106,6 +108,15 @@ def _query_string(parent: Unit, month: Month, **extra) -> str:
 
 def _ranking_context(request: AuthenticatedHttpRequest) -> dict:
     query = _peer_group(request, request.GET)
+    # A published month is frozen rows: the read replica may serve it (@reads_replica). A draft
+    # is computed from the items as they stand, where a coordinator checks the figures before
+    # publishing them: from the primary (as is a month older than the months on record).
+    published = any(entry.month == query.month and entry.published for entry in query.on_record)
+    with contextlib.nullcontext() if published else primary_reads():
+        return _month_context(request, query)
+
+
+def _month_context(request: AuthenticatedHttpRequest, query: PeerGroupQuery) -> dict:
     result, revisions = queries.month_ranking(
         query.parent.campaign, query.month, query.parent, revision=query.revision
     )
@@ -159,16 +170,19 @@ def _ranking_context(request: AuthenticatedHttpRequest) -> dict:
     }
 
 
+@reads_replica
 def ranking_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A month's rankings of one peer group: frozen rows when published, else the live draft."""
     return render(request, "inspections/ranking_list.html", _ranking_context(request))
 
 
+@reads_replica
 def bulletin_detail(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The bulletin laid out for reading and printing on A4."""
     return render(request, "inspections/bulletin_detail.html", _ranking_context(request))
 
 
+@reads_replica
 def bulletin_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = _ranking_context(request)
     title = _("%(parent)s monthly bulletin %(month)s") % {
@@ -278,6 +292,7 @@ def unit_score_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     })
 
 
+@reads_replica
 def unit_score_trend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A unit's published scores and ranks month by month: an SVG chart and a table."""
     unit = get_object_or_404(visible_units(request.user).select_related("campaign"), pk=pk)
@@ -291,6 +306,7 @@ def unit_score_trend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     })
 
 
+@reads_replica
 def accountability_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Units flagged for accountability (长期末位 → 问责) in the latest bulletin of their group."""
     entries = queries.accountability(visible_units(request.user))

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from campaign.permissions import read_roles, user_roles
+from campaign.routers import reads_replica
 from inspections import dashboard
 
 
@@ -30,6 +31,7 @@ def _labels() -> dict[str, str]:
 
 
 @require_GET
+@reads_replica
 def home(request):
     user = request.user
     now = timezone.now()

@@ -24,6 +24,7 @@ from campaign.models import Campaign
 from campaign.paging import capped_count
 from campaign.permissions import user_roles, visible_points
 from campaign.photos import PhotoError
+from campaign.routers import reads_replica
 from campaign.spreadsheets import XLSX_CONTENT_TYPE, write_xlsx
 from inspections import forms, permissions, services, workflow
 from inspections.enums import EventAction as A
@@ -125,6 +126,7 @@ def rectification_ledger(request):
     return render(request, "inspections/rectification_ledger.html", context)
 
 
+@reads_replica
 def rectification_ledger_export(request, fmt: str):
     """The ledger (台账) with the page's filters, as CSV (streamed) or XLSX."""
     filterset = RectificationFilter(request.GET or None, queryset=_ledger_queryset(request.user),

@@ -16,6 +16,7 @@ from campaign.http import is_id
 from campaign.importing import ImportFileError
 from campaign.models import Campaign, Category, Criterion, Standard
 from campaign.permissions import managed_campaigns, managed_units, visible_points
+from campaign.routers import reads_replica
 from inspections import forms, permissions, points
 from inspections.permissions import can_edit_standard, visible_standards
 
@@ -119,6 +120,7 @@ def _chosen_campaign(request) -> Campaign:
 
 
 @require_GET
+@reads_replica
 def points_export(request, fmt: str):
     campaign = _chosen_campaign(request)
     content = points.export_points(visible_points(request.user).filter(campaign=campaign), fmt)

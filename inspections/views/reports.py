@@ -1,8 +1,12 @@
 """Citizen reports (随手拍): a public form and tracking page, and the coordinator's triage."""
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,8 +23,14 @@ from inspections import forms, permissions, services, workflow
 from inspections.enums import CitizenReportStatus, EventAction, RectificationStatus
 from inspections.models import CitizenReport, RectificationEvent
 
-# Reports one address may send in an hour (a fixed window counted in the cache).
+logger = logging.getLogger(__name__)
+
+# Reports one address may send in an hour (a fixed window counted in the "counters" cache, which
+# every app server shares when REDIS_URL is set).
 REPORTS_PER_HOUR = 10
+# Where reports are counted while the shared cache fails: in this process, so the limit holds per
+# app server process (looser, never absent) and a citizen can still report.
+_local_counts = LocMemCache("report-rate", {})
 
 
 def _public_campaign(request) -> Campaign:
@@ -36,13 +46,23 @@ def _over_rate_limit(request) -> bool:
     """Count this report against the sender's address; True once the hour's quota is used."""
     hour = timezone.now().strftime("%Y%m%d%H")
     key = f"report-rate:{request.META.get('REMOTE_ADDR', '')}:{hour}"
+    try:
+        count = _count(caches["counters"], key)
+    except Exception:  # noqa: BLE001 - any failure of the cache server: count here instead
+        logger.warning("shared cache unavailable: citizen reports counted per process",
+                       exc_info=True)
+        count = _count(_local_counts, key)
+    return count > REPORTS_PER_HOUR
+
+
+def _count(cache: BaseCache, key: str) -> int:
+    # add + incr: atomic in Redis, so two app servers never lose a count.
     cache.add(key, 0, timeout=3600)
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:     # the entry expired between add and incr
         cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > REPORTS_PER_HOUR
+        return 1
 
 
 @login_not_required

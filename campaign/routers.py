@@ -1,0 +1,149 @@
+"""The optional read replica (DATABASE_REPLICA_URL): read-only report pages read from it.
+
+A view marked `@reads_replica` (a published month's rankings and bulletin, a unit's trend,
+accountability, the exports, the home dashboards) reads from the "replica" database on GET and
+HEAD; every other read, and every write, goes to "default" (the primary). A replica lags the
+primary by a moment, so nobody reads it right after a write of their own: any POST (any unsafe
+method) sets a signed cookie that pins that browser to the primary for REPLICA_PIN_SECONDS.
+Inside a marked view, a write or an open transaction sends the rest of the reads to the primary
+too, and a replica that fails gives the page from the primary.
+
+The router and the middleware are installed only when DATABASE_REPLICA_URL is set
+(settings.py); without them the decorator only sets a flag that nothing reads.
+"""
+
+import contextlib
+import functools
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.core.signing import BadSignature
+from django.db import DatabaseError, connections, router
+from django.http import FileResponse, HttpRequest, HttpResponseBase, StreamingHttpResponse
+
+logger = logging.getLogger(__name__)
+
+PRIMARY = "default"
+REPLICA = "replica"
+PIN_COOKIE = "primary_pin"
+_PIN_SALT = "campaign.routers.pin"
+READ_METHODS = {"GET", "HEAD"}
+SAFE_METHODS = READ_METHODS | {"OPTIONS", "TRACE"}
+# Always read from the primary, even in a marked view: who is logged in, the login lockouts and
+# the task queue must be what was just written.
+PRIMARY_APPS = {"sessions", "axes", "django_tasks_database"}
+
+# True while a marked view (or its streamed response) may read from the replica; per thread and
+# per task, so concurrent requests never see each other's.
+_replica_reads: ContextVar[bool] = ContextVar("replica_reads", default=False)
+
+
+class ReplicaRouter:
+    def db_for_read(self, model, **hints) -> str:
+        if (_replica_reads.get() and model._meta.app_label not in PRIMARY_APPS
+                and not connections[PRIMARY].in_atomic_block):
+            return REPLICA
+        return PRIMARY
+
+    def db_for_write(self, model, **hints) -> str:
+        # What a marked view reads after writing must include the write.
+        _replica_reads.set(False)
+        return PRIMARY
+
+    def allow_relation(self, obj1, obj2, **hints) -> bool:
+        return True   # the same data on both
+
+    def allow_migrate(self, db: str, app_label: str, model_name=None, **hints) -> bool:
+        return db == PRIMARY   # the replica follows the primary's schema by replication
+
+
+def _replica_in_use() -> bool:
+    return any(isinstance(rules, ReplicaRouter) for rules in router.routers)
+
+
+def is_pinned(request: HttpRequest) -> bool:
+    """Whether this browser sent a POST (or another write) less than REPLICA_PIN_SECONDS ago."""
+    try:
+        request.get_signed_cookie(PIN_COOKIE, salt=_PIN_SALT, max_age=settings.REPLICA_PIN_SECONDS)
+    except (KeyError, BadSignature):
+        return False
+    return True
+
+
+def pin_to_primary(response: HttpResponseBase) -> None:
+    response.set_signed_cookie(
+        PIN_COOKIE, "1", salt=_PIN_SALT, max_age=settings.REPLICA_PIN_SECONDS,
+        secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
+    )
+
+
+class PinPrimaryMiddleware:
+    """Pins the browser that sent a request with an unsafe method (POST…) to the primary."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if request.method not in SAFE_METHODS:
+            pin_to_primary(response)
+        return response
+
+
+@contextlib.contextmanager
+def primary_reads() -> Iterator[None]:
+    """Reads in the block go to the primary, inside a marked view too."""
+    token = _replica_reads.set(False)
+    try:
+        yield
+    finally:
+        _replica_reads.reset(token)
+
+
+def reads_replica(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Marks a read-only report view whose reads may go to the replica (GET and HEAD, when the
+    browser is not pinned). A streamed response reads on the replica too, chunk by chunk. If
+    the replica fails, the view runs again on the primary."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        if request.method not in READ_METHODS or is_pinned(request):
+            return view(request, *args, **kwargs)
+        token = _replica_reads.set(True)
+        replica_answered = True
+        try:
+            response = view(request, *args, **kwargs)
+        except DatabaseError:
+            if not _replica_in_use():
+                raise
+            logger.warning("the read replica failed: %s read from the primary", request.path,
+                           exc_info=True)
+            replica_answered = False
+            _replica_reads.set(False)
+            response = view(request, *args, **kwargs)
+        finally:
+            _replica_reads.reset(token)
+        if (replica_answered and isinstance(response, StreamingHttpResponse)
+                and not isinstance(response, FileResponse)):
+            chunks = response.streaming_content
+            if isinstance(chunks, Iterator):   # a WSGI stream (an async one is not used here)
+                response.streaming_content = _on_replica(chunks)
+        return response
+
+    return wrapped
+
+
+def _on_replica(chunks: Iterable) -> Iterator:
+    # Each chunk is produced while the server sends the response, after the view has returned.
+    iterator = iter(chunks)
+    while True:
+        token = _replica_reads.set(True)
+        try:
+            chunk = next(iterator)
+        except StopIteration:
+            return
+        finally:
+            _replica_reads.reset(token)
+        yield chunk
