@@ -100,7 +100,8 @@ def cached[T](key: str, campaign: Campaign, now: dt.datetime, compute: Callable[
 def _claim(key: str) -> bool:
     """True when this request is the one to compute `key` (or the cache cannot tell)."""
     try:
-        return bool(cache.add(f"{key}:computing", 1, CLAIM))
+        # A cache that skips its failures (django-redis's IGNORE_EXCEPTIONS) answers None.
+        return cache.add(f"{key}:computing", 1, CLAIM) is not False
     except Exception:  # noqa: BLE001 - as in _get
         return True
 
