@@ -157,7 +157,7 @@ def cluster(tmp_path_factory):
         **{key: value for key, value in os.environ.items()
            if key not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "CAMPAIGN_TEST_SHIFT_DAYS")},
         "DATABASE_URL": f"{server_url}/{name}",
-        "REDIS_URL": "redis://127.0.0.1:6379/9",
+        "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/9",
         "DJANGO_CACHE_PREFIX": name,
         "DJANGO_S3_BUCKET": BUCKET,
         "DJANGO_S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}",
