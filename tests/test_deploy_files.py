@@ -87,6 +87,9 @@ def test_each_service_runs_as_the_app_user_with_the_env_file(name):
     defaults = " ".join(service["Environment"])
     assert "DJANGO_MEDIA_ROOT=/var/lib/campaign/media" in defaults
     assert "DJANGO_SQLITE_PATH=/var/lib/campaign/db.sqlite3" in defaults
+    # The long-running ones keep their connections (deploy/serve sets the same).
+    if name in ("campaign-web.service", "campaign-worker.service"):
+        assert "DJANGO_CONN_MAX_AGE=60" in defaults
 
 
 def exec_lines():
