@@ -5,6 +5,7 @@ Every variable is listed in the README. Development defaults: SQLite, debug on.
 
 import datetime as dt
 import hashlib
+import ipaddress
 import os
 from pathlib import Path
 
@@ -196,6 +197,17 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Reverse proxies (addresses or networks) whose X-Forwarded-For names the client: nginx on the
+# same machine is 127.0.0.1. Empty: the app is reached directly and REMOTE_ADDR is the client.
+# The login throttle and the report rate limit count campaign.clientip.client_ip.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DJANGO_TRUSTED_PROXIES must list addresses or networks, not {_proxy!r}") from None
+AXES_CLIENT_IP_CALLABLE = "campaign.clientip.client_ip"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
