@@ -171,7 +171,12 @@ if DATABASE_REPLICA_URL:
         "TEST": {"MIRROR": "default"},
     }
     DATABASE_ROUTERS = ["campaign.routers.ReplicaRouter"]
-    MIDDLEWARE.append("campaign.routers.PinPrimaryMiddleware")
+# A POST marks its browser for REPLICA_PIN_SECONDS: it then reads the primary (with a replica) and
+# live figures computed afresh (inspections.live.LagMiddleware), so a person sees their own change.
+MIDDLEWARE += ["campaign.routers.PinPrimaryMiddleware", "inspections.live.LagMiddleware"]
+# Seconds the live figures (draft rankings, unit figures, the home page's charts) shown to others
+# may be behind the data; 0: always exact (each change makes the next view compute them again).
+LIVE_FIGURES_LAG = env_int("CAMPAIGN_LIVE_FIGURES_LAG", 60)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "campaign.User"

@@ -55,6 +55,9 @@ def _test_settings(settings, tmp_path):
     # a Redis server (tests/campaign/test_cache.py uses REDIS_URL's under a prefix of its own).
     settings.CACHES = local_caches()
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # Live figures exact for every reader: a test of what a change does reads it at once
+    # (tests/inspections/test_live.py tests the lag allowed in production).
+    settings.LIVE_FIGURES_LAG = 0
     for alias in settings.CACHES:
         caches[alias].clear()
 

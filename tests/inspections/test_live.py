@@ -206,3 +206,51 @@ def test_a_computation_that_failed_lets_the_next_request_compute_at_once(tree):
     started = time.monotonic()
     assert live.cached("one-flight", campaign, now, lambda: 5) == 5
     assert time.monotonic() - started < live.POLL * 5
+
+
+# --- figures a moment behind for readers who did not just change anything (LagMiddleware) ----
+def _unit_figures_page(client, unit):
+    from django.urls import reverse
+
+    return client.get(reverse("inspections:unit-figures", args=[unit.pk]) + f"?month={JULY}")
+
+
+@pytest.fixture
+def lagging(settings):
+    settings.LIVE_FIGURES_LAG = 60
+
+
+def _filed_count(response) -> int:
+    return response.context["figures"].filed
+
+
+def test_another_reader_may_see_figures_up_to_the_lag_old(client, tree, people, lagging):
+    import time_machine
+
+    from tests.factories import login
+
+    login(client, people["coordinator"])
+    _file(tree, people)
+    with time_machine.travel(DAY + dt.timedelta(days=1), tick=False) as clock:
+        assert _filed_count(_unit_figures_page(client, tree["city"])) == 1
+        _file(tree, people)                          # filed by someone else meanwhile
+        clock.shift(dt.timedelta(seconds=59))
+        assert _filed_count(_unit_figures_page(client, tree["city"])) == 1
+        clock.shift(dt.timedelta(seconds=2))         # past the lag: computed again
+        assert _filed_count(_unit_figures_page(client, tree["city"])) == 2
+
+
+def test_the_person_who_just_changed_something_sees_it_counted_at_once(client, tree, people, lagging):
+    import time_machine
+
+    from tests.factories import login
+
+    login(client, people["inspector"])
+    _file(tree, people)
+    with time_machine.travel(DAY + dt.timedelta(days=1), tick=False):
+        assert _filed_count(_unit_figures_page(client, tree["city"])) == 1
+        item = _file(tree, people)
+        # Any POST of theirs marks their browser (campaign.routers.PinPrimaryMiddleware): here a
+        # refused step, which changes nothing but says they act.
+        client.post(f"/items/{item.pk}/void/", {"version": "999", "reason": "x"})
+        assert _filed_count(_unit_figures_page(client, tree["city"])) == 2
