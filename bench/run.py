@@ -11,7 +11,7 @@ import importlib
 import sys
 from pathlib import Path
 
-BENCHES = ["pages", "scoring", "supervise", "search"]
+BENCHES = ["pages", "scoring", "supervise", "search", "cluster"]
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
