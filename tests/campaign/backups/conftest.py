@@ -9,6 +9,13 @@ from django.db import connection
 from campaign.backups import inventory
 from tests import factories
 
+# The rows `city` makes in the tables a backup must carry, by table.
+CITY_COUNTS = {
+    "campaign_campaign": 1, "campaign_unit": 6, "campaign_user": 6, "campaign_membership": 6,
+    "campaign_photo": 3, "campaign_task": 1, "inspections_rectification": 1,
+    "inspections_rectificationevent": 1, "inspections_rectificationevent_photos": 2,
+}
+
 
 @pytest.fixture
 def city(tree, people):
