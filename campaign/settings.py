@@ -325,7 +325,7 @@ if REDIS_URL:
     # Any app server serves any request: the session is read from Redis and kept in the
     # database, so a Redis restart, an eviction or an outage logs nobody out (a failed cache
     # read falls back to the database).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "campaign.sessions"
 
 # Maintenance mode (for upgrades): while this file exists, every page but /healthz is the 503
 # page. A relative path is taken from the project directory; empty: no maintenance mode.
