@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage, storages
 from django.db.models import Q
 from django.tasks import TaskResultStatus
 from django.utils import timezone
@@ -55,15 +55,22 @@ class Cache(HealthCheck):
 
 @dataclasses.dataclass
 class Storage(HealthCheck):
-    """The default storage (photos: local disk or S3) saves a tiny file, reads it back and
-    deletes it, once each (the library's Storage check also asks twice whether the file
-    exists and deletes it twice: more requests on S3)."""
+    """The default storage (photos) answers. On local disk: a tiny file saved, read back and
+    deleted (a full or read-only disk fails). On a bucket: one object's existence asked, nothing
+    written, since anybody may call /healthz and a versioned bucket keeps every object ever
+    written (a probe every few seconds would leave tens of thousands a day)."""
 
     name: ClassVar[str] = "storage"
     lane: ClassVar[str] = "storage"
 
     def run(self) -> None:
         storage = storages["default"]
+        if not isinstance(storage, FileSystemStorage):
+            # django-storages' S3Storage: the bucket's head, with the app's keys (a missing
+            # bucket or refused keys fail; exists() of a key would call a missing bucket fine).
+            bucket = storage.bucket_name  # type: ignore[attr-defined]
+            storage.connection.meta.client.head_bucket(Bucket=bucket)  # type: ignore[attr-defined]
+            return
         content = uuid.uuid4().hex.encode()
         # At the top, so a disk keeps no directory of the check's once the file is gone.
         name = storage.save(f"healthz-{uuid.uuid4().hex}.txt", ContentFile(content))
