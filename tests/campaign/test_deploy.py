@@ -98,6 +98,31 @@ def test_debug_still_serves_static_files_after_a_production_collect(tmp_path, co
     assert css.status == 200 and "Campaign tracker" in css.text
 
 
+def test_production_settings_on_plain_http_after_make_run(tmp_path, collected_static):
+    """DJANGO_DEBUG=0 straight after `make run` (its collect), on the development server with no
+    TLS proxy: DJANGO_PLAIN_HTTP=1 serves pages over http with cookies a browser sends back;
+    without it, production sends the browser to https."""
+    port = servers.free_port()
+    env = servers.clean_env(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=servers.SECRET,
+                            DJANGO_STATIC_ROOT=str(collected_static),
+                            DJANGO_SQLITE_PATH=str(tmp_path / "db.sqlite3"), DJANGO_PLAIN_HTTP="1")
+    assert servers.manage("migrate", "-v", "0", env=env).returncode == 0
+    command = [servers.PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+    with servers.serving(command, port=port, env=env, log=tmp_path / "log") as server:
+        login = server.get("/accounts/login/")
+    assert login.status == 200
+    cookie = login.headers["Set-Cookie"]
+    assert cookie.startswith("csrftoken=") and "Secure" not in cookie
+    assert "Strict-Transport-Security" not in login.headers
+    port = servers.free_port()
+    env["DJANGO_PLAIN_HTTP"] = "0"
+    command[-1] = f"127.0.0.1:{port}"
+    with servers.serving(command, port=port, env=env, log=tmp_path / "log2") as server:
+        redirected = server.get("/accounts/login/")
+    assert (redirected.status, redirected.headers["Location"]) == (
+        301, f"https://127.0.0.1:{port}/accounts/login/")
+
+
 def _database_settings(**env) -> str:
     code = ("from django.conf import settings; d = settings.DATABASES['default']; "
             "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], d['OPTIONS'])")
