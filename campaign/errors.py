@@ -25,18 +25,41 @@ RETRY_AFTER_SECONDS = 60
 # server is down or restarting, the network is cut, the database is renamed or refuses
 # connections. They are worth a retry, hence a 503 rather than a 500.
 DATABASE_DOWN = (OperationalError, InterfaceError)
+# OperationalError covers more than that: a deadlock, a statement timeout, a missing table (an
+# install not migrated) are bugs or operators' mistakes, and must stay 500s with their traceback.
+# What the driver says (Django raises its error from the driver's) tells them apart. PostgreSQL:
+# no SQLSTATE (libpq could not connect or lost the connection), class 08 (connection
+# exception), 57P01–57P03 (the server shutting down or starting), class 53 (insufficient
+# resources: too many connections, disk full, out of memory). SQLite: the file cannot be opened
+# or read, or another process holds the write lock past the timeout.
+POSTGRES_DOWN_STATES = ("08", "53", "57P01", "57P02", "57P03")
+SQLITE_DOWN_MESSAGES = ("unable to open database file", "disk I/O error", "database is locked")
 
 
 def database_outage(error: BaseException | None) -> BaseException | None:
-    """The database error behind `error` (itself, or one it was raised from or while handling),
-    or None."""
+    """The database error behind `error` (itself, or one it was raised from or while handling)
+    when it says the database cannot be reached, or None."""
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
         if isinstance(error, DATABASE_DOWN):
-            return error
+            return error if _unreachable(error) else None
         seen.add(id(error))
         error = error.__cause__ or error.__context__
     return None
+
+
+def _unreachable(error: BaseException) -> bool:
+    if isinstance(error, InterfaceError):
+        return True            # the connection is closed or unusable
+    driver = error.__cause__
+    if driver is None:
+        return True            # nothing more is known: worth a retry
+    if type(driver).__module__.startswith("psycopg"):
+        state = getattr(driver, "sqlstate", None)
+        return state is None or state.startswith(POSTGRES_DOWN_STATES)
+    if type(driver).__module__ == "sqlite3":
+        return str(driver).startswith(SQLITE_DOWN_MESSAGES)
+    return True
 
 
 def one_line(error: BaseException) -> str:

@@ -1,5 +1,8 @@
 """The site's URLs plus views that fail, for the 500 and 503 pages (tests/campaign/test_errors.py)."""
 
+import sqlite3
+
+import psycopg
 from django.contrib.auth.decorators import login_not_required
 from django.db import OperationalError
 from django.urls import path
@@ -17,7 +20,20 @@ def broken(request):
 
 @login_not_required
 def database_down(request):
-    raise OperationalError(REFUSED)
+    # As Django raises it: its own error from the driver's (connection refused: no SQLSTATE).
+    raise OperationalError(REFUSED) from psycopg.OperationalError(REFUSED)
+
+
+@login_not_required
+def not_migrated(request):
+    raise OperationalError("no such table: campaign_campaign") from sqlite3.OperationalError(
+        "no such table: campaign_campaign")
+
+
+@login_not_required
+def deadlock(request):
+    raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected(
+        "deadlock detected")
 
 
 @login_not_required
@@ -31,6 +47,8 @@ def database_down_underneath(request):
 urlpatterns = [
     path("broken/", broken),
     path("database-down/", database_down),
+    path("not-migrated/", not_migrated),
+    path("deadlock/", deadlock),
     path("database-down-underneath/", database_down_underneath),
     *urls.urlpatterns,
 ]

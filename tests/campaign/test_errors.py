@@ -94,6 +94,18 @@ def test_database_error_is_the_503_maintenance_page_logged_once(failing_urls, ca
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/not-migrated/", "/deadlock/"])
+def test_a_database_error_that_is_no_outage_stays_a_500_with_its_traceback(failing_urls, caplog,
+                                                                           path):
+    with caplog.at_level(logging.INFO):
+        response = failing_urls.get(path)
+    assert response.status_code == 500
+    assert "服务器出了点问题" in response.content.decode()
+    assert [record.name for record in caplog.records] == ["django.request"]
+    assert caplog.records[0].exc_info is not None
+
+
+@pytest.mark.django_db
 def test_database_error_underneath_another_is_503_in_english_when_asked(failing_urls):
     response = failing_urls.get("/database-down-underneath/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 503
