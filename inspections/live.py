@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 
@@ -123,15 +124,18 @@ def cached[T](key: str, campaign: Campaign, now: dt.datetime, compute: Callable[
         latest = _get(latest_key)
         if latest is not None and time.time() - latest[0] <= settings.LIVE_FIGURES_LAG:
             return latest[1]
-    if not _claim(full_key):
+    claim = _claim(full_key)
+    if claim is None:
         value = _wait_for(full_key)
         if value is not None:
             return value
+        claim = _claim(full_key)      # the other request gave up: one of the waiters takes over
     try:
         value = compute()
         _keep(full_key, latest_key, value)
     finally:
-        _release(full_key)
+        if claim:
+            _release(full_key, claim)
     return value
 
 
@@ -140,18 +144,26 @@ def _keep(full_key: str, latest_key: str, value) -> None:
     _set(latest_key, (time.time(), value))
 
 
-def _claim(key: str) -> bool:
-    """True when this request is the one to compute `key` (or the cache cannot tell)."""
+def _claim(key: str) -> str | None:
+    """A token when this request is the one to compute `key`; "" when the cache cannot tell
+    (compute, nothing to release); None when another request holds the claim."""
+    token = uuid.uuid4().hex
     try:
         # A cache that skips its failures (django-redis's IGNORE_EXCEPTIONS) answers None.
-        return cache.add(f"{key}:computing", 1, CLAIM) is not False
+        added = cache.add(f"{key}:computing", token, CLAIM)
     except Exception:  # noqa: BLE001 - as in _get
-        return True
+        return ""
+    if added is None:
+        return ""
+    return token if added else None
 
 
-def _release(key: str) -> None:
+def _release(key: str, token: str) -> None:
+    """Removes the claim if it is still this request's: one that expired and was taken by
+    another request meanwhile is theirs to release."""
     try:
-        cache.delete(f"{key}:computing")
+        if cache.get(f"{key}:computing") == token:
+            cache.delete(f"{key}:computing")
     except Exception:  # noqa: BLE001 - as in _get
         pass
 

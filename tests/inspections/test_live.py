@@ -254,3 +254,20 @@ def test_the_person_who_just_changed_something_sees_it_counted_at_once(client, t
         # refused step, which changes nothing but says they act.
         client.post(f"/items/{item.pk}/void/", {"version": "999", "reason": "x"})
         assert _filed_count(_unit_figures_page(client, tree["city"])) == 2
+
+
+def test_a_request_releases_only_its_own_claim(tree):
+    from django.core.cache import cache
+
+    from inspections import live
+
+    campaign, now = tree["city"].campaign, DAY
+    claim_key = _key_of(campaign, now) + ":computing"
+
+    def slow():
+        # Meanwhile this request's claim expired and another request took the entry over.
+        cache.set(claim_key, "another request's", 60)
+        return 3
+
+    assert live.cached("one-flight", campaign, now, slow) == 3
+    assert cache.get(claim_key) == "another request's"
