@@ -38,6 +38,9 @@ PRIMARY_APPS = {"sessions", "axes", "django_tasks_database"}
 # True while a marked view (or its streamed response) may read from the replica; per thread and
 # per task, so concurrent requests never see each other's.
 _replica_reads: ContextVar[bool] = ContextVar("replica_reads", default=False)
+# True once the request wrote (a GET may: opening a notification marks it read), so that the
+# browser is pinned to the primary after it as after a POST.
+_wrote: ContextVar[bool] = ContextVar("wrote", default=False)
 
 
 class ReplicaRouter:
@@ -50,6 +53,7 @@ class ReplicaRouter:
     def db_for_write(self, model, **hints) -> str:
         # What a marked view reads after writing must include the write.
         _replica_reads.set(False)
+        _wrote.set(True)
         return PRIMARY
 
     def allow_relation(self, obj1, obj2, **hints) -> bool:
@@ -80,15 +84,20 @@ def pin_to_primary(response: HttpResponseBase) -> None:
 
 
 class PinPrimaryMiddleware:
-    """Pins the browser that sent a request with an unsafe method (POST…) to the primary."""
+    """Pins the browser that sent a request with an unsafe method (POST…), or whose request
+    wrote (with a replica: the router saw the write), to the primary."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        response = self.get_response(request)
-        if request.method not in SAFE_METHODS:
-            pin_to_primary(response)
+        token = _wrote.set(False)
+        try:
+            response = self.get_response(request)
+            if request.method not in SAFE_METHODS or _wrote.get():
+                pin_to_primary(response)
+        finally:
+            _wrote.reset(token)
         return response
 
 

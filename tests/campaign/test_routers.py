@@ -20,6 +20,7 @@ from django.db.utils import load_backend
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from campaign.models import Unit
 from campaign.routers import PRIMARY, REPLICA, ReplicaRouter, primary_reads, reads_replica
@@ -188,6 +189,22 @@ def test_a_post_never_touches_the_replica_and_pins_the_person_to_the_primary(
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=11)):
         _response, _on_primary, on_replica_later = _get(client, response["Location"])
     assert "inspections_monthlyscore" in on_replica_later
+
+
+def test_a_get_that_writes_pins_the_person_to_the_primary(client, replica, published):
+    """Opening a notification marks it read: the page it leads to must show it read."""
+    from campaign.notifications.models import Notification
+
+    coordinator = published["coordinator"]
+    note = Notification.objects.create(recipient=coordinator, kind="due_today", key="item:7:x",
+                                       url="/rankings/", params={}, created_at=timezone.now())
+    client.force_login(coordinator)
+    client.cookies.pop("primary_pin", None)
+    response = client.get(f"/notifications/{note.pk}/")
+    assert response.status_code == 302 and "primary_pin" in response.cookies
+    client.cookies.pop("primary_pin")
+    plain = client.get(RANKINGS, {"parent": published["district"].pk, "month": "2019-07"})
+    assert plain.status_code == 200 and "primary_pin" not in plain.cookies   # wrote nothing
 
 
 def test_another_person_reads_the_replica_meanwhile(client, replica, published, member):
