@@ -18,6 +18,7 @@ import time_machine
 from django.conf import settings as django_settings
 from django.db import DatabaseError
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from campaign.models import Photo, Progress
@@ -129,7 +130,7 @@ def test_a_citizens_tracking_page_streams_the_after_photo_from_the_bucket(
     report = services.report_problem(campaign=tree["city"].campaign, description="路灯不亮",
                                      location="东巷口")
     item = services.accept_report(report, unit=tree["street_a"], title="路灯不亮",
-                                  deadline=dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC),
+                                  deadline=timezone.now() + dt.timedelta(days=3),
                                   by=people["coordinator"])
     fix = factories.store_photo_for(tree["street_a"], by=people["staff"])
     item = workflow.submit(item, by=people["staff"], version=None, photos=[fix])
