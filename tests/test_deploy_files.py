@@ -12,7 +12,6 @@ import runpy
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -260,7 +259,9 @@ def backup_nightly(tmp_path: Path, **env) -> subprocess.CompletedProcess:
 
 def aged(path: Path, days: float) -> Path:
     path.mkdir(parents=True)
-    then = time.time() - days * 86400
+    # From the file system's clock, which `find -mtime` in the script reads (this process's
+    # time.time() may be moved: CAMPAIGN_TEST_SHIFT_DAYS).
+    then = path.stat().st_mtime - days * 86400
     os.utime(path, (then, then))
     return path
 
