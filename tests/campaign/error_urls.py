@@ -4,6 +4,7 @@ import sqlite3
 
 import psycopg
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
 from django.urls import path
 
@@ -11,6 +12,10 @@ from campaign import urls
 
 REFUSED = ('connection failed: connection to server at "127.0.0.1", port 5432 failed: Connection '
            'refused\n\tIs the server running on that host and accepting TCP/IP connections?')
+
+
+def forbidden(request):
+    raise PermissionDenied
 
 
 @login_not_required
@@ -45,6 +50,7 @@ def database_down_underneath(request):
 
 
 urlpatterns = [
+    path("forbidden/", forbidden),
     path("broken/", broken),
     path("database-down/", database_down),
     path("not-migrated/", not_migrated),
