@@ -15,6 +15,7 @@ The router and the middleware are installed only when DATABASE_REPLICA_URL is se
 import contextlib
 import functools
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.core.signing import BadSignature
 from django.db import DatabaseError, connections, router
 from django.http import FileResponse, HttpRequest, HttpResponseBase, StreamingHttpResponse
+from django.utils.connection import ConnectionDoesNotExist
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +113,56 @@ def primary_reads() -> Iterator[None]:
         _replica_reads.reset(token)
 
 
+# How far behind the primary the replica is, in seconds, as the replica knows it: 0 while it has
+# replayed all it received; None (too far) when it is not streaming from the primary (it would
+# not know what it misses); a database that is no replica (a test's second connection) is 0.
+LAG_SQL = """
+SELECT CASE
+    WHEN NOT pg_is_in_recovery() THEN 0
+    WHEN NOT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN NULL
+    WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+    ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())
+END
+"""
+# Asked at most every LAG_CHECK_SECONDS per process; (when asked, of what: the replica's address
+# and the limit, the answer).
+LAG_CHECK_SECONDS = 5
+_lag_checked: tuple[float, tuple, bool] = (-LAG_CHECK_SECONDS, (), False)
+
+
+def _replica_current() -> bool:
+    """Whether the replica is at most REPLICA_MAX_LAG seconds behind: past that (replication
+    stalled or far behind), a person whose access was just withdrawn would still read through
+    it, and everyone would read old figures; the pages then read the primary."""
+    global _lag_checked
+    if not _replica_in_use():
+        return True        # without a replica the flag is read by nobody
+    try:
+        replica = connections[REPLICA].settings_dict
+    except ConnectionDoesNotExist:
+        return True        # a router without a replica: every read goes to the primary anyway
+    asked = (replica["HOST"], replica["PORT"], replica["NAME"], settings.REPLICA_MAX_LAG)
+    checked_at, asked_then, current = _lag_checked
+    now = time.monotonic()
+    if now - checked_at < LAG_CHECK_SECONDS and asked == asked_then:
+        return current
+    try:
+        with connections[REPLICA].cursor() as cursor:
+            if connections[REPLICA].vendor != "postgresql":
+                lag: float | None = 0
+            else:
+                cursor.execute(LAG_SQL)
+                lag = cursor.fetchone()[0]
+    except DatabaseError:
+        lag = None
+    current = lag is not None and float(lag) <= settings.REPLICA_MAX_LAG
+    if not current:
+        logger.warning("the read replica is %s behind: the report pages read the primary",
+                       "too far" if lag is None else f"{float(lag):.0f} s")
+    _lag_checked = (now, asked, current)
+    return current
+
+
 def reads_replica(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Marks a read-only report view whose reads may go to the replica (GET and HEAD, when the
     browser is not pinned). A streamed response reads on the replica too, chunk by chunk. If
@@ -118,7 +170,7 @@ def reads_replica(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
-        if request.method not in READ_METHODS or is_pinned(request):
+        if request.method not in READ_METHODS or is_pinned(request) or not _replica_current():
             return view(request, *args, **kwargs)
         token = _replica_reads.set(True)
         replica_answered = True

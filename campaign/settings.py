@@ -157,6 +157,8 @@ else:
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
 # Seconds after a POST during which that browser reads only from the primary (replicas lag).
 REPLICA_PIN_SECONDS = env_int("DJANGO_REPLICA_PIN_SECONDS", 10)
+# A replica further behind than this (or not streaming) is not read (campaign.routers).
+REPLICA_MAX_LAG = env_int("DJANGO_REPLICA_MAX_LAG_SECONDS", 30)
 if DATABASE_REPLICA_URL:
     if not DATABASE_URL:
         raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL: a replica of a "

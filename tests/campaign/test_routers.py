@@ -363,3 +363,19 @@ def test_with_database_replica_url_the_app_reads_the_replica(client, published):
     assert (status, posted, after) == (200, 302, 200)
     assert on_replica > 0                                  # the published month
     assert post_on_replica == 0 and after_on_replica == 0  # the POST, and the page right after
+
+
+def test_a_replica_too_far_behind_is_not_read(client, replica, published, settings, caplog):
+    """The replica's own lag (0 for the test's second connection to the same database) against
+    the limit: a limit it cannot meet sends the report pages to the primary, with a warning."""
+    client.force_login(published["coordinator"])
+    _publish(client, published)
+    client.cookies.pop("primary_pin")
+    params = {"parent": published["district"].pk, "month": "2019-07"}
+    _response, _on_primary, on_replica = _get(client, RANKINGS, params)
+    assert "inspections_monthlyscore" in on_replica
+    settings.REPLICA_MAX_LAG = -1
+    response, on_primary, on_replica = _get(client, RANKINGS, params)
+    assert response.status_code == 200
+    assert on_replica == set() and "inspections_monthlyscore" in on_primary
+    assert "the read replica is 0 s behind: the report pages read the primary" in caplog.text
