@@ -4,13 +4,22 @@ Rules (DOMAIN/issue): JPEG, PNG, WebP and HEIC; the whole image is decoded so fa
 truncated files are refused; decompression bombs and oversized files are refused; orientation is
 applied, EXIF is stripped (capture time and GPS kept as data first); a thumbnail is made.
 Either everything is stored (both files and the row) or nothing is.
+
+Memory (issue 14): a small file can unpack to a huge image (a 194 KB PNG of 7071 × 7071 is
+150 MB of pixels). So the pixel count is checked from the header first (lower on the public form),
+a JPEG is decoded already reduced (libjpeg's DCT scaling, `Image.draft`), every image is brought
+down to the stored size at once and in place, and only then turned upright, flattened and encoded
+(each of those a copy, now of at most 2560 × 2560). At most CONCURRENT_DECODES decodes run at
+once in a process.
 """
 
 import datetime as dt
 import hashlib
 import io
 import logging
+import threading
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pillow_heif
@@ -30,21 +39,48 @@ pillow_heif.register_heif_opener()
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF"}
 MAX_PIXELS = 50_000_000       # a 50-megapixel phone photo is fine; more is a bomb or a mistake
+# The public form (随手拍) takes anonymous uploads: a phone's normal photo (12 MP, 24 MP on
+# recent iPhones) passes; a 48-50 MP "full resolution" shot or a crafted PNG does not.
+PUBLIC_MAX_PIXELS = 25_000_000
 MAX_EDGE = 2560               # stored size: enough to read a shop sign, small on the intranet
 THUMB_EDGE = 360
+# Decodes at once in one process. Under gunicorn's sync workers a process serves one request at a
+# time, so this never waits there and the server's total is (workers × one decode); it bounds the
+# threaded runs (runserver, a gthread worker class) the same way.
+CONCURRENT_DECODES = 2
+_decode_slots = threading.BoundedSemaphore(CONCURRENT_DECODES)
+# Modes Pillow resizes with a proper filter; the others (palette, 1-bit, 16-bit) are converted
+# first, at full size, and are rare in photos.
+RESIZABLE_MODES = {"RGB", "RGBA", "L", "LA", "CMYK", "YCbCr"}
 
 EXIF_IFD = 0x8769
 GPS_IFD = 0x8825
 DATETIME_ORIGINAL = 0x9003
 DATETIME = 0x0132
+ORIENTATION = 0x0112
+TURNED = {5, 6, 7, 8}         # EXIF orientations that swap width and height
 
 
 class PhotoError(Exception):
     """The upload is not an acceptable photo; the message is for the person who sent it."""
 
 
-def store_photo(upload, *, unit: Unit, by: User) -> Photo:
-    """Check, clean and store one uploaded file; returns the saved Photo or raises PhotoError."""
+@dataclass(frozen=True)
+class CleanPhoto:
+    """An upload read and re-encoded: the two JPEGs and what was kept from its EXIF."""
+
+    main: bytes
+    thumb: bytes
+    width: int                 # the original's, upright
+    height: int
+    taken_at: dt.datetime | None
+    latitude: Decimal | None
+    longitude: Decimal | None
+
+
+def store_photo(upload, *, unit: Unit, by: User, max_pixels: int = MAX_PIXELS) -> Photo:
+    """Check, clean and store one uploaded file; returns the saved Photo or raises PhotoError.
+    `max_pixels`: PUBLIC_MAX_PIXELS for anonymous uploads."""
     name = getattr(upload, "name", "") or ""
     size = getattr(upload, "size", None)
     if size is not None and size > settings.PHOTO_MAX_BYTES:
@@ -56,19 +92,17 @@ def store_photo(upload, *, unit: Unit, by: User) -> Photo:
     if len(data) > settings.PHOTO_MAX_BYTES:
         raise PhotoError(_("“%(name)s” is too large; the limit is %(limit)s MB.") % {
             "name": name, "limit": settings.PHOTO_MAX_BYTES // 1048576})
-    image, taken_at, latitude, longitude = _decode(data, name)
-    main = _encode(image, MAX_EDGE)
-    thumb = _encode(image, THUMB_EDGE)
+    clean = read_photo(data, name, max_pixels=max_pixels)
     stem = uuid.uuid4().hex
     photo = Photo(
-        unit=unit, width=image.width, height=image.height, size=len(data),
+        unit=unit, width=clean.width, height=clean.height, size=len(data),
         sha256=hashlib.sha256(data).hexdigest(), original_name=name[:200],
-        taken_at=taken_at, latitude=latitude, longitude=longitude,
+        taken_at=clean.taken_at, latitude=clean.latitude, longitude=clean.longitude,
         uploaded_by=by, uploaded_at=timezone.now(),
     )
     try:
-        photo.image.save(f"{stem}.jpg", ContentFile(main), save=False)
-        photo.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(thumb), save=False)
+        photo.image.save(f"{stem}.jpg", ContentFile(clean.main), save=False)
+        photo.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(clean.thumb), save=False)
         with transaction.atomic():
             photo.save()
     except Exception as error:
@@ -102,7 +136,8 @@ def discard_files(photo: Photo) -> None:
                 logger.warning("Could not remove the photo file %s", field.name, exc_info=True)
 
 
-def _decode(data: bytes, name: str):
+def read_photo(data: bytes, name: str, *, max_pixels: int = MAX_PIXELS) -> CleanPhoto:
+    """Decode, check and re-encode one file (no storage); raises PhotoError."""
     refused = PhotoError(
         _("“%(name)s” is not a photo we can read. Send a JPEG, PNG, WebP or HEIC picture.")
         % {"name": name}
@@ -111,15 +146,16 @@ def _decode(data: bytes, name: str):
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in ACCEPTED_FORMATS:
                 raise refused
-            if probe.width * probe.height > MAX_PIXELS:
-                raise PhotoError(
-                    _("“%(name)s” has too many pixels (%(width)s × %(height)s).")
-                    % {"name": name, "width": probe.width, "height": probe.height}
-                )
+            if probe.width * probe.height > max_pixels:
+                raise _too_many_pixels(name, probe.width, probe.height, max_pixels)
             exif = probe.getexif()
-            probe.load()  # a full decode: a truncated or fake file fails here
-            image = ImageOps.exif_transpose(probe)
-            image = _flatten(image)
+            width, height = probe.size
+            if exif.get(ORIENTATION) in TURNED:
+                width, height = height, width
+            with _decode_slots:
+                image = _reduced(probe)
+                main = _encode(image)
+                thumb = _encode(_thumbnail(image))
     except PhotoError:
         raise
     except Image.DecompressionBombError as error:   # Pillow's own, far past MAX_PIXELS
@@ -129,25 +165,75 @@ def _decode(data: bytes, name: str):
         ) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
         raise refused from error
-    taken_at = _taken_at(exif)
     latitude, longitude = _gps(exif)
-    return image, taken_at, latitude, longitude
+    return CleanPhoto(main=main, thumb=thumb, width=width, height=height,
+                      taken_at=_taken_at(exif), latitude=latitude, longitude=longitude)
+
+
+def _too_many_pixels(name: str, width: int, height: int, limit: int) -> PhotoError:
+    if limit < MAX_PIXELS:      # the public form: say what a phone should send instead
+        return PhotoError(
+            _("“%(name)s” has too many pixels (%(width)s × %(height)s): this form takes at most "
+              "%(limit)s million. Send the photo at your camera's normal size.")
+            % {"name": name, "width": width, "height": height, "limit": limit // 1_000_000}
+        )
+    return PhotoError(
+        _("“%(name)s” has too many pixels (%(width)s × %(height)s).")
+        % {"name": name, "width": width, "height": height}
+    )
+
+
+def _reduced(probe: Image.Image) -> Image.Image:
+    """The whole file decoded (a truncated or fake file fails here), at the stored size,
+    upright and in RGB. Peak memory: the decoded image plus a quarter of it (a 50 MP PNG: 250 MB,
+    Pillow keeping 4 bytes a pixel); every later step works on at most 2560 × 2560."""
+    if probe.format == "JPEG":
+        # DCT scaling: decoded at 1/2, 1/4 or 1/8 while staying at least the stored size, so a
+        # 50 MP JPEG never exists at full size. Every byte is still read and checked.
+        probe.draft("RGB", _fitted(probe.size, MAX_EDGE))
+    probe.load()
+    image = probe
+    if image.mode not in RESIZABLE_MODES:
+        image = image.convert("RGBA" if _has_alpha(image) else "RGB")
+    factor = max(image.size) // MAX_EDGE
+    if factor > 1:          # a cheap box reduction, still at least the stored size
+        image = image.reduce(factor)
+    if image is not probe:
+        probe.close()       # frees the full-size pixels now, not when the file is closed
+    image.thumbnail((MAX_EDGE, MAX_EDGE))   # in place
+    ImageOps.exif_transpose(image, in_place=True)
+    return _flatten(image)
+
+
+def _fitted(size: tuple[int, int], edge: int) -> tuple[int, int]:
+    """`size` scaled so its longer side is `edge` (unchanged when already smaller)."""
+    width, height = size
+    scale = min(1.0, edge / max(width, height))
+    return max(1, int(width * scale)), max(1, int(height * scale))
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("PA", "RGBA", "LA") or "transparency" in image.info
 
 
 def _flatten(image: Image.Image) -> Image.Image:
-    if image.mode in ("RGBA", "LA", "P"):
+    if image.mode in ("RGBA", "LA", "P", "PA"):
         image = image.convert("RGBA")
         background = Image.new("RGB", image.size, "white")
         background.paste(image, mask=image.getchannel("A"))
         return background
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")
 
 
-def _encode(image: Image.Image, edge: int) -> bytes:
-    copy = image.copy()
-    copy.thumbnail((edge, edge))
+def _thumbnail(image: Image.Image) -> Image.Image:
+    small = image.copy()        # of the stored size: at most 2560 × 2560
+    small.thumbnail((THUMB_EDGE, THUMB_EDGE))
+    return small
+
+
+def _encode(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
-    copy.save(buffer, "JPEG", quality=85, optimize=True)  # written without EXIF
+    image.save(buffer, "JPEG", quality=85, optimize=True)  # written without EXIF
     return buffer.getvalue()
 
 

@@ -23,7 +23,7 @@ from campaign.enums import DayCount, DeadlineDays
 from campaign.models import Campaign, Criterion, Photo, Point, Unit, User
 from campaign.periods import Month
 from campaign.permissions import campaign_root
-from campaign.photos import discard_files, store_photo
+from campaign.photos import MAX_PIXELS, PUBLIC_MAX_PIXELS, discard_files, store_photo
 from campaign.tree import subtree_q
 from inspections import live, permissions, workflow
 from inspections.enums import CitizenReportStatus, EventAction, RectificationStatus
@@ -45,12 +45,13 @@ class InspectionError(Exception):
 
 # ---- photos -------------------------------------------------------------------------------
 
-def store_photos(uploads: Sequence, *, unit: Unit, by: User) -> list[Photo]:
+def store_photos(uploads: Sequence, *, unit: Unit, by: User,
+                 max_pixels: int = MAX_PIXELS) -> list[Photo]:
     """Store every upload or none: a refused one removes those stored before it."""
     stored: list[Photo] = []
     try:
         for upload in uploads:
-            stored.append(store_photo(upload, unit=unit, by=by))
+            stored.append(store_photo(upload, unit=unit, by=by, max_pixels=max_pixels))
     except Exception:
         forget_photos(stored)
         raise
@@ -395,7 +396,7 @@ def report_problem(
     root = campaign_root(campaign.pk)
     if root is None:
         raise InspectionError(_("This campaign takes no reports yet."))
-    photos = store_photos(uploads, unit=root, by=public_uploader())
+    photos = store_photos(uploads, unit=root, by=public_uploader(), max_pixels=PUBLIC_MAX_PIXELS)
     try:
         with transaction.atomic():
             report = CitizenReport.objects.create(

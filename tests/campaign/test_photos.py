@@ -24,3 +24,131 @@ def test_a_decompression_bomb_gets_the_too_many_pixels_message(tree, people):
     with pytest.raises(PhotoError) as error:
         store_photo(upload, unit=tree["street_a"], by=people["staff"])
     assert str(error.value) == "“huge.png”的像素太多（最多接受5000万像素）。"
+
+
+def _upload(name: str, image, **save):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    buffer = io.BytesIO()
+    image.save(buffer, **save)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+PEAK_SCRIPT = """
+import resource, sys
+import django
+django.setup()
+from campaign.photos import MAX_PIXELS, read_photo
+data = open(sys.argv[1], "rb").read()
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+clean = read_photo(data, "bomb.png", max_pixels=MAX_PIXELS)
+assert (clean.width, clean.height, clean.main[:2]) == (7071, 7071, b"\\xff\\xd8")
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) // 1024)
+"""
+
+
+def test_a_pixel_bomb_decodes_in_less_than_300_mb(tmp_path):
+    """Issue 14: a 160 KB PNG of 7071 × 7071 (50 MP, just under the staff forms' cap) took 573 MB
+    above the interpreter's own; Pillow's pixels escape tracemalloc, so a fresh process's peak
+    RSS is measured (ru_maxrss, in KB on Linux)."""
+    import os
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    bomb = Image.new("RGB", (7071, 7071), (120, 160, 200))
+    bomb.paste((10, 20, 30), (0, 0, 7071, 3))
+    bomb.save(tmp_path / "bomb.png", compress_level=9)
+    del bomb
+    assert (tmp_path / "bomb.png").stat().st_size < 300_000
+    result = subprocess.run(
+        [sys.executable, "-c", PEAK_SCRIPT, str(tmp_path / "bomb.png")], capture_output=True,
+        text=True, timeout=60, env={**os.environ, "DJANGO_SETTINGS_MODULE": "campaign.settings"})
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip().splitlines()[-1]) < 300
+
+
+def test_a_phone_photo_is_stored_upright_with_its_time_and_gps(tree, people):
+    """A 12 MP phone JPEG taken sideways (EXIF orientation 6: turn 90° clockwise) with GPS."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from PIL import Image
+
+    from campaign.photos import store_photo
+
+    sensor = Image.new("RGB", (4032, 3024), (200, 200, 200))
+    sensor.paste((255, 0, 0), (0, 0, 400, 400))      # the sensor's top-left corner
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x0132] = "2026:05:01 09:30:00"
+    exif.get_ifd(0x8825).update({1: "N", 2: (31.0, 14.0, 30.0), 3: "E", 4: (121.0, 28.0, 15.0)})
+    upload = _upload("IMG_0001.jpg", sensor, format="JPEG", quality=90, exif=exif)
+
+    photo = store_photo(upload, unit=tree["street_a"], by=people["staff"])
+
+    assert (photo.width, photo.height) == (3024, 4032)
+    assert (photo.latitude, photo.longitude) == (Decimal("31.241667"), Decimal("121.470833"))
+    assert photo.taken_at == dt.datetime(2026, 5, 1, 1, 30, tzinfo=dt.UTC)   # 09:30 in Shanghai
+    with photo.image.open() as stored, Image.open(stored) as image:
+        assert image.size == (1920, 2560) and not image.getexif()
+        red, green, _blue = image.getpixel((1900, 20))    # turned clockwise: now top-right
+        assert red > 200 and green < 60
+        assert image.getpixel((20, 20))[1] > 150          # and the top-left is grey
+    with photo.thumbnail.open() as stored, Image.open(stored) as thumb:
+        assert thumb.size == (270, 360)
+
+
+def test_a_heic_photo_is_accepted(tree, people):
+    from PIL import Image
+
+    from campaign.photos import store_photo
+
+    upload = _upload("IMG_0002.heic", Image.new("RGB", (640, 480), (40, 120, 200)), format="HEIF")
+    photo = store_photo(upload, unit=tree["street_a"], by=people["staff"])
+    assert (photo.width, photo.height) == (640, 480)
+
+
+def test_at_most_two_decodes_run_at_once_in_a_process(monkeypatch):
+    """Eight threads each read a photo; the decode section is never entered by more than
+    CONCURRENT_DECODES (2) at once, and every photo is read."""
+    import io
+    import threading
+    import time
+
+    from PIL import Image
+
+    from campaign import photos
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (10, 200, 30)).save(buffer, "JPEG")
+    data = buffer.getvalue()
+    inside, most = 0, 0
+    lock = threading.Lock()
+    real = photos._reduced
+
+    def counted(probe):
+        nonlocal inside, most
+        with lock:
+            inside += 1
+            most = max(most, inside)
+        time.sleep(0.05)          # long enough for the other threads to queue up
+        try:
+            return real(probe)
+        finally:
+            with lock:
+                inside -= 1
+
+    monkeypatch.setattr(photos, "_reduced", counted)
+    results: list = []
+    threads = [threading.Thread(target=lambda: results.append(photos.read_photo(data, "a.jpg")))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert photos.CONCURRENT_DECODES == 2
+    assert most == 2 and len(results) == 8

@@ -203,3 +203,17 @@ def test_rejected_report_says_so(client, tree, people):
     services.reject_report(report, reason="重复反映", by=people["coordinator"])
     body = _track(client, CitizenReport.objects.get(pk=report.pk)).content.decode()
     assert "创建办未受理您的反映，原因见下。" in body and "重复反映" in body
+
+
+def test_the_public_form_refuses_more_than_25_megapixels(client, tree):
+    """Staff forms take up to 50 MP; the anonymous form 25 MP (issue 14: memory), said plainly."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.campaign.test_photos import _png_header
+
+    big = SimpleUploadedFile("full.png", _png_header(6000, 5000), content_type="image/png")
+    response = _report(client, photos=[factories.make_jpeg(), big])
+    assert response.status_code == 200 and CitizenReport.objects.count() == 0
+    assert Photo.objects.count() == 0
+    assert ("“full.png”的像素太多（6000 × 5000）：此表单最多接受2500万像素。"
+            "请按相机的正常尺寸发送照片。") in response.content.decode()
