@@ -5,6 +5,7 @@ rate limits) and a local S3 server (moto's server mode, started here); the test 
 whose requests land on either server. PostgreSQL only (the CI's PostgreSQL run includes it).
 """
 
+import contextlib
 import datetime as dt
 import http.client
 import io
@@ -12,8 +13,6 @@ import json
 import os
 import re
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ import pytest
 from django.conf import settings
 from PIL import Image
 
+from tests import servers
+
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
@@ -34,27 +35,6 @@ pytestmark = [
 ROOT = Path(settings.BASE_DIR)
 PASSWORD = "cluster-pass-2026"
 BUCKET = "campaign-photos"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for(port: int, process: subprocess.Popen, path: str = "/accounts/login/",
-              limit: float = 60) -> None:
-    started = time.monotonic()
-    while time.monotonic() - started < limit:
-        assert process.poll() is None, f"the process on port {port} stopped (exit {process.returncode})"
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", path, headers={"X-Forwarded-Proto": "https"})
-            if connection.getresponse().status < 500:
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"nothing answered on port {port}")
 
 
 def _build_data() -> None:
@@ -152,56 +132,45 @@ def cluster(tmp_path_factory):
     with psycopg.connect(f"{server_url}/postgres", autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     tmp = tmp_path_factory.mktemp("cluster")
-    s3_port = _free_port()
-    moto = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1",
-                             "-p", str(s3_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    processes = [moto]
-    env = {
-        **{key: value for key, value in os.environ.items()
-           if key not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "CAMPAIGN_TEST_SHIFT_DAYS")},
-        "DATABASE_URL": f"{server_url}/{name}",
-        "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/9",
-        "DJANGO_CACHE_PREFIX": name,
-        "DJANGO_S3_BUCKET": BUCKET,
-        "DJANGO_S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}",
-        "DJANGO_S3_ACCESS_KEY_ID": "cluster-key",
-        "DJANGO_S3_SECRET_ACCESS_KEY": "cluster-secret",
-        "DJANGO_S3_REGION": "us-east-1",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_STATIC_ROOT": str(tmp / "static"),
-        "DJANGO_CONN_MAX_AGE": "60",
-        "CAMPAIGN_WORKERS": "1",
-        "PYTHONPATH": str(ROOT),
-    }
+    s3_port, a, b = servers.free_ports(3)
+    env = servers.clean_env(
+        DATABASE_URL=f"{server_url}/{name}",
+        REDIS_URL=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/9",
+        DJANGO_CACHE_PREFIX=name,
+        DJANGO_S3_BUCKET=BUCKET,
+        DJANGO_S3_ENDPOINT_URL=f"http://127.0.0.1:{s3_port}",
+        DJANGO_S3_ACCESS_KEY_ID="cluster-key",
+        DJANGO_S3_SECRET_ACCESS_KEY="cluster-secret",
+        DJANGO_S3_REGION="us-east-1",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=servers.SECRET,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_STATIC_ROOT=str(tmp / "static"),
+        DJANGO_CONN_MAX_AGE="60",
+        CAMPAIGN_WORKERS="1",
+        PYTHONPATH=str(ROOT),
+    )
     try:
-        _wait_for(s3_port, moto, path="/")
-        s3 = boto3.client("s3", endpoint_url=env["DJANGO_S3_ENDPOINT_URL"], region_name="us-east-1",
-                          aws_access_key_id="cluster-key", aws_secret_access_key="cluster-secret")
-        s3.create_bucket(Bucket=BUCKET)
-        python = sys.executable
-        for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]):
-            subprocess.run([python, "manage.py", *command], env=env, cwd=ROOT, check=True)
-        built = subprocess.run(
-            [python, "-c", "from tests.test_two_servers import _build_data; _build_data()"],
-            env={**env, "DJANGO_SETTINGS_MODULE": "campaign.settings"}, cwd=ROOT, check=True,
-            stdout=subprocess.PIPE, text=True)
-        data = json.loads(built.stdout.strip().splitlines()[-1])
-        ports = [_free_port(), _free_port()]
-        for port in ports:
-            processes.append(subprocess.Popen(
-                [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-                 "campaign.wsgi"], env={**env, "CAMPAIGN_BIND": f"127.0.0.1:{port}"}, cwd=ROOT,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
-        for port, process in zip(ports, processes[1:], strict=True):
-            _wait_for(port, process)
-        yield ports[0], ports[1], s3, data
+        with contextlib.ExitStack() as running:
+            running.enter_context(servers.serving(
+                [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(s3_port)],
+                port=s3_port, env=env, log=tmp / "moto.log"))
+            s3 = boto3.client("s3", endpoint_url=env["DJANGO_S3_ENDPOINT_URL"], region_name="us-east-1",
+                              aws_access_key_id="cluster-key", aws_secret_access_key="cluster-secret")
+            s3.create_bucket(Bucket=BUCKET)
+            for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]):
+                assert servers.manage(*command, env=env).returncode == 0
+            built = subprocess.run(
+                [servers.PYTHON, "-c", "from tests.test_two_servers import _build_data; _build_data()"],
+                env={**env, "DJANGO_SETTINGS_MODULE": "campaign.settings"}, cwd=ROOT, check=True,
+                stdout=subprocess.PIPE, text=True)
+            data = json.loads(built.stdout.strip().splitlines()[-1])
+            for port in (a, b):
+                running.enter_context(servers.serving(
+                    [servers.GUNICORN, "-c", "deploy/gunicorn.conf.py", "campaign.wsgi"], port=port,
+                    env={**env, "CAMPAIGN_BIND": f"127.0.0.1:{port}"}, log=tmp / f"gunicorn-{port}.log"))
+            yield a, b, s3, data
     finally:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM) if process is not moto else process.terminate()
-                process.wait(timeout=30)
         with psycopg.connect(f"{server_url}/postgres", autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
