@@ -39,7 +39,7 @@ def int_param(request: HttpRequest, name: str, *, default: int, low: int, high: 
     return max(low, min(int(value), high))
 
 
-def photo_response(photo: Photo, *, thumb: bool = False, max_age: int = 3600) -> HttpResponseBase:
+def photo_response(photo: Photo, *, thumb: bool = False) -> HttpResponseBase:
     """The photo's file, streamed from whichever store holds it, for a viewer the caller has
     already checked. Never a redirect to the store: its objects are private. A missing file is a
     404; a store that cannot be read (object store down, disk failing) is a 503, never a 500."""
@@ -59,7 +59,8 @@ def photo_response(photo: Photo, *, thumb: bool = False, max_age: int = 3600) ->
             raise Http404 from error
         logger.warning("Photo %s not served: the photo store failed", photo.pk, exc_info=True)
         return _store_unavailable()
-    response["Cache-Control"] = f"private, max-age={max_age}"
+    # Private data: kept by no browser cache (campaign.nostore sets it on every response too).
+    response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from campaign.cache import local_caches, redis_caches
+from campaign.csp import content_security_policy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -81,7 +82,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First, so every answer carries the policy: the maintenance page, the error pages, admin.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: the static files stay cacheable; every other response is private.
+    "campaign.nostore.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # After WhiteNoise (the 503 page's styles are still served) and the locale (it is in the
@@ -395,6 +400,10 @@ SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/"
 # map works with no tile server and no internet.
 MAP_TILE_URL = os.environ.get("CAMPAIGN_MAP_TILES", "").strip()
 MAP_TILE_ATTRIBUTION = os.environ.get("CAMPAIGN_MAP_ATTRIBUTION", "").strip()
+
+# Content-Security-Policy (campaign.csp): the site's own scripts, styles, fonts and images only
+# (plus the tile server's images), nothing inline, never framed.
+SECURE_CSP = content_security_policy(MAP_TILE_URL)
 
 # Email: Django's mailers (SMTP), configured by environment. No DJANGO_EMAIL_HOST: nobody is
 # emailed (campaign.notifications.channels.email_enabled); the mailer, never used then, points

@@ -75,6 +75,16 @@ def subtree_range(path: str) -> tuple[str, str]:
     return path, path + _AFTER_SUBTREE
 
 
+# Rows are indented by their level with classes (site.css: .level-0 … .level-8), not an inline
+# style (the Content-Security-Policy); deeper rows keep the deepest indent.
+INDENT_STEPS = 8
+
+
+def indent_class(level: int) -> str:
+    """The CSS class indenting a row `level` levels down (0: not indented)."""
+    return f"level-{max(0, min(level, INDENT_STEPS))}"
+
+
 @dataclass
 class TreeRow:
     unit: Unit

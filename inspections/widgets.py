@@ -8,6 +8,8 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from campaign.tree import indent_class
+
 
 class FastSelect(forms.Select):
     """A select rendered in Python with plain string building: a filter offers a city's 1,000
@@ -75,10 +77,10 @@ class UnitCheckboxes(forms.CheckboxSelectMultiple):
         chosen = {str(v) for v in (value or []) if v is not None}
         rows = format_html_join(
             "",
-            '<div class="form-check" style="margin-left: {}rem"><input type="checkbox" '
+            '<div class="form-check {}"><input type="checkbox" '
             'name="{}" value="{}" id="{}_{}"{}{}> <label class="form-check-label" '
             'for="{}_{}">{}</label></div>',
-            ((depth * 1.25, name, pk, base_id, index, flatatt(attrs),
+            ((indent_class(depth), name, pk, base_id, index, flatatt(attrs),
               mark_safe(" checked") if str(pk) in chosen else "", base_id, index, label)
              for index, (pk, label, depth) in enumerate(self.choices)),
         )

@@ -1,6 +1,8 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
+from campaign.tree import indent_class
+
 
 class TaskBoardTable(tables.Table):
     """Rows are tasks with campaign.tasks.services.attach_progress applied (a list, in tree order)."""
@@ -14,6 +16,6 @@ class TaskBoardTable(tables.Table):
     class Meta:
         attrs = {"class": "table table-sm align-middle task-board", "id": "task-board"}
         row_attrs = {"data-status": lambda record: record.status,
-                     "style": lambda record: f"--level: {record.level}"}
+                     "class": lambda record: indent_class(record.level)}
         orderable = False
         per_page = 50  # also when ?per_page=0

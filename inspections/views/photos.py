@@ -10,4 +10,4 @@ from inspections.permissions import visible_photos
 @require_GET
 def photo(request, pk: int, size: str = "full"):
     photo = get_object_or_404(visible_photos(request.user), pk=pk)
-    return photo_response(photo, thumb=size == "thumb", max_age=86400)
+    return photo_response(photo, thumb=size == "thumb")

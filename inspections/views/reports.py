@@ -133,7 +133,7 @@ def report_track_photo(request, code: str, pk: int):
     photo = next((photo for photo in photos if photo.pk == pk), None)
     if photo is None:
         raise Http404
-    return photo_response(photo, thumb=True, max_age=86400)
+    return photo_response(photo, thumb=True)
 
 
 def report_list(request):

@@ -2,6 +2,8 @@
 
 from bisect import bisect_left
 
+import pytest
+from django.conf import settings
 from django.db.models import Q
 
 from campaign import tree
@@ -43,3 +45,14 @@ def test_subtree_range_holds_exactly_the_subtree_of_sorted_paths():
     paths = sorted(["00000001/", "00000001/00000007/", PATH, "00000001/00000008/", "00000002/"])
     low, high = (bisect_left(paths, bound) for bound in tree.subtree_range("00000001/00000007/"))
     assert paths[low:high] == ["00000001/00000007/", PATH]
+
+
+@pytest.mark.parametrize(("level", "css"), [(-1, "level-0"), (0, "level-0"), (3, "level-3"),
+                                            (8, "level-8"), (12, "level-8")])
+def test_indent_class_holds_the_level_to_the_steps_site_css_has(level, css):
+    assert tree.indent_class(level) == css
+
+
+def test_site_css_has_a_class_for_each_indent_step():
+    css = (settings.BASE_DIR / "campaign" / "static" / "campaign" / "site.css").read_text()
+    assert all(f".level-{n} {{ --level: {n}; }}" in css for n in range(1, tree.INDENT_STEPS + 1))

@@ -243,8 +243,7 @@ def test_binding_page_ticks_units_in_tree_order_and_names_the_chosen(client, bin
     in_order = list(Unit.objects.filter(campaign=standard.campaign).order_by("path"))
     assert listed == [unit.pk for unit in in_order]
     for unit in (units["ty-hq"], units["ty-wbl"], units["xhl-jh"]):
-        margin = f"{unit.depth * 1.25}rem"
-        assert (f'<div class="form-check" style="margin-left: {margin}"><input type="checkbox" '
+        assert (f'<div class="form-check level-{unit.depth}"><input type="checkbox" '
                 f'name="units" value="{unit.pk}"') in page
     assert (units["ty-hq"].depth, units["ty-wbl"].depth, units["xhl-jh"].depth) == (0, 1, 2)
     # A refused post names what it ticked, not what is bound.
