@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the user and the messages: an expired session is logged out with a message.
+    "campaign.accounts.timeouts.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -360,7 +362,14 @@ MAINTENANCE_FILE = (
 # language, rather than Django's bare one.
 CSRF_FAILURE_VIEW = "campaign.errors.csrf_failure"
 
-SESSION_COOKIE_AGE = 60 * 60 * 12
+# A session ends after SESSION_IDLE without a request, and SESSION_ABSOLUTE after its log-in
+# (campaign.accounts.timeouts); the cookie and the stored session live no longer.
+SESSION_IDLE = dt.timedelta(minutes=env_int("DJANGO_SESSION_IDLE_MINUTES", 30))
+SESSION_ABSOLUTE = dt.timedelta(hours=env_int("DJANGO_SESSION_ABSOLUTE_HOURS", 12))
+if SESSION_IDLE <= dt.timedelta(0) or SESSION_ABSOLUTE <= dt.timedelta(0):
+    raise ImproperlyConfigured(
+        "DJANGO_SESSION_IDLE_MINUTES and DJANGO_SESSION_ABSOLUTE_HOURS must be positive")
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE.total_seconds())
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
