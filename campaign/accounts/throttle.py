@@ -16,6 +16,7 @@ never reset here.
 
 import datetime as dt
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off
@@ -113,4 +114,4 @@ def lockout_response(request: HttpRequest, original_response: HttpResponse | Non
     return render(request, "registration/locked_out.html", {
         "retry_at": retry_at(request, credentials),
         "username": get_client_username(request, credentials) or "",
-    }, status=settings.AXES_HTTP_RESPONSE_CODE)
+    }, status=HTTPStatus.TOO_MANY_REQUESTS)
