@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -34,20 +36,27 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if user.is_authenticated and STARTED in request.session:
+        if request.user.is_authenticated:
             now = timezone.now().timestamp()
+            if STARTED not in request.session:       # a session from before these stamps
+                start_clock(request.session, now)
             reason = expired(request.session, now)
             if reason:
                 return _expire(request, reason)
             if now - request.session.get(SEEN, 0) >= STAMP_EVERY.total_seconds():
                 request.session[SEEN] = now
-        response = self.get_response(request)
-        # The log-in itself (or a session from before these stamps): the clock starts now.
-        if request.user.is_authenticated and STARTED not in request.session:
-            now = timezone.now().timestamp()
-            request.session[STARTED] = request.session[SEEN] = now
-        return response
+        return self.get_response(request)
+
+
+def start_clock(session, now: float) -> None:
+    session[STARTED] = session[SEEN] = now
+
+
+@receiver(user_logged_in, dispatch_uid="campaign.accounts.timeouts")
+def _logged_in(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    """Both clocks start at the log-in, whichever view (or test) logs in."""
+    if request is not None and hasattr(request, "session"):
+        start_clock(request.session, timezone.now().timestamp())
 
 
 def expired(session, now: float) -> str | None:
@@ -88,7 +97,10 @@ def _next(request: HttpRequest) -> str | None:
     since the form's address may answer only POST."""
     if request.method in ("GET", "HEAD"):
         return request.get_full_path()
-    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    try:
+        referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    except ValueError:           # e.g. "http://[::1" (the header is the client's to make)
+        return None
     if referer.netloc == request.get_host() and referer.path.startswith("/"):
         return referer.path + (f"?{referer.query}" if referer.query else "")
     return None

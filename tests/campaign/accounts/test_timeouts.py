@@ -114,3 +114,25 @@ def test_a_form_sent_from_elsewhere_after_the_timeout_goes_to_the_log_in_page(cl
     at(clock, minutes=31)
     response = client.post(reverse("logout"), HTTP_REFERER="https://example.com/units/")
     assert response["Location"] == LOGIN
+
+
+def test_a_malformed_referer_after_the_timeout_goes_to_the_log_in_page(client, clock):
+    log_in(client)
+    at(clock, minutes=31)
+    response = client.post(reverse("logout"), HTTP_REFERER="http://[::1/units/")
+    assert response["Location"] == LOGIN
+
+
+def test_a_session_from_before_the_stamps_starts_its_clocks_at_its_next_request(client, clock):
+    factories.login(client, factories.UserFactory())
+    session = client.session
+    del session[STARTED], session[SEEN]
+    session.save()
+    at(clock, hours=6)
+    assert client.get(reverse("home")).status_code == 200
+    assert client.session[STARTED] == (T0 + dt.timedelta(hours=6)).timestamp()
+
+
+def test_any_log_in_starts_the_clocks(client, clock):
+    factories.login(client, factories.UserFactory())      # force_login: no view, no middleware
+    assert (client.session[STARTED], client.session[SEEN]) == (T0.timestamp(), T0.timestamp())
