@@ -93,8 +93,9 @@ class LoginThrottleHandler(AxesDatabaseHandler):
 
 
 def retry_at(request: HttpRequest, credentials: dict | None) -> dt.datetime | None:
-    """When every reached count has fallen below its limit again: a count's rows leave it one
-    cool-off after their last failure, newest last. None when nothing is reached."""
+    """When every reached count is below its limit again, None when none is reached. A row
+    (an account, an address and a browser) leaves its counts one cool-off after its last failure;
+    adding rows from the newest, the one that reaches the limit is the one whose leaving ends it."""
     cool_off = get_cool_off(request)
     if cool_off is None:
         return None
@@ -118,7 +119,5 @@ def retry_at(request: HttpRequest, credentials: dict | None) -> dt.datetime | No
 def lockout_response(request: HttpRequest, original_response: HttpResponse | None = None,
                      credentials: dict | None = None) -> HttpResponse:
     """AXES_LOCKOUT_CALLABLE: the locked-out page, saying when to try again."""
-    return render(request, "registration/locked_out.html", {
-        "retry_at": retry_at(request, credentials),
-        "username": get_client_username(request, credentials) or "",
-    }, status=HTTPStatus.TOO_MANY_REQUESTS)
+    return render(request, "registration/locked_out.html",
+                  {"retry_at": retry_at(request, credentials)}, status=HTTPStatus.TOO_MANY_REQUESTS)
