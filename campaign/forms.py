@@ -28,5 +28,5 @@ class LoginForm(AuthenticationForm):
         return forms.ValidationError(
             self.error_messages["invalid_login"],
             code="invalid_login",
-            params={"limit": settings.AXES_FAILURE_LIMIT},
+            params={"limit": settings.LOGIN_PAIR_LIMIT},
         )

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from campaign import tree
@@ -15,6 +16,9 @@ from campaign.enums import DayCount, DeadlineDays, PointKind, Role, TaskCategory
 
 class User(AbstractUser):
     name = models.CharField(_("name"), max_length=60, blank=True)
+    # Moved on by "log out everywhere" (campaign.accounts.services.end_all_sessions): part of the
+    # hash every session keeps, so Django ends the person's sessions wherever they are stored.
+    session_epoch = models.PositiveIntegerField(_("session epoch"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -22,6 +26,22 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.name or self.username
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=secret)
+
+    def _session_hash(self, *, secret: str | None) -> str:
+        """Django's hash of the password, with the epoch once it has moved (at 0 it is Django's
+        own, so adding the epoch logged nobody out)."""
+        epoch = f":{self.session_epoch}" if self.session_epoch else ""
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            self.password + epoch, secret=secret, algorithm="sha256",
+        ).hexdigest()
 
 
 class Campaign(models.Model):

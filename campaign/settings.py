@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the user and the messages: an expired session is logged out with a message.
+    "campaign.accounts.timeouts.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -194,7 +196,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -202,12 +205,32 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): lock a username+address pair after repeated failures.
-AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Login throttling (django-axes, campaign.accounts.throttle): failed log-ins within the cool-off
+# are counted for the account at one address, for the account and for the address, each with its
+# own limit. An office shares one NAT address: a colleague's typos lock only the colleague; the
+# address alone is locked only by many failures. A lockout ends one cool-off after the failure that
+# reached the limit (failures while locked do not prolong it), so nobody is locked out for good.
+if "DJANGO_LOGIN_FAILURE_LIMIT" in os.environ:
+    raise ImproperlyConfigured("DJANGO_LOGIN_FAILURE_LIMIT is now DJANGO_LOGIN_PAIR_LIMIT (with "
+                               "DJANGO_LOGIN_ACCOUNT_LIMIT and DJANGO_LOGIN_ADDRESS_LIMIT)")
+LOGIN_PAIR_LIMIT = env_int("DJANGO_LOGIN_PAIR_LIMIT", 5)
+LOGIN_ACCOUNT_LIMIT = env_int("DJANGO_LOGIN_ACCOUNT_LIMIT", 10)
+LOGIN_ADDRESS_LIMIT = env_int("DJANGO_LOGIN_ADDRESS_LIMIT", 30)
+LOGIN_COOLOFF = dt.timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+if min(LOGIN_PAIR_LIMIT, LOGIN_ACCOUNT_LIMIT, LOGIN_ADDRESS_LIMIT) < 1 or LOGIN_COOLOFF <= dt.timedelta(0):
+    raise ImproperlyConfigured("DJANGO_LOGIN_PAIR_LIMIT, DJANGO_LOGIN_ACCOUNT_LIMIT, "
+                               "DJANGO_LOGIN_ADDRESS_LIMIT and DJANGO_LOGIN_COOLOFF_MINUTES must be "
+                               "positive")
+AXES_HANDLER = "campaign.accounts.throttle.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], ["username"], ["ip_address"]]
+AXES_FAILURE_LIMIT = "campaign.accounts.throttle.failure_limit"
+AXES_COOLOFF_TIME = LOGIN_COOLOFF
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "campaign.accounts.throttle.lockout_response"
+# A good log-in resets the count for that account at that address (the handler); every failure
+# stays in AccessFailureLog (at most AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT, 1,000, per username).
 AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client: nginx on the
 # same machine is 127.0.0.1. Empty: the app is reached directly and REMOTE_ADDR is the client.
@@ -345,7 +368,14 @@ MAINTENANCE_FILE = (
 # language, rather than Django's bare one.
 CSRF_FAILURE_VIEW = "campaign.errors.csrf_failure"
 
-SESSION_COOKIE_AGE = 60 * 60 * 12
+# A session ends after SESSION_IDLE without a request, and SESSION_ABSOLUTE after its log-in
+# (campaign.accounts.timeouts); the cookie and the stored session live no longer.
+SESSION_IDLE = dt.timedelta(minutes=env_int("DJANGO_SESSION_IDLE_MINUTES", 30))
+SESSION_ABSOLUTE = dt.timedelta(hours=env_int("DJANGO_SESSION_ABSOLUTE_HOURS", 12))
+if SESSION_IDLE <= dt.timedelta(0) or SESSION_ABSOLUTE <= dt.timedelta(0):
+    raise ImproperlyConfigured(
+        "DJANGO_SESSION_IDLE_MINUTES and DJANGO_SESSION_ABSOLUTE_HOURS must be positive")
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE.total_seconds())
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -226,7 +226,7 @@ def test_a_person_logged_in_on_one_server_acts_on_the_other(cluster):
 def test_login_failures_are_counted_across_both_servers(cluster):
     a, b, _s3, _data = cluster
     browser = Browser()
-    for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+    for attempt in range(settings.LOGIN_PAIR_LIMIT - 1):
         status = browser.log_in((a, b)[attempt % 2], "cluster-inspector", "wrong-password")
         assert status == 200                   # the form again, with the error
     # The failure that reaches the limit locks, whichever server counts it; then even the right

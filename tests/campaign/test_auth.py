@@ -28,7 +28,7 @@ def test_wrong_password_gives_a_clear_message_and_keeps_the_username(client):
 @pytest.mark.django_db
 def test_repeated_failures_lock_the_account(client, settings):
     factories.UserFactory(username="wang")
-    for _ in range(settings.AXES_FAILURE_LIMIT):
+    for _ in range(settings.LOGIN_PAIR_LIMIT):
         client.post(reverse("login"), {"username": "wang", "password": "wrong"})
     # Even the right password is refused while locked.
     response = client.post(reverse("login"), {"username": "wang", "password": "pass-word-123"})

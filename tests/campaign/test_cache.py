@@ -132,7 +132,7 @@ def test_login_failures_are_counted_in_the_database(client, settings):
     assert (attempt.username, attempt.ip_address, attempt.failures_since_start) == (
         "wang", "10.0.0.8", 1)
     # The other failures came through other app servers: they are rows here all the same.
-    attempt.failures_since_start = settings.AXES_FAILURE_LIMIT
+    attempt.failures_since_start = settings.LOGIN_PAIR_LIMIT
     attempt.save()
     response = client.post(reverse("login"), {"username": "wang", "password": PASSWORD},
                            REMOTE_ADDR="10.0.0.8")

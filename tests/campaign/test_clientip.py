@@ -75,7 +75,7 @@ def test_login_failures_lock_the_client_not_everyone_behind_the_proxy(client, se
         return client.post("/accounts/login/", {"username": "office", "password": password},
                            REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=address).status_code
 
-    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+    for _ in range(settings.LOGIN_PAIR_LIMIT - 1):
         assert log_in("wrong", "203.0.113.9") == 200
     assert log_in("wrong", "203.0.113.9") == 429
     assert log_in("right-pass-2026", "203.0.113.9") == 429

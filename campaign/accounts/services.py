@@ -1,0 +1,24 @@
+"""A person's own account: ending all their sessions, recording a change of password."""
+
+from django.contrib.auth import update_session_auth_hash
+from django.db.models import F
+from django.http import HttpRequest
+
+from campaign import signals
+from campaign.models import User
+
+
+def end_all_sessions(user: User, *, request: HttpRequest) -> None:
+    """Ends every session of `user`, on every server and in every store: the epoch is part of
+    the hash each session keeps (User.get_session_auth_hash), and Django ends a session whose
+    hash no longer matches at its next request. The caller logs this request out."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    signals.logged_out_everywhere.send(sender=User, request=request, user=user)
+
+
+def password_was_changed(user: User, *, request: HttpRequest) -> None:
+    """After `user` set a new password themselves: their other sessions end (the hash follows the
+    password), this one is kept."""
+    update_session_auth_hash(request, user)
+    signals.password_changed.send(sender=User, request=request, user=user)

@@ -1,0 +1,143 @@
+"""My account: change one's own password, log out everywhere (campaign.accounts.views)."""
+
+import pytest
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
+from django.test import Client
+from django.urls import reverse
+
+from campaign import signals
+from campaign.demo import DEMO_PASSWORD
+from campaign.models import User
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ACCOUNT = reverse("accounts:account")
+EVERYWHERE = reverse("accounts:logout-everywhere")
+OLD = "pass-word-123"
+NEW = "lantern-river-42"
+
+
+@pytest.fixture
+def sent():
+    """(signal name, username) of each account signal sent during the test."""
+    events = []
+    receivers = {}
+    for name in ("logged_out_everywhere", "password_changed"):
+        def record(sender, request, user, _name=name, **kwargs):
+            events.append((_name, user.username))
+        receivers[name] = record
+        getattr(signals, name).connect(record)
+    yield events
+    for name, record in receivers.items():
+        getattr(signals, name).disconnect(record)
+
+
+def logged_in_twice(username="wang"):
+    """Two browsers, each logged in through the log-in page."""
+    factories.UserFactory(username=username)
+    clients = Client(), Client()
+    for client in clients:
+        assert client.post(reverse("login"), {"username": username, "password": OLD}).status_code == 302
+    return clients
+
+
+def logged_in(client) -> bool:
+    return client.get(reverse("home")).status_code == 200
+
+
+def test_the_account_page_has_its_sections_and_the_nav_links_to_it(client):
+    factories.login(client, factories.UserFactory(username="wang"))
+    page = client.get(ACCOUNT).content.decode()
+    assert 'id="account-password"' in page and 'id="account-sessions"' in page
+    assert f'action="{EVERYWHERE}"' in page
+    assert 'name="old_password"' in page and 'name="new_password1"' in page
+    assert f'href="{ACCOUNT}" id="nav-account"' in client.get(reverse("home")).content.decode()
+
+
+def test_the_account_page_needs_a_log_in(client):
+    response = client.get(ACCOUNT)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={ACCOUNT}"
+
+
+def test_log_out_everywhere_ends_both_sessions(sent):
+    here, there = logged_in_twice()
+    response = here.post(EVERYWHERE, follow=True)
+    assert response.redirect_chain == [(reverse("login"), 302)]
+    assert "您已在所有设备上退出登录（包括本设备）。" in response.content.decode()
+    assert not logged_in(here) and not logged_in(there)
+    assert sent == [("logged_out_everywhere", "wang")]
+    assert User.objects.get(username="wang").session_epoch == 1
+    # Logging in again works, and the new session holds.
+    assert here.post(reverse("login"), {"username": "wang", "password": OLD}).status_code == 302
+    assert logged_in(here)
+
+
+def test_log_out_everywhere_ends_cached_sessions(settings):
+    settings.SESSION_ENGINE = "campaign.sessions"       # cached_db, as with REDIS_URL
+    here, there = logged_in_twice()
+    assert logged_in(there)                              # its session now in the cache too
+    here.post(EVERYWHERE)
+    assert not logged_in(there)
+
+
+def test_log_out_everywhere_leaves_other_people_logged_in():
+    here, _there = logged_in_twice("wang")
+    other = Client()
+    factories.login(other, factories.UserFactory(username="li"))
+    here.post(EVERYWHERE)
+    assert logged_in(other)
+
+
+def test_log_out_everywhere_is_a_post(client):
+    factories.login(client, factories.UserFactory())
+    assert client.get(EVERYWHERE).status_code == 405
+    assert logged_in(client)
+
+
+def test_the_session_hash_is_djangos_until_the_epoch_moves():
+    """Adding the epoch logged nobody out: at 0 the hash is Django's own."""
+    user = factories.UserFactory()
+    assert user.get_session_auth_hash() == AbstractBaseUser.get_session_auth_hash(user)
+    user.session_epoch = 1
+    assert user.get_session_auth_hash() != AbstractBaseUser.get_session_auth_hash(user)
+
+
+def test_changing_the_password_keeps_this_session_and_ends_the_others(sent):
+    here, there = logged_in_twice()
+    response = here.post(ACCOUNT, {"old_password": OLD, "new_password1": NEW, "new_password2": NEW},
+                         follow=True)
+    assert response.redirect_chain == [(ACCOUNT, 302)]
+    assert "密码已修改。本设备保持登录，其他设备均已退出登录。" in response.content.decode()
+    assert logged_in(here) and not logged_in(there)
+    assert sent == [("password_changed", "wang")]
+    assert User.objects.get(username="wang").check_password(NEW)
+
+
+@pytest.mark.parametrize(("old", "new1", "new2", "error"), [
+    ("wrong-pass-1", NEW, NEW, "你的旧密码不正确。请重新输入。"),
+    (OLD, "lantern42", "lantern42", "此密码太短，至少要包含 10 个字符。"),
+    (OLD, "password123", "password123", "这个密码太常见了。"),
+    (OLD, "2026030212", "2026030212", "密码只包含数字。"),
+    (OLD, NEW, NEW + "x", "输入的两个密码不一致。"),
+])
+def test_a_refused_password_says_why_in_chinese(client, sent, old, new1, new2, error):
+    factories.login(client, factories.UserFactory(username="wang"))
+    response = client.post(ACCOUNT, {"old_password": old, "new_password1": new1, "new_password2": new2})
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert User.objects.get(username="wang").check_password(OLD)
+    assert sent == []
+
+
+def test_the_password_rules_ask_for_ten_characters():
+    validate_password("ten-chars!")
+    with pytest.raises(Exception, match="至少要包含 10 个字符"):
+        validate_password("nine-char")
+
+
+def test_the_demo_and_test_passwords_pass_the_rules():
+    validate_password(DEMO_PASSWORD)
+    validate_password(OLD)
