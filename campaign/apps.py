@@ -8,3 +8,6 @@ class CampaignConfig(AppConfig):
 
     def ready(self) -> None:
         from campaign import checks  # noqa: F401  (registers the system check)
+        from campaign.twofactor import middleware
+
+        middleware.connect()
