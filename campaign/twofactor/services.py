@@ -132,10 +132,10 @@ def check_code(user: User, raw: str, *, request: HttpRequest | None) -> CodeChec
 
 
 @transaction.atomic
-def remove_second_factor(user: User, *, by: User, request: HttpRequest | None) -> int:
+def remove_second_factor(user: User, *, by: User | None, request: HttpRequest | None) -> int:
     """Remove the person's app and recovery codes (an administrator's reset, or the person
     turning it off where it is optional); returns how many devices went. Whoever must use it
-    sets it up again at their next request."""
+    sets it up again at their next request. `by` is None from a command (reset_two_factor)."""
     removed = 0
     for model in (TOTPDevice, StaticDevice):
         removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)

@@ -78,3 +78,26 @@ def test_reset_is_for_staff_with_the_right(client, enrolled):
     response = reset(client, person)
     assert response.status_code == 403
     assert services.app_device(person) is not None
+
+
+@pytest.mark.django_db
+def test_reset_from_the_shell(enrolled, sent):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    person = factories.UserFactory(username="lost-phone")
+    enrolled(person)
+    sent.clear()
+    out = StringIO()
+    call_command("reset_two_factor", "lost-phone", stdout=out)
+    assert out.getvalue() == ("Two-step verification removed for lost-phone: they set it up again at "
+                              "their next sign-in if their role requires it.\n")
+    assert services.app_device(person) is None
+    assert [(name, kwargs["user"], kwargs["by"]) for name, kwargs in sent] == [
+        ("second_factor_reset", person, None)]
+    out = StringIO()
+    call_command("reset_two_factor", "lost-phone", stdout=out)
+    assert out.getvalue() == "lost-phone had no two-step verification set up.\n"
+    with pytest.raises(CommandError, match="No user named 'nobody'"):
+        call_command("reset_two_factor", "nobody")
