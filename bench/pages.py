@@ -127,6 +127,8 @@ def measure(label: str, env: dict, options) -> dict:
         "CAMPAIGN_ACCESS_LOG": "/dev/null",
         # The web server alone: no task worker or supervision loop writing to the data set.
         "CAMPAIGN_BACKGROUND": "0",
+        # The sessions are made by a password-only login (bench/dataset.py): no code is asked.
+        "CAMPAIGN_TWO_FACTOR_REQUIRED": "0",
         "PYTHONPATH": str(ROOT),
     }
     python = str(ROOT / ".venv" / "bin" / "python")

@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from campaign.models import (
     CalendarDay,
@@ -19,6 +20,7 @@ from campaign.models import (
     User,
 )
 from campaign.services import create_unit, move_unit
+from campaign.twofactor.services import app_device, recovery_codes_left, remove_second_factor
 
 
 class MembershipInline(admin.TabularInline):
@@ -29,10 +31,37 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Campaign"), {"fields": ("name",)}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Campaign"), {"fields": ("name", "two_factor")}))
+    readonly_fields = ["two_factor"]
     list_display = ["username", "name", "is_active", "is_superuser", "last_login"]
     search_fields = ["username", "name"]
     inlines = [MembershipInline]
+    actions = ["reset_two_factor"]
+    # The user's page has a button for the action (on this one person).
+    change_form_template = "admin/campaign/user/change_form.html"
+
+    @admin.display(description=_("two-step verification"))
+    def two_factor(self, user: User) -> str:
+        device = app_device(user)
+        if device is None:
+            return str(_("Off"))
+        return ngettext("On, %(count)d recovery code left", "On, %(count)d recovery codes left",
+                        left := recovery_codes_left(user)) % {"count": left}
+
+    @admin.action(description=_("Reset two-step verification"), permissions=["change"])
+    def reset_two_factor(self, request, queryset) -> None:
+        """Remove the people's authenticator apps and recovery codes (a lost phone): whoever must
+        use two-step verification sets it up again at their next request."""
+        reset = [user for user in queryset if remove_second_factor(user, by=request.user, request=request)]
+        if reset:
+            self.message_user(request, ngettext(
+                "Two-step verification reset for %(count)d person: they set it up again when they next "
+                "sign in.",
+                "Two-step verification reset for %(count)d people: they set it up again when they next "
+                "sign in.", len(reset)) % {"count": len(reset)}, messages.SUCCESS)
+        else:
+            self.message_user(request, _("Nobody selected had two-step verification set up."),
+                              messages.WARNING)
 
 
 @admin.register(Campaign)

@@ -9,3 +9,6 @@ class CampaignConfig(AppConfig):
     def ready(self) -> None:
         from campaign import checks  # noqa: F401  (registers the system check)
         from campaign.accounts import timeouts  # noqa: F401  (starts the session clocks at log-in)
+        from campaign.twofactor import middleware
+
+        middleware.connect()

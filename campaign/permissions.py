@@ -5,6 +5,7 @@ A person sees the subtrees of the units they belong to and of the units they tak
 without the right is a 403 (the view asks a `can_*` predicate).
 """
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from campaign.enums import Role
@@ -140,6 +141,15 @@ def holds_role_anywhere(user: User, *roles: str) -> bool:
     """Whether the user holds one of `roles` at some unit: decides whether a list page offers
     a "new …" button, without a query beyond the cached scope."""
     return user.is_superuser or any(role in roles for _path, role in _scope(user)[1])
+
+
+def must_use_second_factor(user: User) -> bool:
+    """Whether the person must set up two-step verification (an authenticator app) before they
+    reach anything: administrators and coordinators anywhere, while TWO_FACTOR_REQUIRED is on.
+    Everyone else may set it up, and may turn it off."""
+    if not settings.TWO_FACTOR_REQUIRED or not user.is_authenticated:
+        return False
+    return user.is_staff or holds_role_anywhere(user, Role.COORDINATOR)
 
 
 def units_with_role(user: User, *roles: str) -> QuerySet[Unit]:

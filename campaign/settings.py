@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks_db",
     "campaign",
     "campaign.notifications",
@@ -95,7 +98,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second step (a one-time code).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A signed-in person who owes the second step (a code, or setting up an app) reaches nothing
+    # else until it is done (campaign.twofactor.middleware).
+    "campaign.twofactor.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the user and the messages: an expired session is logged out with a message.
     "campaign.accounts.timeouts.SessionTimeoutMiddleware",
@@ -243,6 +251,23 @@ for _proxy in TRUSTED_PROXIES:
         raise ImproperlyConfigured(
             f"DJANGO_TRUSTED_PROXIES must list addresses or networks, not {_proxy!r}") from None
 AXES_CLIENT_IP_CALLABLE = "campaign.clientip.client_ip"
+
+# Two-step verification (campaign.twofactor): a one-time code from an authenticator app (TOTP)
+# after the password. Whoever has set one up is always asked for it; with this on, coordinators
+# and administrators must set one up before they reach anything else.
+TWO_FACTOR_REQUIRED = env_bool("CAMPAIGN_TWO_FACTOR_REQUIRED", True)
+# Wrong codes in one sign-in before the session is ended (the password must be entered again).
+# Each wrong code also makes the next try wait longer: 1, 2, 4, 8... seconds (django-otp's
+# throttle, kept on the device, so a new sign-in does not reset it).
+TWO_FACTOR_FAILURE_LIMIT = env_int("CAMPAIGN_TWO_FACTOR_FAILURE_LIMIT", 5)
+if TWO_FACTOR_FAILURE_LIMIT < 1:
+    raise ImproperlyConfigured("CAMPAIGN_TWO_FACTOR_FAILURE_LIMIT must be at least 1")
+# The name an authenticator app shows next to the account.
+OTP_TOTP_ISSUER = os.environ.get("CAMPAIGN_TWO_FACTOR_ISSUER", "").strip() or "创城工作平台"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The admin's device pages show neither the secret key nor its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

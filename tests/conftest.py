@@ -43,7 +43,7 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
+def _test_settings(settings, tmp_path, request):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
@@ -58,6 +58,10 @@ def _test_settings(settings, tmp_path):
     # Live figures exact for every reader: a test of what a change does reads it at once
     # (tests/inspections/test_live.py tests the lag allowed in production).
     settings.LIVE_FIGURES_LAG = 0
+    # Coordinators and administrators need not set up two-step verification unless the test says
+    # @pytest.mark.two_factor_required: the suite logs them in with a password only. Whoever has
+    # set up an app is asked for its code either way.
+    settings.TWO_FACTOR_REQUIRED = request.node.get_closest_marker("two_factor_required") is not None
     for alias in settings.CACHES:
         caches[alias].clear()
 

@@ -180,6 +180,7 @@ def _test_settings(settings, media_root):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LANGUAGE_CODE = TEST_SETTINGS["LANGUAGE_CODE"]
+    settings.TWO_FACTOR_REQUIRED = False
     cache.clear()
 
 

@@ -17,6 +17,15 @@ def end_all_sessions(user: User, *, request: HttpRequest) -> None:
     signals.logged_out_everywhere.send(sender=User, request=request, user=user)
 
 
+def end_other_sessions(user: User, *, request: HttpRequest) -> None:
+    """Ends every session of `user` but this request's: after a change that others must not
+    outlive (two-step verification newly set up, a session signed in with the password alone
+    elsewhere would otherwise stay open)."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    update_session_auth_hash(request, user)
+
+
 def password_was_changed(user: User, *, request: HttpRequest) -> None:
     """After `user` set a new password themselves: their other sessions end (the hash follows the
     password), this one is kept."""
