@@ -74,8 +74,10 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "django_tasks_db",
+    "auditlog",
     "campaign",
     "campaign.notifications",
+    "campaign.audit",
     "inspections",
 ]
 
@@ -91,6 +93,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # The audit trail: who is acting (with the address campaign.clientip vouches for) for the
+    # changes recorded, and refused object pages as security events.
+    "campaign.audit.middleware.ChangeContextMiddleware",
+    "campaign.audit.middleware.RefusalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -215,6 +221,17 @@ for _proxy in TRUSTED_PROXIES:
         raise ImproperlyConfigured(
             f"DJANGO_TRUSTED_PROXIES must list addresses or networks, not {_proxy!r}") from None
 AXES_CLIENT_IP_CALLABLE = "campaign.clientip.client_ip"
+
+# ---- the audit trail (issue 14, campaign.audit) ----------------------------------------------
+# django-auditlog records every change to the models campaign.audit.tracking lists (who, when, the
+# values before and after) in campaign.audit's ChangeEntry.
+AUDITLOG_LOGENTRY_MODEL = "audit.ChangeEntry"
+AUDITLOG_MASK_CALLABLE = "campaign.audit.recorders.mask"
+# Rows of a security event anyone can cause at will (failed login, lockout, refused page) kept
+# per person, or per address, per minute; past it the event is not stored.
+AUDIT_EVENTS_PER_MINUTE = env_int("CAMPAIGN_AUDIT_EVENTS_PER_MINUTE", 20)
+# Rows one export of the audit page holds at most (the newest of the filtered ones).
+AUDIT_EXPORT_MAX_ROWS = env_int("CAMPAIGN_AUDIT_EXPORT_MAX_ROWS", 50_000)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
