@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SecurityKind(models.TextChoices):
@@ -14,3 +15,8 @@ class SecurityKind(models.TextChoices):
     SECOND_FACTOR_ENROLLED = "2fa_enrolled", _("Second factor set up")
     SECOND_FACTOR_RESET = "2fa_reset", _("Second factor reset")
     REFUSED = "refused", _("Access refused")
+
+
+# What django-auditlog records, as the page names it (auditlog's own labels have no Chinese).
+ACTION_LABELS = {0: pgettext_lazy("audit", "Created"), 1: pgettext_lazy("audit", "Changed"),
+                 2: pgettext_lazy("audit", "Deleted")}

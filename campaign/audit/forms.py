@@ -10,16 +10,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaign.audit.enums import SecurityKind
-from campaign.audit.models import ChangeEntry
+from campaign.audit.enums import ACTION_LABELS, SecurityKind
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"},
                        format="%Y-%m-%d")
 TEXT = {"class": "form-control form-control-sm"}
 SELECT = {"class": "form-select form-select-sm"}
 MAX_ID = 2**63 - 1
-ACTIONS = [(str(value), label) for value, label in ChangeEntry.Action.choices
-           if value != ChangeEntry.Action.ACCESS]
+ACTIONS = [(str(value), label) for value, label in ACTION_LABELS.items()]
 
 
 def tracked_types() -> list[tuple[str, str]]:

@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,14 +17,13 @@ from django.views.decorators.http import require_GET
 
 from campaign import paging
 from campaign.audit import forms
-from campaign.audit.enums import SecurityKind
+from campaign.audit.enums import ACTION_LABELS, SecurityKind
 from campaign.audit.models import ChangeEntry, SecurityEvent
 from campaign.audit.permissions import can_read_audit
 from campaign.spreadsheets import XLSX_CONTENT_TYPE, write_xlsx
 
 CHANGE_FIELDS = ("timestamp", "id")
 EVENT_FIELDS = ("at", "id")
-ACTIONS = dict(ChangeEntry.Action.choices)
 KINDS = dict(SecurityKind.choices)
 
 
@@ -51,6 +51,10 @@ def change_lines(entry: ChangeEntry) -> list[tuple[str, str, str]]:
     return lines
 
 
+def action_label(entry: ChangeEntry) -> str:
+    return str(ACTION_LABELS.get(entry.action, entry.action))
+
+
 def type_name(entry: ChangeEntry) -> str:
     model = entry.content_type.model_class()
     return str(model._meta.verbose_name) if model else entry.content_type.model
@@ -74,7 +78,7 @@ def _links(request: HttpRequest, page: paging.KeysetPage) -> dict:
     }
 
 
-def _changes(request: HttpRequest) -> tuple[forms.ChangeFilterForm, object]:
+def _changes(request: HttpRequest) -> tuple[forms.ChangeFilterForm, QuerySet[ChangeEntry]]:
     form = forms.ChangeFilterForm(request.GET or None)
     entries = ChangeEntry.objects.select_related("actor", "content_type")
     if form.is_bound:
@@ -82,7 +86,7 @@ def _changes(request: HttpRequest) -> tuple[forms.ChangeFilterForm, object]:
     return form, entries
 
 
-def _events(request: HttpRequest) -> tuple[forms.SecurityFilterForm, object]:
+def _events(request: HttpRequest) -> tuple[forms.SecurityFilterForm, QuerySet[SecurityEvent]]:
     form = forms.SecurityFilterForm(request.GET or None)
     events = SecurityEvent.objects.all()
     if form.is_bound:
@@ -100,6 +104,7 @@ def change_list(request: HttpRequest) -> HttpResponse:
     for entry in page.rows:
         entry.lines = change_lines(entry)
         entry.type_name = type_name(entry)
+        entry.action_label = action_label(entry)
     return render(request, "audit/change_list.html", {
         "form": form, "entries": page.rows, "tab": "changes", "per_page": size,
         "per_page_choices": paging.PER_PAGE_CHOICES, "export_max": settings.AUDIT_EXPORT_MAX_ROWS,
@@ -127,15 +132,15 @@ def change_rows(entries) -> Iterator[list]:
     for entry in entries:
         yield [
             _local(entry.timestamp), entry.actor.get_username() if entry.actor else "",
-            entry.remote_addr or "", str(ACTIONS.get(entry.action, entry.action)), type_name(entry),
+            entry.remote_addr or "", action_label(entry), type_name(entry),
             entry.object_id if entry.object_id is not None else entry.object_pk, entry.object_repr,
             "; ".join(f"{label}: {before} → {after}" for label, before, after in change_lines(entry)),
         ]
 
 
 def event_rows(events) -> Iterator[list]:
-    yield [_("Time"), _("Event"), _("Username"), _("Address"), _("Status"), _("Path"),
-           _("Details")]
+    yield [_("Time"), _("Event"), _("Username"), _("Address"), _("HTTP status"), _("Path"),
+           _("Event details")]
     for event in events:
         yield [
             _local(event.at), str(KINDS.get(event.kind, event.kind)), event.username,
@@ -159,7 +164,7 @@ def _xlsx(rows: Iterator[list], *, name: str, sheet: str) -> FileResponse:
 
 
 @require_GET
-def change_export(request: HttpRequest) -> HttpResponse:
+def change_export(request: HttpRequest) -> HttpResponseBase:
     """The filtered changes, newest first, at most AUDIT_EXPORT_MAX_ROWS of them."""
     _guard(request)
     form, entries = _changes(request)
@@ -171,7 +176,7 @@ def change_export(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def security_export(request: HttpRequest) -> HttpResponse:
+def security_export(request: HttpRequest) -> HttpResponseBase:
     """The filtered security events, newest first, at most AUDIT_EXPORT_MAX_ROWS of them."""
     _guard(request)
     form, events = _events(request)
