@@ -10,7 +10,7 @@ TABLES = {"audit_changeentry": "actor_id", "audit_securityevent": "user_id"}
 FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' AND NEW IS NOT NULL
+    IF TG_OP = 'UPDATE'
             AND (to_jsonb(NEW) ->> TG_ARGV[0]) IS NULL
             AND (to_jsonb(OLD) - TG_ARGV[0]) = (to_jsonb(NEW) - TG_ARGV[0]) THEN
         RETURN NEW;
@@ -24,7 +24,7 @@ $$ LANGUAGE plpgsql;
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(FUNCTION)
+    schema_editor.execute(FUNCTION, params=None)   # its "%" are PL/pgSQL's, not placeholders
     for table, person in TABLES.items():
         schema_editor.execute(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
