@@ -226,6 +226,9 @@ AXES_CLIENT_IP_CALLABLE = "campaign.clientip.client_ip"
 # django-auditlog records every change to the models campaign.audit.tracking lists (who, when, the
 # values before and after) in campaign.audit's ChangeEntry.
 AUDITLOG_LOGENTRY_MODEL = "audit.ChangeEntry"
+# auditlog would store the client's X-Correlation-ID header with each change: the client's to
+# write (and too long a one would fail the change on PostgreSQL). Nothing upstream sets one.
+AUDITLOG_CID_HEADER = None
 AUDITLOG_MASK_CALLABLE = "campaign.audit.recorders.mask"
 # Rows of a security event anyone can cause at will (failed login, lockout, refused page) kept
 # per person, or per address, per minute; past it the event is not stored.

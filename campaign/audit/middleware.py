@@ -12,8 +12,7 @@ from auditlog.middleware import AuditlogMiddleware
 from django.http import HttpRequest, HttpResponse
 
 from campaign.audit.enums import SecurityKind
-from campaign.audit.recorders import record_event
-from campaign.clientip import client_ip
+from campaign.audit.recorders import address_of, record_event
 
 REFUSED = {403, 404}
 
@@ -21,7 +20,7 @@ REFUSED = {403, 404}
 class ChangeContextMiddleware(AuditlogMiddleware):
     @staticmethod
     def _get_remote_addr(request: HttpRequest) -> str | None:
-        return client_ip(request) or None
+        return address_of(request)
 
     @staticmethod
     def _get_remote_port(request: HttpRequest) -> int | None:

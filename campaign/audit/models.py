@@ -24,6 +24,7 @@ class ChangeEntry(AbstractLogEntry):
             # The page, newest first, whole or by person, by object, by address.
             models.Index(fields=["-timestamp", "-id"], name="change_time_idx"),
             models.Index(fields=["actor", "-timestamp", "-id"], name="change_actor_time_idx"),
+            models.Index(fields=["action", "-timestamp", "-id"], name="change_action_time_idx"),
             models.Index(fields=["content_type", "object_id", "-timestamp"], name="change_object_idx"),
             models.Index(fields=["remote_addr", "-timestamp"], name="change_addr_idx"),
         ]

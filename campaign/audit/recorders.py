@@ -8,6 +8,7 @@ address) per minute; past it the event is not stored, so nobody can fill the dis
 """
 
 import datetime as dt
+import ipaddress
 from typing import Any
 
 from axes.signals import user_locked_out
@@ -28,6 +29,15 @@ K = SecurityKind
 BOUNDED = {K.LOGIN_FAILED, K.LOCKED_OUT, K.REFUSED, K.SECOND_FACTOR_FAILED}
 
 
+def address_of(request: HttpRequest) -> str | None:
+    """The client's address as campaign.clientip reads it; None when it is no address (a unix
+    socket's empty REMOTE_ADDR), which the address columns could not hold."""
+    try:
+        return str(ipaddress.ip_address(client_ip(request)))
+    except ValueError:
+        return None
+
+
 def _person(user) -> Any:
     return user if user is not None and getattr(user, "is_authenticated", False) else None
 
@@ -39,7 +49,7 @@ def record_event(kind: SecurityKind, *, request: HttpRequest | None, user=None, 
     minute is reached."""
     now = now or timezone.now()
     person = _person(user)
-    address = client_ip(request) if request is not None else None
+    address = address_of(request) if request is not None else None
     if kind in BOUNDED:
         limit = settings.AUDIT_EVENTS_PER_MINUTE
         recent = SecurityEvent.objects.filter(kind=kind, at__gt=now - dt.timedelta(minutes=1))
@@ -50,7 +60,7 @@ def record_event(kind: SecurityKind, *, request: HttpRequest | None, user=None, 
         username = person.get_username()
     return SecurityEvent.objects.create(
         at=now, kind=kind, user=person, username=username[: SecurityEvent.MAX_USERNAME],
-        address=address or None, path=path[: SecurityEvent.MAX_PATH], status=status,
+        address=address, path=path[: SecurityEvent.MAX_PATH], status=status,
         details=details or {},
     )
 

@@ -174,3 +174,21 @@ def test_a_change_through_a_page_names_the_person_and_the_trusted_address(client
     day = CalendarDay.objects.get()
     row = ChangeEntry.objects.get(content_type=ContentType.objects.get_for_model(day), object_id=day.pk)
     assert (row.actor_id, row.remote_addr, row.remote_port) == (people["coordinator"].pk, "10.9.8.7", None)
+
+
+def test_a_change_from_a_unix_socket_has_no_address(client, tree, people):
+    client.force_login(people["coordinator"])
+    client.post(reverse("campaign-calendar", args=[tree["city"].campaign_id]),
+                {"action": "add", "day": "2026-04-06", "kind": "off"}, REMOTE_ADDR="")
+    assert ChangeEntry.objects.get(
+        content_type=ContentType.objects.get_for_model(CalendarDay)).remote_addr is None
+
+
+def test_a_correlation_id_the_client_sends_is_not_stored(client, tree, people):
+    client.force_login(people["coordinator"])
+    response = client.post(reverse("campaign-calendar", args=[tree["city"].campaign_id]),
+                           {"action": "add", "day": "2026-04-06", "kind": "off"},
+                           HTTP_X_CORRELATION_ID="x" * 300)
+    assert response.status_code == 302
+    assert ChangeEntry.objects.get(
+        content_type=ContentType.objects.get_for_model(CalendarDay)).cid is None

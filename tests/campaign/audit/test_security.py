@@ -133,3 +133,10 @@ def test_failed_logins_are_bounded_per_address_per_minute(client, settings):
 def test_a_long_username_tried_is_cut_to_the_column(client, settings):
     client.post(reverse("login"), {"username": "x" * 200, "password": "x"})
     assert SecurityEvent.objects.get().username == "x" * 150
+
+
+def test_a_request_without_an_address_records_none():
+    user = factories.UserFactory(username="wang")
+    request = RequestFactory().get("/", REMOTE_ADDR="")
+    signals.password_changed.send(sender=None, request=request, user=user)
+    assert rows() == [("password_changed", "wang", None, "", None, {})]
