@@ -48,20 +48,20 @@ def fill(connection) -> None:
     moment = ("(%s::timestamptz - x * interval '90 seconds')" if postgres
               else "strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s, '-' || (x * 90) || ' seconds')")
     newest = NEWEST if postgres else NEWEST.strftime("%Y-%m-%d %H:%M:%S")
-    ctype = "(CASE x % 4 " + " ".join(f"WHEN {n} THEN {pk}" for n, pk in enumerate(types)) + " END)"
-    address = f"('10.0.' {cat} (x % 250) {cat} '.' {cat} (x % 200 + 1))"
+    ctype = "(CASE x %% 4 " + " ".join(f"WHEN {n} THEN {pk}" for n, pk in enumerate(types)) + " END)"
+    address = f"('10.0.' {cat} (x %% 250) {cat} '.' {cat} (x %% 200 + 1))" + ("::inet" if postgres else "")
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO audit_changeentry (content_type_id, object_pk, object_id, object_repr, action, "
             "changes_text, changes, actor_id, remote_addr, timestamp) "
-            f"SELECT {ctype}, CAST(x % {OBJECTS} AS TEXT), x % {OBJECTS}, '对象' {cat} (x % {OBJECTS}), "
-            f"x % 3, '', '{{\"name\": [\"甲\", \"乙\"]}}', {first} + x % {PEOPLE}, {address}, {moment} "
+            f"SELECT {ctype}, CAST(x %% {OBJECTS} AS TEXT), x %% {OBJECTS}, '对象' {cat} (x %% {OBJECTS}), "
+            f"x %% 3, '', '{{\"name\": [\"甲\", \"乙\"]}}', {first} + x %% {PEOPLE}, {address}, {moment} "
             + series, [newest, ROWS])
         kinds = ["login", "login_failed", "logout", "refused"]
-        kind = "(CASE x % 4 " + " ".join(f"WHEN {n} THEN '{k}'" for n, k in enumerate(kinds)) + " END)"
+        kind = "(CASE x %% 4 " + " ".join(f"WHEN {n} THEN '{k}'" for n, k in enumerate(kinds)) + " END)"
         cursor.execute(
             "INSERT INTO audit_securityevent (at, kind, user_id, username, address, path, status, details) "
-            f"SELECT {moment}, {kind}, {first} + x % {PEOPLE}, 'u' {cat} (x % {PEOPLE}), {address}, "
+            f"SELECT {moment}, {kind}, {first} + x %% {PEOPLE}, 'u' {cat} (x %% {PEOPLE}), {address}, "
             f"'/units/' {cat} x {cat} '/', 404, '{{}}' " + series, [newest, ROWS])
     assert SecurityEvent.objects.count() >= ROWS
 
