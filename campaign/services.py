@@ -6,6 +6,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
 
 from campaign import tree
+from campaign.audit.recorders import record_update
 from campaign.models import Campaign, Unit
 
 
@@ -41,6 +42,8 @@ def move_unit(unit: Unit, *, parent: Unit | None) -> Unit:
         depth=F("depth") + depth_shift,
     )
     Unit.objects.filter(pk=unit.pk).update(parent=parent)
+    # No save() ran: the audit is told itself (paths and the tree's version are derived, not audited).
+    record_update(unit, {"parent": (unit.parent_id, parent.pk if parent else None)})
     Campaign.objects.filter(pk=unit.campaign_id).update(tree_version=F("tree_version") + 1)
     unit.refresh_from_db()
     return unit

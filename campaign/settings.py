@@ -78,8 +78,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_tasks_db",
+    "auditlog",
     "campaign",
     "campaign.notifications",
+    "campaign.audit",
     "inspections",
 ]
 
@@ -102,8 +104,14 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # A signed-in person who owes the second step (a code, or setting up an app) reaches nothing
-    # else until it is done (campaign.twofactor.middleware).
+    # else until it is done (campaign.twofactor.middleware). Before anything else reads
+    # request.user: it must see whether the session named a device before django-otp drops one
+    # that is gone.
     "campaign.twofactor.middleware.SecondFactorMiddleware",
+    # The audit trail: who is acting (with the address campaign.clientip vouches for) for the
+    # changes recorded, and refused object pages as security events.
+    "campaign.audit.middleware.ChangeContextMiddleware",
+    "campaign.audit.middleware.RefusalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the user and the messages: an expired session is logged out with a message.
     "campaign.accounts.timeouts.SessionTimeoutMiddleware",
@@ -268,6 +276,20 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 # The admin's device pages show neither the secret key nor its QR code.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# ---- the audit trail (issue 14, campaign.audit) ----------------------------------------------
+# django-auditlog records every change to the models campaign.audit.tracking lists (who, when, the
+# values before and after) in campaign.audit's ChangeEntry.
+AUDITLOG_LOGENTRY_MODEL = "audit.ChangeEntry"
+# auditlog would store the client's X-Correlation-ID header with each change: the client's to
+# write (and too long a one would fail the change on PostgreSQL). Nothing upstream sets one.
+AUDITLOG_CID_HEADER = None
+AUDITLOG_MASK_CALLABLE = "campaign.audit.recorders.mask"
+# Rows of a security event anyone can cause at will (failed login, lockout, refused page) kept
+# per person, or per address, per minute; past it the event is not stored.
+AUDIT_EVENTS_PER_MINUTE = env_int("CAMPAIGN_AUDIT_EVENTS_PER_MINUTE", 20)
+# Rows one export of the audit page holds at most (the newest of the filtered ones).
+AUDIT_EXPORT_MAX_ROWS = env_int("CAMPAIGN_AUDIT_EXPORT_MAX_ROWS", 50_000)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -9,7 +9,8 @@ from django.dispatch import Signal
 
 # A wrong or reused one-time code or recovery code at login.
 second_factor_failed = Signal()
-# A person set up an authenticator app, or used up / regenerated their recovery codes.
+# A person set up an authenticator app, or used up / regenerated their recovery codes
+# (`what`: "app", "recovery_codes", "recovery_code_used").
 second_factor_enrolled = Signal()
 # An administrator removed a person's second factor (`by`: the administrator).
 second_factor_reset = Signal()

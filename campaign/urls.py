@@ -27,6 +27,7 @@ urlpatterns = [
     path("tasks/", include("campaign.tasks.urls")),
     path("calendar/", include("campaign.workdays.urls")),
     path("notifications/", include("campaign.notifications.urls")),
+    path("audit/", include("campaign.audit.urls")),
     path("admin/", admin.site.urls),
     path("", include("inspections.urls")),
 ]

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign import tree
+from campaign.audit.recorders import record_update
 from campaign.calendar import Period, WorkingCalendar, day_after, describe
 from campaign.enums import Role, TaskStatus
 from campaign.models import Campaign, Photo, Progress, Task, Unit, User
@@ -155,7 +156,9 @@ def create_task(
     )
     task.path = tree.child_path(parent, task.pk)
     if not code:
-        task.code = f"{unit.code}-T{task.pk}"
+        placeholder, task.code = task.code, f"{unit.code}-T{task.pk}"
+        # The creation was recorded with the placeholder code; the audit is told the real one.
+        record_update(task, {"code": (placeholder, task.code)})
     Task.objects.filter(pk=task.pk).update(path=task.path, code=task.code)
     return task
 

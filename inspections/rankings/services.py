@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaign.audit.recorders import record_update
 from campaign.models import Campaign, Unit, User
 from campaign.periods import Month
 from inspections.models import Bulletin, MonthlyScore, ScoringSettingsChange
@@ -99,6 +100,7 @@ def revise_bulletin(
             raise BulletinError(_("This bulletin has been revised meanwhile: open the current "
                                   "revision and try again."))
         Bulletin.objects.filter(pk=current.pk).update(is_current=False)
+        record_update(current, {"is_current": (True, False)})
         revision = Bulletin.objects.create(
             campaign=campaign, parent=current.parent, month=current.month,
             revision=current.revision + 1, reason=reason, published_by=by, published_at=now,

@@ -101,7 +101,7 @@ def test_admin_lists_every_model(admin_client):
     from django.contrib import admin
 
     ours = [m for m in apps.get_models()
-            if m._meta.app_label in {"campaign", "inspections", "notifications"}]
+            if m._meta.app_label in {"campaign", "inspections", "notifications", "audit"}]
     # Through-tables and counters are internal; everything a person deals with is in the admin.
     internal = {"CodeSequence", "NoticeSequence"}
     internal |= {"NoticeEvent", "NoticeReply"}  # shown inside their notice

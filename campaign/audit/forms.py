@@ -1,0 +1,107 @@
+"""The audit page's filters. Each reads and bounds its parameter; an unreadable one is an error
+shown on the page (and refuses an export), never a 500."""
+
+import datetime as dt
+
+from auditlog.registry import auditlog
+from django import forms
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaign.audit.enums import ACTION_LABELS, SecurityKind
+
+DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"},
+                       format="%Y-%m-%d")
+TEXT = {"class": "form-control form-control-sm"}
+SELECT = {"class": "form-select form-select-sm"}
+MAX_ID = 2**63 - 1
+ACTIONS = [(str(value), label) for value, label in ACTION_LABELS.items()]
+
+
+def tracked_types() -> list[tuple[str, str]]:
+    """(content type id, name) of each model the audit records changes of, by name."""
+    models = auditlog.get_models()
+    types = ContentType.objects.get_for_models(*models)
+    return sorted(((str(types[model].pk), str(model._meta.verbose_name)) for model in models),
+                  key=lambda choice: choice[1])
+
+
+class AuditFilterForm(forms.Form):
+    since = forms.DateField(label=_("From"), required=False, widget=DATE)
+    until = forms.DateField(label=_("Until"), required=False, widget=DATE)
+    person = forms.CharField(label=_("Username"), required=False, max_length=150,
+                             widget=forms.TextInput(attrs=TEXT))
+    address = forms.GenericIPAddressField(label=_("Address"), required=False,
+                                          widget=forms.TextInput(attrs=TEXT))
+
+    time_field = "timestamp"
+
+    def time_q(self) -> Q:
+        """The date range, inclusive, in local days."""
+        q = Q()
+        data = self.cleaned_data
+        if data.get("since"):
+            q &= Q(**{f"{self.time_field}__gte": _start_of(data["since"])})
+        if data.get("until"):
+            q &= Q(**{f"{self.time_field}__lt": _start_of(data["until"] + dt.timedelta(days=1))})
+        return q
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise forms.ValidationError(_("The range ends before it starts."))
+        return data
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+class ChangeFilterForm(AuditFilterForm):
+    action = forms.TypedChoiceField(label=_("Action"), required=False, coerce=int,
+                                    choices=[("", _("Any"))] + ACTIONS,
+                                    widget=forms.Select(attrs=SELECT))
+    object_type = forms.TypedChoiceField(label=_("Object type"), required=False, coerce=int,
+                                         widget=forms.Select(attrs=SELECT))
+    object_id = forms.IntegerField(label=_("Object id"), required=False, min_value=1,
+                                   max_value=MAX_ID, widget=forms.TextInput(attrs=TEXT))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["object_type"].choices = [("", _("Any"))] + tracked_types()
+
+    def filtered(self, queryset):
+        data = self.cleaned_data
+        queryset = queryset.filter(self.time_q())
+        if data["person"]:
+            queryset = queryset.filter(actor__username=data["person"])
+        if data["address"]:
+            queryset = queryset.filter(remote_addr=data["address"])
+        if data["action"] not in (None, ""):
+            queryset = queryset.filter(action=data["action"])
+        if data["object_type"] not in (None, ""):
+            queryset = queryset.filter(content_type_id=data["object_type"])
+        if data["object_id"]:
+            queryset = queryset.filter(object_id=data["object_id"])
+        return queryset
+
+
+class SecurityFilterForm(AuditFilterForm):
+    kind = forms.ChoiceField(label=_("Event"), required=False,
+                             choices=[("", _("Any"))] + list(SecurityKind.choices),
+                             widget=forms.Select(attrs=SELECT))
+
+    time_field = "at"
+
+    def filtered(self, queryset):
+        data = self.cleaned_data
+        queryset = queryset.filter(self.time_q())
+        if data["person"]:
+            queryset = queryset.filter(username=data["person"])
+        if data["address"]:
+            queryset = queryset.filter(address=data["address"])
+        if data["kind"]:
+            queryset = queryset.filter(kind=data["kind"])
+        return queryset

@@ -1,0 +1,187 @@
+"""The audit page (/audit/): the changes and the security events, filtered, newest first, paged by
+keyset (campaign.paging), and exported as XLSX (at most settings.AUDIT_EXPORT_MAX_ROWS rows).
+Administrators only (can_read_audit); nothing here writes an audit row."""
+
+import tempfile
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from campaign import paging
+from campaign.audit import forms
+from campaign.audit.enums import ACTION_LABELS, SecurityKind
+from campaign.audit.models import ChangeEntry, SecurityEvent
+from campaign.audit.permissions import can_read_audit
+from campaign.spreadsheets import XLSX_CONTENT_TYPE, write_xlsx
+
+CHANGE_FIELDS = ("timestamp", "id")
+EVENT_FIELDS = ("at", "id")
+KINDS = dict(SecurityKind.choices)
+
+
+def _guard(request: HttpRequest) -> None:
+    if not can_read_audit(request.user):
+        raise PermissionDenied
+
+
+def change_lines(entry: ChangeEntry) -> list[tuple[str, str, str]]:
+    """(field as people read it, before, after) of each field the entry records."""
+    model = entry.content_type.model_class()
+    lines = []
+    for name, change in (entry.changes or {}).items():
+        try:
+            label = str(model._meta.get_field(name).verbose_name) if model else name
+        except FieldDoesNotExist:
+            label = name
+        if isinstance(change, dict):       # a many-to-many field: what was added or removed
+            sign = "+" if change.get("operation") == "add" else "−"
+            objects = "、".join(str(value) for value in change.get("objects", []))
+            lines.append((label, "", f"{sign} {objects}"))
+        else:
+            before, after = change
+            lines.append((label, _shown(before), _shown(after)))
+    return lines
+
+
+def action_label(entry: ChangeEntry) -> str:
+    return str(ACTION_LABELS.get(entry.action, entry.action))
+
+
+def type_name(entry: ChangeEntry) -> str:
+    model = entry.content_type.model_class()
+    return str(model._meta.verbose_name) if model else entry.content_type.model
+
+
+def _shown(value) -> str:
+    return "" if value in (None, "None") else str(value)
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _links(request: HttpRequest, page: paging.KeysetPage) -> dict:
+    keep = {name: value for name, value in request.GET.items() if name != "after"}
+    return {
+        "next_url": "?" + urlencode({**keep, "after": page.next_cursor}) if page.next_cursor else None,
+        "first_url": "?" + urlencode(keep) if page.position else None,
+        "export_query": urlencode({n: v for n, v in keep.items() if n != "per_page"}),
+        "count": None,
+    }
+
+
+def _changes(request: HttpRequest) -> tuple[forms.ChangeFilterForm, QuerySet[ChangeEntry]]:
+    form = forms.ChangeFilterForm(request.GET or None)
+    entries = ChangeEntry.objects.select_related("actor", "content_type")
+    if form.is_bound:
+        entries = form.filtered(entries) if form.is_valid() else entries.none()
+    return form, entries
+
+
+def _events(request: HttpRequest) -> tuple[forms.SecurityFilterForm, QuerySet[SecurityEvent]]:
+    form = forms.SecurityFilterForm(request.GET or None)
+    events = SecurityEvent.objects.all()
+    if form.is_bound:
+        events = form.filtered(events) if form.is_valid() else events.none()
+    return form, events
+
+
+@require_GET
+def change_list(request: HttpRequest) -> HttpResponse:
+    _guard(request)
+    form, entries = _changes(request)
+    size = paging.per_page(request.GET.get("per_page"))
+    page = paging.keyset_page(entries, fields=CHANGE_FIELDS, descending=True,
+                              cursor=request.GET.get("after", ""), size=size)
+    for entry in page.rows:
+        entry.lines = change_lines(entry)
+        entry.type_name = type_name(entry)
+        entry.action_label = action_label(entry)
+    return render(request, "audit/change_list.html", {
+        "form": form, "entries": page.rows, "tab": "changes", "per_page": size,
+        "per_page_choices": paging.PER_PAGE_CHOICES, "export_max": settings.AUDIT_EXPORT_MAX_ROWS,
+        **_links(request, page),
+    }, status=400 if form.errors else 200)
+
+
+@require_GET
+def security_list(request: HttpRequest) -> HttpResponse:
+    _guard(request)
+    form, events = _events(request)
+    size = paging.per_page(request.GET.get("per_page"))
+    page = paging.keyset_page(events, fields=EVENT_FIELDS, descending=True,
+                              cursor=request.GET.get("after", ""), size=size)
+    return render(request, "audit/security_list.html", {
+        "form": form, "events": page.rows, "tab": "security", "per_page": size,
+        "per_page_choices": paging.PER_PAGE_CHOICES, "export_max": settings.AUDIT_EXPORT_MAX_ROWS,
+        **_links(request, page),
+    }, status=400 if form.errors else 200)
+
+
+def change_rows(entries) -> Iterator[list]:
+    yield [_("Time"), _("Person"), _("Address"), _("Action"), _("Object type"), _("Object id"),
+           _("Object"), _("Changes")]
+    for entry in entries:
+        yield [
+            _local(entry.timestamp), entry.actor.get_username() if entry.actor else "",
+            entry.remote_addr or "", action_label(entry), type_name(entry),
+            entry.object_id if entry.object_id is not None else entry.object_pk, entry.object_repr,
+            "; ".join(f"{label}: {before} → {after}" for label, before, after in change_lines(entry)),
+        ]
+
+
+def event_rows(events) -> Iterator[list]:
+    yield [_("Time"), _("Event"), _("Username"), _("Address"), _("HTTP status"), _("Path"),
+           _("Event details")]
+    for event in events:
+        yield [
+            _local(event.at), str(KINDS.get(event.kind, event.kind)), event.username,
+            event.address or "", event.status, event.path,
+            "; ".join(f"{name}: {value}" for name, value in sorted(event.details.items())),
+        ]
+
+
+def _xlsx(rows: Iterator[list], *, name: str, sheet: str) -> FileResponse:
+    # Written to a temporary file, then streamed from it: memory holds one batch of rows.
+    handle = tempfile.TemporaryFile()
+    try:
+        write_xlsx(handle, rows, sheet=sheet)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(handle, as_attachment=True, filename=f"{name}-{stamp}.xlsx",
+                        content_type=XLSX_CONTENT_TYPE)
+
+
+@require_GET
+def change_export(request: HttpRequest) -> HttpResponseBase:
+    """The filtered changes, newest first, at most AUDIT_EXPORT_MAX_ROWS of them."""
+    _guard(request)
+    form, entries = _changes(request)
+    if form.errors:
+        return change_list(request)      # the page, with the errors and status 400
+    chosen = entries.order_by("-timestamp", "-id")[: settings.AUDIT_EXPORT_MAX_ROWS]
+    return _xlsx(change_rows(chosen.iterator(chunk_size=2000)), name="audit-changes",
+                 sheet=_("Changes"))
+
+
+@require_GET
+def security_export(request: HttpRequest) -> HttpResponseBase:
+    """The filtered security events, newest first, at most AUDIT_EXPORT_MAX_ROWS of them."""
+    _guard(request)
+    form, events = _events(request)
+    if form.errors:
+        return security_list(request)
+    chosen = events.order_by("-at", "-id")[: settings.AUDIT_EXPORT_MAX_ROWS]
+    return _xlsx(event_rows(chosen.iterator(chunk_size=2000)), name="audit-security",
+                 sheet=_("Security events"))
