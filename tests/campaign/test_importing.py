@@ -171,6 +171,24 @@ def test_result_keeps_one_error_per_row_in_row_order():
     assert result.errors == [RowError(3, ("first",)), RowError(7, ("late", "again"))]
 
 
+def test_result_shows_the_first_100_bad_rows_and_counts_the_rest():
+    result = ImportResult()
+    for row in range(251, 1, -1):          # refused bottom to top: the first rows still win
+        result.refuse(row, f"problem of {row}")
+    result.refuse(2, "and another")
+    result.refuse(200, "not shown")
+    assert [error.row for error in result.errors] == list(range(2, 102))
+    assert result.errors[0] == RowError(2, ("problem of 2", "and another"))
+    assert (len(result.errors), result.more_errors, len(result.failed_rows)) == (100, 150, 250)
+
+
+def test_result_cuts_a_long_problem_to_400_characters():
+    result = ImportResult()
+    result.refuse(2, "x" * 5000, "short")
+    assert result.errors == [RowError(2, ("x" * 399 + "…", "short"))]
+    assert importing.ERRORS_SHOWN == 100 and importing.PROBLEM_MAX_CHARS == 400
+
+
 @pytest.mark.parametrize(("text", "date"), [
     ("2026-11-01", dt.date(2026, 11, 1)), ("2026/11/01", dt.date(2026, 11, 1)),
     ("2026.11.01", dt.date(2026, 11, 1)), ("2026年11月1日", dt.date(2026, 11, 1)),
