@@ -64,7 +64,7 @@ def _peer_group(request: AuthenticatedHttpRequest, source) -> PeerGroupQuery:
     message and the default, never an error. A parent out of scope is a 404; in the group a
     unit of theirs is ranked in, a person without the parent in scope reads published months
     only (rankings.permissions): another month gets a message and the latest published."""
-    parents = visible_peer_parents(request.user).select_related("campaign")
+    parents = visible_peer_parents(request.user).select_related("campaign", "parent")
     raw_parent = source.get("parent")
     parent_id = _int_or_none(raw_parent)
     if raw_parent and parent_id is None:
@@ -184,8 +184,7 @@ def _month_context(request: AuthenticatedHttpRequest, query: PeerGroupQuery) -> 
                                   {"month": str(query.month), "kind": kind, "revision": revision}.items()
                                   if v}),
         "revision": revision,
-        "can_go_up": query.parent.parent_id is not None and visible_peer_parents(request.user)
-        .filter(pk=query.parent.parent_id).exists(),
+        "can_go_up": query.parent.parent is not None and _readable(request.user, query.parent.parent),
         "can_publish": can_publish_bulletin(request.user, query.parent),
         "can_edit_scoring": can_edit_scoring(
             request.user, query.parent.campaign,
@@ -314,8 +313,16 @@ def unit_score_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         "previous_query": urlencode({"month": str(month.previous()), "kind": kind}),
         "next_query": urlencode({"month": str(month.next()), "kind": kind}),
         "ranking_query": _query_string(unit.parent, month, kind=kind, revision=revision)
-        if unit.parent else "",
+        if unit.parent and _readable(request.user, unit.parent) else "",
     })
+
+
+def _readable(user, parent: Unit) -> bool:
+    """Whether the group under `parent` opens for the user: drafts, or some published month of
+    the group a unit of theirs is ranked in (what _peer_group answers without a 404)."""
+    if can_read_draft(user, parent):
+        return True
+    return visible_peer_parents(user).filter(pk=parent.pk, bulletins__isnull=False).exists()
 
 
 @reads_replica

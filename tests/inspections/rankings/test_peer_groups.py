@@ -177,3 +177,18 @@ def test_drill_down_and_trend_open_within_scope_only(client, months, member, who
     detail = client.get(reverse("inspections:unit-score-detail", args=[pk]), {"month": "2019-07"})
     trend = client.get(reverse("inspections:unit-score-trend", args=[pk]))
     assert (detail.status_code, trend.status_code) == (status, status)
+
+
+@pytest.mark.parametrize(("who", "unit", "back"), [
+    ("staff", "street_a", "district_a"), ("lane", "lane_a", None), ("staff", "lane_a", "street_a"),
+])
+def test_the_drill_downs_way_back_leads_only_to_a_group_that_opens(client, months, member, who,
+                                                                  unit, back):
+    client.force_login(_people(months, member)[who])
+    tree = months["tree"]
+    response = client.get(reverse("inspections:unit-score-detail", args=[tree[unit].pk]),
+                          {"month": "2019-07"})
+    query = response.context["ranking_query"]
+    assert query == (f"parent={tree[back].pk}&month=2019-07&kind={tree[unit].kind}" if back else "")
+    if back:
+        assert client.get(f"{RANKINGS}?{query}").status_code == 200
