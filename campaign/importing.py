@@ -4,7 +4,8 @@ In: `read_rows` reads an XLSX or CSV upload (bounded in bytes, unpacked size, co
 and finds its columns by the importer's header-alias table (`Columns`), so a sheet headed in
 Chinese or English, in any order, reads the same. Each row is then checked by a Django form of the
 importer's (`RowForm`): the form's messages are the row's problems, all of them at once. The result
-(`ImportResult`) carries one `RowError` per bad row; an importer writes nothing unless it is empty.
+(`ImportResult`) counts every bad row and keeps the first ERRORS_SHOWN with their problems (the
+page lists those and says how many more); an importer writes nothing unless no row is bad.
 
 Out: `xlsx_bytes` and `csv_text` write a sheet whose text cells are inert (`safe_cell`), under
 headers in the reader's language; `read_rows` strips the mark again (`plain_cell`), so an export
@@ -16,7 +17,7 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -36,6 +37,11 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_COLUMNS = 50
+# The error report of one import: the first rows with their problems, the rest counted. A file
+# of 5,000 bad rows gives a page of 100 rows and "… and 4,900 more errors", not megabytes.
+ERRORS_SHOWN = 100
+# One problem as reported: a message may quote a cell, and a cell may hold 32,767 characters.
+PROBLEM_MAX_CHARS = 400
 HEADER_LANGUAGES = ("zh-hans", "en")
 
 
@@ -242,20 +248,47 @@ class RowError:
         return "; ".join(self.problems)
 
 
-@dataclass
 class ImportResult:
-    created: list = field(default_factory=list)
-    updated: list = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    """What an import created and updated, or why it did nothing: every bad row is counted
+    (`failed_rows`), the first ERRORS_SHOWN of them by row number are kept with their problems
+    (`errors`, in row order) and the others are only counted (`more_errors`). Memory and the
+    page stay bounded whatever the file holds; the decision (a bad row: nothing imported) reads
+    the count, never the shown list."""
+
+    def __init__(self) -> None:
+        self.created: list = []
+        self.updated: list = []
+        self.failed_rows: set[int] = set()
+        self._shown: dict[int, tuple[str, ...]] = {}
+
+    @property
+    def errors(self) -> list[RowError]:
+        """The bad rows shown, in row order (at most ERRORS_SHOWN)."""
+        return [RowError(row, problems) for row, problems in sorted(self._shown.items())]
+
+    @property
+    def more_errors(self) -> int:
+        """Bad rows beyond those shown."""
+        return len(self.failed_rows) - len(self._shown)
 
     def refuse(self, row: int, *problems: str) -> None:
-        """Add problems to a row (one RowError per row, in row order)."""
-        for index, error in enumerate(self.errors):
-            if error.row == row:
-                self.errors[index] = RowError(row, error.problems + problems)
-                return
-        self.errors.append(RowError(row, problems))
-        self.errors.sort(key=lambda error: error.row)
+        """Add problems to a row (one RowError per row). Rows are refused in any order (a sum
+        is checked after every row): the rows kept are always the first ERRORS_SHOWN."""
+        cut = tuple(_cut(problem) for problem in problems)
+        self.failed_rows.add(row)
+        if row in self._shown:
+            self._shown[row] += cut
+        elif len(self._shown) < ERRORS_SHOWN:
+            self._shown[row] = cut
+        else:
+            last = max(self._shown)
+            if row < last:
+                del self._shown[last]
+                self._shown[row] = cut
+
+
+def _cut(problem: str) -> str:
+    return problem if len(problem) <= PROBLEM_MAX_CHARS else problem[:PROBLEM_MAX_CHARS - 1] + "…"
 
 
 def check_rows(rows: Iterable[Row], form_for: Callable[[Row], RowForm], result: ImportResult) -> list:

@@ -151,6 +151,18 @@ class StepForm(Form):
     """Every step carries the item version its page showed; a stale one is refused."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    # Set by the item page on a form offered again after a refused step: why it was refused,
+    # said on the form; `unavailable`: the step cannot be taken now (the item moved on), so the
+    # form only shows what was typed, without a button.
+    refusal = ""
+    unavailable = False
+
+    def make_read_only(self) -> None:
+        """The form as a record of what was typed: read-only, to be copied, not sent."""
+        self.unavailable = True
+        self.fields.pop("photos", None)
+        for field in self.fields.values():
+            field.widget.attrs["readonly"] = True
 
     def arguments(self) -> dict:
         """The step's keyword arguments (inspections.workflow.STEPS `run`), from the fields; a

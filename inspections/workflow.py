@@ -105,21 +105,30 @@ def _lock(item: Rectification, version: int | None) -> Rectification:
     return locked
 
 
+def refusal(user: User, item: Rectification, action: str) -> str | None:
+    """Why the person cannot take the step on the item as it stands (None: they can): not legal
+    from its status, separation of duties, or no right. What a step checks once the row is
+    locked, and what the item page says when a step sent from an older page is no longer
+    possible."""
+    if not allowed(item, action):
+        return _(
+            "Item %(code)s is “%(status)s”: “%(action)s” is not possible from there."
+        ) % {"code": item.code, "status": item.get_status_display(), "action": A(action).label}
+    duty = STEPS[action].duty
+    if duty is not None and duty.conflict(user, item):
+        return duty.message % {"code": item.code}
+    if not STEPS[action].may(user, item):
+        return _("You may not do “%(action)s” on item %(code)s.") % {
+            "action": A(action).label, "code": item.code}
+    return None
+
+
 def _step(item: Rectification, action: str, *, by: User, version: int | None) -> Rectification:
     """Lock, check version, legality, separation of duties and the right; returns the locked
     row."""
     item = _lock(item, version)
-    if not allowed(item, action):
-        raise TransitionError(_(
-            "Item %(code)s is “%(status)s”: “%(action)s” is not possible from there."
-        ) % {"code": item.code, "status": item.get_status_display(),
-             "action": A(action).label})
-    duty = STEPS[action].duty
-    if duty is not None and duty.conflict(by, item):
-        raise TransitionError(duty.message % {"code": item.code})
-    if not STEPS[action].may(by, item):
-        raise TransitionError(_("You may not do “%(action)s” on item %(code)s.") % {
-            "action": A(action).label, "code": item.code})
+    if message := refusal(by, item, action):
+        raise TransitionError(message)
     return item
 
 

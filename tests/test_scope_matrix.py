@@ -145,6 +145,24 @@ MATRIX: dict[str, Row] = {
 }
 
 
+# URLs that name their object in the query string. A peer group by its parent: the rankings,
+# their print view and XLSX read a group whose parent is in scope whole (the city's July is a
+# draft: the office's alone), the group one's own unit is ranked in once published (district A's
+# July is: street A's staff read it), no other. The task board's export by its unit: a unit out
+# of scope (or of another campaign) is a filter refused (400), never a wider export.
+#                                               office district inspector staff leader outsider
+QUERY_MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
+    **{(name, group): statuses
+       for name in ("inspections:ranking-list", "inspections:bulletin-detail",
+                    "inspections:bulletin-export")
+       for group, statuses in (("city", (200, 404, 404, 404, 404, 404)),
+                               ("district_a", (200, 200, 200, 200, 200, 404)),
+                               ("district_b", (200, 404, 404, 404, 404, 404)))},
+    ("task-export", "street_a"): (200, 200, 200, 200, 200, 400),
+    ("task-export", "street_b"): (200, 400, 400, 400, 400, 400),
+}
+
+
 def _object_urls(patterns=None, namespace: str = ""):
     """(name, kwargs taken from the path) of every named URL pattern, namespaces included."""
     for entry in get_resolver().url_patterns if patterns is None else patterns:
@@ -280,6 +298,10 @@ def _build():
         "notification": ({"pk": notes[0].pk}, {"pk": notes[1].pk}),
         "webhook": ({"pk": robots[0].pk}, {"pk": robots[1].pk}),
     }
+    kwargs["query"] = {"city": {"parent": city.pk, "month": "2019-07"},
+                       "district_a": {"parent": district_a.pk, "month": "2019-07"},
+                       "district_b": {"parent": district_b.pk, "month": "2019-07"},
+                       "street_a": {"unit": street_a.pk}, "street_b": {"unit": street_b.pk}}
     for key in ("point", "visit", "item", "photo", "task", "task_photo", "round", "notice"):
         kwargs[key] = ({"pk": a[key].pk}, {"pk": b[key].pk})
     return users, kwargs
@@ -310,6 +332,19 @@ def test_scope_matrix(world, name):
             got[(side, role)] = (response.status_code, status)
     wrong = {key: value for key, value in got.items() if value[0] != value[1]}
     assert not wrong, f"{name}: (got, expected) {wrong}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "target"), sorted(QUERY_MATRIX))
+def test_query_scope_matrix(world, name, target):
+    users, kwargs = world
+    got = {}
+    for role, status in zip(ROLES, QUERY_MATRIX[(name, target)], strict=True):
+        client = Client()
+        client.force_login(users[role])
+        got[role] = (client.get(reverse(name), kwargs["query"][target]).status_code, status)
+    wrong = {role: value for role, value in got.items() if value[0] != value[1]}
+    assert not wrong, f"{name} {target}: (got, expected) {wrong}"
 
 
 @pytest.mark.django_db

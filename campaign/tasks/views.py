@@ -58,27 +58,30 @@ from campaign.tree import ancestor_ids, subtree_q
 REPORTS_PER_PAGE = 100
 
 
-def _board(request, *, warn: bool = True):
-    """The filtered tasks of the board (and of its export), with progress attached. The export
-    (`warn=False`) leaves bad filters out silently: a message would surface on the next page."""
+def _filterset(request, data) -> TaskFilter:
     user = request.user
     units = visible_units(user).order_by("path")
     leaders = User.objects.filter(pk__in=visible_tasks(user).filter(lead__isnull=False).values("lead"))
+    return TaskFilter(data, queryset=visible_tasks(user), units=units, leaders=leaders)
+
+
+def _board(request):
+    """The filtered tasks of the board (and of its export), with progress attached. Filters that
+    cannot be read are left out with a message on the board (the export refuses them first)."""
     data = request.GET.copy()
-    filterset = TaskFilter(data, queryset=visible_tasks(user), units=units, leaders=leaders)
+    filterset = _filterset(request, data)
     if not filterset.is_valid():
         labels = ", ".join(
             str(filterset.filters[name].label) for name in filterset.errors if name in filterset.filters
         )
-        if warn:
-            messages.warning(request, _("Some filters were not understood and were left out: %(names)s.")
-                             % {"names": labels})
+        messages.warning(request, _("Some filters were not understood and were left out: %(names)s.")
+                         % {"names": labels})
         for name in filterset.errors:
             data.pop(name, None)
-        filterset = TaskFilter(data, queryset=visible_tasks(user), units=units, leaders=leaders)
+        filterset = _filterset(request, data)
         filterset.is_valid()
     unit = filterset.form.cleaned_data.get("unit")
-    within = visible_tasks(user)
+    within = visible_tasks(request.user)
     if unit:
         within = within.filter(subtree_q([unit.path], "unit__path"))
     tasks = list(filterset.qs.select_related("unit", "lead", "parent").order_by("path"))
@@ -95,8 +98,7 @@ def _board(request, *, warn: bool = True):
     return filterset, tasks, counts, unit
 
 
-@require_GET
-def task_board(request):
+def _board_page(request, *, status: int = 200):
     filterset, tasks, counts, unit = _board(request)
     table = TaskBoardTable(tasks)
     RequestConfig(request, paginate=PAGINATION).configure(table)
@@ -105,13 +107,24 @@ def task_board(request):
         "status_counts": [(status, counts[status]) for status in STATUS_ORDER],
         "can_create": managed_units(request.user).exists(),
         "export_query": request.GET.urlencode(),
-    })
+    }, status=status)
+
+
+@require_GET
+def task_board(request):
+    return _board_page(request)
 
 
 @require_GET
 @reads_replica
 def task_export(request):
-    _filterset, tasks, _counts, _unit = _board(request, warn=False)
+    """The board's tasks as XLSX, with the board's filters. A filter that cannot be read (a unit
+    out of scope, a status that does not exist) must not widen the export to every task in
+    scope: the board shows the errors instead (400), as the ledger's export does."""
+    if not _filterset(request, request.GET).is_valid():
+        messages.error(request, _("Nothing was exported: correct the filters first."))
+        return _board_page(request, status=400)
+    _filter, tasks, _counts, _unit = _board(request)
     response = HttpResponse(
         export_tasks(tasks),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -276,8 +276,8 @@ def _check_sums(rows, good: list[dict], unit: Unit, result: ImportResult) -> Non
             sums[row["parent_code"]] = sums.get(row["parent_code"], Decimal(0)) + row["target"]
     # A sum is told only when every child row was read without a problem (a parent row with a
     # problem fails its children too).
-    bad_rows = {error.row for error in result.errors}
-    incomplete = {str(row.data.get("parent_code", "")).strip() for row in rows if row.number in bad_rows}
+    incomplete = {str(row.data.get("parent_code", "")).strip() for row in rows
+                  if row.number in result.failed_rows}
     for parent_code, total in sums.items():
         if parent_code in incomplete:
             continue

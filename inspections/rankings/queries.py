@@ -582,6 +582,11 @@ def has_bulletins(parent: Unit) -> bool:
     return Bulletin.objects.filter(parent=parent).exists()
 
 
+def is_published(parent: Unit, month: Month) -> bool:
+    """Whether the month of the group under `parent` has a published bulletin."""
+    return Bulletin.objects.filter(parent=parent, month=month.first_day).exists()
+
+
 @dataclass(frozen=True)
 class SettingChanged:
     label: str      # the settings page's label (the campaign field's verbose name)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -27,6 +27,7 @@ from inspections.rankings.forms import ReviseBulletinForm, ScoringSettingsForm
 from inspections.rankings.permissions import (
     can_edit_scoring,
     can_publish_bulletin,
+    can_read_draft,
     visible_peer_parents,
 )
 
@@ -60,37 +61,58 @@ def _month(request: AuthenticatedHttpRequest, value: str | None, default) -> Mon
 
 def _peer_group(request: AuthenticatedHttpRequest, source) -> PeerGroupQuery:
     """Read parent, month, kind and revision from a query or form; a malformed value gets a
-    message and the default, never an error. A parent out of scope is a 404."""
-    parents = visible_peer_parents(request.user).select_related("campaign")
+    message and the default, never an error. A parent out of scope is a 404; in the group a
+    unit of theirs is ranked in, a person without the parent in scope reads published months
+    only (rankings.permissions): another month gets a message and the latest published."""
+    parents = visible_peer_parents(request.user).select_related("campaign", "parent")
     raw_parent = source.get("parent")
     parent_id = _int_or_none(raw_parent)
     if raw_parent and parent_id is None:
         messages.warning(request, _("“%(value)s” is not a unit: showing your own peer group.")
                          % {"value": raw_parent[:20]})
-    parent: Unit | None
+    parent: Unit
     if parent_id is not None:
         parent = get_object_or_404(parents, pk=parent_id)
     else:
-        parent = (
-            visible_units(request.user).filter(children__isnull=False)
-            .select_related("parent", "campaign").order_by("depth", "path").first()
-        )
-        if parent is None:
-            raise PermissionDenied
-        # Staff of a street land on the bulletin their street is ranked in when nothing is
-        # published for the units below them.
-        if (parent.parent is not None and not queries.has_bulletins(parent)
-                and queries.has_bulletins(parent.parent)):
-            parent = parent.parent
+        parent = _landing(request.user, parents)
+    drafts = can_read_draft(request.user, parent)
     on_record = queries.months_on_record(parent.campaign, parent)
+    if not drafts:
+        on_record = [entry for entry in on_record if entry.published]
+        if not on_record:
+            raise Http404
     month = _month(request, source.get("month"),
                    lambda: queries.default_month(parent.campaign, parent, on_record=on_record))
+    if not drafts and not queries.is_published(parent, month):
+        messages.warning(request, _("The %(month)s bulletin of this group is not published: "
+                                    "showing %(latest)s.")
+                         % {"month": month, "latest": on_record[0].month})
+        month = on_record[0].month
     raw_revision = source.get("revision")
     revision = _int_or_none(raw_revision)
     if raw_revision and revision is None:
         messages.warning(request, _("“%(value)s” is not a revision number: showing the current one.")
                          % {"value": raw_revision[:20]})
     return PeerGroupQuery(parent, month, source.get("kind", ""), revision, on_record)
+
+
+def _landing(user, parents) -> Unit:
+    """The group shown when none is asked for: the first unit of one's scope that has units
+    below it; when nothing is published for those but the group one's unit is ranked in has a
+    bulletin (a street's staff), that group; with no unit below at all, the first group of a
+    unit of theirs with a bulletin."""
+    parent = (visible_units(user).filter(children__isnull=False)
+              .select_related("parent", "campaign").order_by("depth", "path").first())
+    if parent is None:
+        parent = parents.filter(bulletins__isnull=False).order_by("depth", "path").first()
+        if parent is None:
+            raise PermissionDenied
+        return parent
+    if (parent.parent is not None and not queries.has_bulletins(parent)
+            and queries.has_bulletins(parent.parent)
+            and parents.filter(pk=parent.parent_id).exists()):
+        return parent.parent
+    return parent
 
 
 def _kind(request: AuthenticatedHttpRequest, result: queries.MonthResult, wanted: str) -> str:
@@ -162,6 +184,7 @@ def _month_context(request: AuthenticatedHttpRequest, query: PeerGroupQuery) -> 
                                   {"month": str(query.month), "kind": kind, "revision": revision}.items()
                                   if v}),
         "revision": revision,
+        "can_go_up": query.parent.parent is not None and _readable(request.user, query.parent.parent),
         "can_publish": can_publish_bulletin(request.user, query.parent),
         "can_edit_scoring": can_edit_scoring(
             request.user, query.parent.campaign,
@@ -202,9 +225,11 @@ def bulletin_publish(request: AuthenticatedHttpRequest) -> HttpResponse:
     if _int_or_none(request.POST.get("parent")) is None or Month.parse(request.POST.get("month")) is None:
         messages.error(request, _("Say which group and which month (YYYY-MM) to publish."))
         return redirect("inspections:ranking-list")
-    query = _peer_group(request, request.POST)
-    if not can_publish_bulletin(request.user, query.parent):
+    # In scope without the right: 403, before the group's months are read.
+    parent = get_object_or_404(visible_peer_parents(request.user), pk=request.POST["parent"])
+    if not can_publish_bulletin(request.user, parent):
         raise PermissionDenied
+    query = _peer_group(request, request.POST)
     try:
         bulletin, created = services.publish_bulletin(
             query.parent.campaign, query.month, query.parent, by=request.user
@@ -288,8 +313,16 @@ def unit_score_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         "previous_query": urlencode({"month": str(month.previous()), "kind": kind}),
         "next_query": urlencode({"month": str(month.next()), "kind": kind}),
         "ranking_query": _query_string(unit.parent, month, kind=kind, revision=revision)
-        if unit.parent else "",
+        if unit.parent and _readable(request.user, unit.parent) else "",
     })
+
+
+def _readable(user, parent: Unit) -> bool:
+    """Whether the group under `parent` opens for the user: drafts, or some published month of
+    the group a unit of theirs is ranked in (what _peer_group answers without a 404)."""
+    if can_read_draft(user, parent):
+        return True
+    return visible_peer_parents(user).filter(pk=parent.pk, bulletins__isnull=False).exists()
 
 
 @reads_replica

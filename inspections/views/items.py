@@ -253,11 +253,14 @@ def _detail(request, item, *, bound: dict | None = None, status: int = 200):
     events, before, after, show_visit = _history(item, request.user)
     actions = workflow.available_actions(request.user, item)
     now = timezone.now()
+    bound = bound or {}
+    # The steps possible now, and a refused one offered again even when it no longer is (its
+    # form then only keeps what was typed).
     steps = [
         {"slug": step.slug, "label": step.label,
          "button": BUTTONS.get(step.action, "btn-outline-primary"),
-         "form": (bound or {}).get(step.action) or _step_form(step, request.user, item)}
-        for step in workflow.STEPS.values() if step.action in actions
+         "form": bound.get(step.action) or _step_form(step, request.user, item)}
+        for step in workflow.STEPS.values() if step.action in actions or step.action in bound
     ]
     return render(request, "inspections/rectification_detail.html", {
         "item": item, "events": events, "before": before, "after": after,
@@ -299,13 +302,19 @@ def rectification_print(request, pk: int):
 @require_POST
 def rectification_step(request, pk: int, step: workflow.Step):
     """Every step of an item: scope (404), right (403), form, one service call, redirect.
-    The URL gives the registry's step (inspections.urls.StepConverter)."""
+    The URL gives the registry's step (inspections.urls.StepConverter). A step refused because
+    the item changed since the page was loaded comes back as its form, with what was typed and
+    why (409)."""
     item = _item(request, pk)
     if not step.may(request.user, item):
         if refusal := workflow.duty_refusal(request.user, item, step.action):
             messages.error(request, refusal)
         raise PermissionDenied
     form = _step_form(step, request.user, item, request.POST, request.FILES)
+    if refusal := workflow.refusal(request.user, item, step.action):
+        # The item moved on (closed, returned, re-routed…) since the page was loaded.
+        messages.error(request, refusal)
+        return _offered_again(request, item, step, form, refusal)
     if not form.is_valid():
         messages.error(request, _("Please correct the errors below."))
         return _detail(request, item, bound={step.action: form}, status=400)
@@ -315,18 +324,26 @@ def rectification_step(request, pk: int, step: workflow.Step):
                            **form.arguments())
     except (workflow.TransitionError, PhotoError) as error:
         messages.error(request, str(error))
-        # Said again on the form itself, under the photos when they are the trouble.
-        form.add_error("photos" if isinstance(error, PhotoError) and "photos" in form.fields
-                       else None, str(error))
         item.refresh_from_db()
-        # What was typed stays; the form now carries the current version, so trying again
-        # after reading the change works (photos have to be chosen again).
-        typed = {name: value for name, value in data.items() if name not in ("version", "photos")}
-        retry = _step_form(step, request.user, item, initial=typed)
-        return _detail(request, item, bound={step.action: retry}, status=409)
+        return _offered_again(request, item, step, form, str(error))
     messages.success(request, _("%(code)s: %(action)s.") % {"code": item.code,
                                                           "action": A(step.action).label})
     return redirect(item)
+
+
+def _offered_again(request, item, step: workflow.Step, sent, message: str):
+    """The item page with the refused step's form again: what was typed (photos have to be
+    chosen again) and why, said on the form. The form carries the item's current version, so
+    sending it again after reading the change works; when the step is no longer possible at
+    all, the form only keeps what was typed, read-only, with the reason."""
+    typed = {name: sent.data[sent.add_prefix(name)] for name in sent.fields
+             if name not in ("version", "photos") and sent.add_prefix(name) in sent.data}
+    retry = _step_form(step, request.user, item, initial=typed)
+    now_refused = workflow.refusal(request.user, item, step.action)
+    retry.refusal = now_refused or message
+    if now_refused:
+        retry.make_read_only()
+    return _detail(request, item, bound={step.action: retry}, status=409)
 
 
 # ---- filing an item without a visit -------------------------------------------------------

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from campaign.calendar import calendar_warnings
 from campaign.http import is_id
@@ -135,6 +135,7 @@ def points_export(request, fmt: str):
     return response
 
 
+@require_http_methods(["GET", "POST"])
 def points_import(request):
     campaign = _chosen_campaign(request)
     form = forms.PointImportForm(request.POST or None, request.FILES or None)

@@ -9,6 +9,7 @@ import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
@@ -171,6 +172,24 @@ def test_result_keeps_one_error_per_row_in_row_order():
     assert result.errors == [RowError(3, ("first",)), RowError(7, ("late", "again"))]
 
 
+def test_result_shows_the_first_100_bad_rows_and_counts_the_rest():
+    result = ImportResult()
+    for row in range(251, 1, -1):          # refused bottom to top: the first rows still win
+        result.refuse(row, f"problem of {row}")
+    result.refuse(2, "and another")
+    result.refuse(200, "not shown")
+    assert [error.row for error in result.errors] == list(range(2, 102))
+    assert result.errors[0] == RowError(2, ("problem of 2", "and another"))
+    assert (len(result.errors), result.more_errors, len(result.failed_rows)) == (100, 150, 250)
+
+
+def test_result_cuts_a_long_problem_to_400_characters():
+    result = ImportResult()
+    result.refuse(2, "x" * 5000, "short")
+    assert result.errors == [RowError(2, ("x" * 399 + "…", "short"))]
+    assert importing.ERRORS_SHOWN == 100 and importing.PROBLEM_MAX_CHARS == 400
+
+
 @pytest.mark.parametrize(("text", "date"), [
     ("2026-11-01", dt.date(2026, 11, 1)), ("2026/11/01", dt.date(2026, 11, 1)),
     ("2026.11.01", dt.date(2026, 11, 1)), ("2026年11月1日", dt.date(2026, 11, 1)),
@@ -198,3 +217,53 @@ def test_writer_csv_round_trips_through_the_reader():
     assert text == "\ufeff编码,Title\r\n'@SUM(A1),东街\r\n"
     rows = read_rows(_csv(text[1:]), COLUMNS, what="x")
     assert _data(rows) == [(2, {"code": "@SUM(A1)", "title": "东街"})]
+
+
+# ---- the bounds, on every import page ----------------------------------------------------------
+
+IMPORTS = {
+    # URL name → (the form's other fields, a header row the importer reads)
+    "task-import": (lambda tree: {"unit": tree["district_a"].pk},
+                    "code,parent_code,unit_code,title,category,start,due,target,measure"),
+    "inspections:points-import": (lambda tree: {}, "code,name,kind,unit_code"),
+}
+
+
+@pytest.fixture
+def importer(tree, member):
+    return member(tree["district_a"], role="coordinator")
+
+
+def _post_import(client, tree, importer, name, content: bytes):
+    client.force_login(importer)
+    fields, _header = IMPORTS[name]
+    return client.post(reverse(name), {**fields(tree), "file": _csv(content.decode(), name="x.csv")})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(IMPORTS))
+def test_every_import_page_states_its_bounds(client, tree, importer, name):
+    client.force_login(importer)
+    page = client.get(reverse(name)).content.decode()
+    assert "最多 5000 行、5 MB。" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(IMPORTS))
+def test_every_import_refuses_more_rows_than_its_bound_with_a_message(client, tree, importer, name):
+    header = IMPORTS[name][1]
+    rows = "\n".join(f"R{n},x" for n in range(importing.MAX_ROWS + 1))
+    response = _post_import(client, tree, importer, name, f"{header}\n{rows}\n".encode())
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == ["工作表超过 5000 行，请拆成几个文件。"]
+    assert response.context["result"] is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(IMPORTS))
+def test_every_import_refuses_a_file_over_its_size_bound_with_a_message(client, tree, importer, name):
+    header = IMPORTS[name][1]
+    content = f"{header}\n".encode() + b"x" * importing.MAX_BYTES
+    response = _post_import(client, tree, importer, name, content)
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == ["文件超过 5 MB。"]

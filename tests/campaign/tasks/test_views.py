@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl import load_workbook
 from PIL import Image
 
 from campaign.enums import Role
@@ -370,7 +371,7 @@ def test_admin_lists_tasks_read_only(client, tasks):
 
 @pytest.mark.parametrize(("name", "query"), [
     ("task-board", {"unit": "9" * 25}), ("task-board", {"lead": "9" * 25}),
-    ("task-create", {"unit": "9" * 25}), ("task-mine", {"page": "-1"}), ("task-export", {"status": "x"}),
+    ("task-create", {"unit": "9" * 25}), ("task-mine", {"page": "-1"}),
 ])
 def test_huge_or_bad_numbers_never_500(client, tasks, coordinator, name, query):
     client.force_login(coordinator)
@@ -447,9 +448,37 @@ def test_correct_with_a_non_ascii_digit_is_a_new_report(client, tasks, staff, va
 
 def test_export_with_a_bad_filter_queues_no_message(client, tasks, coordinator):
     client.force_login(coordinator)
-    assert client.get(reverse("task-export"), {"unit": "abc"}).status_code == 200
+    assert client.get(reverse("task-export"), {"unit": "abc"}).status_code == 400
     response = client.get(reverse("task-board"))
     assert [str(m) for m in response.context["messages"]] == []
+
+
+@pytest.mark.parametrize(("query", "label"), [
+    ({"unit": "out"}, "单位"), ({"unit": "abc"}, "单位"), ({"unit": "9" * 25}, "单位"),
+    ({"lead": "9" * 25}, "牵头领导"), ({"status": "x"}, "状态"), ({"category": "飞机场"}, "类别"),
+])
+def test_export_with_an_out_of_scope_or_malformed_filter_exports_nothing(client, tree, tasks,
+                                                                        coordinator, query, label):
+    """As the ledger's export: a filter that cannot be read never widens the export to every
+    task in scope; the board says why (400)."""
+    if query.get("unit") == "out":
+        query = {"unit": tree["district_b"].pk}
+    client.force_login(coordinator)
+    response = client.get(reverse("task-export"), query)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html") and "Content-Disposition" not in response
+    assert [str(m) for m in response.context["messages"]] == [
+        "没有导出任何数据：请先改正筛选条件。", f"部分筛选条件无法识别，已忽略：{label}。"]
+    assert "乙区机密任务" not in response.content.decode()
+
+
+def test_export_with_a_unit_in_scope_holds_that_subtree_only(client, tree, tasks, coordinator):
+    client.force_login(coordinator)
+    response = client.get(reverse("task-export"), {"unit": tree["street_a"].pk})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)] == [tasks["street"].title,
+                                                                                tasks["lane"].title]
 
 
 def test_one_more_row_keeps_what_was_typed(client, tree, coordinator):

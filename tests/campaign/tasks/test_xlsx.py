@@ -319,3 +319,47 @@ def test_export_writes_formula_like_text_as_text(client, tree, coordinator, titl
     sheet = load_workbook(io.BytesIO(client.get(reverse("task-export")).content)).active
     cell = sheet.cell(row=2, column=4)
     assert (cell.value, cell.data_type) == ("'" + title, "s")
+
+
+def test_import_page_lists_the_first_100_bad_rows_and_counts_the_rest(client, tree, coordinator):
+    client.force_login(coordinator)
+    upload = _sheet([[f"X{n}", "", "NOPE", "t", "market", "2019-01-01", "2019-12-31", 1, "个", "", ""]
+                     for n in range(250)])
+    response = client.post(reverse("task-import"), {"unit": tree["district_a"].pk, "file": upload})
+    page = response.content.decode()
+    assert [error.row for error in response.context["result"].errors] == list(range(2, 102))
+    assert page.count("<tr><td>") == 100
+    assert "<tr><td>101</td>" in page and "<tr><td>102</td>" not in page
+    assert '<p class="text-danger" id="import-errors-more">……另有 150 行错误，此处未列出。</p>' in page
+    assert Task.objects.count() == 0
+
+
+def test_import_report_of_the_largest_bad_file_stays_small(client, tree, coordinator):
+    """5,000 bad rows (the most a sheet may hold), every cell 80 characters and quoted back in
+    the problems: the page lists 100 rows, each problem cut to 400 characters."""
+    client.force_login(coordinator)
+    cell = "Z" * 80
+    lines = [",".join(COLUMNS.labels())] + [",".join([f"{cell}{n}"] + [cell] * 10)
+                                            for n in range(importing.MAX_ROWS)]
+    content = "\n".join(lines).encode()
+    assert len(content) < importing.MAX_BYTES
+    response = client.post(reverse("task-import"), {
+        "unit": tree["district_a"].pk, "file": SimpleUploadedFile("tasks.csv", content)})
+    assert response.context["result"].more_errors == importing.MAX_ROWS - 100
+    assert len(response.content) < 120_000
+    assert Task.objects.count() == 0
+
+
+def test_children_sums_skip_a_parent_whose_bad_child_row_is_not_shown(tree, coordinator):
+    """Rows past the 100 shown still count as failed: a parent whose child row failed (row 153,
+    not shown) is not also told that its children add up wrong."""
+    a = tree["district_a"]
+    rows = [[f"X{n}", "", "NOPE", "t", "market", "2019-01-01", "2019-12-31", 1, "个", "", ""]
+            for n in range(150)]
+    rows += [["P", "", a.code, "t", "market", "2019-01-01", "2019-12-31", 10, "个", "", ""],
+             ["C1", "P", "NOPE", "t", "market", "2019-01-01", "2019-12-31", 5, "个", "", ""],
+             ["C2", "P", tree["street_a"].code, "t", "market", "2019-01-01", "2019-12-31", 5, "个",
+              "", ""]]
+    result = import_tasks(_sheet(rows), unit=a, by=coordinator)
+    assert (len(result.errors), result.more_errors) == (100, 51)
+    assert result.failed_rows == set(range(2, 152)) | {153}

@@ -116,3 +116,38 @@ def test_standard_page_names_point_kinds_as_people_read_them(client, tree, peopl
         reverse("inspections:standard-detail", args=[criterion.category.standard.pk])).content.decode()
     assert f'<td class="small">{PointKind.MARKET.label}、{PointKind.BACK_STREET.label}</td>' in page
     assert "back_street" not in page
+
+
+def _bad_points(rows: int, unit_code: str = "ZZ") -> bytes:
+    lines = ["code,name,kind,unit_code"] + [f"B{n},点{n},飞机场,{unit_code}" for n in range(rows)]
+    return "\n".join(lines).encode()
+
+
+def test_points_import_lists_the_first_100_bad_rows_and_counts_the_rest(client, tree, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = login(client, people["coordinator"]).post(reverse("inspections:points-import"), {
+        "file": SimpleUploadedFile("points.csv", _bad_points(250))})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert [error.row for error in response.context["result"].errors] == list(range(2, 102))
+    assert body.count("<tr><td>") == 100
+    assert "<tr><td>101</td>" in body and "<tr><td>102</td>" not in body
+    assert '<p class="text-danger" id="import-errors-more">……另有 150 行错误，此处未列出。</p>' in body
+    assert Point.objects.count() == 0
+
+
+def test_points_import_report_of_the_largest_bad_file_stays_small(client, tree, people):
+    """5,000 bad rows (the most a sheet may hold), each quoting a 900-character cell: the page
+    lists 100 rows, each problem cut to 400 characters."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from campaign.importing import MAX_BYTES, MAX_ROWS
+
+    content = _bad_points(MAX_ROWS, unit_code="Z" * 900)
+    assert len(content) < MAX_BYTES
+    response = login(client, people["coordinator"]).post(reverse("inspections:points-import"), {
+        "file": SimpleUploadedFile("points.csv", content)})
+    assert response.status_code == 400
+    assert response.context["result"].more_errors == MAX_ROWS - 100
+    assert len(response.content) < 120_000
