@@ -45,11 +45,20 @@ def recovery_codes_left(user: User) -> int:
 
 
 @transaction.atomic
-def pending_app_device(user: User) -> TOTPDevice:
-    """The app being set up: a new secret, kept (unconfirmed) until a code from it is entered, so
-    reloading the page shows the same QR code."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+def pending_app_device(user: User, *, kept: int | None) -> TOTPDevice:
+    """The app being set up in one session. `kept` is the pk of the unconfirmed device this
+    session was shown (the session holds it), so reloading the page shows the same QR code.
+    A session without one gets a new secret, and any other unconfirmed device of the person
+    goes: a secret is confirmed only in the session that showed it, so someone who opened the
+    set-up page with the password alone does not learn the secret the person then sets up."""
+    device = None
+    if kept is not None:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False, pk=kept).first()
     if device is None:
+        # One set-up at a time per person: the row lock keeps two sessions starting together
+        # from each keeping a device.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=user, name=APP_NAME, confirmed=False)
     return device
 

@@ -6,10 +6,12 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils.http import urlencode
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from campaign.twofactor import services
+from campaign.twofactor.views import PENDING_KEY
 from tests import factories
-from tests.campaign.twofactor.conftest import NOW, app_code, code_for, secret_on
+from tests.campaign.twofactor.conftest import NOW, PASSWORD, app_code, code_for, secret_on
 
 SETUP = reverse("two-factor:setup")
 CODES = reverse("two-factor:recovery-codes")
@@ -78,7 +80,8 @@ def test_setting_up_an_app(client, tree, member, password_login, clock, sent):
     assert '<svg width="' in page and 'class="qr-code"' in page
     assert 'src="data:' not in page and "style=" not in page
     secret = secret_on(page)
-    assert secret == services.pending_app_device(coordinator).bin_key
+    assert secret == TOTPDevice.objects.get(pk=client.session[PENDING_KEY], user=coordinator,
+                                            confirmed=False).bin_key
     # Reloading shows the same secret (the app being set up is kept).
     assert secret_on(client.get(SETUP).content.decode()) == secret
 
@@ -217,3 +220,55 @@ def test_status_page_and_account_section(client, enrolled, password_login, rf):
     section = render_to_string("registration/_account_two_factor.html", request=request)
     assert 'id="account-two-factor"' in section and "已启用" in section
     assert reverse("two-factor:disable") in section
+
+
+@pytest.mark.django_db
+def test_set_up_secret_belongs_to_the_session_that_showed_it(clock):
+    """Someone with only the password opens the set-up page and leaves; the person then sets up:
+    the secret the other one saw confirms nothing."""
+    from django.test import Client
+
+    person = factories.UserFactory(username="victim")
+    credentials = {"username": "victim", "password": PASSWORD}
+    intruder = Client()
+    intruder.post(reverse("login"), credentials)
+    seen_by_intruder = secret_on(intruder.get(SETUP).content.decode())
+    intruder.post(reverse("logout"))
+    browser = Client()
+    browser.post(reverse("login"), credentials)
+    secret = secret_on(browser.get(SETUP).content.decode())
+    assert secret != seen_by_intruder
+    # One set-up at a time: the secret the intruder saw is gone.
+    assert [device.bin_key for device in TOTPDevice.objects.filter(user=person)] == [secret]
+    assert browser.post(SETUP, {"code": code_for(secret, NOW)}).status_code == 302
+
+    clock.move_to(NOW + dt.timedelta(seconds=60))
+    intruder.post(reverse("login"), credentials)
+    response = intruder.post(reverse("two-factor:verify"),
+                             {"code": code_for(seen_by_intruder, NOW + dt.timedelta(seconds=60))})
+    assert response.status_code == 200
+    assert "验证码错误或已使用过" in response.content.decode()
+    assert intruder.get(reverse("home"))["Location"] == f"{reverse('two-factor:verify')}?next=%2F"
+
+
+@pytest.mark.django_db
+def test_set_up_started_again_elsewhere_shows_a_new_secret(clock, sent):
+    from django.test import Client
+
+    person = factories.UserFactory(username="twice")
+    first, second = Client(), Client()
+    for browser in (first, second):
+        browser.post(reverse("login"), {"username": "twice", "password": PASSWORD})
+    old = secret_on(first.get(SETUP).content.decode())
+    second.get(SETUP)
+    # The secret the first browser showed went when the second started: its code is not checked
+    # against the new one, and the page shows another secret to scan.
+    response = first.post(SETUP, {"code": code_for(old, NOW)})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "二维码已更换" in page
+    new = secret_on(page)
+    assert new != old
+    assert services.app_device(person) is None and sent == []
+    assert first.post(SETUP, {"code": code_for(new, NOW)})["Location"] == CODES
+    assert services.app_device(person).bin_key == new
