@@ -103,8 +103,16 @@ def regenerate_recovery_codes(user: User, *, request: HttpRequest | None) -> lis
 
 
 def _new_recovery_codes(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    """New tokens on the person's static device. The device itself stays (its id too): a
+    session signed in with a recovery code is verified by it, and deleting it would end that
+    session's verification before the new codes are shown."""
+    device = StaticDevice.objects.filter(user=user).order_by("pk").first()
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    elif not device.confirmed:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    StaticToken.objects.filter(device__user=user).delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes

@@ -272,3 +272,38 @@ def test_set_up_started_again_elsewhere_shows_a_new_secret(clock, sent):
     assert services.app_device(person) is None and sent == []
     assert first.post(SETUP, {"code": code_for(new, NOW)})["Location"] == CODES
     assert services.app_device(person).bin_key == new
+
+
+@pytest.mark.django_db
+def test_new_recovery_codes_in_a_session_signed_in_with_one(client, enrolled, password_login):
+    """Lost phone: signed in with a recovery code, the person makes new ones. The session stays
+    verified (its device is kept) and the new codes are shown."""
+    user = factories.UserFactory()
+    old_codes = enrolled(user)
+    static = services.StaticDevice.objects.get(user=user)
+    password_login(user)
+    assert client.post(reverse("two-factor:verify"), {"code": old_codes[0]})["Location"] == reverse("home")
+    response = client.post(CODES)
+    assert response["Location"] == CODES
+    response = client.get(CODES)
+    assert response.status_code == 200
+    new_codes = codes_on(response.content.decode())
+    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+    assert client.get(reverse("home")).status_code == 200
+    assert list(services.StaticDevice.objects.filter(user=user).values_list("pk", flat=True)) == [static.pk]
+    tokens = services.StaticToken.objects.filter(device=static).values_list("token", flat=True)
+    assert sorted(tokens) == sorted(new_codes)
+
+
+@pytest.mark.django_db
+def test_moving_to_a_new_phone_in_a_session_signed_in_with_a_recovery_code(
+        client, enrolled, password_login, clock):
+    user = factories.UserFactory()
+    old_codes = enrolled(user)
+    password_login(user)
+    client.post(reverse("two-factor:verify"), {"code": old_codes[0]})
+    secret = secret_on(client.get(SETUP).content.decode())
+    response = client.post(SETUP, {"code": code_for(secret, dt.datetime.now(dt.UTC))})
+    assert response["Location"] == CODES
+    assert len(codes_on(client.get(CODES).content.decode())) == 10
+    assert client.get(reverse("home")).status_code == 200
