@@ -20,7 +20,12 @@ from campaign.models import (
     User,
 )
 from campaign.services import create_unit, move_unit
-from campaign.twofactor.services import app_device, recovery_codes_left, remove_second_factor
+from campaign.twofactor.services import (
+    RESET_PASSWORD_TOO,
+    app_device,
+    recovery_codes_left,
+    remove_second_factor,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -50,15 +55,17 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description=_("Reset two-step verification"), permissions=["change"])
     def reset_two_factor(self, request, queryset) -> None:
-        """Remove the people's authenticator apps and recovery codes (a lost phone): whoever must
-        use two-step verification sets it up again at their next request."""
+        """Remove the people's authenticator apps and recovery codes (a lost phone), and end their
+        sessions: whoever must use two-step verification sets it up again when they next sign in."""
         reset = [user for user in queryset if remove_second_factor(user, by=request.user, request=request)]
         if reset:
             self.message_user(request, ngettext(
-                "Two-step verification reset for %(count)d person: they set it up again when they next "
-                "sign in.",
-                "Two-step verification reset for %(count)d people: they set it up again when they next "
-                "sign in.", len(reset)) % {"count": len(reset)}, messages.SUCCESS)
+                "Two-step verification reset for %(count)d person: they were logged out everywhere "
+                "and set it up again when they next sign in.",
+                "Two-step verification reset for %(count)d people: they were logged out everywhere "
+                "and set it up again when they next sign in.", len(reset)) % {"count": len(reset)},
+                messages.SUCCESS)
+            self.message_user(request, RESET_PASSWORD_TOO, messages.WARNING)
         else:
             self.message_user(request, _("Nobody selected had two-step verification set up."),
                               messages.WARNING)

@@ -180,7 +180,9 @@ def disable(request: HttpRequest) -> HttpResponse:
         if check.device is not None:
             services.remove_second_factor(user, by=user, request=request)  # type: ignore[arg-type]
             request.session[DEVICE_KEY] = False
-            messages.success(request, _("Two-step verification is off."))
+            messages.success(request, _(
+                "Two-step verification is off. You stay logged in here; everywhere else you were "
+                "logged out."))
             return redirect("two-factor:status")
         form.add_error("code", _wrong_or_wait(check))
     return render(request, "twofactor/disable.html", {"form": form})

@@ -307,3 +307,24 @@ def test_moving_to_a_new_phone_in_a_session_signed_in_with_a_recovery_code(
     assert response["Location"] == CODES
     assert len(codes_on(client.get(CODES).content.decode())) == 10
     assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_turning_it_off_ends_the_other_sessions(client, enrolled, password_login, clock):
+    from django.test import Client
+
+    user = factories.UserFactory()
+    enrolled(user)
+    elsewhere = Client()
+    elsewhere.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    elsewhere.post(reverse("two-factor:verify"), {"code": app_code(user)})
+    assert elsewhere.get("/units/").status_code == 200
+    clock.shift(dt.timedelta(seconds=30))
+    password_login(user)
+    client.post(reverse("two-factor:verify"), {"code": app_code(user)})
+    clock.shift(dt.timedelta(seconds=30))
+    response = client.post(reverse("two-factor:disable"), {"code": app_code(user)}, follow=True)
+    assert "两步验证已关闭。本设备保持登录，其他设备均已退出登录。" in response.content.decode()
+    assert client.get("/units/").status_code == 200
+    response = elsewhere.get("/units/")
+    assert (response.status_code, response["Location"]) == (302, f"{reverse('login')}?next=/units/")
