@@ -2,6 +2,10 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from campaign.models import (
     CalendarDay,
@@ -69,6 +73,35 @@ class UserAdmin(BaseUserAdmin):
         else:
             self.message_user(request, _("Nobody selected had two-step verification set up."),
                               messages.WARNING)
+
+
+class ShowDeviceOnly:
+    """django-otp's device pages, to look only: a second factor is removed by the reset on the
+    person's page (campaign.twofactor.services), which ends their sessions and is recorded;
+    deleting or editing a device here would do neither."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+
+@admin.register(TOTPDevice)
+class AppDeviceAdmin(ShowDeviceOnly, TOTPDeviceAdmin):
+    pass
+
+
+@admin.register(StaticDevice)
+class RecoveryCodesAdmin(ShowDeviceOnly, StaticDeviceAdmin):
+    pass
 
 
 @admin.register(Campaign)

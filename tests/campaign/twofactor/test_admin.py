@@ -138,3 +138,23 @@ def test_reset_from_the_shell(enrolled, sent):
     assert out.getvalue() == "lost-phone 未设置两步验证。\n"
     with pytest.raises(CommandError, match="没有用户名为“nobody”的用户。"):
         call_command("reset_two_factor", "nobody")
+
+
+@pytest.mark.django_db
+def test_device_pages_only_show(admin_client, enrolled):
+    """Removing a second factor is the reset (which ends the person's sessions and is recorded),
+    not deleting or editing a device on django-otp's pages."""
+    client, _admin = admin_client
+    person = factories.UserFactory()
+    enrolled(person)
+    for device in (services.app_device(person), services.StaticDevice.objects.get(user=person)):
+        meta = device._meta
+        change = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[device.pk])
+        delete = reverse(f"admin:{meta.app_label}_{meta.model_name}_delete", args=[device.pk])
+        assert client.get(change).status_code == 200
+        assert client.post(change, {"name": "changed", "confirmed": ""}).status_code == 403
+        assert client.post(delete, {"post": "yes"}).status_code == 403
+        assert client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_add")).status_code == 403
+        device.refresh_from_db()
+        assert device.confirmed and device.name != "changed"
+    assert services.recovery_codes_left(person) == 10
