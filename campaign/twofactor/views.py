@@ -76,7 +76,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 "This code is wrong or has already been used. Check that the phone's time is "
                 "right and enter the newest code. %(left)s tries left.")
                 % {"left": settings.TWO_FACTOR_FAILURE_LIMIT - failures})
-    return render(request, "twofactor/verify.html", {"form": form, "next": next_url, "second_step": True})
+    return render(request, "twofactor/verify.html", {"form": form, "next": next_url})
 
 
 def _wrong_or_wait(check: services.CodeCheck) -> str:
@@ -130,7 +130,6 @@ def setup(request: HttpRequest) -> HttpResponse:
         "issuer": settings.OTP_TOTP_ISSUER,
         "required": required,
         "replacing": services.app_device(user) is not None,  # type: ignore[arg-type]
-        "second_step": required and not user.is_verified(),  # type: ignore[union-attr]
     })
 
 
