@@ -2,6 +2,10 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from campaign.models import (
     CalendarDay,
@@ -20,7 +24,12 @@ from campaign.models import (
     User,
 )
 from campaign.services import create_unit, move_unit
-from campaign.twofactor.services import app_device, recovery_codes_left, remove_second_factor
+from campaign.twofactor.services import (
+    RESET_PASSWORD_TOO,
+    app_device,
+    recovery_codes_left,
+    remove_second_factor,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -50,18 +59,49 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description=_("Reset two-step verification"), permissions=["change"])
     def reset_two_factor(self, request, queryset) -> None:
-        """Remove the people's authenticator apps and recovery codes (a lost phone): whoever must
-        use two-step verification sets it up again at their next request."""
+        """Remove the people's authenticator apps and recovery codes (a lost phone), and end their
+        sessions: whoever must use two-step verification sets it up again when they next sign in."""
         reset = [user for user in queryset if remove_second_factor(user, by=request.user, request=request)]
         if reset:
             self.message_user(request, ngettext(
-                "Two-step verification reset for %(count)d person: they set it up again when they next "
-                "sign in.",
-                "Two-step verification reset for %(count)d people: they set it up again when they next "
-                "sign in.", len(reset)) % {"count": len(reset)}, messages.SUCCESS)
+                "Two-step verification reset for %(count)d person: they were logged out everywhere "
+                "and set it up again when they next sign in.",
+                "Two-step verification reset for %(count)d people: they were logged out everywhere "
+                "and set it up again when they next sign in.", len(reset)) % {"count": len(reset)},
+                messages.SUCCESS)
+            self.message_user(request, RESET_PASSWORD_TOO, messages.WARNING)
         else:
             self.message_user(request, _("Nobody selected had two-step verification set up."),
                               messages.WARNING)
+
+
+class ShowDeviceOnly:
+    """django-otp's device pages, to look only: a second factor is removed by the reset on the
+    person's page (campaign.twofactor.services), which ends their sessions and is recorded;
+    deleting or editing a device here would do neither."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+
+@admin.register(TOTPDevice)
+class AppDeviceAdmin(ShowDeviceOnly, TOTPDeviceAdmin):
+    pass
+
+
+@admin.register(StaticDevice)
+class RecoveryCodesAdmin(ShowDeviceOnly, StaticDeviceAdmin):
+    pass
 
 
 @admin.register(Campaign)

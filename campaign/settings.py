@@ -134,6 +134,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "campaign.notifications.context.unread_notifications",
+                "campaign.twofactor.context.second_step",
             ],
         },
     },

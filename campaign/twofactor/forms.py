@@ -30,7 +30,7 @@ class CodeForm(forms.Form):
 
 
 class AppCodeForm(CodeForm):
-    """A code from the app itself (to confirm it is set up, or to turn it off)."""
+    """A code from the app itself, to confirm the app being set up (a recovery code cannot)."""
 
     accepts_recovery_code = False
 

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 import segno
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from campaign.accounts.services import end_other_sessions, end_sessions
 from campaign.models import User
 from campaign.signals import second_factor_enrolled, second_factor_failed, second_factor_reset
 
@@ -25,6 +27,10 @@ TOTP_CODE = re.compile(r"\d{6}")
 RECOVERY_CODE = re.compile(r"[a-z2-7]{8}")
 APP_NAME = "authenticator"
 RECOVERY_NAME = "recovery"
+# After a reset the password alone lets one set up a new app: said wherever a reset is made.
+RESET_PASSWORD_TOO = _(
+    "If the phone may be in someone else's hands, or the password known to anyone else, set a new "
+    "password as well: until then the password alone is enough to set up a new app.")
 
 
 def normalise_code(raw: str) -> str:
@@ -45,11 +51,20 @@ def recovery_codes_left(user: User) -> int:
 
 
 @transaction.atomic
-def pending_app_device(user: User) -> TOTPDevice:
-    """The app being set up: a new secret, kept (unconfirmed) until a code from it is entered, so
-    reloading the page shows the same QR code."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+def pending_app_device(user: User, *, kept: int | None) -> TOTPDevice:
+    """The app being set up in one session. `kept` is the pk of the unconfirmed device this
+    session was shown (the session holds it), so reloading the page shows the same QR code.
+    A session without one gets a new secret, and any other unconfirmed device of the person
+    goes: a secret is confirmed only in the session that showed it, so someone who opened the
+    set-up page with the password alone does not learn the secret the person then sets up."""
+    device = None
+    if kept is not None:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False, pk=kept).first()
     if device is None:
+        # One set-up at a time per person: the row lock keeps two sessions starting together
+        # from each keeping a device.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=user, name=APP_NAME, confirmed=False)
     return device
 
@@ -94,8 +109,16 @@ def regenerate_recovery_codes(user: User, *, request: HttpRequest | None) -> lis
 
 
 def _new_recovery_codes(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    """New tokens on the person's static device. The device itself stays (its id too): a
+    session signed in with a recovery code is verified by it, and deleting it would end that
+    session's verification before the new codes are shown."""
+    device = StaticDevice.objects.filter(user=user).order_by("pk").first()
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    elif not device.confirmed:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    StaticToken.objects.filter(device__user=user).delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes
@@ -134,11 +157,18 @@ def check_code(user: User, raw: str, *, request: HttpRequest | None) -> CodeChec
 @transaction.atomic
 def remove_second_factor(user: User, *, by: User | None, request: HttpRequest | None) -> int:
     """Remove the person's app and recovery codes (an administrator's reset, or the person
-    turning it off where it is optional); returns how many devices went. Whoever must use it
-    sets it up again at their next request. `by` is None from a command (reset_two_factor)."""
+    turning it off where it is optional); returns how many devices went. Their sessions end:
+    all of them after a reset (a session waiting at the code page with the password alone
+    would otherwise be sent on to set up an app of its own), all but this one when the person
+    turns it off. Whoever must use it sets it up again at their next sign-in. `by` is None from
+    a command (reset_two_factor)."""
     removed = 0
     for model in (TOTPDevice, StaticDevice):
         removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
     if removed:
+        if request is not None and by is not None and by.pk == user.pk:
+            end_other_sessions(user, request=request)
+        else:
+            end_sessions(user)
         second_factor_reset.send(sender=User, request=request, user=user, by=by)
     return removed

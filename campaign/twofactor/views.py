@@ -25,6 +25,8 @@ from campaign.twofactor.middleware import DEVICE_KEY, FAILURES_KEY, note_device,
 
 # Recovery codes just made, shown once by the next recovery-codes page.
 NEW_CODES_KEY = "second_factor_new_codes"
+# The unconfirmed device (its pk) whose secret the set-up page showed in this session.
+PENDING_KEY = "second_factor_pending_device"
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -74,7 +76,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 "This code is wrong or has already been used. Check that the phone's time is "
                 "right and enter the newest code. %(left)s tries left.")
                 % {"left": settings.TWO_FACTOR_FAILURE_LIMIT - failures})
-    return render(request, "twofactor/verify.html", {"form": form, "next": next_url, "second_step": True})
+    return render(request, "twofactor/verify.html", {"form": form, "next": next_url})
 
 
 def _wrong_or_wait(check: services.CodeCheck) -> str:
@@ -94,12 +96,22 @@ def setup(request: HttpRequest) -> HttpResponse:
     if not user.is_verified() and note_device(request, user):  # type: ignore[union-attr]
         # Replacing an app takes a session that has passed the second step.
         return HttpResponseRedirect(with_next(reverse("two-factor:verify"), _next_url(request)))
-    device = services.pending_app_device(user)  # type: ignore[arg-type]
+    kept = request.session.get(PENDING_KEY)
+    device = services.pending_app_device(user, kept=kept)  # type: ignore[arg-type]
+    request.session[PENDING_KEY] = device.pk
     required = must_use_second_factor(user)  # type: ignore[arg-type]
     form = AppCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and device.pk != kept:
+        # The secret this page showed is gone (set-up started again in another browser, or
+        # this session never saw one): a code from it cannot be right, so ask again.
+        form = AppCodeForm()
+        messages.warning(request, _(
+            "Setting up was started again elsewhere, so the QR code has changed. Remove the "
+            "account you just added from the app, scan this new QR code and enter its code."))
+    elif request.method == "POST" and form.is_valid():
         codes = services.confirm_app_device(device, form.cleaned_data["code"], request=request)
         if codes is not None:
+            request.session.pop(PENDING_KEY, None)
             _verified(request, device)
             # Sessions opened elsewhere with the password alone end: from now on every session
             # of this person has passed the code.
@@ -118,7 +130,6 @@ def setup(request: HttpRequest) -> HttpResponse:
         "issuer": settings.OTP_TOTP_ISSUER,
         "required": required,
         "replacing": services.app_device(user) is not None,  # type: ignore[arg-type]
-        "second_step": required and not user.is_verified(),  # type: ignore[union-attr]
     })
 
 
@@ -168,7 +179,9 @@ def disable(request: HttpRequest) -> HttpResponse:
         if check.device is not None:
             services.remove_second_factor(user, by=user, request=request)  # type: ignore[arg-type]
             request.session[DEVICE_KEY] = False
-            messages.success(request, _("Two-step verification is off."))
+            messages.success(request, _(
+                "Two-step verification is off. You stay logged in here; everywhere else you were "
+                "logged out."))
             return redirect("two-factor:status")
         form.add_error("code", _wrong_or_wait(check))
     return render(request, "twofactor/disable.html", {"form": form})

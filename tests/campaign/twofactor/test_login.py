@@ -191,3 +191,29 @@ def test_code_page_refuses_other_methods(client, enrolled, password_login):
     enrolled(user)
     password_login(user)
     assert client.put(VERIFY).status_code == 405
+
+
+@pytest.mark.django_db
+def test_pages_before_the_code_show_no_nav(client, enrolled, password_login):
+    """Even a page no gate stands before (a 404) offers only logging out until the code is in."""
+    user = factories.UserFactory()
+    enrolled(user)
+    password_login(user)
+    response = client.get("/no-such-page/")
+    page = response.content.decode()
+    assert response.status_code == 404
+    for nav in ('id="nav-account"', 'id="nav-inbox"', 'id="nav-inbox-compact"', 'id="nav-search"'):
+        assert nav not in page
+    assert f'action="{reverse("logout")}"' in page
+    client.post(VERIFY, {"code": app_code(user)})
+    page = client.get("/no-such-page/").content.decode()
+    assert 'id="nav-account"' in page and 'id="nav-search"' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.two_factor_required
+def test_pages_before_setting_up_show_no_nav(client, tree, member, password_login):
+    coordinator = member(tree["city"], "coordinator")
+    password_login(coordinator)
+    page = client.get("/no-such-page/").content.decode()
+    assert 'id="nav-account"' not in page and 'id="nav-search"' not in page

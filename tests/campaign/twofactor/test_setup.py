@@ -6,10 +6,12 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils.http import urlencode
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from campaign.twofactor import services
+from campaign.twofactor.views import PENDING_KEY
 from tests import factories
-from tests.campaign.twofactor.conftest import NOW, app_code, code_for, secret_on
+from tests.campaign.twofactor.conftest import NOW, PASSWORD, app_code, code_for, secret_on
 
 SETUP = reverse("two-factor:setup")
 CODES = reverse("two-factor:recovery-codes")
@@ -78,7 +80,8 @@ def test_setting_up_an_app(client, tree, member, password_login, clock, sent):
     assert '<svg width="' in page and 'class="qr-code"' in page
     assert 'src="data:' not in page and "style=" not in page
     secret = secret_on(page)
-    assert secret == services.pending_app_device(coordinator).bin_key
+    assert secret == TOTPDevice.objects.get(pk=client.session[PENDING_KEY], user=coordinator,
+                                            confirmed=False).bin_key
     # Reloading shows the same secret (the app being set up is kept).
     assert secret_on(client.get(SETUP).content.decode()) == secret
 
@@ -217,3 +220,111 @@ def test_status_page_and_account_section(client, enrolled, password_login, rf):
     section = render_to_string("registration/_account_two_factor.html", request=request)
     assert 'id="account-two-factor"' in section and "已启用" in section
     assert reverse("two-factor:disable") in section
+
+
+@pytest.mark.django_db
+def test_set_up_secret_belongs_to_the_session_that_showed_it(clock):
+    """Someone with only the password opens the set-up page and leaves; the person then sets up:
+    the secret the other one saw confirms nothing."""
+    from django.test import Client
+
+    person = factories.UserFactory(username="victim")
+    credentials = {"username": "victim", "password": PASSWORD}
+    intruder = Client()
+    intruder.post(reverse("login"), credentials)
+    seen_by_intruder = secret_on(intruder.get(SETUP).content.decode())
+    intruder.post(reverse("logout"))
+    browser = Client()
+    browser.post(reverse("login"), credentials)
+    secret = secret_on(browser.get(SETUP).content.decode())
+    assert secret != seen_by_intruder
+    # One set-up at a time: the secret the intruder saw is gone.
+    assert [device.bin_key for device in TOTPDevice.objects.filter(user=person)] == [secret]
+    assert browser.post(SETUP, {"code": code_for(secret, NOW)}).status_code == 302
+
+    clock.move_to(NOW + dt.timedelta(seconds=60))
+    intruder.post(reverse("login"), credentials)
+    response = intruder.post(reverse("two-factor:verify"),
+                             {"code": code_for(seen_by_intruder, NOW + dt.timedelta(seconds=60))})
+    assert response.status_code == 200
+    assert "验证码错误或已使用过" in response.content.decode()
+    assert intruder.get(reverse("home"))["Location"] == f"{reverse('two-factor:verify')}?next=%2F"
+
+
+@pytest.mark.django_db
+def test_set_up_started_again_elsewhere_shows_a_new_secret(clock, sent):
+    from django.test import Client
+
+    person = factories.UserFactory(username="twice")
+    first, second = Client(), Client()
+    for browser in (first, second):
+        browser.post(reverse("login"), {"username": "twice", "password": PASSWORD})
+    old = secret_on(first.get(SETUP).content.decode())
+    second.get(SETUP)
+    # The secret the first browser showed went when the second started: its code is not checked
+    # against the new one, and the page shows another secret to scan.
+    response = first.post(SETUP, {"code": code_for(old, NOW)})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "二维码已更换" in page
+    new = secret_on(page)
+    assert new != old
+    assert services.app_device(person) is None and sent == []
+    assert first.post(SETUP, {"code": code_for(new, NOW)})["Location"] == CODES
+    assert services.app_device(person).bin_key == new
+
+
+@pytest.mark.django_db
+def test_new_recovery_codes_in_a_session_signed_in_with_one(client, enrolled, password_login):
+    """Lost phone: signed in with a recovery code, the person makes new ones. The session stays
+    verified (its device is kept) and the new codes are shown."""
+    user = factories.UserFactory()
+    old_codes = enrolled(user)
+    static = services.StaticDevice.objects.get(user=user)
+    password_login(user)
+    assert client.post(reverse("two-factor:verify"), {"code": old_codes[0]})["Location"] == reverse("home")
+    response = client.post(CODES)
+    assert response["Location"] == CODES
+    response = client.get(CODES)
+    assert response.status_code == 200
+    new_codes = codes_on(response.content.decode())
+    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+    assert client.get(reverse("home")).status_code == 200
+    assert list(services.StaticDevice.objects.filter(user=user).values_list("pk", flat=True)) == [static.pk]
+    tokens = services.StaticToken.objects.filter(device=static).values_list("token", flat=True)
+    assert sorted(tokens) == sorted(new_codes)
+
+
+@pytest.mark.django_db
+def test_moving_to_a_new_phone_in_a_session_signed_in_with_a_recovery_code(
+        client, enrolled, password_login, clock):
+    user = factories.UserFactory()
+    old_codes = enrolled(user)
+    password_login(user)
+    client.post(reverse("two-factor:verify"), {"code": old_codes[0]})
+    secret = secret_on(client.get(SETUP).content.decode())
+    response = client.post(SETUP, {"code": code_for(secret, dt.datetime.now(dt.UTC))})
+    assert response["Location"] == CODES
+    assert len(codes_on(client.get(CODES).content.decode())) == 10
+    assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_turning_it_off_ends_the_other_sessions(client, enrolled, password_login, clock):
+    from django.test import Client
+
+    user = factories.UserFactory()
+    enrolled(user)
+    elsewhere = Client()
+    elsewhere.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    elsewhere.post(reverse("two-factor:verify"), {"code": app_code(user)})
+    assert elsewhere.get("/units/").status_code == 200
+    clock.shift(dt.timedelta(seconds=30))
+    password_login(user)
+    client.post(reverse("two-factor:verify"), {"code": app_code(user)})
+    clock.shift(dt.timedelta(seconds=30))
+    response = client.post(reverse("two-factor:disable"), {"code": app_code(user)}, follow=True)
+    assert "两步验证已关闭。本设备保持登录，其他设备均已退出登录。" in response.content.decode()
+    assert client.get("/units/").status_code == 200
+    response = elsewhere.get("/units/")
+    assert (response.status_code, response["Location"]) == (302, f"{reverse('login')}?next=/units/")
