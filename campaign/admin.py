@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from campaign.forms import AdminLoginForm
 from campaign.models import (
     CalendarDay,
     CalendarYear,
@@ -21,6 +22,8 @@ from campaign.models import (
 )
 from campaign.services import create_unit, move_unit
 from campaign.twofactor.services import app_device, recovery_codes_left, remove_second_factor
+
+admin.site.login_form = AdminLoginForm
 
 
 class MembershipInline(admin.TabularInline):
