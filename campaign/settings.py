@@ -134,6 +134,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "campaign.notifications.context.unread_notifications",
+                "campaign.accounts.timeouts.session_clock",
             ],
         },
     },
@@ -248,6 +249,10 @@ AXES_LOCKOUT_CALLABLE = "campaign.accounts.throttle.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
+# Axes keeps the fields of a failed form (AccessAttempt.post_data): never the passwords of the
+# account page's form, where a wrong current password counts as a failed log-in.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "old_password", "new_password1",
+                             "new_password2"]
 # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client: nginx on the
 # same machine is 127.0.0.1. Empty: the app is reached directly and REMOTE_ADDR is the client.
 # The audit records campaign.clientip.client_ip; the login throttle and the report rate limit
