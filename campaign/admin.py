@@ -7,6 +7,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from campaign.forms import AdminLoginForm
 from campaign.models import (
     CalendarDay,
     CalendarYear,
@@ -30,6 +31,8 @@ from campaign.twofactor.services import (
     recovery_codes_left,
     remove_second_factor,
 )
+
+admin.site.login_form = AdminLoginForm
 
 
 class MembershipInline(admin.TabularInline):

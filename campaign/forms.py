@@ -1,6 +1,8 @@
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -10,7 +12,21 @@ from django.utils.translation import gettext_noop
 gettext_noop("- Select an option -")
 
 
-class LoginForm(AuthenticationForm):
+class BoundedUsernameMixin:
+    """Django's AuthenticationForm sets the username's max_length (the User model's) after the
+    field is made, so only the browser enforces it: a longer name reached authenticate(), and
+    axes' AccessAttempt.username (255 characters) failed on PostgreSQL. Here the form refuses it,
+    before anything is counted or stored."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
+
+
+class LoginForm(BoundedUsernameMixin, AuthenticationForm):
     error_messages = {
         "invalid_login": _(
             "Wrong username or password. Both are case-sensitive; after %(limit)s failed "
@@ -30,3 +46,7 @@ class LoginForm(AuthenticationForm):
             code="invalid_login",
             params={"limit": settings.LOGIN_PAIR_LIMIT},
         )
+
+
+class AdminLoginForm(BoundedUsernameMixin, AdminAuthenticationForm):
+    """The admin's log-in (admin.site.login_form), with the same bound."""

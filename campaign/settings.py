@@ -135,6 +135,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "campaign.notifications.context.unread_notifications",
                 "campaign.twofactor.context.second_step",
+                "campaign.accounts.timeouts.session_clock",
             ],
         },
     },
@@ -249,9 +250,14 @@ AXES_LOCKOUT_CALLABLE = "campaign.accounts.throttle.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
+# Axes keeps the fields of a failed form (AccessAttempt.post_data): never the passwords of the
+# account page's form, where a wrong current password counts as a failed log-in.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "old_password", "new_password1",
+                             "new_password2"]
 # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client: nginx on the
 # same machine is 127.0.0.1. Empty: the app is reached directly and REMOTE_ADDR is the client.
-# The login throttle and the report rate limit count campaign.clientip.client_ip.
+# The audit records campaign.clientip.client_ip; the login throttle and the report rate limit
+# count campaign.clientip.throttle_address (the same, but an IPv6 client's /64 network).
 TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", [])
 for _proxy in TRUSTED_PROXIES:
     try:
@@ -259,7 +265,7 @@ for _proxy in TRUSTED_PROXIES:
     except ValueError:
         raise ImproperlyConfigured(
             f"DJANGO_TRUSTED_PROXIES must list addresses or networks, not {_proxy!r}") from None
-AXES_CLIENT_IP_CALLABLE = "campaign.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "campaign.clientip.throttle_address"
 
 # Two-step verification (campaign.twofactor): a one-time code from an authenticator app (TOTP)
 # after the password. Whoever has set one up is always asked for it; with this on, coordinators

@@ -227,6 +227,20 @@ def test_nginx_waits_as_long_as_gunicorn():
         f"{timeout}s"]
 
 
+def test_nginx_limits_the_passwords_sent_to_both_log_in_pages():
+    text = SITE.read_text()
+    assert re.search(r"map \$request_method \$login_limit_key \{\s*POST\s+\$binary_remote_addr;"
+                     r"\s*default\s+\"\";\s*\}", text)
+    assert directive("limit_req_zone", text) == [
+        "$login_limit_key zone=campaign_login:10m rate=60r/m"]
+    for path in ("/accounts/login/", "/admin/login/"):
+        block = re.search(rf"location = {path} \{{([^}}]*)\}}", text)
+        assert block is not None, path
+        assert directive("limit_req", block.group(1)) == ["zone=campaign_login burst=30 nodelay"]
+        assert directive("limit_req_status", block.group(1)) == ["429"]
+        assert directive("proxy_pass", block.group(1)) == ["http://campaign_app"]
+
+
 def test_nginx_serves_no_file_and_passes_the_client_as_it_saw_it():
     text = SITE.read_text()
     # No root or alias anywhere: /static/ comes from whitenoise, /media/ from nobody.

@@ -1,11 +1,16 @@
-"""A person's own account: ending their sessions, recording a change of password."""
+"""A person's own account: ending their sessions, recording a change of password, counting
+wrong current passwords."""
 
+from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
 from django.db.models import F
 from django.http import HttpRequest
 
 from campaign import signals
 from campaign.models import User
+
+# Wrong current passwords entered on the account page in this session.
+WRONG_PASSWORDS = "_wrong_current_passwords"
 
 
 def end_sessions(user: User) -> None:
@@ -37,4 +42,14 @@ def password_was_changed(user: User, *, request: HttpRequest) -> None:
     """After `user` set a new password themselves: their other sessions end (the hash follows the
     password), this one is kept."""
     update_session_auth_hash(request, user)
+    request.session.pop(WRONG_PASSWORDS, None)
     signals.password_changed.send(sender=User, request=request, user=user)
+
+
+def wrong_password_ends_session(request: HttpRequest) -> bool:
+    """Counts a wrong current password in this session (axes counted it as a failed log-in);
+    True when the session must end: settings.LOGIN_PAIR_LIMIT of them, as many as lock the
+    account at an address on the log-in page, or axes has locked this account here."""
+    wrong = request.session.get(WRONG_PASSWORDS, 0) + 1
+    request.session[WRONG_PASSWORDS] = wrong
+    return wrong >= settings.LOGIN_PAIR_LIMIT or bool(getattr(request, "axes_locked_out", False))

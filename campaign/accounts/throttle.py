@@ -12,6 +12,11 @@ A good log-in resets only the count for that account at that address (axes would
 count the request matches: the address's too, so anyone with an account of their own could
 wipe the count of their guesses at other people's). The history (axes' AccessFailureLog) is
 never reset here.
+
+The account count alone would let anyone lock any account, again and again, from addresses of
+their own. It does not apply at an address (the throttle's, campaign.clientip.throttle_address)
+from which the account logged in within USUAL_FOR (axes' AccessLog): there the owner still
+logs in, and the count for the account at that address still holds.
 """
 
 import datetime as dt
@@ -22,11 +27,12 @@ from typing import Any
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_parameters, get_client_username, get_cool_off
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 # The setting that holds the limit of each count axes keeps (AXES_LOCKOUT_PARAMETERS).
 LIMIT_SETTINGS = {
@@ -34,12 +40,9 @@ LIMIT_SETTINGS = {
     ("username",): "LOGIN_ACCOUNT_LIMIT",
     ("ip_address",): "LOGIN_ADDRESS_LIMIT",
 }
-
-
-def limits() -> list[int]:
-    """The limit of each count, in the order of AXES_LOCKOUT_PARAMETERS."""
-    return [getattr(settings, LIMIT_SETTINGS[tuple(parameters)])
-            for parameters in settings.AXES_LOCKOUT_PARAMETERS]
+ACCOUNT = ("username",)
+# How long after a good log-in an address stays one of the account's usual addresses.
+USUAL_FOR = dt.timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -53,18 +56,38 @@ class Count:
         return self.failures >= self.limit
 
 
+def is_usual_address(username: str | None, address: str | None) -> bool:
+    """Whether `username` logged in from `address` (a throttle address) within USUAL_FOR."""
+    if not username or not address:
+        return False
+    return AccessLog.objects.filter(username=username, ip_address=address,
+                                    attempt_time__gte=timezone.now() - USUAL_FOR).exists()
+
+
+def _usual(request: Any, username: str | None) -> bool:
+    # Asked several times a request (axes checks, counts, the lockout page): asked once.
+    known = request.__dict__.setdefault("_usual_addresses", {})
+    if username not in known:
+        known[username] = is_usual_address(username, request.axes_ip_address)
+    return known[username]
+
+
 def _counts(request: Any, credentials: dict | None) -> list[Count]:
-    """Each count within the cool-off, in one query (axes' handler would make one per count).
-    `request` has been through axes (its axes_* attributes)."""
+    """Each count that applies, within the cool-off, in one query (axes' handler would make one
+    per count). `request` has been through axes (its axes_* attributes)."""
     username = get_client_username(request, credentials)
-    filters = [Q(**parameters) for parameters in get_client_parameters(
+    parameters = [tuple(names) for names in settings.AXES_LOCKOUT_PARAMETERS]
+    filters = [Q(**values) for values in get_client_parameters(
         username, request.axes_ip_address, request.axes_user_agent, request, credentials)]
+    applying = [(rows, getattr(settings, LIMIT_SETTINGS[names]))
+                for names, rows in zip(parameters, filters, strict=True)
+                if names != ACCOUNT or not _usual(request, username)]
     recent = AccessAttempt.objects.filter(attempt_time__gte=get_cool_off_threshold(request))
     sums = recent.aggregate(**{
-        f"count{n}": Sum("failures_since_start", filter=rows) for n, rows in enumerate(filters)})
+        f"count{n}": Sum("failures_since_start", filter=rows) for n, (rows, _) in enumerate(applying)})
     return [
         Count(failures=sums[f"count{n}"] or 0, limit=limit, rows=recent.filter(rows))
-        for n, (rows, limit) in enumerate(zip(filters, limits(), strict=True))
+        for n, (rows, limit) in enumerate(applying)
     ]
 
 

@@ -5,6 +5,12 @@ whichever comes first; the person is sent to the log-in page with a message, and
 them back. The last-activity stamp is rewritten at most once a minute: a session is written (to
 the database, and with REDIS_URL to Redis) once a minute per active person, not on every request.
 A session is idle-expired at most one minute early, never late.
+
+A person typing a long form sends no request: the page's script (campaign/static/campaign/
+session.js) pings accounts:ping on activity, at most every PING_EVERY, and warns WARN_BEFORE the
+end with a button that pings. An expired session on a public page (a view marked
+login_not_required, as the citizen report form) is logged out and the page shown, not the
+log-in page.
 """
 
 import datetime as dt
@@ -27,29 +33,70 @@ from campaign import signals
 STARTED = "_session_started"      # epoch seconds of the log-in
 SEEN = "_session_seen"            # epoch seconds of the last stamped activity
 STAMP_EVERY = dt.timedelta(minutes=1)
+# What the page's script (session.js) is told: it pings on activity at most this often, and warns
+# this long before the idle end.
+PING_EVERY = dt.timedelta(minutes=5)
+WARN_BEFORE = dt.timedelta(minutes=2)
 
 
 class SessionTimeoutMiddleware:
-    """After AuthenticationMiddleware and MessageMiddleware (it logs out and leaves a message)."""
+    """After AuthenticationMiddleware and MessageMiddleware (it logs out and leaves a message).
+    The clocks are read for every request; an expired session ends in process_view, where the
+    view says whether it needs a log-in (as in Django's LoginRequiredMiddleware), or, for a
+    request that reaches no view (an unknown address, a refused form), after the response."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        reason = None
         if request.user.is_authenticated:
             now = timezone.now().timestamp()
             if STARTED not in request.session:       # a session from before these stamps
                 start_clock(request.session, now)
             reason = expired(request.session, now)
-            if reason:
-                return _expire(request, reason)
-            if now - request.session.get(SEEN, 0) >= STAMP_EVERY.total_seconds():
+            if reason is None and now - request.session.get(SEEN, 0) >= STAMP_EVERY.total_seconds():
                 request.session[SEEN] = now
-        return self.get_response(request)
+        request._session_expired = reason  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if request._session_expired:  # type: ignore[attr-defined]  # no view was reached
+            _end(request, request._session_expired)  # type: ignore[attr-defined]
+        return response
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        reason = getattr(request, "_session_expired", None)
+        if not reason:
+            return None
+        _end(request, reason)
+        if not getattr(view_func, "login_required", True):
+            return None                               # a public page: shown, logged out
+        back = _next(request)
+        return redirect_to_login(back) if back else redirect(settings.LOGIN_URL)
 
 
 def start_clock(session, now: float) -> None:
     session[STARTED] = session[SEEN] = now
+
+
+def touch(session, now: float) -> None:
+    """The person is active (the ping): the idle clock starts again now."""
+    session[SEEN] = now
+
+
+def session_clock(request: HttpRequest) -> dict:
+    """Context processor: what session.js needs on a signed-in page (`session_clock`): the
+    seconds left before the idle end, the seconds a ping gives, when to ping and to warn."""
+    session = getattr(request, "session", None)
+    user = getattr(request, "user", None)
+    if session is None or user is None or not user.is_authenticated or SEEN not in session:
+        return {}
+    idle = settings.SESSION_IDLE.total_seconds()
+    left = idle - (timezone.now().timestamp() - session[SEEN])
+    return {"session_clock": {
+        "left": max(int(left), 0), "idle": int(idle),
+        "ping_every": int(PING_EVERY.total_seconds()), "warn_before": int(WARN_BEFORE.total_seconds()),
+        "warn_minutes": int(WARN_BEFORE.total_seconds() // 60),
+    }}
 
 
 @receiver(user_logged_in, dispatch_uid="campaign.accounts.timeouts")
@@ -68,14 +115,12 @@ def expired(session, now: float) -> str | None:
     return None
 
 
-def _expire(request: HttpRequest, reason: str) -> HttpResponse:
-    user = request.user
-    signals.session_expired.send(sender=SessionTimeoutMiddleware, request=request, user=user,
-                                 reason=reason)
+def _end(request: HttpRequest, reason: str) -> None:
+    request._session_expired = None  # type: ignore[attr-defined]
+    signals.session_expired.send(sender=SessionTimeoutMiddleware, request=request,
+                                 user=request.user, reason=reason)
     logout(request)
     messages.info(request, _message(reason))
-    back = _next(request)
-    return redirect_to_login(back) if back else redirect(settings.LOGIN_URL)
 
 
 def _message(reason: str) -> str:

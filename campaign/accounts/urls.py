@@ -7,4 +7,5 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.AccountView.as_view(), name="account"),
     path("logout-everywhere/", views.log_out_everywhere, name="logout-everywhere"),
+    path("ping/", views.ping, name="ping"),
 ]

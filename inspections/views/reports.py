@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from campaign.calendar import calendar_warnings
-from campaign.clientip import client_ip
+from campaign.clientip import throttle_address
 from campaign.http import photo_response
 from campaign.models import Campaign, Criterion
 from campaign.permissions import managed_units, visible_points
@@ -44,9 +44,10 @@ def _public_campaign(request) -> Campaign:
 
 
 def _over_rate_limit(request) -> bool:
-    """Count this report against the sender's address; True once the hour's quota is used."""
+    """Count this report against the sender's address (an IPv6 sender's /64); True once the
+    hour's quota is used."""
     hour = timezone.now().strftime("%Y%m%d%H")
-    key = f"report-rate:{client_ip(request)}:{hour}"
+    key = f"report-rate:{throttle_address(request)}:{hour}"
     try:
         count = _count(caches["counters"], key)
     except Exception:  # noqa: BLE001 - any failure of the cache server: count here instead

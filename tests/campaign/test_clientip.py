@@ -3,7 +3,7 @@
 import pytest
 from django.test import RequestFactory
 
-from campaign.clientip import client_ip
+from campaign.clientip import client_ip, throttle_address
 from tests.factories import make_jpeg
 
 NGINX = ["127.0.0.1", "::1"]
@@ -46,6 +46,50 @@ def test_a_chain_of_trusted_proxies_is_walked_to_the_first_untrusted_address(set
 def test_a_missing_or_malformed_header_gives_the_proxy(settings, forwarded):
     settings.TRUSTED_PROXIES = NGINX
     assert client_ip(_request("127.0.0.1", forwarded)) == "127.0.0.1"
+
+
+@pytest.mark.parametrize(("forwarded", "client"), [
+    ("203.0.113.5:51000", "203.0.113.5"),
+    ("[2001:db8::1]:443", "2001:db8::1"),
+    ("[2001:db8::1]", "2001:db8::1"),
+    ("::ffff:203.0.113.5", "203.0.113.5"),
+    ("10.9.9.9, 203.0.113.5:51000", "203.0.113.5"),
+])
+def test_a_port_brackets_and_an_ipv4_mapped_form_are_read_as_the_address(settings, forwarded, client):
+    settings.TRUSTED_PROXIES = NGINX
+    assert client_ip(_request("127.0.0.1", forwarded)) == client
+
+
+def test_a_proxy_on_a_dual_stack_socket_is_still_trusted(settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    assert client_ip(_request("::ffff:127.0.0.1", "203.0.113.9")) == "203.0.113.9"
+
+
+@pytest.mark.parametrize(("remote", "counted"), [
+    ("203.0.113.9", "203.0.113.9"),
+    ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::"),
+    ("2001:db8:1:2::", "2001:db8:1:2::"),
+    ("::ffff:203.0.113.9", "203.0.113.9"),
+    ("", ""),
+])
+def test_the_throttles_count_an_ipv6_client_by_its_64(settings, remote, counted):
+    settings.TRUSTED_PROXIES = []
+    request = _request(remote)
+    assert throttle_address(request) == counted
+    assert client_ip(request) == remote                # the audit's: the full address
+
+
+@pytest.mark.django_db
+def test_citizen_reports_are_counted_per_ipv6_network(client, settings, campaign):
+    from inspections.views.reports import REPORTS_PER_HOUR
+
+    def report(address: str) -> int:
+        return client.post("/report/", {"description": "井盖缺失", "location": "胜利街口",
+                                        "photos": make_jpeg()}, REMOTE_ADDR=address).status_code
+
+    statuses = [report(f"2001:db8:7:7::{n + 1:x}") for n in range(REPORTS_PER_HOUR + 1)]
+    assert statuses == [200] * REPORTS_PER_HOUR + [429]
+    assert report("2001:db8:7:8::1") == 200             # another network
 
 
 @pytest.mark.django_db

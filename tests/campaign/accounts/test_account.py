@@ -141,3 +141,66 @@ def test_the_password_rules_ask_for_ten_characters():
 def test_the_demo_and_test_passwords_pass_the_rules():
     validate_password(DEMO_PASSWORD)
     validate_password(OLD)
+
+
+# ---- a wrong current password is a failed log-in ---------------------------------------------------
+
+HERE = "203.0.113.20"
+
+
+def _change(client, old: str):
+    return client.post(ACCOUNT, {"old_password": old, "new_password1": NEW, "new_password2": NEW},
+                       REMOTE_ADDR=HERE)
+
+
+def test_a_wrong_current_password_is_counted_and_audited_as_a_failed_log_in(client):
+    from axes.models import AccessAttempt
+
+    from campaign.audit.enums import SecurityKind
+    from campaign.audit.models import SecurityEvent
+
+    factories.login(client, factories.UserFactory(username="wang"))
+    response = _change(client, "guess-one-1")
+    assert response.status_code == 200
+    assert response.context["form"].errors["old_password"] == ["你的旧密码不正确。请重新输入。"]
+    attempt = AccessAttempt.objects.get()
+    assert (attempt.username, attempt.ip_address, attempt.failures_since_start) == ("wang", HERE, 1)
+    # Axes keeps the form's fields: never the passwords typed.
+    assert "guess-one-1" not in attempt.post_data and NEW not in attempt.post_data
+    assert list(SecurityEvent.objects.filter(kind=SecurityKind.LOGIN_FAILED).values_list(
+        "username", "address")) == [("wang", HERE)]
+
+
+def test_wrong_current_passwords_end_the_session_at_the_pair_limit(client, settings):
+    factories.login(client, factories.UserFactory(username="wang"))
+    responses = [_change(client, f"guess-{n}") for n in range(settings.LOGIN_PAIR_LIMIT)]
+    # The fifth locks the account at this address (axes' page, saying why) and ends the session.
+    assert [response.status_code for response in responses] == [200] * 4 + [429]
+    page = responses[-1].content.decode()
+    assert "您已退出：当前密码连续输错 5 次。" in page and "请于" in page
+    assert not logged_in(client)
+    # As after five wrong passwords on the log-in page: locked here, not elsewhere.
+    assert Client().post(reverse("login"), {"username": "wang", "password": OLD},
+                         REMOTE_ADDR=HERE).status_code == 429
+    assert Client().post(reverse("login"), {"username": "wang", "password": OLD},
+                         REMOTE_ADDR="198.51.100.3").status_code == 302
+
+
+def test_the_right_current_password_after_wrong_ones_changes_it(client):
+    factories.login(client, factories.UserFactory(username="wang"))
+    assert [_change(client, "guess").status_code for _ in range(3)] == [200] * 3
+    assert _change(client, OLD).status_code == 302
+    assert User.objects.get(username="wang").check_password(NEW)
+    assert "_wrong_current_passwords" not in client.session
+
+
+def test_wrong_current_passwords_from_changing_addresses_still_end_the_session(client, settings):
+    """A phone moving between networks: no address reaches the pair limit, the session does."""
+    factories.login(client, factories.UserFactory(username="wang"))
+    addresses = ["203.0.113.21", "198.51.100.22"] * 3
+    statuses = [client.post(ACCOUNT, {"old_password": "guess", "new_password1": NEW,
+                                      "new_password2": NEW}, REMOTE_ADDR=address).status_code
+                for address in addresses[:settings.LOGIN_PAIR_LIMIT]]
+    assert statuses == [200] * 4 + [302]
+    assert "您已退出：当前密码连续输错 5 次。" in client.get(reverse("login")).content.decode()
+    assert not logged_in(client)

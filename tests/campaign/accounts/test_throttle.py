@@ -133,3 +133,107 @@ def test_a_good_log_in_does_not_reset_the_count_of_other_accounts_at_the_address
     assert log_in("mine", PASSWORD, "203.0.113.7") == 302  # resets mine's 4, not the other 24
     guesses = [log_in(name, "wrong", "203.0.113.7") for name in ("li", "zhao") for _ in range(3)]
     assert guesses == [200] * 5 + [429]                    # 24 + 6: the address's 30th failure
+
+
+# ---- IPv6: a client is counted by its /64 -------------------------------------------------------
+
+def test_guessing_from_many_addresses_of_one_ipv6_network_locks_the_network():
+    """One subscriber holds a whole /64: a new address for each guess changes nothing."""
+    names = [f"u{n}" for n in range(40)]
+    statuses = [log_in(name, "wrong", f"2001:db8:5:6::{n + 1:x}") for n, name in enumerate(names)]
+    assert statuses == [200] * 29 + [429] * 11        # the 30th failure from the /64
+    factories.UserFactory(username="li")
+    assert log_in("li", PASSWORD, "2001:db8:5:6:ffff::1") == 429    # the same /64
+    assert log_in("li", PASSWORD, "2001:db8:5:7::1") == 302         # the next /64: not locked
+
+
+def test_one_account_at_one_ipv6_network_is_the_pair():
+    factories.UserFactory(username="wang")
+    statuses = [log_in("wang", "wrong", f"2001:db8:5:6::{n + 1:x}") for n in range(5)]
+    assert statuses == [200] * 4 + [429]
+    assert log_in("wang", PASSWORD, "2001:db8:5:6::abcd") == 429
+    assert log_in("wang", PASSWORD, "2001:db8:9:9::1") == 302
+
+
+def test_ipv4_addresses_are_counted_one_by_one():
+    factories.UserFactory(username="wang")
+    statuses = [log_in("wang", "wrong", f"203.0.113.{n}") for n in range(9)]
+    assert statuses == [200] * 9                      # 9 addresses: no pair reaches 5
+
+
+def test_the_throttle_keeps_the_network_and_the_audit_the_full_address():
+    from campaign.audit.enums import SecurityKind
+    from campaign.audit.models import SecurityEvent
+
+    log_in("wang", "wrong", "2001:db8:5:6:a:b:c:d")
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["2001:db8:5:6::"]
+    assert list(SecurityEvent.objects.filter(kind=SecurityKind.LOGIN_FAILED).values_list(
+        "address", flat=True)) == ["2001:db8:5:6:a:b:c:d"]
+
+
+# ---- the account count does not apply at the account's usual addresses --------------------------
+
+def _owner_logged_in_at_the_office(days_ago: int) -> None:
+    """wang logged in at the office `days_ago` days before T0 (axes' AccessLog keeps it)."""
+    factories.UserFactory(username="wang")
+    with time_machine.travel(T0 - dt.timedelta(days=days_ago), tick=False):
+        assert log_in("wang", PASSWORD, OFFICE) == 302
+
+
+def _attacker_fails_10_times() -> list[int]:
+    return [log_in("wang", "wrong", address) for address in ("198.51.100.1", "198.51.100.2")
+            for _ in range(5)]
+
+
+def test_an_attacker_locks_the_account_for_new_addresses_but_not_the_owners_office():
+    _owner_logged_in_at_the_office(days_ago=29)
+    with time_machine.travel(T0, tick=False):
+        assert _attacker_fails_10_times() == [200] * 4 + [429] + [200] * 4 + [429]
+        assert log_in("wang", PASSWORD, "203.0.113.50") == 429     # a new address: locked
+        assert log_in("wang", PASSWORD, OFFICE) == 302             # the owner, at the office
+
+
+def test_an_address_is_usual_for_30_days_after_a_log_in():
+    _owner_logged_in_at_the_office(days_ago=31)
+    with time_machine.travel(T0, tick=False):
+        _attacker_fails_10_times()
+        assert log_in("wang", PASSWORD, OFFICE) == 429
+
+
+def test_an_address_is_usual_only_for_the_account_that_logged_in_there():
+    _owner_logged_in_at_the_office(days_ago=1)
+    factories.UserFactory(username="li")
+    with time_machine.travel(T0, tick=False):
+        for address in ("198.51.100.1", "198.51.100.2"):
+            for _ in range(5):
+                log_in("li", "wrong", address)
+        assert log_in("li", PASSWORD, OFFICE) == 429
+
+
+def test_the_pair_limit_still_holds_at_a_usual_address():
+    _owner_logged_in_at_the_office(days_ago=1)
+    with time_machine.travel(T0, tick=False):
+        assert [log_in("wang", "wrong", OFFICE) for _ in range(5)] == [200] * 4 + [429]
+        assert log_in("wang", PASSWORD, OFFICE) == 429
+
+
+def test_an_ipv6_office_is_usual_across_its_network():
+    factories.UserFactory(username="wang")
+    with time_machine.travel(T0 - dt.timedelta(days=3), tick=False):
+        assert log_in("wang", PASSWORD, "2001:db8:5:6::10") == 302
+    with time_machine.travel(T0, tick=False):
+        _attacker_fails_10_times()
+        assert log_in("wang", PASSWORD, "2001:db8:5:6::99") == 302  # another machine, same /64
+
+
+# ---- a username longer than the User model allows -------------------------------------------------
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
+def test_a_username_longer_than_the_model_allows_is_refused_before_anything_is_counted(url):
+    """On PostgreSQL axes' AccessAttempt.username (255 characters) failed with a 500."""
+    response = Client().post(url, {"username": "a" * 300, "password": "wrong"},
+                             REMOTE_ADDR=OFFICE)
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"] == [
+        "确保该变量包含不超过 150 字符 (目前字符数 300)。"]
+    assert AccessAttempt.objects.count() == AccessFailureLog.objects.count() == 0

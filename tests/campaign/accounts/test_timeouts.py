@@ -136,3 +136,91 @@ def test_a_session_from_before_the_stamps_starts_its_clocks_at_its_next_request(
 def test_any_log_in_starts_the_clocks(client, clock):
     factories.login(client, factories.UserFactory())      # force_login: no view, no middleware
     assert (client.session[STARTED], client.session[SEEN]) == (T0.timestamp(), T0.timestamp())
+
+
+# ---- the page's script keeps an active person's session (session.js, accounts:ping) ----------------
+
+PING = reverse("accounts:ping")
+
+
+def test_the_ping_starts_the_idle_clock_again(client, clock):
+    log_in(client)
+    at(clock, seconds=10)
+    response = client.post(PING)
+    assert (response.status_code, response.content) == (204, b"")
+    assert client.session[SEEN] == T0.timestamp() + 10      # now, not once a minute
+    assert client.session[STARTED] == T0.timestamp()
+
+
+def test_pinging_keeps_a_person_typing_a_long_visit_logged_in(client, clock):
+    log_in(client)
+    for minutes in (5, 10, 15, 20, 25, 30, 35, 40, 45):     # typing: the script pings
+        at(clock, minutes=minutes)
+        assert client.post(PING).status_code == 204
+    at(clock, minutes=45 + 29)
+    response = client.post(reverse("logout"))              # the form, sent at last
+    assert response["Location"] == reverse("login")        # logged out by the form, not the clock
+
+
+def test_the_ping_does_not_outlast_the_absolute_timeout(client, clock, expirations):
+    log_in(client)
+    for minutes in range(25, 12 * 60, 25):
+        at(clock, minutes=minutes)
+        assert client.post(PING).status_code == 204
+    at(clock, hours=12, minutes=1)
+    assert client.post(PING).status_code == 302
+    assert expirations == [("wang", "absolute")]
+
+
+def test_the_ping_is_a_post_and_needs_a_log_in(client, clock):
+    response = client.post(PING)
+    assert (response.status_code, response["Location"]) == (302, f"{LOGIN}?next={PING}")
+    log_in(client)
+    assert client.get(PING).status_code == 405
+
+
+def test_a_signed_in_page_tells_the_script_the_time_left(client, clock):
+    log_in(client)
+    at(clock, seconds=45)                # the stamp is a minute's: still the log-in's
+    page = client.get(reverse("home")).content.decode()
+    assert (f'data-session-ping="{PING}" data-session-left="1755" data-session-idle="1800" '
+            'data-session-ping-every="300" data-session-warn-before="120"') in page
+    assert 'id="session-notice" role="alert" hidden' in page
+    assert "campaign/session.js" in page
+
+
+def test_a_public_page_gives_the_script_nothing_to_do_for_a_visitor(client, campaign):
+    page = client.get(reverse("inspections:report-create")).content.decode()
+    assert "data-session-ping" not in page and 'id="session-notice"' not in page
+
+
+# ---- an expired session on a public page ---------------------------------------------------------
+
+def test_an_expired_session_on_a_public_page_shows_the_page_logged_out(client, clock, expirations,
+                                                                        campaign):
+    log_in(client)
+    at(clock, minutes=31)
+    response = client.get(reverse("inspections:report-create"))
+    assert response.status_code == 200                       # the citizen form, not the log-in
+    assert response.wsgi_request.user.is_anonymous
+    assert "您已超过 30 分钟未操作，已自动退出。请重新登录。" in response.content.decode()
+    assert expirations == [("wang", "idle")]
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_an_expired_session_on_the_log_in_page_shows_it(client, clock, expirations):
+    log_in(client)
+    at(clock, minutes=31)
+    response = client.get(LOGIN)
+    assert response.status_code == 200
+    assert expirations == [("wang", "idle")]
+
+
+def test_an_expired_session_ends_even_where_no_view_answers(client, clock, expirations):
+    log_in(client)
+    at(clock, minutes=31)
+    assert client.get("/no-such-page/").status_code == 404
+    assert expirations == [("wang", "idle")]
+    at(clock, minutes=32)
+    assert client.get(reverse("home")).status_code == 302
+    assert expirations == [("wang", "idle")]                 # ended once

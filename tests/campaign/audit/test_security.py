@@ -130,8 +130,17 @@ def test_failed_logins_are_bounded_per_address_per_minute(client, settings):
     assert [username for _kind, username, *_rest in rows()] == ["a", "b"]
 
 
-def test_a_long_username_tried_is_cut_to_the_column(client, settings):
+def test_a_username_longer_than_an_account_can_have_is_refused_before_the_audit(client):
     client.post(reverse("login"), {"username": "x" * 200, "password": "x"})
+    assert not SecurityEvent.objects.exists()
+
+
+def test_a_long_username_is_cut_to_the_column():
+    from campaign.audit.enums import SecurityKind
+    from campaign.audit.recorders import record_event
+
+    request = RequestFactory().post("/accounts/login/", REMOTE_ADDR="203.0.113.1")
+    record_event(SecurityKind.LOGIN_FAILED, request=request, username="x" * 200)
     assert SecurityEvent.objects.get().username == "x" * 150
 
 

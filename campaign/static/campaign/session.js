@@ -1,0 +1,82 @@
+// The idle timeout seen from the page (campaign.accounts.timeouts): someone typing a long form
+// sends no request, so activity (typing, clicks, touches) pings the server at most every
+// data-session-ping-every seconds, and data-session-warn-before seconds before the idle end a
+// notice (role=alert) offers to stay logged in. Tabs share the end (localStorage), so activity
+// in one keeps the others from warning.
+(function () {
+  "use strict";
+  const body = document.body;
+  const pingUrl = body.dataset.sessionPing;
+  const notice = document.getElementById("session-notice");
+  if (!pingUrl || !notice) return;
+  const idle = Number(body.dataset.sessionIdle) * 1000;
+  const pingEvery = Number(body.dataset.sessionPingEvery) * 1000;
+  const warnBefore = Number(body.dataset.sessionWarnBefore) * 1000;
+  const text = document.getElementById("session-notice-text");
+  const stay = document.getElementById("session-stay");
+  const KEY = "campaign.session.ends";
+  let ends = Date.now() + Number(body.dataset.sessionLeft) * 1000;
+  let lastPing = Date.now();
+  let ended = false;
+
+  function shared() {
+    try { return Number(window.localStorage.getItem(KEY)) || 0; } catch (e) { return 0; }
+  }
+  function share(value) {
+    try { window.localStorage.setItem(KEY, String(value)); } catch (e) { /* private mode */ }
+  }
+  function csrfToken() {
+    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (input) return input.value;
+    const cookie = document.cookie.split("; ").find(function (c) { return c.startsWith("csrftoken="); });
+    return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : "";
+  }
+
+  function ping() {
+    if (ended) return;
+    lastPing = Date.now();
+    const sent = Date.now();
+    fetch(pingUrl, {
+      method: "POST", credentials: "same-origin", redirect: "manual",
+      headers: {"X-CSRFToken": csrfToken(), "X-Requested-With": "fetch"},
+    }).then(function (response) {
+      if (response.status !== 204) return;      // logged out already: the check below tells
+      ends = Math.max(ends, sent + idle);
+      share(ends);
+      check();
+    }).catch(function () { /* offline: the next activity tries again */ });
+  }
+
+  function show(message) {
+    if (text.textContent !== message) text.textContent = message;
+    notice.hidden = false;
+  }
+
+  function check() {
+    ends = Math.max(ends, shared());
+    const left = ends - Date.now();
+    if (left <= 0) {
+      ended = true;
+      stay.hidden = true;
+      show(notice.dataset.ended);
+    } else if (left <= warnBefore) {
+      show(notice.dataset.warning);
+    } else {
+      notice.hidden = true;
+      text.textContent = "";
+    }
+  }
+
+  function active(event) {
+    if (event.target === stay) return;         // its own click pings
+    if (!ended && Date.now() - lastPing >= pingEvery) ping();
+  }
+
+  share(Math.max(ends, shared()));
+  ["input", "keydown", "click", "touchstart"].forEach(function (kind) {
+    document.addEventListener(kind, active, {passive: true, capture: true});
+  });
+  stay.addEventListener("click", ping);
+  window.setInterval(check, 1000);
+  check();
+})();
