@@ -31,6 +31,7 @@ from campaign.twofactor.services import (
     recovery_codes_left,
     remove_second_factor,
 )
+from campaign.viewonly import ViewOnly
 
 admin.site.login_form = AdminLoginForm
 
@@ -78,32 +79,20 @@ class UserAdmin(BaseUserAdmin):
                               messages.WARNING)
 
 
-class ShowDeviceOnly:
-    """django-otp's device pages, to look only: a second factor is removed by the reset on the
-    person's page (campaign.twofactor.services), which ends their sessions and is recorded;
-    deleting or editing a device here would do neither."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
+# django-otp's device pages, to look only (ViewOnly): a second factor is removed by the reset on
+# the person's page (campaign.twofactor.services), which ends their sessions and is recorded;
+# deleting or editing a device here would do neither.
 admin.site.unregister(TOTPDevice)
 admin.site.unregister(StaticDevice)
 
 
 @admin.register(TOTPDevice)
-class AppDeviceAdmin(ShowDeviceOnly, TOTPDeviceAdmin):
+class AppDeviceAdmin(ViewOnly, TOTPDeviceAdmin):
     pass
 
 
 @admin.register(StaticDevice)
-class RecoveryCodesAdmin(ShowDeviceOnly, StaticDeviceAdmin):
+class RecoveryCodesAdmin(ViewOnly, StaticDeviceAdmin):
     pass
 
 
@@ -195,18 +184,9 @@ class PointAdmin(admin.ModelAdmin):
     list_select_related = ["unit"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ViewOnly, admin.ModelAdmin):
     """Tasks and progress reports change only through campaign.tasks.services (splitting keeps targets
     adding up, reports are never overwritten), so the admin only reads them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Task)

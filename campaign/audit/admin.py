@@ -5,18 +5,7 @@ from auditlog.admin import LogEntryAdmin
 from django.contrib import admin
 
 from campaign.audit.models import ChangeEntry, SecurityEvent
-
-
-class ReadOnly:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
+from campaign.viewonly import ViewOnly
 
 # auditlog.admin registered its admin for the log entry model (ours); it would let a superuser
 # delete rows through the objects they belong to.
@@ -25,12 +14,12 @@ if admin.site.is_registered(ChangeEntry):
 
 
 @admin.register(ChangeEntry)
-class ChangeEntryAdmin(ReadOnly, LogEntryAdmin):
+class ChangeEntryAdmin(ViewOnly, LogEntryAdmin):
     pass
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(ReadOnly, admin.ModelAdmin):
+class SecurityEventAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ["at", "kind", "username", "address", "status", "path"]
     list_filter = ["kind"]
     search_fields = ["username", "path"]
