@@ -145,11 +145,11 @@ def holds_role_anywhere(user: User, *roles: str) -> bool:
 
 def must_use_second_factor(user: User) -> bool:
     """Whether the person must set up two-step verification (an authenticator app) before they
-    reach anything: administrators and coordinators anywhere, while TWO_FACTOR_REQUIRED is on.
-    Everyone else may set it up, and may turn it off."""
+    reach anything: administrators (staff or superuser) and coordinators anywhere, while
+    TWO_FACTOR_REQUIRED is on. Everyone else may set it up, and may turn it off."""
     if not settings.TWO_FACTOR_REQUIRED or not user.is_authenticated:
         return False
-    return user.is_staff or holds_role_anywhere(user, Role.COORDINATOR)
+    return user.is_staff or user.is_superuser or holds_role_anywhere(user, Role.COORDINATOR)
 
 
 def units_with_role(user: User, *roles: str) -> QuerySet[Unit]:

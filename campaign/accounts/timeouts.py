@@ -8,12 +8,15 @@ A session is idle-expired at most one minute early, never late.
 
 A person typing a long form sends no request: the page's script (campaign/static/campaign/
 session.js) pings accounts:ping on activity, at most every PING_EVERY, and warns WARN_BEFORE the
-end with a button that pings. An expired session on a public page (a view marked
+end with a button that pings (both at most a third of the idle timeout). Once the end has passed,
+the notice links to the log-in page in a new tab: the page being typed stays, and once logged in
+there, it can be sent. An expired session on a public page (a view marked
 login_not_required, as the citizen report form) is logged out and the page shown, not the
 log-in page.
 """
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -34,7 +37,8 @@ STARTED = "_session_started"      # epoch seconds of the log-in
 SEEN = "_session_seen"            # epoch seconds of the last stamped activity
 STAMP_EVERY = dt.timedelta(minutes=1)
 # What the page's script (session.js) is told: it pings on activity at most this often, and warns
-# this long before the idle end.
+# this long before the idle end; both at most a third of the idle timeout (script_timings), so a
+# short DJANGO_SESSION_IDLE_MINUTES still leaves pings to keep a typing person in.
 PING_EVERY = dt.timedelta(minutes=5)
 WARN_BEFORE = dt.timedelta(minutes=2)
 
@@ -92,11 +96,22 @@ def session_clock(request: HttpRequest) -> dict:
         return {}
     idle = settings.SESSION_IDLE.total_seconds()
     left = idle - (timezone.now().timestamp() - session[SEEN])
+    ping_every, warn_before = script_timings(settings.SESSION_IDLE)
     return {"session_clock": {
         "left": max(int(left), 0), "idle": int(idle),
-        "ping_every": int(PING_EVERY.total_seconds()), "warn_before": int(WARN_BEFORE.total_seconds()),
-        "warn_minutes": int(WARN_BEFORE.total_seconds() // 60),
+        "ping_every": ping_every, "warn_before": warn_before,
+        # Said in whole minutes, rounded up: "in 1 minute" rather than "in 0 minutes".
+        "warn_minutes": max(math.ceil(warn_before / 60), 1),
     }}
+
+
+def script_timings(idle: dt.timedelta) -> tuple[int, int]:
+    """Seconds between pings and seconds of warning for session.js: PING_EVERY and WARN_BEFORE,
+    but at most a third of the idle timeout each, so that (with an idle timeout of 5 minutes or
+    less) activity still pings well before the end, and the warning comes after some idle time."""
+    third = idle.total_seconds() / 3
+    return (max(int(min(PING_EVERY.total_seconds(), third)), 1),
+            max(int(min(WARN_BEFORE.total_seconds(), third)), 1))
 
 
 @receiver(user_logged_in, dispatch_uid="campaign.accounts.timeouts")

@@ -83,21 +83,36 @@ def qr_svg(device: TOTPDevice, *, title: str) -> str:
                          svgclass="qr-code", lineclass=None)
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    """What confirming the app being set up found: the new recovery codes (shown once), or when
+    the next try is allowed (too many wrong codes lately), or neither (a wrong code)."""
+
+    codes: list[str] | None = None
+    wait_until: dt.datetime | None = None
+
+
 @transaction.atomic
-def confirm_app_device(device: TOTPDevice, code: str, *, request: HttpRequest | None) -> list[str] | None:
+def confirm_app_device(device: TOTPDevice, code: str, *, request: HttpRequest | None) -> Confirmation:
     """Confirm the app being set up with a code from it: it replaces any earlier app, and ten new
-    recovery codes replace any earlier ones. Returns the recovery codes (shown once), or None
-    for a wrong code."""
+    recovery codes replace any earlier ones. While the device's throttle holds (after a wrong
+    code) no code is checked: django-otp would refuse even the right one, and the page says to
+    wait rather than that the code is wrong."""
     device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
-    if device.confirmed or not device.verify_token(code):
-        return None
+    if device.confirmed:
+        return Confirmation()
+    allowed, info = device.verify_is_allowed()
+    if not allowed:
+        return Confirmation(wait_until=(info or {}).get("locked_until"))
+    if not device.verify_token(code):
+        return Confirmation()
     user = device.user
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = _new_recovery_codes(user)
     second_factor_enrolled.send(sender=TOTPDevice, request=request, user=user, what="app")
-    return codes
+    return Confirmation(codes=codes)
 
 
 @transaction.atomic

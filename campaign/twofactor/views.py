@@ -1,6 +1,8 @@
 """The pages of two-step verification, under /accounts/two-factor/: the code asked after the
 password, setting up an app, the recovery codes, the status page, and turning it off."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -81,9 +83,13 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 def _wrong_or_wait(check: services.CodeCheck) -> str:
     if check.wait_until is not None:
-        return _("Too many wrong codes. Wait a moment and try again after %(time)s.") % {
-            "time": time_format(timezone.localtime(check.wait_until), "H:i:s")}
+        return _wait_message(check.wait_until)
     return _("This code is wrong or has already been used.")
+
+
+def _wait_message(until: dt.datetime) -> str:
+    return _("Too many wrong codes. Wait a moment and try again after %(time)s.") % {
+        "time": time_format(timezone.localtime(until), "H:i:s")}
 
 
 @never_cache
@@ -109,7 +115,8 @@ def setup(request: HttpRequest) -> HttpResponse:
             "Setting up was started again elsewhere, so the QR code has changed. Remove the "
             "account you just added from the app, scan this new QR code and enter its code."))
     elif request.method == "POST" and form.is_valid():
-        codes = services.confirm_app_device(device, form.cleaned_data["code"], request=request)
+        confirmation = services.confirm_app_device(device, form.cleaned_data["code"], request=request)
+        codes = confirmation.codes
         if codes is not None:
             request.session.pop(PENDING_KEY, None)
             _verified(request, device)
@@ -119,7 +126,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             request.session[NEW_CODES_KEY] = codes
             messages.success(request, _("Two-step verification is on. Keep your recovery codes safe."))
             return HttpResponseRedirect(with_next(reverse("two-factor:recovery-codes"), _next_url(request)))
-        form.add_error("code", _(
+        form.add_error("code", _wait_message(confirmation.wait_until) if confirmation.wait_until else _(
             "This code is wrong. Check that the phone's time is right, and enter the code the "
             "app shows now for this account."))
     return render(request, "twofactor/setup.html", {

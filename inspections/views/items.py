@@ -313,7 +313,6 @@ def rectification_step(request, pk: int, step: workflow.Step):
     form = _step_form(step, request.user, item, request.POST, request.FILES)
     if refusal := workflow.refusal(request.user, item, step.action):
         # The item moved on (closed, returned, re-routed…) since the page was loaded.
-        messages.error(request, refusal)
         return _offered_again(request, item, step, form, refusal)
     if not form.is_valid():
         messages.error(request, _("Please correct the errors below."))
@@ -323,7 +322,6 @@ def rectification_step(request, pk: int, step: workflow.Step):
         services.take_step(step, item, by=request.user, version=data["version"],
                            **form.arguments())
     except (workflow.TransitionError, PhotoError) as error:
-        messages.error(request, str(error))
         item.refresh_from_db()
         return _offered_again(request, item, step, form, str(error))
     messages.success(request, _("%(code)s: %(action)s.") % {"code": item.code,
@@ -333,9 +331,10 @@ def rectification_step(request, pk: int, step: workflow.Step):
 
 def _offered_again(request, item, step: workflow.Step, sent, message: str):
     """The item page with the refused step's form again: what was typed (photos have to be
-    chosen again) and why, said on the form. The form carries the item's current version, so
-    sending it again after reading the change works; when the step is no longer possible at
-    all, the form only keeps what was typed, read-only, with the reason."""
+    chosen again) and why, said on the form (only there: the page opens at the form). The form
+    carries the item's current version, so sending it again after reading the change works;
+    when the step is no longer possible at all, the form only keeps what was typed, read-only,
+    with the reason."""
     typed = {name: sent.data[sent.add_prefix(name)] for name in sent.fields
              if name not in ("version", "photos") and sent.add_prefix(name) in sent.data}
     retry = _step_form(step, request.user, item, initial=typed)

@@ -31,7 +31,7 @@ def test_a_person_changes_their_password_then_logs_out_everywhere(page, browser,
     page.locator("#id_new_password1").fill("lantern42")
     page.locator("#id_new_password2").fill("lantern42")
     page.get_by_role("button", name="修改密码").click()
-    expect(page.get_by_text("此密码太短，至少要包含 10 个字符。")).to_be_visible()
+    expect(page.get_by_text("此密码太短，至少须包含 10 个字符。")).to_be_visible()
     assert_accessible(page)
 
     page.locator("#id_old_password").fill("pass-word-123")

@@ -2,7 +2,9 @@
 // sends no request, so activity (typing, clicks, touches) pings the server at most every
 // data-session-ping-every seconds, and data-session-warn-before seconds before the idle end a
 // notice (role=alert) offers to stay logged in. Tabs share the end (localStorage), so activity
-// in one keeps the others from warning.
+// in one keeps the others from warning. Once the end has passed, the notice links to the log-in
+// page in a new tab, so what is typed here stays; logging in there moves the shared end on, and
+// this page takes the new session's CSRF token into its forms, so they can be sent.
 (function () {
   "use strict";
   const body = document.body;
@@ -14,6 +16,7 @@
   const warnBefore = Number(body.dataset.sessionWarnBefore) * 1000;
   const text = document.getElementById("session-notice-text");
   const stay = document.getElementById("session-stay");
+  const login = document.getElementById("session-login");
   const KEY = "campaign.session.ends";
   let ends = Date.now() + Number(body.dataset.sessionLeft) * 1000;
   let lastPing = Date.now();
@@ -25,11 +28,19 @@
   function share(value) {
     try { window.localStorage.setItem(KEY, String(value)); } catch (e) { /* private mode */ }
   }
+  // The cookie first: logging in (in another tab) gives a new token, and the forms' copy is old.
   function csrfToken() {
-    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    if (input) return input.value;
     const cookie = document.cookie.split("; ").find(function (c) { return c.startsWith("csrftoken="); });
-    return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : "";
+    if (cookie) return decodeURIComponent(cookie.slice("csrftoken=".length));
+    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+  function renewForms() {
+    const token = csrfToken();
+    if (!token) return;
+    document.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (input) {
+      input.value = token;
+    });
   }
 
   function ping() {
@@ -58,8 +69,17 @@
     if (left <= 0) {
       ended = true;
       stay.hidden = true;
+      login.hidden = false;
       show(notice.dataset.ended);
-    } else if (left <= warnBefore) {
+      return;
+    }
+    if (ended) {                                // logged in again in another tab
+      ended = false;
+      stay.hidden = false;
+      login.hidden = true;
+      renewForms();
+    }
+    if (left <= warnBefore) {
       show(notice.dataset.warning);
     } else {
       notice.hidden = true;

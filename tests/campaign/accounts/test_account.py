@@ -2,9 +2,10 @@
 
 import pytest
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.password_validation import password_validators_help_texts, validate_password
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from campaign import signals
 from campaign.demo import DEMO_PASSWORD
@@ -117,10 +118,10 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(sent):
 
 
 @pytest.mark.parametrize(("old", "new1", "new2", "error"), [
-    ("wrong-pass-1", NEW, NEW, "你的旧密码不正确。请重新输入。"),
-    (OLD, "lantern42", "lantern42", "此密码太短，至少要包含 10 个字符。"),
-    (OLD, "password123", "password123", "这个密码太常见了。"),
-    (OLD, "2026030212", "2026030212", "密码只包含数字。"),
+    ("wrong-pass-1", NEW, NEW, "您输入的旧密码不正确，请重新输入。"),
+    (OLD, "lantern42", "lantern42", "此密码太短，至少须包含 10 个字符。"),
+    (OLD, "password123", "password123", "此密码过于常见。"),
+    (OLD, "2026030212", "2026030212", "此密码全部为数字。"),
     (OLD, NEW, NEW + "x", "输入的两个密码不一致。"),
 ])
 def test_a_refused_password_says_why_in_chinese(client, sent, old, new1, new2, error):
@@ -134,8 +135,19 @@ def test_a_refused_password_says_why_in_chinese(client, sent, old, new1, new2, e
 
 def test_the_password_rules_ask_for_ten_characters():
     validate_password("ten-chars!")
-    with pytest.raises(Exception, match="至少要包含 10 个字符"):
+    with pytest.raises(Exception, match="至少须包含 10 个字符"):
         validate_password("nine-char")
+
+
+def test_the_password_rules_say_you_politely():
+    # Django's own Chinese says 你; the site says 您 (our catalogue names the messages).
+    with translation.override("zh-hans"):
+        assert password_validators_help_texts() == [
+            "您的密码不能与您的其他个人信息过于相似。",
+            "您的密码至少须包含 10 个字符。",
+            "您的密码不能是常用密码。",
+            "您的密码不能全部为数字。",
+        ]
 
 
 def test_the_demo_and_test_passwords_pass_the_rules():
@@ -162,7 +174,7 @@ def test_a_wrong_current_password_is_counted_and_audited_as_a_failed_log_in(clie
     factories.login(client, factories.UserFactory(username="wang"))
     response = _change(client, "guess-one-1")
     assert response.status_code == 200
-    assert response.context["form"].errors["old_password"] == ["你的旧密码不正确。请重新输入。"]
+    assert response.context["form"].errors["old_password"] == ["您输入的旧密码不正确，请重新输入。"]
     attempt = AccessAttempt.objects.get()
     assert (attempt.username, attempt.ip_address, attempt.failures_since_start) == ("wang", HERE, 1)
     # Axes keeps the form's fields: never the passwords typed.

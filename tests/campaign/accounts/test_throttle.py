@@ -91,6 +91,8 @@ def test_the_locked_out_page_says_when_to_try_again():
         english = _post("wang", "wrong", OFFICE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "请于 10:15 后再试（15\xa0分钟后）" in chinese
     assert "Try again after 10:15 (in 15\xa0minutes)" in english
+    # What to do, not the HTTP status: no "429" above the title.
+    assert "display-6" not in chinese and ">429<" not in chinese
 
 
 def test_the_time_to_try_again_is_when_the_count_falls_below_the_limit():

@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 
 from campaign import signals
-from campaign.accounts.timeouts import SEEN, STARTED
+from campaign.accounts.timeouts import SEEN, STARTED, script_timings
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -187,6 +187,30 @@ def test_a_signed_in_page_tells_the_script_the_time_left(client, clock):
             'data-session-ping-every="300" data-session-warn-before="120"') in page
     assert 'id="session-notice" role="alert" hidden' in page
     assert "campaign/session.js" in page
+
+
+@pytest.mark.parametrize(("minutes", "timings"), [
+    (30, (300, 120)),
+    (15, (300, 120)),
+    (6, (120, 120)),
+    (5, (100, 100)),
+    (3, (60, 60)),
+    (1, (20, 20)),
+])
+def test_the_script_pings_and_warns_within_a_third_of_a_short_idle_timeout(minutes, timings):
+    # With PING_EVERY (5 minutes) at or above the idle timeout, a typing person's pings came too
+    # late to keep the session.
+    assert script_timings(dt.timedelta(minutes=minutes)) == timings
+
+
+def test_a_short_idle_timeout_tells_the_script_to_ping_sooner(client, clock, settings):
+    settings.SESSION_IDLE = dt.timedelta(minutes=1)
+    log_in(client)
+    page = client.get(reverse("home")).content.decode()
+    assert ('data-session-left="60" data-session-idle="60" data-session-ping-every="20" '
+            'data-session-warn-before="20"') in page
+    # The warning says whole minutes, rounded up.
+    assert "如无操作，您将在 1 分钟后自动退出。" in page
 
 
 def test_a_public_page_gives_the_script_nothing_to_do_for_a_visitor(client, campaign):

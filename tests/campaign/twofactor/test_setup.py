@@ -52,6 +52,14 @@ def test_administrators_must_set_up_too(client, password_login):
 
 @pytest.mark.django_db
 @pytest.mark.two_factor_required
+def test_superusers_without_staff_must_set_up_too(client, password_login):
+    superuser = factories.UserFactory(is_staff=False, is_superuser=True)
+    password_login(superuser)
+    assert client.get("/units/")["Location"] == setup_url("/units/")
+
+
+@pytest.mark.django_db
+@pytest.mark.two_factor_required
 def test_other_people_may_go_without(client, tree, member, password_login):
     staff = member(tree["street_a"], "unit_staff")
     password_login(staff)
@@ -130,6 +138,25 @@ def test_a_wrong_code_does_not_turn_it_on(client, password_login, clock, sent):
     assert "验证码不正确" in response.content.decode()
     assert services.app_device(user) is None
     assert sent == []
+
+
+@pytest.mark.django_db
+def test_a_right_code_right_after_a_wrong_one_says_to_wait(client, password_login, clock):
+    # django-otp's throttle refuses every code for a moment after a wrong one: the page says to
+    # wait, not that the right code is wrong.
+    user = factories.UserFactory()
+    password_login(user)
+    secret = secret_on(client.get(SETUP).content.decode())
+    right = code_for(secret, NOW)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    client.post(SETUP, {"code": wrong})
+    page = client.post(SETUP, {"code": right}).content.decode()
+    assert "验证码错误次数过多，请稍候，于 09:00:11 之后再试。" in page
+    assert "验证码不正确" not in page
+    assert services.app_device(user) is None
+    clock.move_to(NOW + dt.timedelta(seconds=1))
+    assert client.post(SETUP, {"code": right}).status_code == 302
+    assert services.app_device(user) is not None
 
 
 @pytest.mark.django_db

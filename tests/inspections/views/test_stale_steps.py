@@ -22,7 +22,7 @@ CHANGED = "事项{code}已被他人修改，本次操作未保存：请查看最
 NOT_POSSIBLE = "事项{code}当前为“{status}”，不能进行“{action}”。"
 KEPT = "本次未保存。您填写的内容保留在下方，如仍需要请复制。"
 RETRY = "您填写的内容保留在下方。"
-PHOTOS_AGAIN = "请重新选择照片。"
+RETRY_PHOTOS = "您填写的内容保留在下方，请重新选择照片。"
 
 
 def _url(item, slug):
@@ -125,12 +125,15 @@ def test_a_stale_step_comes_back_with_what_was_typed_and_can_be_sent_again(clien
     body = response.content.decode()
     form = _form_of(body, slug)
     changed = CHANGED.format(code=item.code)
-    assert f'<div class="alert alert-danger py-1 step-refusal" role="alert">{changed} {RETRY}' in form
+    retry = RETRY_PHOTOS if slug == "submit" else RETRY
+    assert (f'<div class="alert alert-danger py-1 step-refusal" role="alert"><p class="mb-0">'
+            f'{changed}</p><p class="mb-0">{retry}</p></div>') in form
+    # Said once, on the form.
+    assert body.count(changed) == 1
     assert f">\n{TYPED}</textarea>" in form
     assert (f'<input type="hidden" name="version" value="{item.version}" id="id_{slug}_version">'
             in form)
     assert "<button" in form and "readonly" not in form
-    assert (PHOTOS_AGAIN in form) == (slug == "submit")
     assert Rectification.objects.get(pk=item.pk).version == item.version
     # Sent again from the page as it now stands, it is taken.
     again = client.post(_url(item, slug), {"version": item.version, **_sent(slug, item, tree)})
@@ -154,7 +157,9 @@ def test_a_step_no_longer_possible_keeps_what_was_typed_and_says_why(client, ite
     action = next(action for action, step in workflow.STEPS.items() if step.slug == slug)
     why = html.escape(NOT_POSSIBLE.format(code=item.code, status=item.get_status_display(),
                                           action=A(action).label))
-    assert f'<div class="alert alert-danger py-1 step-refusal" role="alert">{why} {KEPT}</div>' in form
+    assert (f'<div class="alert alert-danger py-1 step-refusal" role="alert"><p class="mb-0">'
+            f'{why}</p><p class="mb-0">{KEPT}</p></div>') in form
+    assert body.count(why) == 1
     assert f">\n{TYPED}</textarea>" in form and "readonly" in form
     assert "<button" not in form and 'type="file"' not in form
     assert Rectification.objects.get(pk=item.pk).status == item.status
