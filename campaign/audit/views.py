@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from campaign import paging
 from campaign.audit import forms
-from campaign.audit.enums import ACTION_LABELS, SecurityKind
+from campaign.audit.enums import ACTION_LABELS, DETAIL_LABELS, DETAIL_VALUES, SecurityKind
 from campaign.audit.models import ChangeEntry, SecurityEvent
 from campaign.audit.permissions import can_read_audit
 from campaign.spreadsheets import XLSX_CONTENT_TYPE, write_xlsx
@@ -58,6 +58,14 @@ def action_label(entry: ChangeEntry) -> str:
 def type_name(entry: ChangeEntry) -> str:
     model = entry.content_type.model_class()
     return str(model._meta.verbose_name) if model else entry.content_type.model
+
+
+def details_text(details: dict) -> str:
+    """An event's details in readable words: "Reason: Idle too long"."""
+    return "; ".join(
+        _("%(label)s: %(value)s") % {"label": DETAIL_LABELS.get(key, key),
+                                      "value": DETAIL_VALUES.get((key, str(value)), value)}
+        for key, value in sorted(details.items()))
 
 
 def _shown(value) -> str:
@@ -119,6 +127,8 @@ def security_list(request: HttpRequest) -> HttpResponse:
     size = paging.per_page(request.GET.get("per_page"))
     page = paging.keyset_page(events, fields=EVENT_FIELDS, descending=True,
                               cursor=request.GET.get("after", ""), size=size)
+    for event in page.rows:
+        event.details_text = details_text(event.details)
     return render(request, "audit/security_list.html", {
         "form": form, "events": page.rows, "tab": "security", "per_page": size,
         "per_page_choices": paging.PER_PAGE_CHOICES, "export_max": settings.AUDIT_EXPORT_MAX_ROWS,
@@ -145,7 +155,7 @@ def event_rows(events) -> Iterator[list]:
         yield [
             _local(event.at), str(KINDS.get(event.kind, event.kind)), event.username,
             event.address or "", event.status, event.path,
-            "; ".join(f"{name}: {value}" for name, value in sorted(event.details.items())),
+            details_text(event.details),
         ]
 
 

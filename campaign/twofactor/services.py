@@ -89,7 +89,10 @@ def confirm_app_device(device: TOTPDevice, code: str, *, request: HttpRequest | 
     recovery codes replace any earlier ones. Returns the recovery codes (shown once), or None
     for a wrong code."""
     device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
-    if device.confirmed or not device.verify_token(code):
+    if device.confirmed:
+        return None
+    if not device.verify_token(code):
+        second_factor_failed.send(sender=TOTPDevice, request=request, user=device.user, what="setup")
         return None
     user = device.user
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
@@ -146,9 +149,6 @@ def check_code(user: User, raw: str, *, request: HttpRequest | None) -> CodeChec
             if not allowed:
                 return CodeCheck(wait_until=(info or {}).get("locked_until"))
             if device.verify_token(code):
-                if model is StaticDevice:
-                    second_factor_enrolled.send(sender=StaticDevice, request=request, user=user,
-                                                what="recovery_code_used")
                 return CodeCheck(device=device)
     second_factor_failed.send(sender=model, request=request, user=user)
     return CodeCheck()
