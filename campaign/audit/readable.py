@@ -1,7 +1,8 @@
 """A change entry's values as people read them. django-auditlog writes each value as text: a
 choice by its key ("published"), a boolean as "True", a related object by its id ("5"), a moment
 as naive UTC ("2026-03-02 01:30:00"). Here a choice reads as its label, a boolean as 是/否, a
-related object by its name and a moment in local time, as the rest of the site writes them.
+related object by its name and a moment in local time, as the rest of the site writes them. The
+primary key is left out (the entry names its object), and so is a field empty before and after.
 
 The names of related objects come in one query per related model for a whole batch of entries
 (a page, or a chunk of the export), never one per row."""
@@ -116,6 +117,8 @@ def change_lines(entries: list[ChangeEntry]) -> list[list[Line]]:
         lines = []
         for name, change in _pairs(entry):
             field = _field(model, name)
+            if field is not None and field.primary_key:
+                continue                       # the object column names it already
             label = str(field.verbose_name) if field is not None else name
             if isinstance(change, dict):       # a many-to-many field: what was added or removed
                 sign = "+" if change.get("operation") == "add" else "−"
