@@ -32,7 +32,8 @@ def test_an_administrator_reads_the_audit_trail_and_filters_it(page, live_server
 PHONE = {"width": 375, "height": 812}
 
 
-def test_on_a_phone_the_changes_are_cards_in_words_and_the_controls_a_finger_high(page, live_server, login, tree):
+def test_on_a_phone_the_changes_are_cards_in_words_and_the_controls_a_finger_high(
+        page, live_server, login, tree):
     from campaign.models import Point
 
     factories.UserFactory(username="root", is_superuser=True, is_staff=True)
