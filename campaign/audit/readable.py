@@ -108,9 +108,25 @@ def _value(field: models.Field | None, value: Any, names: dict[type[models.Model
     return text
 
 
+class _Values:
+    """_value, remembered for a batch: an export repeats the same few choices and booleans, whose
+    labels would otherwise be translated again for every row."""
+
+    def __init__(self, names: dict[type[models.Model], dict[str, str]]):
+        self.names = names
+        self.seen: dict[tuple[models.Field | None, str], str] = {}
+
+    def __call__(self, field: models.Field | None, value: Any) -> str:
+        key = (field, str(value))
+        if key not in self.seen:
+            self.seen[key] = _value(field, value, self.names)
+        return self.seen[key]
+
+
 def change_lines(entries: list[ChangeEntry]) -> list[list[Line]]:
     """The lines of each entry, in order: (field label, before, after), values in words."""
-    names = _names(entries)
+    value_of = _Values(_names(entries))
+    labels: dict[models.Field, str] = {}
     result = []
     for entry in entries:
         model = entry.content_type.model_class()
@@ -119,13 +135,16 @@ def change_lines(entries: list[ChangeEntry]) -> list[list[Line]]:
             field = _field(model, name)
             if field is not None and field.primary_key:
                 continue                       # the object column names it already
-            label = str(field.verbose_name) if field is not None else name
+            if field is None:
+                label = name
+            elif (label := labels.get(field)) is None:
+                label = labels[field] = str(field.verbose_name)
             if isinstance(change, dict):       # a many-to-many field: what was added or removed
                 sign = "+" if change.get("operation") == "add" else "−"
                 objects = "、".join(str(value) for value in change.get("objects", []))
                 lines.append((label, "", f"{sign} {objects}"))
             else:
-                before, after = (_value(field, value, names) for value in change)
+                before, after = (value_of(field, value) for value in change)
                 if before or after:            # nothing to nothing says nothing
                     lines.append((label, before, after))
         result.append(lines)
