@@ -137,8 +137,10 @@ def change_lines(entries: list[ChangeEntry]) -> list[list[Line]]:
                 continue                       # the object column names it already
             if field is None:
                 label = name
-            elif (label := labels.get(field)) is None:
-                label = labels[field] = str(field.verbose_name)
+            else:
+                if field not in labels:
+                    labels[field] = str(field.verbose_name)
+                label = labels[field]
             if isinstance(change, dict):       # a many-to-many field: what was added or removed
                 sign = "+" if change.get("operation") == "add" else "−"
                 objects = "、".join(str(value) for value in change.get("objects", []))

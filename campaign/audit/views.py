@@ -125,8 +125,17 @@ def change_rows(entries) -> Iterator[list]:
                 _local(entry.timestamp), entry.actor.get_username() if entry.actor else "",
                 entry.remote_addr or "", action_label(entry), type_name(entry),
                 entry.object_id if entry.object_id is not None else entry.object_pk, entry.object_repr,
-                "; ".join(f"{label}: {before} → {after}" for label, before, after in lines),
+                "; ".join(_line_text(entry, *line) for line in lines),
             ]
+
+
+def _line_text(entry: ChangeEntry, label: str, before: str, after: str) -> str:
+    # As the page shows a line: a creation its values, a deletion the last ones, a change both.
+    if entry.action == ChangeEntry.Action.CREATE:
+        return f"{label}: {after}"
+    if entry.action == ChangeEntry.Action.DELETE:
+        return f"{label}: {before}"
+    return f"{label}: {before} → {after}"
 
 
 def event_rows(events) -> Iterator[list]:

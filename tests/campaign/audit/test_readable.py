@@ -55,8 +55,11 @@ def test_choices_related_objects_booleans_and_moments_read_in_words(admin_client
     assert "True" not in page and "market" not in page
     export = admin_client.get(reverse("audit:changes-export"), RANGE)
     sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
-    changes = [row[7].value for row in sheet.iter_rows(min_row=2)]
-    assert "责任单位: 甲街道 → 乙街道; 类型: 农贸市场 → 交通场站" in changes
+    changes = {(row[3].value, row[5].value): set(row[7].value.split("; "))
+               for row in sheet.iter_rows(min_row=2) if row[4].value == "点位"}
+    # The fields in the order the database keeps them (jsonb: its own).
+    assert changes[("修改", point.pk)] == {"责任单位: 甲街道 → 乙街道", "类型: 农贸市场 → 交通场站"}
+    assert {"责任单位: 甲街道", "类型: 农贸市场", "启用: 是"} < changes[("新建", point.pk)]
 
 
 def test_a_deleted_related_object_reads_as_its_id(admin_client, tree):
