@@ -7,10 +7,13 @@ Each is sent with `request` (may be None from a command) and `user` (whom it con
 
 from django.dispatch import Signal
 
-# A wrong or reused one-time code or recovery code at login.
+# A wrong or reused one-time code or recovery code at login, or a wrong code from the app being
+# set up (`what`: "setup").
 second_factor_failed = Signal()
-# A person set up an authenticator app, or used up / regenerated their recovery codes
-# (`what`: "app", "recovery_codes", "recovery_code_used").
+# A session passed the second step (`what`: "app", or "recovery_code": one was used up).
+second_factor_passed = Signal()
+# A person set up an authenticator app, or regenerated their recovery codes
+# (`what`: "app", "recovery_codes").
 second_factor_enrolled = Signal()
 # An administrator removed a person's second factor (`by`: the administrator).
 second_factor_reset = Signal()

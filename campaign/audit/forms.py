@@ -17,6 +17,10 @@ DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-contro
 TEXT = {"class": "form-control form-control-sm"}
 SELECT = {"class": "form-select form-select-sm"}
 MAX_ID = 2**63 - 1
+# The dates the filters take: far beyond any row, and far inside what a datetime can hold (a day
+# before 0001-01-01 or after 9999-12-31 in local time would overflow).
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2100, 12, 31)
 ACTIONS = [(str(value), label) for value, label in ACTION_LABELS.items()]
 
 
@@ -28,13 +32,39 @@ def tracked_types() -> list[tuple[str, str]]:
                   key=lambda choice: choice[1])
 
 
+class BoundedDateField(forms.DateField):
+    """A day between FIRST_DAY and LAST_DAY."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.widget.attrs.update(min=FIRST_DAY.isoformat(), max=LAST_DAY.isoformat())
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+            raise forms.ValidationError(
+                _("Enter a date from %(first)s to %(last)s."), code="out_of_range",
+                params={"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()})
+
+
+class AddressField(forms.GenericIPAddressField):
+    """An IPv4 or IPv6 address, without a port."""
+
+    default_error_messages = {"invalid": _("Enter an IP address (without a port).")}
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
 class AuditFilterForm(forms.Form):
-    since = forms.DateField(label=_("From"), required=False, widget=DATE)
-    until = forms.DateField(label=_("Until"), required=False, widget=DATE)
+    since = BoundedDateField(label=_("From"), required=False, widget=DATE)
+    until = BoundedDateField(label=_("Until"), required=False, widget=DATE)
     person = forms.CharField(label=_("Username"), required=False, max_length=150,
                              widget=forms.TextInput(attrs=TEXT))
-    address = forms.GenericIPAddressField(label=_("Address"), required=False,
-                                          widget=forms.TextInput(attrs=TEXT))
+    address = AddressField(label=_("Address"), required=False, widget=forms.TextInput(attrs=TEXT))
 
     time_field = "timestamp"
 

@@ -47,6 +47,10 @@ class SecurityEvent(models.Model):
     )
     username = models.CharField(_("username"), max_length=MAX_USERNAME, blank=True)
     address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    # What the per-minute bound on events with no person counts (campaign.clientip's
+    # throttle_address): the address, or an IPv6 client's /64 network, which it can rotate within.
+    counted_address = models.GenericIPAddressField(_("counted address"), null=True, blank=True,
+                                                   editable=False)
     path = models.CharField(_("path"), max_length=MAX_PATH, blank=True)
     status = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
     # Facts of the event: who reset a second factor ("by"), why a session ended ("reason").
@@ -65,6 +69,8 @@ class SecurityEvent(models.Model):
             models.Index(fields=["address", "-at"], name="security_addr_idx"),
             # The refusal bound: a person's refusals of the last minute.
             models.Index(fields=["user", "kind", "-at"], name="security_user_kind_idx"),
+            # The same bound without a person: an address's (or /64 network's) events.
+            models.Index(fields=["counted_address", "kind", "-at"], name="security_counted_kind_idx"),
         ]
 
     def __str__(self) -> str:

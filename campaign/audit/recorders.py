@@ -4,7 +4,8 @@ bulk updates make, which no model signal sees (`record_update`).
 
 Events a visitor can cause at will (failed logins, lockouts, refused pages) are bounded: at
 most settings.AUDIT_EVENTS_PER_MINUTE rows of a kind per person (or, with no person, per
-address) per minute; past it the event is not stored, so nobody can fill the disk with them.
+address as the throttles count it, an IPv6 client's /64 network, which it can rotate within) per
+minute; past it the event is not stored, so nobody can fill the disk with them.
 """
 
 import datetime as dt
@@ -22,7 +23,7 @@ from django.utils.encoding import smart_str
 from campaign import signals
 from campaign.audit.enums import SecurityKind
 from campaign.audit.models import ChangeEntry, SecurityEvent
-from campaign.clientip import client_ip
+from campaign.clientip import client_ip, throttle_address
 
 K = SecurityKind
 # Kinds anyone can cause as often as they like: their rows are bounded per minute.
@@ -34,6 +35,15 @@ def address_of(request: HttpRequest) -> str | None:
     socket's empty REMOTE_ADDR), which the address columns could not hold."""
     try:
         return str(ipaddress.ip_address(client_ip(request)))
+    except ValueError:
+        return None
+
+
+def counted_address_of(request: HttpRequest) -> str | None:
+    """The address the bound counts (campaign.clientip.throttle_address): an IPv6 client's /64
+    network, so that rotating within it does not give a fresh quota; None as address_of."""
+    try:
+        return str(ipaddress.ip_address(throttle_address(request)))
     except ValueError:
         return None
 
@@ -50,17 +60,19 @@ def record_event(kind: SecurityKind, *, request: HttpRequest | None, user=None, 
     now = now or timezone.now()
     person = _person(user)
     address = address_of(request) if request is not None else None
+    counted = counted_address_of(request) if request is not None else None
     if kind in BOUNDED:
         limit = settings.AUDIT_EVENTS_PER_MINUTE
         recent = SecurityEvent.objects.filter(kind=kind, at__gt=now - dt.timedelta(minutes=1))
-        recent = recent.filter(user=person) if person else recent.filter(user=None, address=address)
+        recent = (recent.filter(user=person) if person
+                  else recent.filter(user=None, counted_address=counted))
         if recent.order_by()[:limit].count() >= limit:
             return None
     if person is not None and not username:
         username = person.get_username()
     return SecurityEvent.objects.create(
         at=now, kind=kind, user=person, username=username[: SecurityEvent.MAX_USERNAME],
-        address=address, path=path[: SecurityEvent.MAX_PATH], status=status,
+        address=address, counted_address=counted, path=path[: SecurityEvent.MAX_PATH], status=status,
         details=details or {},
     )
 
@@ -112,6 +124,12 @@ def _receiver(kind: SecurityKind):
     return receive
 
 
+def _passed(sender, request=None, user=None, what="app", **kwargs) -> None:
+    # A recovery code is its own kind: the person may have lost their phone.
+    kind = K.RECOVERY_CODE_LOGIN if what == "recovery_code" else K.SECOND_FACTOR_PASSED
+    record_event(kind, request=request, user=user, details={"what": str(what)})
+
+
 _SIGNALS = {
     signals.second_factor_failed: K.SECOND_FACTOR_FAILED,
     signals.second_factor_enrolled: K.SECOND_FACTOR_ENROLLED,
@@ -128,6 +146,7 @@ def connect() -> None:
     auth_signals.user_logged_out.connect(_logged_out, dispatch_uid="audit-logout")
     auth_signals.user_login_failed.connect(_login_failed, dispatch_uid="audit-login-failed")
     user_locked_out.connect(_locked_out, dispatch_uid="audit-locked-out")
+    signals.second_factor_passed.connect(_passed, dispatch_uid="audit-2fa-passed")
     for signal, receive in _RECEIVERS.items():
         signal.connect(receive, dispatch_uid=f"audit-{_SIGNALS[signal]}")
 

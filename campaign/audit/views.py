@@ -2,12 +2,13 @@
 keyset (campaign.paging), and exported as XLSX (at most settings.AUDIT_EXPORT_MAX_ROWS rows).
 Administrators only (can_read_audit); nothing here writes an audit row."""
 
+import itertools
 import tempfile
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
@@ -16,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from campaign import paging
-from campaign.audit import forms
-from campaign.audit.enums import ACTION_LABELS, SecurityKind
+from campaign.audit import forms, readable
+from campaign.audit.enums import ACTION_LABELS, DETAIL_LABELS, DETAIL_VALUES, SecurityKind
 from campaign.audit.models import ChangeEntry, SecurityEvent
 from campaign.audit.permissions import can_read_audit
 from campaign.spreadsheets import XLSX_CONTENT_TYPE, write_xlsx
@@ -25,30 +26,13 @@ from campaign.spreadsheets import XLSX_CONTENT_TYPE, write_xlsx
 CHANGE_FIELDS = ("timestamp", "id")
 EVENT_FIELDS = ("at", "id")
 KINDS = dict(SecurityKind.choices)
+# Rows read from the database at a time by an export (and the changes' related objects named).
+EXPORT_BATCH = 2000
 
 
 def _guard(request: HttpRequest) -> None:
     if not can_read_audit(request.user):
         raise PermissionDenied
-
-
-def change_lines(entry: ChangeEntry) -> list[tuple[str, str, str]]:
-    """(field as people read it, before, after) of each field the entry records."""
-    model = entry.content_type.model_class()
-    lines = []
-    for name, change in (entry.changes or {}).items():
-        try:
-            label = str(model._meta.get_field(name).verbose_name) if model else name
-        except FieldDoesNotExist:
-            label = name
-        if isinstance(change, dict):       # a many-to-many field: what was added or removed
-            sign = "+" if change.get("operation") == "add" else "−"
-            objects = "、".join(str(value) for value in change.get("objects", []))
-            lines.append((label, "", f"{sign} {objects}"))
-        else:
-            before, after = change
-            lines.append((label, _shown(before), _shown(after)))
-    return lines
 
 
 def action_label(entry: ChangeEntry) -> str:
@@ -60,8 +44,12 @@ def type_name(entry: ChangeEntry) -> str:
     return str(model._meta.verbose_name) if model else entry.content_type.model
 
 
-def _shown(value) -> str:
-    return "" if value in (None, "None") else str(value)
+def details_text(details: dict) -> str:
+    """An event's details in readable words: "Reason: Idle too long"."""
+    return "; ".join(
+        _("%(label)s: %(value)s") % {"label": DETAIL_LABELS.get(key, key),
+                                      "value": DETAIL_VALUES.get((key, str(value)), value)}
+        for key, value in sorted(details.items()))
 
 
 def _local(moment) -> str:
@@ -101,8 +89,8 @@ def change_list(request: HttpRequest) -> HttpResponse:
     size = paging.per_page(request.GET.get("per_page"))
     page = paging.keyset_page(entries, fields=CHANGE_FIELDS, descending=True,
                               cursor=request.GET.get("after", ""), size=size)
-    for entry in page.rows:
-        entry.lines = change_lines(entry)
+    for entry, lines in zip(page.rows, readable.change_lines(page.rows), strict=True):
+        entry.lines = lines
         entry.type_name = type_name(entry)
         entry.action_label = action_label(entry)
     return render(request, "audit/change_list.html", {
@@ -119,6 +107,8 @@ def security_list(request: HttpRequest) -> HttpResponse:
     size = paging.per_page(request.GET.get("per_page"))
     page = paging.keyset_page(events, fields=EVENT_FIELDS, descending=True,
                               cursor=request.GET.get("after", ""), size=size)
+    for event in page.rows:
+        event.details_text = details_text(event.details)
     return render(request, "audit/security_list.html", {
         "form": form, "events": page.rows, "tab": "security", "per_page": size,
         "per_page_choices": paging.PER_PAGE_CHOICES, "export_max": settings.AUDIT_EXPORT_MAX_ROWS,
@@ -129,13 +119,23 @@ def security_list(request: HttpRequest) -> HttpResponse:
 def change_rows(entries) -> Iterator[list]:
     yield [_("Time"), _("Person"), _("Address"), _("Action"), _("Object type"), _("Object id"),
            _("Object"), _("Changes")]
-    for entry in entries:
-        yield [
-            _local(entry.timestamp), entry.actor.get_username() if entry.actor else "",
-            entry.remote_addr or "", action_label(entry), type_name(entry),
-            entry.object_id if entry.object_id is not None else entry.object_pk, entry.object_repr,
-            "; ".join(f"{label}: {before} → {after}" for label, before, after in change_lines(entry)),
-        ]
+    for batch in itertools.batched(entries, EXPORT_BATCH):
+        for entry, lines in zip(batch, readable.change_lines(list(batch)), strict=True):
+            yield [
+                _local(entry.timestamp), entry.actor.get_username() if entry.actor else "",
+                entry.remote_addr or "", action_label(entry), type_name(entry),
+                entry.object_id if entry.object_id is not None else entry.object_pk, entry.object_repr,
+                "; ".join(_line_text(entry, *line) for line in lines),
+            ]
+
+
+def _line_text(entry: ChangeEntry, label: str, before: str, after: str) -> str:
+    # As the page shows a line: a creation its values, a deletion the last ones, a change both.
+    if entry.action == ChangeEntry.Action.CREATE:
+        return f"{label}: {after}"
+    if entry.action == ChangeEntry.Action.DELETE:
+        return f"{label}: {before}"
+    return f"{label}: {before} → {after}"
 
 
 def event_rows(events) -> Iterator[list]:
@@ -145,7 +145,7 @@ def event_rows(events) -> Iterator[list]:
         yield [
             _local(event.at), str(KINDS.get(event.kind, event.kind)), event.username,
             event.address or "", event.status, event.path,
-            "; ".join(f"{name}: {value}" for name, value in sorted(event.details.items())),
+            details_text(event.details),
         ]
 
 
@@ -171,7 +171,7 @@ def change_export(request: HttpRequest) -> HttpResponseBase:
     if form.errors:
         return change_list(request)      # the page, with the errors and status 400
     chosen = entries.order_by("-timestamp", "-id")[: settings.AUDIT_EXPORT_MAX_ROWS]
-    return _xlsx(change_rows(chosen.iterator(chunk_size=2000)), name="audit-changes",
+    return _xlsx(change_rows(chosen.iterator(chunk_size=EXPORT_BATCH)), name="audit-changes",
                  sheet=_("Changes"))
 
 
@@ -183,5 +183,5 @@ def security_export(request: HttpRequest) -> HttpResponseBase:
     if form.errors:
         return security_list(request)
     chosen = events.order_by("-at", "-id")[: settings.AUDIT_EXPORT_MAX_ROWS]
-    return _xlsx(event_rows(chosen.iterator(chunk_size=2000)), name="audit-security",
+    return _xlsx(event_rows(chosen.iterator(chunk_size=EXPORT_BATCH)), name="audit-security",
                  sheet=_("Security events"))

@@ -105,6 +105,7 @@ def confirm_app_device(device: TOTPDevice, code: str, *, request: HttpRequest | 
     if not allowed:
         return Confirmation(wait_until=(info or {}).get("locked_until"))
     if not device.verify_token(code):
+        second_factor_failed.send(sender=TOTPDevice, request=request, user=device.user, what="setup")
         return Confirmation()
     user = device.user
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
@@ -161,9 +162,6 @@ def check_code(user: User, raw: str, *, request: HttpRequest | None) -> CodeChec
             if not allowed:
                 return CodeCheck(wait_until=(info or {}).get("locked_until"))
             if device.verify_token(code):
-                if model is StaticDevice:
-                    second_factor_enrolled.send(sender=StaticDevice, request=request, user=user,
-                                                what="recovery_code_used")
                 return CodeCheck(device=device)
     second_factor_failed.send(sender=model, request=request, user=user)
     return CodeCheck()

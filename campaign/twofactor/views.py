@@ -18,9 +18,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from campaign.accounts.services import end_other_sessions
 from campaign.permissions import must_use_second_factor
+from campaign.signals import second_factor_passed
 from campaign.twofactor import services
 from campaign.twofactor.forms import AppCodeForm, CodeForm
 from campaign.twofactor.middleware import DEVICE_KEY, FAILURES_KEY, note_device, with_next
@@ -42,11 +44,13 @@ def _next_url(request: HttpRequest) -> str:
 
 def _verified(request: HttpRequest, device) -> None:
     """This session has passed the second step: a new session key (as at any change of
-    privilege) and django-otp's mark on it."""
+    privilege) and django-otp's mark on it; announced for the audit."""
     request.session.cycle_key()
     otp_login(request, device)
     request.session[DEVICE_KEY] = True
     request.session.pop(FAILURES_KEY, None)
+    second_factor_passed.send(sender=type(device), request=request, user=request.user,
+                              what="recovery_code" if isinstance(device, StaticDevice) else "app")
 
 
 @never_cache

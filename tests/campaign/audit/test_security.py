@@ -63,6 +63,10 @@ def test_a_lockout_is_recorded(client, settings):
 
 @pytest.mark.parametrize(("signal", "kind", "extra", "details"), [
     (signals.second_factor_failed, "2fa_failed", {}, {}),
+    (signals.second_factor_failed, "2fa_failed", {"what": "setup"}, {"what": "setup"}),
+    (signals.second_factor_passed, "2fa_passed", {"what": "app"}, {"what": "app"}),
+    (signals.second_factor_passed, "recovery_login", {"what": "recovery_code"},
+     {"what": "recovery_code"}),
     (signals.second_factor_enrolled, "2fa_enrolled", {"what": "app"}, {"what": "app"}),
     (signals.second_factor_reset, "2fa_reset", {"by": "admin"}, {"by": "boss"}),
     (signals.logged_out_everywhere, "logout_all", {}, {}),
@@ -128,6 +132,21 @@ def test_failed_logins_are_bounded_per_address_per_minute(client, settings):
     for name in ("a", "b", "c", "d"):
         client.post(reverse("login"), {"username": name, "password": "x"})
     assert [username for _kind, username, *_rest in rows()] == ["a", "b"]
+
+
+def test_failed_logins_are_bounded_per_ipv6_network_not_per_address(client, settings):
+    """An IPv6 client can take any address of its /64: rotating gives no fresh quota. The rows
+    keep the full address."""
+    settings.AUDIT_EVENTS_PER_MINUTE = 2
+    settings.AXES_FAILURE_LIMIT = 100
+    for name, suffix in (("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")):
+        client.post(reverse("login"), {"username": name, "password": "x"},
+                    REMOTE_ADDR=f"2001:db8:1:2::{suffix}")
+    client.post(reverse("login"), {"username": "e", "password": "x"}, REMOTE_ADDR="2001:db8:1:3::1")
+    assert [(username, address) for _kind, username, address, *_rest in rows()] == [
+        ("a", "2001:db8:1:2::1"), ("b", "2001:db8:1:2::2"), ("e", "2001:db8:1:3::1")]
+    assert list(SecurityEvent.objects.order_by("id").values_list("counted_address", flat=True)) == [
+        "2001:db8:1:2::", "2001:db8:1:2::", "2001:db8:1:3::"]
 
 
 def test_a_username_longer_than_an_account_can_have_is_refused_before_the_audit(client):

@@ -59,7 +59,8 @@ def sent():
     """The security events sent during the test: [(signal name, kwargs)]."""
     events = []
     receivers = {}
-    for name in ("second_factor_failed", "second_factor_enrolled", "second_factor_reset"):
+    for name in ("second_factor_failed", "second_factor_passed", "second_factor_enrolled",
+                 "second_factor_reset"):
         def receiver(sender, _name=name, **kwargs):
             events.append((_name, kwargs))
         receivers[name] = receiver

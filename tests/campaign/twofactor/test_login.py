@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from campaign.audit.models import SecurityEvent
 from campaign.twofactor import services
 from tests import factories
 from tests.campaign.twofactor.conftest import app_code
@@ -35,7 +36,8 @@ def test_login_with_code_keeps_next_through_both_steps(client, enrolled, passwor
     assert client.get("/units/").status_code == 200
     # A new session key once verified, as at any change of privilege.
     assert client.session.session_key != session_key
-    assert sent == []
+    assert [(name, kwargs["user"], kwargs["what"]) for name, kwargs in sent] == [
+        ("second_factor_passed", user, "app")]
 
 
 @pytest.mark.django_db
@@ -147,12 +149,16 @@ def test_recovery_code_works_once(client, enrolled, password_login, clock, sent)
     assert len(codes) == 10 and len(set(codes)) == 10
     password_login(user)
     sent.clear()
+    mark = SecurityEvent.objects.order_by("id").last().pk
     response = client.post(VERIFY, {"code": codes[0].upper()})
     assert response.status_code == 302 and response["Location"] == reverse("home")
     assert client.get(reverse("home")).status_code == 200
     assert services.recovery_codes_left(user) == 9
     assert [(name, kwargs["what"]) for name, kwargs in sent] == [
-        ("second_factor_enrolled", "recovery_code_used")]
+        ("second_factor_passed", "recovery_code")]
+    # The audit names it: the person may have lost their phone.
+    assert list(SecurityEvent.objects.filter(pk__gt=mark).values_list("kind", "user", "details")) == [
+        ("recovery_login", user.pk, {"what": "recovery_code"})]
     client.post(reverse("logout"))
     password_login(user)
     response = client.post(VERIFY, {"code": codes[0]})

@@ -106,7 +106,7 @@ def test_setting_up_an_app(client, tree, member, password_login, clock, sent):
     assert codes_on(client.get(CODES).content.decode()) == []
     assert client.get("/units/").status_code == 200
     assert [(name, kwargs["user"], kwargs["what"]) for name, kwargs in sent] == [
-        ("second_factor_enrolled", coordinator, "app")]
+        ("second_factor_enrolled", coordinator, "app"), ("second_factor_passed", coordinator, "app")]
 
 
 @pytest.mark.django_db
@@ -137,7 +137,9 @@ def test_a_wrong_code_does_not_turn_it_on(client, password_login, clock, sent):
     assert response.status_code == 200
     assert "验证码不正确" in response.content.decode()
     assert services.app_device(user) is None
-    assert sent == []
+    # Announced, as a wrong code at sign-in is.
+    assert [(name, kwargs["user"], kwargs["what"], kwargs["request"].path) for name, kwargs in sent] == [
+        ("second_factor_failed", user, "setup", SETUP)]
 
 
 @pytest.mark.django_db
