@@ -1,17 +1,22 @@
-"""Reading hand-editable request values without ever failing, and answering with a private photo.
+"""Reading hand-editable request values without ever failing, and answering with a private photo
+or a spreadsheet download.
 
 Shared by the views of both apps, so a malformed parameter is handled the same way everywhere.
 """
 
 import logging
 import re
-from typing import TypeGuard
+import tempfile
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeGuard
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.models import Photo, User
+from campaign.spreadsheets import XLSX_CONTENT_TYPE, write_xlsx
 from campaign.storage import STORAGE_ERRORS, is_missing
 
 logger = logging.getLogger(__name__)
@@ -76,3 +81,18 @@ def _store_unavailable() -> HttpResponse:
     response["Retry-After"] = "60"
     response["Cache-Control"] = "no-store"
     return response
+
+
+def xlsx_download(rows: Iterable[Sequence[Any]], *, name: str, sheet: str) -> FileResponse:
+    """An XLSX attachment named `name`-YYYYmmdd-HHMM.xlsx (local time). Written to a temporary
+    file, then streamed from it: memory holds one batch of rows at any size."""
+    handle = tempfile.TemporaryFile()
+    try:
+        write_xlsx(handle, rows, sheet=sheet)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(handle, as_attachment=True, filename=f"{name}-{stamp}.xlsx",
+                        content_type=XLSX_CONTENT_TYPE)

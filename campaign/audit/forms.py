@@ -66,7 +66,21 @@ class AuditFilterForm(forms.Form):
                              widget=forms.TextInput(attrs=TEXT))
     address = AddressField(label=_("Address"), required=False, widget=forms.TextInput(attrs=TEXT))
 
+    # The columns each list filters: its time, the person's username, the address, and the form
+    # fields matched exactly (form field: column).
     time_field = "timestamp"
+    person_field = address_field = ""
+    exact_fields: dict[str, str] = {}
+
+    def filtered(self, queryset):
+        data = self.cleaned_data
+        queryset = queryset.filter(self.time_q())
+        if data["person"]:
+            queryset = queryset.filter(**{self.person_field: data["person"]})
+        if data["address"]:
+            queryset = queryset.filter(**{self.address_field: data["address"]})
+        return queryset.filter(**{column: data[name] for name, column in self.exact_fields.items()
+                                  if data[name] not in (None, "")})
 
     def time_q(self) -> Q:
         """The date range, inclusive, in local days."""
@@ -102,20 +116,8 @@ class ChangeFilterForm(AuditFilterForm):
         super().__init__(*args, **kwargs)
         self.fields["object_type"].choices = [("", _("Any"))] + tracked_types()
 
-    def filtered(self, queryset):
-        data = self.cleaned_data
-        queryset = queryset.filter(self.time_q())
-        if data["person"]:
-            queryset = queryset.filter(actor__username=data["person"])
-        if data["address"]:
-            queryset = queryset.filter(remote_addr=data["address"])
-        if data["action"] not in (None, ""):
-            queryset = queryset.filter(action=data["action"])
-        if data["object_type"] not in (None, ""):
-            queryset = queryset.filter(content_type_id=data["object_type"])
-        if data["object_id"]:
-            queryset = queryset.filter(object_id=data["object_id"])
-        return queryset
+    person_field, address_field = "actor__username", "remote_addr"
+    exact_fields = {"action": "action", "object_type": "content_type_id", "object_id": "object_id"}
 
 
 class SecurityFilterForm(AuditFilterForm):
@@ -124,14 +126,5 @@ class SecurityFilterForm(AuditFilterForm):
                              widget=forms.Select(attrs=SELECT))
 
     time_field = "at"
-
-    def filtered(self, queryset):
-        data = self.cleaned_data
-        queryset = queryset.filter(self.time_q())
-        if data["person"]:
-            queryset = queryset.filter(username=data["person"])
-        if data["address"]:
-            queryset = queryset.filter(address=data["address"])
-        if data["kind"]:
-            queryset = queryset.filter(kind=data["kind"])
-        return queryset
+    person_field, address_field = "username", "address"
+    exact_fields = {"kind": "kind"}

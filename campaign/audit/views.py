@@ -3,14 +3,13 @@ keyset (campaign.paging), and exported as XLSX (at most settings.AUDIT_EXPORT_MA
 Administrators only (can_read_audit); nothing here writes an audit row."""
 
 import itertools
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,13 +20,15 @@ from campaign.audit import forms, readable
 from campaign.audit.enums import ACTION_LABELS, DETAIL_LABELS, DETAIL_VALUES, SecurityKind
 from campaign.audit.models import ChangeEntry, SecurityEvent
 from campaign.audit.permissions import can_read_audit
-from campaign.spreadsheets import XLSX_CONTENT_TYPE, write_xlsx
+from campaign.http import xlsx_download
 
 CHANGE_FIELDS = ("timestamp", "id")
 EVENT_FIELDS = ("at", "id")
 KINDS = dict(SecurityKind.choices)
 # Rows read from the database at a time by an export (and the changes' related objects named).
 EXPORT_BATCH = 2000
+# What each tab's template calls its rows.
+TAB_ROWS = {"changes": "entries", "security": "events"}
 
 
 def _guard(request: HttpRequest) -> None:
@@ -82,38 +83,46 @@ def _events(request: HttpRequest) -> tuple[forms.SecurityFilterForm, QuerySet[Se
     return form, events
 
 
+def _readable_changes(entries: list[ChangeEntry]) -> None:
+    for entry, lines in zip(entries, readable.change_lines(entries), strict=True):
+        entry.lines = lines
+        entry.type_name = type_name(entry)
+        entry.action_label = action_label(entry)
+
+
+def _readable_events(events: list[SecurityEvent]) -> None:
+    for event in events:
+        event.details_text = details_text(event.details)  # type: ignore[attr-defined]
+
+
+def _list(request: HttpRequest, form, rows: QuerySet, *, fields: tuple[str, str],
+          readable_rows: Callable[[list], None], template: str, tab: str) -> HttpResponse:
+    """One page of an audit list (the changes or the security events), newest first."""
+    size = paging.per_page(request.GET.get("per_page"))
+    page = paging.keyset_page(rows, fields=fields, descending=True,
+                              cursor=request.GET.get("after", ""), size=size)
+    readable_rows(page.rows)
+    return render(request, template, {
+        "form": form, TAB_ROWS[tab]: page.rows, "tab": tab, "per_page": size,
+        "per_page_choices": paging.PER_PAGE_CHOICES, "export_max": settings.AUDIT_EXPORT_MAX_ROWS,
+        **_links(request, page),
+    }, status=400 if form.errors else 200)
+
+
 @require_GET
 def change_list(request: HttpRequest) -> HttpResponse:
     _guard(request)
     form, entries = _changes(request)
-    size = paging.per_page(request.GET.get("per_page"))
-    page = paging.keyset_page(entries, fields=CHANGE_FIELDS, descending=True,
-                              cursor=request.GET.get("after", ""), size=size)
-    for entry, lines in zip(page.rows, readable.change_lines(page.rows), strict=True):
-        entry.lines = lines
-        entry.type_name = type_name(entry)
-        entry.action_label = action_label(entry)
-    return render(request, "audit/change_list.html", {
-        "form": form, "entries": page.rows, "tab": "changes", "per_page": size,
-        "per_page_choices": paging.PER_PAGE_CHOICES, "export_max": settings.AUDIT_EXPORT_MAX_ROWS,
-        **_links(request, page),
-    }, status=400 if form.errors else 200)
+    return _list(request, form, entries, fields=CHANGE_FIELDS, readable_rows=_readable_changes,
+                 template="audit/change_list.html", tab="changes")
 
 
 @require_GET
 def security_list(request: HttpRequest) -> HttpResponse:
     _guard(request)
     form, events = _events(request)
-    size = paging.per_page(request.GET.get("per_page"))
-    page = paging.keyset_page(events, fields=EVENT_FIELDS, descending=True,
-                              cursor=request.GET.get("after", ""), size=size)
-    for event in page.rows:
-        event.details_text = details_text(event.details)
-    return render(request, "audit/security_list.html", {
-        "form": form, "events": page.rows, "tab": "security", "per_page": size,
-        "per_page_choices": paging.PER_PAGE_CHOICES, "export_max": settings.AUDIT_EXPORT_MAX_ROWS,
-        **_links(request, page),
-    }, status=400 if form.errors else 200)
+    return _list(request, form, events, fields=EVENT_FIELDS, readable_rows=_readable_events,
+                 template="audit/security_list.html", tab="security")
 
 
 def change_rows(entries) -> Iterator[list]:
@@ -149,20 +158,6 @@ def event_rows(events) -> Iterator[list]:
         ]
 
 
-def _xlsx(rows: Iterator[list], *, name: str, sheet: str) -> FileResponse:
-    # Written to a temporary file, then streamed from it: memory holds one batch of rows.
-    handle = tempfile.TemporaryFile()
-    try:
-        write_xlsx(handle, rows, sheet=sheet)
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(handle, as_attachment=True, filename=f"{name}-{stamp}.xlsx",
-                        content_type=XLSX_CONTENT_TYPE)
-
-
 @require_GET
 def change_export(request: HttpRequest) -> HttpResponseBase:
     """The filtered changes, newest first, at most AUDIT_EXPORT_MAX_ROWS of them."""
@@ -171,7 +166,7 @@ def change_export(request: HttpRequest) -> HttpResponseBase:
     if form.errors:
         return change_list(request)      # the page, with the errors and status 400
     chosen = entries.order_by("-timestamp", "-id")[: settings.AUDIT_EXPORT_MAX_ROWS]
-    return _xlsx(change_rows(chosen.iterator(chunk_size=EXPORT_BATCH)), name="audit-changes",
+    return xlsx_download(change_rows(chosen.iterator(chunk_size=EXPORT_BATCH)), name="audit-changes",
                  sheet=_("Changes"))
 
 
@@ -183,5 +178,5 @@ def security_export(request: HttpRequest) -> HttpResponseBase:
     if form.errors:
         return security_list(request)
     chosen = events.order_by("-at", "-id")[: settings.AUDIT_EXPORT_MAX_ROWS]
-    return _xlsx(event_rows(chosen.iterator(chunk_size=EXPORT_BATCH)), name="audit-security",
+    return xlsx_download(event_rows(chosen.iterator(chunk_size=EXPORT_BATCH)), name="audit-security",
                  sheet=_("Security events"))

@@ -3,14 +3,13 @@
 import csv
 import datetime as dt
 import io
-import tempfile
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,12 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaign import geo, paging
 from campaign.calendar import UnknownYear, calendar_warnings
+from campaign.http import xlsx_download
 from campaign.models import Campaign
 from campaign.paging import capped_count
 from campaign.permissions import user_roles, visible_points
 from campaign.photos import PhotoError
 from campaign.routers import reads_replica
-from campaign.spreadsheets import XLSX_CONTENT_TYPE, write_xlsx
 from inspections import forms, permissions, services, workflow
 from inspections.enums import EventAction as A
 from inspections.enums import RectificationStatus as S
@@ -147,16 +146,7 @@ def rectification_ledger_export(request, fmt: str):
         stream = StreamingHttpResponse(_csv_chunks(rows), content_type="text/csv; charset=utf-8")
         stream["Content-Disposition"] = f'attachment; filename="ledger-{stamp}.csv"'
         return stream
-    # Written to a temporary file, then streamed from it: memory stays bounded at any size.
-    handle = tempfile.TemporaryFile()
-    try:
-        write_xlsx(handle, rows, sheet=_("Ledger"))
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    return FileResponse(handle, as_attachment=True, filename=f"ledger-{stamp}.xlsx",
-                        content_type=XLSX_CONTENT_TYPE)
+    return xlsx_download(rows, name="ledger", sheet=_("Ledger"))
 
 
 CSV_CHUNK_ROWS = 1000
