@@ -30,22 +30,24 @@ K = SecurityKind
 BOUNDED = {K.LOGIN_FAILED, K.LOCKED_OUT, K.REFUSED, K.SECOND_FACTOR_FAILED}
 
 
-def address_of(request: HttpRequest) -> str | None:
-    """The client's address as campaign.clientip reads it; None when it is no address (a unix
-    socket's empty REMOTE_ADDR), which the address columns could not hold."""
+def _stored(text: str) -> str | None:
+    """An address as the address columns hold it; None for no address (a unix socket's empty
+    REMOTE_ADDR)."""
     try:
-        return str(ipaddress.ip_address(client_ip(request)))
+        return str(ipaddress.ip_address(text))
     except ValueError:
         return None
+
+
+def address_of(request: HttpRequest) -> str | None:
+    """The client's address as campaign.clientip reads it (None: no address)."""
+    return _stored(client_ip(request))
 
 
 def counted_address_of(request: HttpRequest) -> str | None:
     """The address the bound counts (campaign.clientip.throttle_address): an IPv6 client's /64
-    network, so that rotating within it does not give a fresh quota; None as address_of."""
-    try:
-        return str(ipaddress.ip_address(throttle_address(request)))
-    except ValueError:
-        return None
+    network, so that rotating within it does not give a fresh quota (None: no address)."""
+    return _stored(throttle_address(request))
 
 
 def _person(user) -> Any:
