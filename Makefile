@@ -64,7 +64,7 @@ makemessages: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/mypy campaign inspections
+	$(VENV)/bin/mypy campaign inspections integrations
 
 # The production start (README, "Deploy on an intranet server"): settings from ENV_FILE.
 ENV_FILE ?= deploy/campaign.env

@@ -164,7 +164,8 @@ class CriterionInline(admin.TabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "standard", "order"]
+    list_display = ["name", "standard", "order", "public"]
+    list_filter = ["public"]
     inlines = [CriterionInline]
 
 

@@ -15,11 +15,15 @@ from campaign.tasks.services import ChildSpec, create_task, report_progress, spl
 
 DEMO_PASSWORD = "demo-pass-2026"
 
+# The street whose staff the `street` account is: the demo makes sure, whatever the day, that
+# it holds an item in every state (its pages are the ones a visitor to the demo tries first).
+DEMO_STREET = "xhl-jh"
+
 # username, display name, [(unit key, role, title)], [unit keys taken charge of (包联)]
 DEMO_ACCOUNTS = [
     ("coordinator", "王协调（演示）", [("ty-hq", Role.COORDINATOR, "创城办")], []),
     ("inspector", "李督查（演示）", [("ty-hq", Role.INSPECTOR, "督查组")], []),
-    ("street", "张街道（演示）", [("xhl-jh", Role.UNIT_STAFF, "街道创城专干")], []),
+    ("street", "张街道（演示）", [(DEMO_STREET, Role.UNIT_STAFF, "街道创城专干")], []),
     ("leader", "赵领导（演示）", [], ["ty-xhl", "ty-jy"]),
     ("district", "刘区创城办（演示）", [("ty-xhl", Role.COORDINATOR, "区创城办")], []),
     ("linfen", "陈协调（演示）", [("lf-hq", Role.COORDINATOR, "创建办")], []),

@@ -53,7 +53,13 @@ class Campaign(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=40, default="Asia/Shanghai")
     # Scoring settings (DOMAIN.md "Monthly scoring"); coordinators may change them, a bulletin
     # freezes them, and every change is recorded (inspections.ScoringSettingsChange).
-    SCORING_SETTINGS = ("inspection_weight", "min_sample", "bottom_n", "streak_k")
+    SCORING_SETTINGS = ("inspection_weight", "min_sample", "bottom_n", "streak_k",
+                        "recurrence_deduction")
+    # What the scoring settings page edits and records: the scoring settings, and two rules no
+    # bulletin freezes: the window of a recurrence (复发; an item's flag is set when it is filed,
+    # inspections.recurrence) and how far from its point an after-photo may be taken
+    # (inspections.plausibility).
+    RULE_SETTINGS = (*SCORING_SETTINGS, "recurrence_days", "photo_distance_m")
     inspection_weight = models.DecimalField(
         _("inspection weight"), max_digits=3, decimal_places=2, default=Decimal("0.80"),
         validators=[MinValueValidator(0), MaxValueValidator(1)],
@@ -66,6 +72,20 @@ class Campaign(models.Model):
     )
     streak_k = models.PositiveSmallIntegerField(
         _("months in a row before accountability (K)"), default=3, validators=[MinValueValidator(1)]
+    )
+    recurrence_deduction = models.DecimalField(
+        _("points off the monthly score per recurrence"), max_digits=4, decimal_places=2,
+        default=Decimal("0.00"), validators=[MinValueValidator(0), MaxValueValidator(10)],
+    )
+    recurrence_days = models.PositiveSmallIntegerField(
+        _("recurrence window (days after closure)"), default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    # How far from its point an after-photo may be taken before the verifier is warned
+    # (inspections.plausibility); edited beside the scoring settings, never frozen by a bulletin.
+    photo_distance_m = models.PositiveSmallIntegerField(
+        _("photo distance allowed (m)"), default=200,
+        validators=[MinValueValidator(10), MaxValueValidator(5000)],
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -108,6 +128,18 @@ class Unit(models.Model):
     notice_prefix = models.CharField(
         _("prefix of its supervision notices"), max_length=12, blank=True,
         help_text=_("For example 杏督: its notices are numbered 杏督〔2026〕12号."),
+    )
+    # Monthly bulletins this unit issues about the units below it are official documents
+    # (GB/T 9704—2012): numbered "<prefix>〔year〕N号" under the office's red heading.
+    bulletin_prefix = models.CharField(
+        _("prefix of its bulletins"), max_length=12, blank=True,
+        help_text=_("For example 杏创城: its monthly bulletins are numbered 杏创城〔2026〕8号. "
+                    "Empty: the first character of its name and 创城."),
+    )
+    document_office = models.CharField(
+        _("office named on its documents"), max_length=60, blank=True,
+        help_text=_("The issuing office printed in red at the head of its bulletins and notices, "
+                    "for example 杏花岭区创建全国文明城市指挥部办公室. Empty: the unit's name."),
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -221,6 +253,8 @@ class Category(models.Model):
     order = models.PositiveIntegerField(_("order"), default=0)
     source = models.CharField(_("source"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # Offered to citizens on the public report form (随手拍); an internal category is not.
+    public = models.BooleanField(_("offered on the public report form"), default=True)
 
     class Meta:
         ordering = ["standard", "order", "pk"]

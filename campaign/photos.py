@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import math
 import threading
 import uuid
 from dataclasses import dataclass
@@ -56,13 +57,19 @@ RESIZABLE_MODES = {"RGB", "RGBA", "L", "LA", "CMYK", "YCbCr"}
 EXIF_IFD = 0x8769
 GPS_IFD = 0x8825
 DATETIME_ORIGINAL = 0x9003
+OFFSET_TIME = 0x9010            # EXIF 2.31: the offset of DateTime
+OFFSET_TIME_ORIGINAL = 0x9011   # and of DateTimeOriginal
 DATETIME = 0x0132
 ORIENTATION = 0x0112
 TURNED = {5, 6, 7, 8}         # EXIF orientations that swap width and height
 
 
 class PhotoError(Exception):
-    """The upload is not an acceptable photo; the message is for the person who sent it."""
+    """The upload is not an acceptable photo; the message is for the person who sent it.
+    `upload` is the file refused (set by store_photo), so a form can put the error on the field
+    that sent it."""
+
+    upload: object | None = None
 
 
 @dataclass(frozen=True)
@@ -79,8 +86,16 @@ class CleanPhoto:
 
 
 def store_photo(upload, *, unit: Unit, by: User, max_pixels: int = MAX_PIXELS) -> Photo:
-    """Check, clean and store one uploaded file; returns the saved Photo or raises PhotoError.
-    `max_pixels`: PUBLIC_MAX_PIXELS for anonymous uploads."""
+    """Check, clean and store one uploaded file; returns the saved Photo or raises PhotoError
+    naming the upload. `max_pixels`: PUBLIC_MAX_PIXELS for anonymous uploads."""
+    try:
+        return _store_photo(upload, unit=unit, by=by, max_pixels=max_pixels)
+    except PhotoError as error:
+        error.upload = upload
+        raise
+
+
+def _store_photo(upload, *, unit: Unit, by: User, max_pixels: int) -> Photo:
     name = getattr(upload, "name", "") or ""
     size = getattr(upload, "size", None)
     if size is not None and size > settings.PHOTO_MAX_BYTES:
@@ -245,8 +260,30 @@ def _taken_at(exif) -> dt.datetime | None:
         naive = dt.datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None
-    # EXIF carries no zone: a phone in the street shows the campaign's local time.
+    if not dt.MINYEAR < naive.year < dt.MAXYEAR:
+        # A clock at year 1 or 9999 is no time: made aware and stored in UTC, it leaves the
+        # range of a datetime (an OverflowError when the photo was saved).
+        return None
+    # EXIF 2.31 phones say the offset of the time they wrote (OffsetTimeOriginal, or OffsetTime
+    # for DateTime); without one, a phone in the street shows the campaign's local time.
+    ifd = exif.get_ifd(EXIF_IFD)
+    offset = ifd.get(OFFSET_TIME_ORIGINAL) if ifd.get(DATETIME_ORIGINAL) else ifd.get(OFFSET_TIME)
+    if (zone := _offset(offset)) is not None:
+        return naive.replace(tzinfo=zone)
     return timezone.make_aware(naive)
+
+
+def _offset(raw) -> dt.timezone | None:
+    """An EXIF offset "+08:00" / "-05:30" as a zone; None when absent or not one."""
+    text = str(raw or "").strip("\x00 ")
+    if len(text) != 6 or text[0] not in "+-" or text[3] != ":" or not (
+            text[1:3].isascii() and text[1:3].isdigit() and text[4:].isascii() and text[4:].isdigit()):
+        return None
+    hours, minutes = int(text[1:3]), int(text[4:])
+    if hours > 14 or minutes > 59:
+        return None
+    sign = -1 if text[0] == "-" else 1
+    return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
 
 
 def _gps(exif) -> tuple[Decimal | None, Decimal | None]:
@@ -258,12 +295,20 @@ def _gps(exif) -> tuple[Decimal | None, Decimal | None]:
         return None, None
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None, None
+    # A camera with no fix writes 0, 0 (or marks the measurement void, GPSStatus "V"): no place,
+    # not a photo taken in the Gulf of Guinea that the verifier is warned about.
+    if (latitude == 0 and longitude == 0) or str(gps.get(9, "")).strip("\x00 ").upper() == "V":
+        return None, None
     return latitude, longitude
 
 
 def _degrees(parts, ref, negative_ref) -> Decimal:
     degrees, minutes, seconds = (float(part) for part in parts)
     value = degrees + minutes / 60 + seconds / 3600
+    if not math.isfinite(value):
+        # A rational over 0 reads as NaN (Pillow): no place, not a Decimal('NaN') that no
+        # comparison accepts.
+        raise ValueError(value)
     if str(ref).strip("\x00 ").upper() == negative_ref:
         value = -value
     return Decimal(str(round(value, 6)))

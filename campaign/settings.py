@@ -82,7 +82,10 @@ INSTALLED_APPS = [
     "campaign",
     "campaign.notifications",
     "campaign.audit",
+    "campaign.offline",
+    "campaign.pwa",
     "inspections",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -299,8 +302,17 @@ AUDITLOG_MASK_CALLABLE = "campaign.audit.recorders.mask"
 # Rows of a security event anyone can cause at will (failed login, lockout, refused page) kept
 # per person, or per address, per minute; past it the event is not stored.
 AUDIT_EVENTS_PER_MINUTE = env_int("CAMPAIGN_AUDIT_EVENTS_PER_MINUTE", 20)
+# Requests one integration token may make to the JSON API a minute (a fixed window in the
+# "counters" cache); past it, 429 with Retry-After.
+API_REQUESTS_PER_MINUTE = env_int("CAMPAIGN_API_REQUESTS_PER_MINUTE", 120)
 # Rows one export of the audit page holds at most (the newest of the filtered ones).
 AUDIT_EXPORT_MAX_ROWS = env_int("CAMPAIGN_AUDIT_EXPORT_MAX_ROWS", 50_000)
+
+# Official documents as PDF: LibreOffice converts the .docx (campaign/documents/pdf.py), one
+# conversion at a time per process, given up after this many seconds (the page then offers the .docx).
+DOCUMENT_PDF_TIMEOUT = env_int("CAMPAIGN_DOCUMENT_PDF_TIMEOUT", 60)
+# The soffice binary; empty: looked up on PATH.
+DOCUMENT_PDF_SOFFICE = os.environ.get("CAMPAIGN_DOCUMENT_PDF_SOFFICE", "")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -20,6 +20,7 @@ PAGINATION = {"per_page": 50, "paginator_class": ClampedPaginator}
 
 
 class UnitTable(tables.Table):
+    region_label = _("Units")  # names its scrolling region (templates/django_tables2/)
     name = tables.Column(verbose_name=_("Name"), linkify=True)
     kind = tables.Column(verbose_name=_("Kind"))
     parent = tables.Column(verbose_name=_("Parent"), linkify=True, order_by=("parent__name",))

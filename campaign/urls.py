@@ -28,6 +28,13 @@ urlpatterns = [
     path("calendar/", include("campaign.workdays.urls")),
     path("notifications/", include("campaign.notifications.urls")),
     path("audit/", include("campaign.audit.urls")),
+    path("offline/", include("campaign.offline.urls")),
+    path("", include("campaign.pwa.urls")),
+    # Open311 GeoReport v2, for other systems (integrations sit on top: included by name).
+    path("open311/v2/", include("integrations.open311.urls")),
+    # The integration API (token-authenticated, no session) and its tokens' management pages.
+    path("api/", include("integrations.api.urls")),
+    path("integrations/", include("integrations.urls")),
     path("admin/", admin.site.urls),
     path("", include("inspections.urls")),
 ]

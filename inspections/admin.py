@@ -13,8 +13,10 @@ from inspections.models import (
     Notice,
     NoticeEvent,
     NoticeReply,
+    PublishedFix,
     Rectification,
     RectificationEvent,
+    ReportFeedback,
     ScoringSettingsChange,
     SupervisionRules,
     SupervisionRun,
@@ -34,7 +36,8 @@ class ReadOnly(admin.ModelAdmin):
 
 class EventInline(admin.TabularInline):
     model = RectificationEvent
-    fields = readonly_fields = ("created_at", "action", "from_status", "to_status", "actor", "note", "data")
+    fields = readonly_fields = ("created_at", "action", "from_status", "to_status", "actor", "note",
+                                "data", "photo_warnings")
     extra = 0
     can_delete = False
 
@@ -45,7 +48,7 @@ class EventInline(admin.TabularInline):
 @admin.register(Rectification)
 class RectificationAdmin(ReadOnly):
     list_display = ["code", "title", "unit", "status", "deadline", "rework_count", "created_at"]
-    list_filter = ["status", "source"]
+    list_filter = ["status", "source", ("recurrence_of", admin.EmptyFieldListFilter)]
     search_fields = ["code", "title"]
     list_select_related = ["unit"]
     show_full_result_count = False
@@ -60,12 +63,28 @@ class InspectionAdmin(ReadOnly):
 
 @admin.register(InspectionRound)
 class InspectionRoundAdmin(ReadOnly):
-    list_display = ["name", "unit", "starts_on", "ends_on", "seed", "sample_size"]
+    list_display = ["name", "kind", "unit", "starts_on", "ends_on", "seed", "sample_size"]
+    list_filter = ["kind"]
 
 
 @admin.register(CitizenReport)
 class CitizenReportAdmin(ReadOnly):
     list_display = ["tracking_code", "status", "location", "created_at"]
+
+
+@admin.register(ReportFeedback)
+class ReportFeedbackAdmin(ReadOnly):
+    """Answered by the reporter and looked at on /reports/revisits/, never here."""
+
+    list_display = ["report", "rating", "answered_at", "reviewed_at"]
+    list_filter = ["rating"]
+
+
+@admin.register(PublishedFix)
+class PublishedFixAdmin(ReadOnly):
+    """Published and withdrawn on the item page (inspections.followup), never here."""
+
+    list_display = ["item", "published_by", "published_at"]
 
 
 class MonthlyScoreInline(admin.TabularInline):
@@ -83,8 +102,9 @@ class MonthlyScoreInline(admin.TabularInline):
 class BulletinAdmin(ReadOnly):
     """Published bulletins are frozen: a correction is a new revision made on the rankings page."""
 
-    list_display = ["month", "parent", "revision", "is_current", "status", "published_at"]
+    list_display = ["month", "parent", "revision", "code", "is_current", "status", "published_at"]
     list_filter = ["status", "is_current"]
+    search_fields = ["code"]
     list_select_related = ["parent"]
     inlines = [MonthlyScoreInline]
 

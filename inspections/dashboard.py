@@ -45,11 +45,12 @@ from inspections.permissions import (
     INSPECTING,
     own_visits,
     reports_awaiting_triage,
+    revisits_awaiting,
     visible_rectifications,
     visible_rounds,
 )
 from inspections.rankings import queries as rankings
-from inspections.rankings.charts import BarChart, Chart, bar_chart, hbar_chart, line_chart
+from inspections.rankings.charts import PHONE_WIDTH, BarChart, Chart, bar_chart, hbar_chart, line_chart
 from inspections.rounding import round_half_up
 
 UNITS_SHOWN = 5           # units per role block: a person holds a role at a few units
@@ -201,8 +202,7 @@ def inspector_block(user: User, now: dt.datetime, labels: dict[str, str]) -> Ins
     rounds = list(
         visible_rounds(user, today=today)
         .filter(subtree_q(paths, "unit__path"), starts_on__lte=today, ends_on__gte=today)
-        .annotate(drawn=Count("points", distinct=True),
-                  visited=Count("inspections__point", distinct=True))
+        .with_progress()
         .select_related("unit").order_by("ends_on", "pk")[:ROUNDS_SHOWN]
     )
     units = _units(user, INSPECTING)
@@ -380,7 +380,7 @@ def unit_charts(unit: Unit, children: list[Unit], per_child: dict[int, int],
               for month, due_count, on_time in figures.months]
     rated: list[tuple[str, Decimal | int | None]] = [(str(row.month)[2:], row.rate)
                                                       for row in months]
-    monthly = (line_chart(rated, low=0, high=100, width=360, height=180)
+    monthly = (line_chart(rated, low=0, high=100, width=PHONE_WIDTH, height=180)
                if any(rate is not None for _label, rate in rated) else None)
     category_rows = figures.categories
     categories = [Figure(name or labels["no_category"], count,
@@ -472,6 +472,15 @@ def reports_to_triage(user: User, label: str) -> Figure | None:
                       {"status": CitizenReportStatus.NEW}))
 
 
+def revisits_to_review(user: User, label: str) -> Figure | None:
+    """Closed items a reporter was not satisfied with, waiting to be looked at again (one COUNT,
+    for whoever triages reports; None and no query for anyone else)."""
+    count = revisits_awaiting(user)
+    if count is None:
+        return None
+    return Figure(label, count, reverse("inspections:revisit-list"))
+
+
 # ---- leader -------------------------------------------------------------------------------
 
 @dataclass
@@ -520,6 +529,6 @@ def leader_rows(user: User, now: dt.datetime, labels: dict[str, str]) -> list[Le
         )
         if trend:
             row.chart = line_chart([(str(r.month)[:7], r.score) for r in trend], low=0, high=100,
-                                   width=360, height=160)
+                                   width=PHONE_WIDTH, height=160)
         result.append(row)
     return result

@@ -10,15 +10,27 @@ generated photos. Deterministic (a fixed seed) and refusing to run twice.
 import datetime as dt
 import io
 import random
+from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from campaign.calendar import WARNING_DAYS, WorkingCalendar
+from campaign.demo import DEMO_STREET
 from campaign.enums import DayCount, PointKind, Role
-from campaign.models import Criterion, Membership, Point, Task, Unit, User
+from campaign.models import (
+    PLACEHOLDER_MARK,
+    Category,
+    Criterion,
+    Membership,
+    Point,
+    Task,
+    Unit,
+    User,
+)
 from campaign.periods import Month
 from inspections import services, workflow
 from inspections.enums import PENDING, InspectionMode, SolvingMethod
@@ -42,7 +54,9 @@ class DemoError(Exception):
     pass
 
 
-def _photo(rng: random.Random, label: str, colour: tuple[int, int, int]) -> SimpleUploadedFile:
+def _photo(rng: random.Random, label: str, colour: tuple[int, int, int],
+           taken_at: dt.datetime | None = None) -> SimpleUploadedFile:
+    """A generated JPEG; `taken_at` is written in its EXIF as a phone would (local time)."""
     image = Image.new("RGB", (480, 360), colour)
     draw = ImageDraw.Draw(image)
     for _ in range(12):
@@ -50,8 +64,11 @@ def _photo(rng: random.Random, label: str, colour: tuple[int, int, int]) -> Simp
         shade = tuple(max(0, c - rng.randrange(80)) for c in colour)
         draw.rectangle([x, y, x + rng.randrange(20, 120), y + rng.randrange(20, 80)], fill=shade)
     draw.text((12, 12), label, fill=(255, 255, 255))
+    exif = Image.Exif()
+    if taken_at is not None:
+        exif[0x0132] = f"{timezone.localtime(taken_at):%Y:%m:%d %H:%M:%S}"     # DateTime
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=70)
+    image.save(buffer, "JPEG", quality=70, **({"exif": exif} if taken_at else {}))
     return SimpleUploadedFile(f"{label}.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
@@ -118,7 +135,45 @@ def build(*, today: dt.date | None = None) -> dict[str, int]:
                 _visit(rng, point, round_, at, inspector, coordinator, now, counts)
         day += dt.timedelta(days=10)
     _for_sure(rng, points, inspector, coordinator, now, counts)
+    counts["citizen_reports"] = _citizen_reports(rng, points, coordinator)
     return counts
+
+
+# Categories kept off the public report form: a district's own management checklist (staff
+# check it, citizens would not know it), and the placeholders the documents give no name for.
+INTERNAL_CATEGORIES = ("wbl-all",)
+# Citizen reports (随手拍): category key, what was seen, where, offset from the first street's
+# centre in thousandths of a degree, and what the office did with it.
+CITIZEN_REPORTS = [
+    ("ty8-living", "小区门口垃圾桶满溢，两天没人清运（演示）", "{street}东门垃圾站旁", (2, 3), "new"),
+    ("ty9-all", "早市摊贩占满人行道，行人只能走机动车道（演示）", "{street}菜市场北口", (-4, 1), "accepted"),
+    ("ty8-eco", "河边有人焚烧落叶，烟很大（演示）", "外省某河滩", (40, -35), "rejected"),
+]
+
+
+def _citizen_reports(rng, points, coordinator) -> int:
+    """The public categories marked, and three reports with a category and a place: one waiting
+    for the office, one filed as an item for the street, one not taken up."""
+    campaign = points[0].campaign
+    categories = Category.objects.filter(standard__campaign=campaign)
+    categories.update(public=True)
+    categories.filter(Q(key__in=INTERNAL_CATEGORIES) | Q(name__contains=PLACEHOLDER_MARK)).update(
+        public=False)
+    street = _street_of(points[0].unit)
+    for key, description, place, (north, east), fate in CITIZEN_REPORTS:
+        report = services.report_problem(
+            campaign=campaign, description=description, location=place.format(street=street.name),
+            uploads=[_photo(rng, "report", (120, 120, 60))], category=categories.get(key=key),
+            latitude=Decimal("37.870000") + Decimal(north) / 1000,
+            longitude=Decimal("112.550000") + Decimal(east) / 1000,
+        )
+        if fate == "accepted":
+            services.accept_report(report, unit=street, title=description[:60], deadline=None,
+                                   by=coordinator)
+        elif fate == "rejected":
+            services.reject_report(report, reason="不在本市范围，已告知向所在地反映（演示）",
+                                   by=coordinator)
+    return len(CITIZEN_REPORTS)
 
 
 # Criteria whose default deadline the demo counts in working days (工作日): the seeds give no
@@ -156,11 +211,14 @@ def _for_sure(rng, points, inspector, coordinator, now, counts) -> None:
     days ago with three days to fix it (the longest fate, a late fix returned, fixed again and
     closed, ends within nine days; those still waiting for a fix are overdue by now), and one
     found yesterday, due at the end of tomorrow; and one filed for the wrong street and
-    re-routed (`_misfiled`)."""
+    re-routed (`_misfiled`). They are found at the demo street's points first, so that the
+    `street` account meets every state on any day."""
     ten_days_ago = now - dt.timedelta(days=10)
     plan = [(fate, ten_days_ago, 3) for fate in FATES]
     plan.append(("open", now - dt.timedelta(days=1), 2))
-    usable = (point for point in points if services.applicable_criteria(point))
+    street = Unit.objects.get(key=DEMO_STREET)
+    first = sorted(points, key=lambda point: not point.unit.path.startswith(street.path))
+    usable = (point for point in first if services.applicable_criteria(point))
     for (fate, at, days), point in zip(plan, usable, strict=False):
         criterion = rng.choice(services.applicable_criteria(point))
         visit = services.record_visit(
@@ -173,7 +231,27 @@ def _for_sure(rng, points, inspector, coordinator, now, counts) -> None:
         _live(rng, item, at, coordinator, inspector, now, fate=fate)
         counts["visits"] += 1
         counts["items"] += 1
+    _recurrence(rng, inspector, now, counts)
     _misfiled(points, coordinator, now)
+    counts["items"] += 1
+
+
+def _recurrence(rng, inspector, now, counts) -> None:
+    """The problem of an item closed above found again two hours ago at the same point: a
+    recurrence (复发) of it, whatever the day (the item closed within nine days of ten days ago)."""
+    closed = (Rectification.objects.filter(created_at=now - dt.timedelta(days=10),
+                                              closed_at__isnull=False)
+              .select_related("point", "criterion").order_by("pk").first())
+    if closed is None or closed.point is None or closed.criterion is None:
+        return
+    at = now - dt.timedelta(hours=2)
+    services.record_visit(
+        point=closed.point, by=inspector, mode=InspectionMode.OPEN, visited_at=at, now=at,
+        findings=[services.FindingInput(criterion=closed.criterion, note="问题复发（演示）",
+                                        deadline=_end_of_day(at, 3),
+                                        uploads=[_photo(rng, "again", (170, 80, 60))])],
+    )
+    counts["visits"] += 1
     counts["items"] += 1
 
 
@@ -222,6 +300,9 @@ def _visit(rng, point, round_, at, inspector, coordinator, now, counts) -> None:
         counts["items"] += 1
 
 
+HALF_HOUR = dt.timedelta(minutes=30)
+
+
 def _live(rng, item, at, coordinator, inspector, now, fate: str | None = None) -> None:
     """Take the item through its fate (a random one unless given), never past now."""
     staff = _staff(_street_of(item.unit))
@@ -263,7 +344,11 @@ def _live(rng, item, at, coordinator, inspector, now, fate: str | None = None) -
     hours = (item.deadline - clock).total_seconds() / 3600
     if not (when := step(max(1, hours + 24) if late else max(1, hours * rng.uniform(0.2, 0.9)))):
         return
-    photo = services.store_photos([_photo(rng, "after", (60, 140, 90))], unit=item.unit, by=staff)
+    # The after-photo was taken half an hour before the fix was submitted; one item in seven
+    # shows a photo taken the day before the item was filed (a warning for the verifier).
+    taken = item.created_at - dt.timedelta(days=1) if item.pk % 7 == 3 else when - HALF_HOUR
+    photo = services.store_photos([_photo(rng, "after", (60, 140, 90), taken)], unit=item.unit,
+                                  by=staff)
     item = workflow.submit(item, by=staff, version=None, photos=photo, note="已整改（演示）",
                            at=when)
     if fate == "submitted":
@@ -276,8 +361,8 @@ def _live(rng, item, at, coordinator, inspector, now, fate: str | None = None) -
                                           deadline=services.offered_deadline(item, when))
         if fate == "rework" or not (when := step(30)):
             return
-        photo = services.store_photos([_photo(rng, "after2", (60, 150, 110))], unit=item.unit,
-                                      by=staff)
+        photo = services.store_photos([_photo(rng, "after2", (60, 150, 110), when - HALF_HOUR)],
+                                      unit=item.unit, by=staff)
         item = workflow.submit(item, by=staff, version=None, photos=photo, at=when)
     if when := step(rng.randrange(4, 40)):
         workflow.close(item, by=inspector, version=None, at=when,
@@ -297,7 +382,7 @@ def create_demo_notice(*, now: dt.datetime | None = None) -> str:
     natural days (the demo never depends on a year the calendar may not know); `street` sees it
     in the inbox. Returns its number, or why there is none."""
     now = now or timezone.now()
-    street = Unit.objects.get(key="xhl-jh")
+    street = Unit.objects.get(key=DEMO_STREET)
     items = list(Rectification.objects.filter(unit__path__startswith=street.path, status__in=PENDING)
                  .order_by("deadline", "pk")[:2])
     tasks = list(Task.objects.filter(unit=street).order_by("pk")[:1])

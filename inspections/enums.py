@@ -7,6 +7,12 @@ class InspectionMode(models.TextChoices):
     COVERT = "covert", _("Unannounced visit")
 
 
+class RoundKind(models.TextChoices):
+    ORDINARY = "ordinary", _("Inspection round")
+    # 模拟测评: a rehearsal of the real evaluation; its visits never count in the monthly scores.
+    MOCK = "mock", _("Mock evaluation")
+
+
 class RectificationStatus(models.TextChoices):
     OPEN = "open", _("Open")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
@@ -35,6 +41,8 @@ class EventAction(models.TextChoices):
     REROUTED = "rerouted", _("Re-routed")
     EXTENDED = "extended", _("Deadline extended")
     VOIDED = "voided", _("Voided")
+    # Not a step of the item's life: a citizen report of the same problem joined the item.
+    MERGED = "merged", _("Citizen report merged")
 
 
 class SolvingMethod(models.TextChoices):
@@ -80,3 +88,17 @@ class NoticeAction(models.TextChoices):
     REPLIED = "replied", _("Replied")
     RETURNED = "returned", _("Reply not accepted")
     CLOSED = "closed", _("Closed")
+
+
+# issue 16: the follow-up (回访) of a citizen report once its item is closed
+class FeedbackRating(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    PARTLY = "partly", _("Partly satisfied")
+    NOT_SATISFIED = "not_satisfied", _("Not satisfied")
+
+
+# issue 17: an after-photo that does not fit the item (inspections.plausibility)
+class PhotoWarning(models.TextChoices):
+    BEFORE_FILING = "before_filing", _("Taken before the item was filed")
+    AFTER_SUBMISSION = "after_submission", _("Taken after the fix was submitted")
+    FAR = "far", _("Taken far from the point")

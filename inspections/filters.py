@@ -16,17 +16,18 @@ from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from campaign.enums import PointKind
+from campaign.enums import PointKind, UnitKind
 from campaign.models import Category, Point, Unit
 from campaign.periods import Month
 from campaign.permissions import scope_paths, visible_units
 from campaign.tree import subtree_q
-from inspections.enums import RectificationStatus
-from inspections.models import Rectification
+from inspections.enums import CitizenReportStatus, RectificationStatus
+from inspections.models import CitizenReport, Rectification
+from inspections.triage import in_district
 from inspections.widgets import FastSelect
 
 DUE_SOON_DAYS = 3
-CHECKBOXES = ("overdue", "due_soon", "no_category")
+CHECKBOXES = ("overdue", "due_soon", "no_category", "recurrence")
 
 
 MONTHS_OFFERED = 24
@@ -191,11 +192,13 @@ class RectificationFilter(django_filters.FilterSet):
                              widget=forms.DateInput(attrs={"type": "date"}))
     no_category = django_filters.BooleanFilter(label=_("No category"), method="filter_no_category",
                                                widget=forms.CheckboxInput)
+    recurrence = django_filters.BooleanFilter(label=_("Recurrences (复发)"), method="filter_recurrence",
+                                              widget=forms.CheckboxInput)
 
     class Meta:
         model = Rectification
         fields = ["q", "status", "unit", "category", "point_kind", "month", "overdue", "due_soon",
-                  "filed_week", "closed_week", "no_category"]
+                  "filed_week", "closed_week", "no_category", "recurrence"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -284,8 +287,77 @@ class RectificationFilter(django_filters.FilterSet):
     def filter_no_category(self, queryset, name, value):
         return queryset.filter(criterion__isnull=True) if value else queryset
 
+    def filter_recurrence(self, queryset, name, value):
+        return queryset.filter(recurrence_of__isnull=False) if value else queryset
+
     def active(self) -> bool:
         """Whether any filter is set (a filtered list may be counted; the whole table is not)."""
         if not self.form.is_valid():
             return False
         return any(value not in (None, "", False) for value in self.form.cleaned_data.values())
+
+
+# ---- the triage list of citizen reports ---------------------------------------------------------
+
+def _day_start(day: dt.date) -> dt.datetime | None:
+    """The moment a local day starts; None for a day no report can fall near (year 1 at
+    +08:00 has no UTC form, the year 9999 no next day)."""
+    if not 1900 <= day.year <= 9000:
+        return None
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+class CitizenReportFilter(django_filters.FilterSet):
+    """The campaign office's list of citizen reports. With no `status` in the query the list is
+    the reports waiting for triage (new); an empty `status` is every status."""
+
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=CitizenReportStatus.choices,
+                                         widget=FastSelect, empty_label=_("All"))
+    category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=None,
+                                                widget=FastSelect, empty_label=_("All"))
+    district = django_filters.ModelChoiceFilter(label=_("District"), queryset=None,
+                                                method="filter_district", widget=FastSelect,
+                                                empty_label=_("All"))
+    sent_from = django_filters.DateFilter(label=_("Sent from"), method="filter_sent_from",
+                                          widget=forms.DateInput(attrs={"type": "date"}))
+    sent_to = django_filters.DateFilter(label=_("Sent up to"), method="filter_sent_to",
+                                        widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = CitizenReport
+        fields = ["status", "category", "district", "sent_from", "sent_to"]
+
+    def __init__(self, data=None, *args, campaigns, **kwargs):
+        # A status that is none (a stale link, a typing error) is the default too, said so.
+        self.unknown_status = False
+        if data is not None and data.get("status", "") not in ("", *CitizenReportStatus.values):
+            self.unknown_status = True
+        if data is not None and ("status" not in data or self.unknown_status):
+            data = data.copy()
+            data["status"] = CitizenReportStatus.NEW
+        super().__init__(data, *args, **kwargs)
+        self.filters["category"].queryset = Category.objects.filter(
+            standard__campaign__in=campaigns).order_by("standard_id", "order", "pk")
+        # The districts: the units at district level under the campaigns' roots.
+        self.filters["district"].queryset = Unit.objects.filter(
+            campaign__in=campaigns, kind=UnitKind.DISTRICT).order_by("path")
+        for field in self.form.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = f"{css} {css}-sm"
+
+    def filter_district(self, queryset, name, value):
+        return queryset.filter(in_district(value)) if value else queryset
+
+    def filter_sent_from(self, queryset, name, value):
+        start = _day_start(value) if value else None
+        return queryset.filter(created_at__gte=start) if start else queryset
+
+    def filter_sent_to(self, queryset, name, value):
+        end = _day_start(value + dt.timedelta(days=1)) if value and value < dt.date.max else None
+        return queryset.filter(created_at__lt=end) if end else queryset
+
+    def shown_status(self) -> str:
+        """The status shown ("" for all): new unless the query names another."""
+        if self.form.is_valid():
+            return self.form.cleaned_data.get("status") or ""
+        return CitizenReportStatus.NEW

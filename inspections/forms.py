@@ -12,7 +12,7 @@ from campaign import tree
 from campaign.calendar import MAX_DAYS, Period, UnknownYear
 from campaign.enums import DayCount, DeadlineDays, PointKind
 from campaign.importing import SheetFileField
-from campaign.models import PLACEHOLDER_MARK, Category, Criterion, Point, Standard, Unit
+from campaign.models import PLACEHOLDER_MARK, Campaign, Category, Criterion, Point, Standard, Unit
 from inspections import services
 from inspections.enums import InspectionMode, SolvingMethod
 from inspections.models import SupervisionRules
@@ -313,7 +313,10 @@ class LocationForm(Form):
 class VisitForm(LocationForm):
     mode = forms.ChoiceField(label=_("Mode"), choices=InspectionMode.choices,
                              initial=InspectionMode.COVERT)
-    visited_at = forms.DateTimeField(label=_("Visited at"), widget=DATETIME_WIDGET)
+    # data-now: a visit form kept on the phone (issue 15) is filled with the time it is opened,
+    # not the time it was kept (campaign/pwa.js).
+    visited_at = forms.DateTimeField(label=_("Visited at"), widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local", "data-now": ""}, format="%Y-%m-%dT%H:%M"))
     note = _text(_("Note"), required=False, rows=2)
     photos = PhotosField(label=_("Photos of the point"), required=False)
 
@@ -328,7 +331,7 @@ class FindingForm(Form):
                              required=False)
     photos = PhotosField(label=_("Photos"), required=False)
 
-    def __init__(self, *args, criteria, **kwargs):
+    def __init__(self, *args, criteria, mock=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["criterion"].queryset = Criterion.objects.filter(
             pk__in=[criterion.pk for criterion in criteria]
@@ -341,6 +344,15 @@ class FindingForm(Form):
                 (criterion.pk, f"{criterion.name} (−{criterion.points.normalize():f})"))
         self.fields["criterion"].widget.choices = [
             ("", self.fields["criterion"].empty_label), *groups.items()]
+        if mock:
+            # A mock evaluation records findings for its report; an item is filed only when
+            # the inspector asks (the default is not to).
+            self.fields["file_item"] = forms.BooleanField(
+                label=_("File a rectification item for this finding"), required=False,
+                initial=False)
+            self.fields["deadline"].label = _(
+                "Deadline, when an item is filed (empty: the criterion's default)")
+            self.order_fields(["criterion", "note", "photos", "file_item", "deadline"])
 
 
 class BaseFindingFormSet(forms.BaseFormSet):
@@ -384,16 +396,15 @@ class StandaloneForm(CountedDeadline):
         return data
 
 
-class RoundForm(Form):
+class RoundPeriodForm(Form):
+    """What a round and a mock evaluation both ask: the subtree checked, a name and a period.
+    `units` is the subtree roots the person may choose from."""
+
     unit = forms.ModelChoiceField(label=_("Units inspected (subtree of)"), queryset=Unit.objects.none(),
                                   widget=FastSelect)
     name = forms.CharField(label=_("Name"), max_length=120)
     starts_on = forms.DateField(label=_("Starts on"), widget=DATE_WIDGET)
     ends_on = forms.DateField(label=_("Ends on"), widget=DATE_WIDGET)
-    sample_size = forms.IntegerField(label=_("Points to draw"), min_value=1, max_value=500,
-                                     initial=20)
-    seed = forms.IntegerField(label=_("Random seed (empty: a new one)"), required=False,
-                              min_value=0, max_value=2**62)
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -406,10 +417,17 @@ class RoundForm(Form):
         return data
 
 
+class RoundForm(RoundPeriodForm):
+    sample_size = forms.IntegerField(label=_("Points to draw"), min_value=1, max_value=500,
+                                     initial=20)
+    seed = forms.IntegerField(label=_("Random seed (empty: a new one)"), required=False,
+                              min_value=0, max_value=2**62)
+
+
 class CategoryForm(ModelForm):
     class Meta:
         model = Category
-        fields = ["key", "name", "order", "source", "note"]
+        fields = ["key", "name", "order", "public", "source", "note"]
 
     def clean(self):
         # The standard is not a form field, so the model's (standard, key) check is skipped.
@@ -544,12 +562,41 @@ MAX_REPORT_DESCRIPTION = 1000
 
 
 class CitizenReportForm(LocationForm):
+    category = forms.ModelChoiceField(
+        label=_("What kind of problem is it?"), queryset=Category.objects.none(),
+        empty_label=_("— choose —"))
     description = _text(_("What is the problem?"), max_length=MAX_REPORT_DESCRIPTION)
-    location = forms.CharField(label=_("Where?"), max_length=200)
+    location = forms.CharField(label=_("Where? (street, building, nearby landmark)"),
+                               max_length=200)
     contact = forms.CharField(label=_("Phone or e-mail (optional)"), required=False, max_length=60)
     photos = PhotosField(label=_("Photos (at most 6)"), max_files=MAX_REPORT_PHOTOS)
 
-    field_order = ["description", "location", "contact", "photos", "latitude", "longitude"]
+    field_order = ["category", "description", "location", "latitude", "longitude", "photos",
+                   "contact"]
+
+    def __init__(self, *args, campaign: Campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A citizen does not know coordinates: both optional, filled by the button or the map.
+        for name, label in (("latitude", _("Latitude (optional)")),
+                            ("longitude", _("Longitude (optional)"))):
+            self.fields[name].label = label
+        self.fields["longitude"].help_text = _(
+            "Leave both empty, or tap “Use my location” to fill them in.")
+        # The public categories of the campaign's standards in force; a campaign without any
+        # asks for none.
+        categories = services.public_categories(campaign)
+        field = cast(forms.ModelChoiceField, self.fields["category"])
+        field.queryset = categories
+        if not categories.exists():
+            del self.fields["category"]
+
+    def note_dropped_photos(self) -> None:
+        """A form sent back with errors cannot keep the chosen files (a browser never refills a
+        file input): say so by the photos, or the report goes without them unnoticed."""
+        if self.errors and self.files.getlist("photos"):
+            # The bound field copied the help text when cleaning made it: set on both.
+            self.fields["photos"].help_text = self["photos"].help_text = _(
+                "The report was not sent, so the photos were not kept: please choose them again.")
 
 
 class TrackForm(Form):
@@ -571,13 +618,18 @@ class TriageForm(CountedDeadline):
     title = forms.CharField(label=_("Item title"), max_length=200, required=False)
     deadline = DeadlineField(label=_("Deadline (empty: the criterion's default)"),
                              required=False)
-    reason = forms.CharField(label=_("Reason (when rejecting)"), required=False, max_length=2000)
+    reason = forms.CharField(
+        label=_("Reason (when rejecting)"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to reject: the reporter reads it on the tracking page."))
     field_order = ["unit", "point", "criterion", "title", "deadline", *COUNT_FIELDS, "reason"]
 
     def __init__(self, *args, units, points, criteria, standalone_deadline: dt.datetime,
-                 campaign=None, **kwargs):
+                 campaign=None, rejecting: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.campaign = campaign
+        # Sent with the reject button: only the reason counts (and is required).
+        self.rejecting = rejecting
         choices = cast(dict[str, forms.ModelChoiceField], self.fields)  # the three fields above
         choices["unit"].queryset = units
         choices["point"].queryset = points
@@ -590,6 +642,11 @@ class TriageForm(CountedDeadline):
 
     def clean(self):
         data = super().clean()
+        if self.rejecting:
+            if not (data.get("reason") or "").strip() and "reason" not in self.errors:
+                self.add_error("reason", _("Say why the report is rejected: the reporter "
+                                           "reads this reason."))
+            return data
         point, unit, criterion = data.get("point"), data.get("unit"), data.get("criterion")
         if point and unit and point.unit_id != unit.pk:
             self.add_error("point", _("This point belongs to %(unit)s.") % {"unit": point.unit})

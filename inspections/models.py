@@ -3,13 +3,14 @@ their append-only history, and citizen reports."""
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
-from django.db.models.functions import Upper
+from django.db.models.functions import Coalesce, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,18 +21,34 @@ from inspections.enums import (
     BulletinStatus,
     CitizenReportStatus,
     EventAction,
+    FeedbackRating,
     InspectionMode,
     NoticeAction,
     NoticeStatus,
     RectificationSource,
     RectificationStatus,
+    RoundKind,
     SolvingMethod,
 )
 
 
+class RoundQuerySet(models.QuerySet):
+    def with_progress(self) -> "RoundQuerySet":
+        """Each round's `drawn` points and its `visited` ones (distinct points visited), a
+        subquery each: joined together, a sample of thousands times its visits multiplied the
+        rows."""
+        drawn = (InspectionRound.objects.filter(pk=OuterRef("pk"))
+                 .annotate(n=models.Count("points")).values("n"))
+        visited = (Inspection.objects.filter(round=OuterRef("pk")).values("round")
+                   .annotate(n=models.Count("point", distinct=True)).values("n"))
+        return self.annotate(drawn=Coalesce(Subquery(drawn), 0),
+                             visited=Coalesce(Subquery(visited), 0))
+
+
 class InspectionRound(models.Model):
     """An inspection round (旬督查): a random sample of points drawn from a recorded seed,
-    hidden from the inspected units until the round ends."""
+    hidden from the inspected units until the round ends. A round of kind "mock" is a mock
+    evaluation (模拟测评, inspections.mock): its visits count in no monthly score."""
 
     campaign = models.ForeignKey(
         "campaign.Campaign", on_delete=models.PROTECT, related_name="rounds",
@@ -42,6 +59,8 @@ class InspectionRound(models.Model):
         verbose_name=_("unit inspected"),
     )
     name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=8, choices=RoundKind.choices,
+                            default=RoundKind.ORDINARY, db_index=True)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     seed = models.BigIntegerField(_("random seed"))
@@ -55,6 +74,8 @@ class InspectionRound(models.Model):
         "campaign.Point", related_name="rounds", blank=True, verbose_name=_("points drawn")
     )
 
+    objects = RoundQuerySet.as_manager()
+
     class Meta:
         ordering = ["-starts_on", "-pk"]
         verbose_name = _("inspection round")
@@ -62,6 +83,13 @@ class InspectionRound(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class InspectionQuerySet(models.QuerySet):
+    def counted(self) -> "InspectionQuerySet":
+        """The visits that count in scores, ranks and the figures built on them: all but those
+        of a mock evaluation (模拟测评), which is a rehearsal."""
+        return self.exclude(round__kind=RoundKind.MOCK)
 
 
 class Inspection(models.Model):
@@ -111,6 +139,8 @@ class Inspection(models.Model):
     photos = models.ManyToManyField(
         "campaign.Photo", related_name="inspections", blank=True, verbose_name=_("photos")
     )
+
+    objects = InspectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-visited_at", "-pk"]
@@ -179,12 +209,29 @@ class CitizenReport(models.Model):
     photos = models.ManyToManyField(
         "campaign.Photo", related_name="citizen_reports", blank=True, verbose_name=_("photos")
     )
+    # What the citizen says the problem is: one of the public categories of the campaign's
+    # standard (empty: the citizen did not know, or the report came before categories were asked).
+    category = models.ForeignKey(
+        "campaign.Category", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="citizen_reports", verbose_name=_("category"),
+    )
+    # The item the report was filed as, or merged into: several reports of one problem follow
+    # one item, and each reporter is asked the same follow-up when it closes.
+    item = models.ForeignKey(
+        "inspections.Rectification", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="citizen_reports", verbose_name=_("rectification item"),
+    )
+    # A keyed hash (never the address itself) of the sender's address, the description and the
+    # photos' digests: the same report sent again within minutes is recognised as a repeat
+    # (services.report_problem). Empty for reports not sent through the public form.
+    repeat_key = models.CharField(_("repeat key"), max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("citizen report")
         verbose_name_plural = _("citizen reports")
         indexes = [
+            models.Index(fields=["repeat_key", "created_at"], name="report_repeat_idx"),
             # Reports waiting for triage longer than the rules allow (inspections.supervision).
             models.Index(fields=["campaign", "status", "created_at"], name="report_status_created_idx"),
         ]
@@ -321,9 +368,11 @@ class Rectification(models.Model):
         Finding, on_delete=models.PROTECT, null=True, blank=True, related_name="rectification",
         verbose_name=_("finding"),
     )
-    citizen_report = models.OneToOneField(
-        CitizenReport, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="rectification", verbose_name=_("citizen report"),
+    # The same criterion at the same point closed shortly before this item was filed (复发):
+    # set once, when it is filed (inspections.recurrence).
+    recurrence_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="recurrences",
+        verbose_name=_("recurrence of"),
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -403,6 +452,70 @@ class Rectification(models.Model):
         return self.is_pending and self.deadline < now
 
 
+class ReportFeedback(models.Model):
+    """The reporter's answer to the follow-up (回访), asked once the report's item is closed: one
+    per report, final once given. "Not satisfied" puts the item on the office's list to look at
+    again (/reports/revisits/) until someone marks it looked at, with a note."""
+
+    COMMENT_MAX = 500
+
+    report = models.OneToOneField(
+        CitizenReport, on_delete=models.PROTECT, related_name="feedback",
+        verbose_name=_("citizen report"),
+    )
+    rating = models.CharField(_("rating"), max_length=16, choices=FeedbackRating.choices)
+    comment = models.CharField(_("comment"), max_length=COMMENT_MAX, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("looked at by"),
+    )
+    reviewed_at = models.DateTimeField(_("looked at"), null=True, blank=True)
+    review_note = models.CharField(_("note"), max_length=COMMENT_MAX, blank=True)
+
+    class Meta:
+        ordering = ["-answered_at", "-pk"]
+        verbose_name = _("follow-up answer")
+        verbose_name_plural = _("follow-up answers")
+        indexes = [
+            # The revisit list: "not satisfied" answers nobody has looked at yet.
+            models.Index(fields=["rating", "reviewed_at"], name="feedback_rating_reviewed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.rating}"
+
+
+class PublishedFix(models.Model):
+    """A fixed citizen report shown on the public page (/report/fixed/): the before-photo and
+    the after-photo the office chose to publish. No other photo of the item is ever public."""
+
+    item = models.OneToOneField(
+        Rectification, on_delete=models.PROTECT, related_name="published_fix",
+        verbose_name=_("rectification item"),
+    )
+    before = models.ForeignKey(
+        "campaign.Photo", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("before-photo"),
+    )
+    after = models.ForeignKey(
+        "campaign.Photo", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("after-photo"),
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("published by"),
+    )
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("published fix")
+        verbose_name_plural = _("published fixes")
+
+    def __str__(self) -> str:
+        return str(self.item_id)
+
+
 class RectificationEvent(models.Model):
     """One step in an item's life, append-only: who, when, what, note, photos."""
 
@@ -426,6 +539,9 @@ class RectificationEvent(models.Model):
     note = models.TextField(_("note"), blank=True)
     # Facts of the step: old and new deadline, old and new unit, the solving method.
     data = models.JSONField(_("details"), default=dict, blank=True)
+    # On a close: how many photo warnings (inspections.plausibility) the verifier closed over;
+    # the warnings themselves are in `data`. A column so that unit figures count them in SQL.
+    photo_warnings = models.PositiveSmallIntegerField(_("photo warnings"), default=0)
     photos = models.ManyToManyField(
         "campaign.Photo", related_name="rectification_events", blank=True,
         verbose_name=_("photos"),
@@ -445,10 +561,11 @@ class RectificationEvent(models.Model):
         return f"{self.rectification.code} {self.get_action_display()}"
 
 
-def take_number(counter: type["CodeSequence | NoticeSequence"], key: dict[str, Any],
-                make_code: Callable[[int], str], taken: Callable[[str], bool]) -> tuple[int, str]:
-    """The next number of a counter row (a CodeSequence or NoticeSequence, found by `key`, created
-    here if missing) whose code `taken` does not already hold, and that code. The
+def take_number(counter: type["CodeSequence | NoticeSequence | BulletinSequence"],
+                key: dict[str, Any], make_code: Callable[[int], str],
+                taken: Callable[[str], bool]) -> tuple[int, str]:
+    """The next number of a counter row (a CodeSequence, NoticeSequence or BulletinSequence, found
+    by `key`, created here if missing) whose code `taken` does not already hold, and that code. The
     row stays locked until the calling transaction ends, so two people filing at once never get
     the same number; a number an older counter already gave is skipped."""
     with transaction.atomic():
@@ -519,6 +636,15 @@ class Bulletin(models.Model):
     min_sample = models.PositiveSmallIntegerField(_("minimum visits to be ranked"))
     bottom_n = models.PositiveSmallIntegerField(_("bottom places watched (N)"))
     streak_k = models.PositiveSmallIntegerField(_("months in a row before accountability (K)"))
+    recurrence_deduction = models.DecimalField(
+        _("points off the monthly score per recurrence"), max_digits=4, decimal_places=2,
+        default=Decimal("0.00"),
+    )
+    # The document number (杏创城〔2026〕8号) given at publication, from the parent's counter of
+    # the year (BulletinSequence); a correction is a new document with a number of its own.
+    year = models.PositiveSmallIntegerField(_("year of the number"), null=True, blank=True)
+    number = models.PositiveIntegerField(_("number"), null=True, blank=True)
+    code = models.CharField(_("document number"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["-month", "parent", "-revision"]
@@ -532,6 +658,10 @@ class Bulletin(models.Model):
             models.UniqueConstraint(
                 fields=["parent", "month"], condition=models.Q(is_current=True),
                 name="bulletin_one_current",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "code"], condition=~models.Q(code=""),
+                name="bulletin_code_unique",
             ),
         ]
 
@@ -566,6 +696,7 @@ class MonthlyScore(models.Model):
     )
     due = models.PositiveIntegerField(_("items due"))
     on_time = models.PositiveIntegerField(_("items fixed on time"))
+    recurrences = models.PositiveIntegerField(_("recurrences"), default=0)
     score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, null=True, blank=True)
     ranked = models.BooleanField(_("ranked"))
     rank = models.PositiveSmallIntegerField(_("rank"), null=True, blank=True)
@@ -834,9 +965,9 @@ class NoticeEvent(models.Model):
         return f"{self.notice_id} {self.action}"
 
 
-class NoticeSequence(models.Model):
-    """The last notice number an issuing unit gave in a year; the row is locked while a number
-    is taken (as CodeSequence for item codes), so two notices never share a number."""
+class YearSequence(models.Model):
+    """The last number an issuing unit gave in a year; the row is locked while a number is taken
+    (as CodeSequence for item codes), so two documents of a kind never share a number."""
 
     issuer = models.ForeignKey(
         "campaign.Unit", on_delete=models.PROTECT, related_name="+",
@@ -846,14 +977,34 @@ class NoticeSequence(models.Model):
     last = models.PositiveIntegerField(_("last number"), default=0)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.issuer_id}/{self.year}: {self.last}"
+
+
+class NoticeSequence(YearSequence):
+    """The supervision notices' numbers."""
+
+    class Meta:
         verbose_name = _("notice number sequence")
         verbose_name_plural = _("notice number sequences")
         constraints = [
             models.UniqueConstraint(fields=["issuer", "year"], name="notice_sequence_unique")
         ]
 
-    def __str__(self) -> str:
-        return f"{self.issuer_id}/{self.year}: {self.last}"
+
+class BulletinSequence(YearSequence):
+    """The bulletins' numbers (a unit's bulletins about the units below it)."""
+
+    class Meta:
+        verbose_name = _("bulletin number sequence")
+        verbose_name_plural = _("bulletin number sequences")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "year"], name="bulletin_sequence_unique")
+        ]
+
+
 class SupervisionRun(models.Model):
     """One run of `manage.py supervise` over one campaign: when, and how many reminders of each
     kind it recorded. The next run looks only at what happened since this one started (less a

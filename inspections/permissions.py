@@ -27,7 +27,7 @@ from campaign.permissions import (
     units_with_role,
     visible_units,
 )
-from inspections.enums import CitizenReportStatus, EventAction
+from inspections.enums import CitizenReportStatus, EventAction, FeedbackRating, RoundKind
 from inspections.models import (
     CitizenReport,
     Finding,
@@ -35,6 +35,8 @@ from inspections.models import (
     InspectionRound,
     Rectification,
     RectificationEvent,
+    ReportFeedback,
+    RoundQuerySet,
 )
 
 INSPECTING = (Role.COORDINATOR, Role.INSPECTOR)
@@ -43,8 +45,9 @@ RESPONSIBLE_KINDS = (UnitKind.STREET, UnitKind.LANE_OFFICE, UnitKind.COMMUNITY,
                      UnitKind.DEPARTMENT, UnitKind.DISTRICT)
 
 
-def _paths_q(user: User, roles: tuple[str, ...], field: str) -> Q:
-    """Objects of units under a unit where the user holds one of `roles`."""
+def role_q(user: User, roles: tuple[str, ...], field: str = "unit") -> Q:
+    """Objects of units under a unit where the user holds one of `roles` (all, for a
+    superuser)."""
     if user.is_superuser:
         return Q()
     return paths_q(role_paths(user, roles), field)
@@ -69,15 +72,45 @@ def visible_inspections(user: User, *, today: dt.date | None = None) -> QuerySet
     today = today or timezone.localdate()
     public = Q(round__isnull=True) | Q(round__ends_on__lt=today)
     return Inspection.objects.filter(
-        _paths_q(user, INSPECTING, "unit") | (scope_q(user) & public)
+        role_q(user, INSPECTING, "unit") | (scope_q(user) & public)
     )
 
 
-def visible_rounds(user: User, *, today: dt.date | None = None) -> QuerySet[InspectionRound]:
+def visible_rounds(user: User, *, today: dt.date | None = None) -> RoundQuerySet:
     today = today or timezone.localdate()
     return InspectionRound.objects.filter(
-        _paths_q(user, INSPECTING, "unit") | (scope_q(user) & Q(ends_on__lt=today))
+        role_q(user, INSPECTING, "unit") | (scope_q(user) & Q(ends_on__lt=today))
     )
+
+
+def visible_mock_evaluations(user: User) -> RoundQuerySet:
+    """Mock evaluations (模拟测评) of units in the person's scope; who may read the report is
+    can_read_mock_evaluation."""
+    return InspectionRound.objects.filter(scope_q(user), kind=RoundKind.MOCK)
+
+
+# The report is for the offices, inspectors and leaders over the mock's unit, not for the units
+# it checks.
+MOCK_READERS = (Role.COORDINATOR, Role.INSPECTOR, Role.LEADER)
+
+
+def can_read_mock_evaluation(user: User, mock: InspectionRound) -> bool:
+    return has_role(user, mock.unit, *MOCK_READERS)
+
+
+def readable_mock_evaluations(user: User) -> RoundQuerySet:
+    """What the list of mock evaluations shows: those whose report the person may read."""
+    return visible_mock_evaluations(user).filter(role_q(user, MOCK_READERS))
+
+
+def can_start_mock_evaluation(user: User, unit: Unit) -> bool:
+    """Coordinators start mock evaluations for their subtree."""
+    return has_role(user, unit, Role.COORDINATOR)
+
+
+def mock_evaluation_units(user: User) -> QuerySet[Unit]:
+    """The units a person may start a mock evaluation for."""
+    return units_with_role(user, Role.COORDINATOR)
 
 
 def visible_photos(user: User, *, today: dt.date | None = None) -> QuerySet[Photo]:
@@ -97,10 +130,10 @@ def visible_photos(user: User, *, today: dt.date | None = None) -> QuerySet[Phot
     )
     secret_visit = Inspection.objects.filter(
         photos=OuterRef("pk"), round__ends_on__gte=today
-    ).exclude(_paths_q(user, INSPECTING, "unit"))
+    ).exclude(role_q(user, INSPECTING, "unit"))
     secret_finding = Finding.objects.filter(
         photos=OuterRef("pk"), inspection__round__ends_on__gte=today
-    ).exclude(_paths_q(user, INSPECTING, "inspection__unit"))
+    ).exclude(role_q(user, INSPECTING, "inspection__unit"))
     return Photo.objects.filter(
         scope_q(user) | Q(Exists(on_finding)) | Q(Exists(on_event))
     ).exclude(
@@ -236,6 +269,37 @@ def reports_awaiting_triage(user: User) -> int | None:
         cached = visible_citizen_reports(user).filter(status=CitizenReportStatus.NEW).count()
         user._reports_awaiting_triage = cached  # type: ignore[attr-defined]  # per request
     return cached
+
+
+def can_review_revisits(user: User) -> bool:
+    """Look again at items a reporter was not satisfied with (回访不满意): whoever triages the
+    reports, so the same office that filed the item hears the answer."""
+    return can_triage_reports(user)
+
+
+def revisits(user: User) -> QuerySet[Rectification]:
+    """The items in the user's scope with a "not satisfied" follow-up answer nobody has looked
+    at yet (none for whoever may not review them)."""
+    if not can_review_revisits(user):
+        return Rectification.objects.none()
+    waiting = ReportFeedback.objects.filter(
+        report__item=OuterRef("pk"), rating=FeedbackRating.NOT_SATISFIED, reviewed_at__isnull=True)
+    return visible_rectifications(user).filter(Exists(waiting))
+
+
+def revisits_awaiting(user: User) -> int | None:
+    """How many items wait to be looked at again, for the home page; None for whoever may not
+    review them (no query then)."""
+    if not can_review_revisits(user):
+        return None
+    return revisits(user).count()
+
+
+def can_publish_fix(user: User, item: Rectification) -> bool:
+    """Choose the before- and after-photo of a fixed citizen report for the public page: the
+    coordinators of the item's unit or above (the workflow's state, closed and from a report, is
+    the service's check)."""
+    return has_role(user, item.unit, Role.COORDINATOR)
 
 
 def reroute_targets(user: User, item: Rectification) -> QuerySet[Unit]:

@@ -6,7 +6,7 @@ import datetime as dt
 import random
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -15,18 +15,26 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from campaign.calendar import Period, UnknownYear, WorkingCalendar, counted_from, describe
 from campaign.enums import DayCount, DeadlineDays
-from campaign.models import Campaign, Criterion, Photo, Point, Unit, User
+from campaign.models import PLACEHOLDER_MARK, Campaign, Category, Criterion, Photo, Point, Unit, User
 from campaign.periods import Month
 from campaign.permissions import campaign_root
 from campaign.photos import MAX_PIXELS, PUBLIC_MAX_PIXELS, discard_files, store_photo
 from campaign.tree import subtree_q
 from inspections import live, permissions, workflow
-from inspections.enums import CitizenReportStatus, EventAction, RectificationStatus
+from inspections.enums import (
+    CitizenReportStatus,
+    EventAction,
+    FeedbackRating,
+    RectificationSource,
+    RectificationStatus,
+    RoundKind,
+)
 from inspections.models import (
     CitizenReport,
     Finding,
@@ -35,6 +43,7 @@ from inspections.models import (
     Rectification,
     RectificationEvent,
     RectificationQuerySet,
+    ReportFeedback,
 )
 from inspections.rounding import round_half_up
 
@@ -177,13 +186,25 @@ def points_possible(point: Point) -> Decimal:
 
 # ---- rounds -------------------------------------------------------------------------------
 
-def draw_sample(points: Sequence[Point], size: int, seed: int) -> list[Point]:
-    """A stratified random sample: strata are (responsible unit, point kind); each gets its
-    share of `size` by largest remainder (at least one when size allows). The same points,
-    size and seed always give the same sample."""
+def by_unit_and_kind(point: Point) -> tuple:
+    """A round's strata: each responsible unit's points of each kind."""
+    return (point.unit_id, point.kind)
+
+
+def by_kind(point: Point) -> tuple:
+    """A mock evaluation's strata: the point kinds (back streets, old compounds, markets…), as
+    the real evaluation samples them across the city."""
+    return (point.kind,)
+
+
+def draw_sample(points: Sequence[Point], size: int, seed: int,
+                stratum: Callable[[Point], tuple] = by_unit_and_kind) -> list[Point]:
+    """A stratified random sample: strata are `stratum(point)` (by default: responsible unit,
+    point kind); each gets its share of `size` by largest remainder (at least one when size
+    allows). The same points, size and seed always give the same sample."""
     strata: dict[tuple, list[Point]] = defaultdict(list)
     for point in sorted(points, key=lambda p: p.pk):
-        strata[(point.unit_id, point.kind)].append(point)
+        strata[stratum(point)].append(point)
     keys = sorted(strata)
     total = sum(len(strata[key]) for key in keys)
     size = min(size, total)
@@ -217,19 +238,21 @@ def draw_sample(points: Sequence[Point], size: int, seed: int) -> list[Point]:
 @transaction.atomic
 def plan_round(
     *, unit: Unit, name: str, starts_on: dt.date, ends_on: dt.date, sample_size: int, by: User,
-    seed: int | None = None,
+    seed: int | None = None, kind: str = RoundKind.ORDINARY,
 ) -> InspectionRound:
-    """Plan an inspection round (旬督查) over a unit's subtree with a recorded seed."""
+    """Plan an inspection round (旬督查) over a unit's subtree with a recorded seed; a mock
+    evaluation (inspections.mock) is a round of kind "mock", sampled by point kind."""
     if not permissions.can_inspect(by, unit):
         raise InspectionError(_("You may not plan rounds for %(unit)s.") % {"unit": unit})
     if ends_on < starts_on:
         raise InspectionError(_("The round cannot end before it starts."))
     seed = secrets.randbelow(2**31) if seed is None else seed
     points = list(Point.objects.filter(subtree_q([unit.path], "unit__path"), is_active=True))
-    chosen = draw_sample(points, sample_size, seed)
+    chosen = draw_sample(points, sample_size, seed,
+                         by_kind if kind == RoundKind.MOCK else by_unit_and_kind)
     round_ = InspectionRound.objects.create(
         campaign=unit.campaign, unit=unit, name=name, starts_on=starts_on, ends_on=ends_on,
-        seed=seed, sample_size=sample_size, created_by=by,
+        seed=seed, sample_size=sample_size, created_by=by, kind=kind,
     )
     round_.points.set(chosen)
     return round_
@@ -243,6 +266,9 @@ class FindingInput:
     note: str = ""
     deadline: dt.datetime | None = None
     uploads: list = field(default_factory=list)
+    # Whether the finding files an item: always on an ordinary visit; on a mock evaluation's
+    # visit only when the inspector asks (its findings are recorded for the report).
+    file_item: bool = True
 
 
 # How long after a visit it may still be recorded (a visit's record is evidence: no backdating
@@ -292,6 +318,13 @@ def _record_visit(*, point, by, mode, visited_at, note, findings, finding_photos
     if visited_at.astimezone(ZoneInfo(campaign.time_zone)).date() < campaign.start:
         raise InspectionError(_("A visit cannot be before the campaign starts (%(start)s).")
                               % {"start": campaign.start.isoformat()})
+    day = visited_at.astimezone(ZoneInfo(campaign.time_zone)).date()
+    if (round is not None and round.kind == RoundKind.MOCK
+            and not round.starts_on <= day <= round.ends_on):
+        # The report is over the mock's period: a visit outside it would compare unlike mocks.
+        raise InspectionError(
+            _("A visit of the mock evaluation lies within its period (%(start)s – %(end)s).")
+            % {"start": round.starts_on.isoformat(), "end": round.ends_on.isoformat()})
     criteria = {criterion.pk: criterion for criterion in applicable_criteria(point)}
     for finding in findings:
         if finding.criterion.pk not in criteria:
@@ -306,8 +339,13 @@ def _record_visit(*, point, by, mode, visited_at, note, findings, finding_photos
     inspection.photos.set(visit_photos)
     # Default deadlines are counted before anything is written: a year the calendar cannot
     # answer for refuses the visit with its message.
-    deadlines: list[tuple[dt.datetime, Period | None]] = []
-    for finding in findings:
+    mock = round is not None and round.kind == RoundKind.MOCK
+    filed = [not mock or finding.file_item for finding in findings]
+    deadlines: list[tuple[dt.datetime, Period | None] | None] = []
+    for finding, files in zip(findings, filed, strict=True):
+        if not files:
+            deadlines.append(None)
+            continue
         if finding.deadline:
             deadlines.append((finding.deadline, None))
             continue
@@ -316,11 +354,13 @@ def _record_visit(*, point, by, mode, visited_at, note, findings, finding_photos
             deadlines.append((counted_deadline(campaign, visited_at, default), default))
         except UnknownYear as error:
             raise InspectionError(str(error)) from None
-    for finding, photos, (deadline, period) in zip(findings, finding_photos, deadlines,
-                                                     strict=True):
+    for finding, photos, due in zip(findings, finding_photos, deadlines, strict=True):
         row = Finding.objects.create(inspection=inspection, criterion=finding.criterion,
                                      points=finding.criterion.points, note=finding.note)
         row.photos.set([*photos, *visit_photos])
+        if due is None:
+            continue
+        deadline, period = due
         # The item is filed as of the visit, and its default deadline counts from then.
         workflow.file_rectification(
             unit=point.unit, title=f"{point.name}：{finding.criterion.name}",
@@ -387,21 +427,71 @@ def public_uploader() -> User:
     return user
 
 
+# A report with the same photos and the same text from the same address within this time is the
+# same report sent again (a double tap, a resend after a lost connection): it is not filed twice.
+REPEAT_WINDOW = dt.timedelta(minutes=10)
+
+
+class RepeatedReport(InspectionError):
+    """The report was already received (`report`, the earlier one); nothing new was filed."""
+
+    def __init__(self, report: CitizenReport):
+        self.report = report
+        super().__init__(_("This report was already received at %(time)s.") % {
+            "time": timezone.localtime(report.created_at).strftime("%H:%M")})
+
+
+def public_categories(campaign: Campaign):
+    """The categories a citizen may choose: the public ones of the campaign's standards in
+    force, in the standards' order; a placeholder (the documents give no name) is not one."""
+    return Category.objects.filter(
+        standard__campaign=campaign, standard__is_active=True, public=True,
+    ).exclude(name__contains=PLACEHOLDER_MARK).order_by("standard_id", "order", "pk")
+
+
+def repeat_key(*, sender: str, description: str, photos: Sequence[Photo]) -> str:
+    """A keyed hash (HMAC with the site's secret) of the sender's address, the description with
+    its whitespace normalised and the photos' SHA-256 digests: equal for the same report sent
+    again, and no way back to the address."""
+    text = " ".join(description.split())
+    digests = ",".join(sorted(photo.sha256 for photo in photos))
+    return salted_hmac("inspections.citizen-report-repeat", f"{sender}\n{text}\n{digests}",
+                       algorithm="sha256").hexdigest()
+
+
 def report_problem(
     *, campaign: Campaign, description: str, location: str, contact: str = "",
     uploads: Sequence = (), latitude: Decimal | None = None, longitude: Decimal | None = None,
+    category: Category | None = None, sender: str = "",
 ) -> CitizenReport:
     """A citizen's photo report (随手拍). Its photos belong to the campaign's root unit, so
-    the campaign office sees them; the public never sees any photo back."""
+    the campaign office sees them; the public never sees any photo back. `category`: one of
+    `public_categories(campaign)`. `sender`: the address the report came from
+    (campaign.clientip.throttle_address); given, the same photos and text from it again within
+    REPEAT_WINDOW raise RepeatedReport naming the earlier report, and nothing is stored."""
     root = campaign_root(campaign.pk)
     if root is None:
         raise InspectionError(_("This campaign takes no reports yet."))
+    if category is not None and not public_categories(campaign).filter(pk=category.pk).exists():
+        raise InspectionError(_("Choose one of the categories offered."))
     photos = store_photos(uploads, unit=root, by=public_uploader(), max_pixels=PUBLIC_MAX_PIXELS)
+    key = repeat_key(sender=sender, description=description, photos=photos) if sender else ""
     try:
         with transaction.atomic():
+            if key:
+                # One report at a time per campaign while the repeat is looked for, so two
+                # copies sent at once cannot both miss each other.
+                Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+                earlier = CitizenReport.objects.filter(
+                    campaign=campaign, repeat_key=key,
+                    created_at__gte=timezone.now() - REPEAT_WINDOW,
+                ).order_by("-created_at", "-pk").first()
+                if earlier is not None:
+                    raise RepeatedReport(earlier)
             report = CitizenReport.objects.create(
                 campaign=campaign, tracking_code=new_tracking_code(), description=description,
                 location=location, contact=contact, latitude=latitude, longitude=longitude,
+                category=category, repeat_key=key,
             )
             report.photos.set(photos)
     except Exception:
@@ -464,6 +554,16 @@ class UnitFigures:
     reworked: int
     extended: int
     overdue_now: int
+    # The follow-up (回访) of the citizen reports whose items are in the base: answers given,
+    # "satisfied" and "partly satisfied" among them.
+    answered: int = 0
+    satisfied: int = 0
+    partly: int = 0
+    # Items of the base filed from inspection findings, and the recurrences (复发) among them.
+    from_findings: int = 0
+    recurred: int = 0
+    # Closed over warnings on the after-photos (inspections.plausibility), among `closed`.
+    closed_with_photo_warnings: int = 0
 
     def rate(self, count: int) -> Decimal | None:
         if not self.filed:
@@ -474,6 +574,30 @@ class UnitFigures:
     def rates(self) -> dict[str, Decimal | None]:
         return {name: self.rate(getattr(self, name)) for name in (
             "disposed", "disposed_on_time", "closed", "closed_on_time", "reworked", "extended")}
+
+    @property
+    def photo_warning_rate(self) -> Decimal | None:
+        """Of the items closed, the share closed over photo warnings, in %, to 0.1 (half up);
+        None when none was closed."""
+        if not self.closed:
+            return None
+        return round_half_up(Fraction(100 * self.closed_with_photo_warnings, self.closed), 1)
+
+    @property
+    def satisfaction_rate(self) -> Decimal | None:
+        """满意率: "satisfied" answers ÷ all answers, in %, to 0.1 (half up); "partly satisfied"
+        is not satisfied here and is shown beside it. None when no reporter has answered."""
+        if not self.answered:
+            return None
+        return round_half_up(Fraction(100 * self.satisfied, self.answered), 1)
+
+    @property
+    def recurrence_rate(self) -> Decimal | None:
+        """复发率: recurrences ÷ items filed from findings, in %, to 0.1 (half up); None when no
+        item of the base came from a finding."""
+        if not self.from_findings:
+            return None
+        return round_half_up(Fraction(100 * self.recurred, self.from_findings), 1)
 
 
 def unit_figures(unit: Unit, month: Month, *, now: dt.datetime | None = None) -> UnitFigures:
@@ -493,7 +617,10 @@ def _count_unit_figures(unit: Unit, month: Month, now: dt.datetime) -> UnitFigur
     fixed = Q(status__in=[RectificationStatus.SUBMITTED, RectificationStatus.CLOSED])
     extended = RectificationEvent.objects.filter(rectification=OuterRef("pk"),
                                                  action=EventAction.EXTENDED)
-    figures = base.with_standing_fix().annotate(was_extended=Exists(extended)).aggregate(
+    warned = RectificationEvent.objects.filter(rectification=OuterRef("pk"), action=EventAction.CLOSED,
+                                               photo_warnings__gt=0)
+    figures = base.with_standing_fix().annotate(
+        was_extended=Exists(extended), was_warned=Exists(warned)).aggregate(
         filed=Count("pk"),
         disposed=Count("pk", filter=fixed),
         disposed_on_time=Count("pk", filter=fixed & RectificationQuerySet.ON_TIME),
@@ -502,5 +629,15 @@ def _count_unit_figures(unit: Unit, month: Month, now: dt.datetime) -> UnitFigur
                                             closed_at__lte=F("deadline"))),
         reworked=Count("pk", filter=Q(rework_count__gt=0)),
         extended=Count("pk", filter=Q(was_extended=True)),
+        from_findings=Count("pk", filter=Q(source=RectificationSource.FINDING)),
+        recurred=Count("pk", filter=Q(source=RectificationSource.FINDING,
+                                      recurrence_of__isnull=False)),
+        closed_with_photo_warnings=Count("pk", filter=Q(status=RectificationStatus.CLOSED,
+                                                        was_warned=True)),
     )
-    return UnitFigures(**figures, overdue_now=items.overdue(now).count())
+    answers = ReportFeedback.objects.filter(report__item__in=base.values("pk")).aggregate(
+        answered=Count("pk"),
+        satisfied=Count("pk", filter=Q(rating=FeedbackRating.SATISFIED)),
+        partly=Count("pk", filter=Q(rating=FeedbackRating.PARTLY)),
+    )
+    return UnitFigures(**figures, **answers, overdue_now=items.overdue(now).count())

@@ -30,6 +30,7 @@ SORTS = {
 
 
 class RectificationTable(tables.Table):
+    region_label = _("Rectification items")  # names its scrolling region
     code = tables.Column(verbose_name=_("Code"))
     title = tables.Column(verbose_name=_("Title"), orderable=False)
     unit = tables.Column(verbose_name=_("Responsible unit"), orderable=False)
@@ -142,6 +143,7 @@ class PageRow:
     submitted: str = ""
     closed: str = ""
     method: str = ""
+    recurrence: bool = False    # a recurrence (复发) of an item closed shortly before
 
 
 def _short(text: str, length: int) -> str:
@@ -178,6 +180,6 @@ def page_rows(items: list[Rectification], now: dt.datetime, *, ledger: bool = Fa
             unit=item.unit.name, status=item.status, status_label=statuses.get(item.status, item.status),
             deadline=when(item.deadline), created=when(item.created_at, 10),
             overdue=item.is_overdue(now), rework_count=item.rework_count,
-            counted=deadline_counted(item), **extra,
+            counted=deadline_counted(item), recurrence=item.recurrence_of_id is not None, **extra,
         ))
     return rows

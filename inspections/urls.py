@@ -1,7 +1,9 @@
 from django.urls import include, path, register_converter
 
 from inspections import workflow
+from inspections.followup import views as followup
 from inspections.views import (
+    daypack,
     figures,
     items,
     photos,
@@ -9,6 +11,7 @@ from inspections.views import (
     reports,
     search,
     supervision,
+    triage,
     visits,
 )
 
@@ -32,6 +35,8 @@ class StepConverter:
 register_converter(StepConverter, "step")
 urlpatterns = [
     path("search/", search.search, name="search"),
+    # The day pack: the pages the service worker keeps for offline use (issue 15, campaign.pwa).
+    path("offline/pack/", daypack.day_pack, name="day-pack"),
     path("items/", items.rectification_list, name="rectification-list"),
     path("items/new/", items.rectification_create, name="rectification-create"),
     path("items/bulk/", include("inspections.bulk.urls")),
@@ -74,11 +79,19 @@ urlpatterns = [
     path("units/<int:pk>/", figures.unit_detail, name="unit-detail"),
     path("units/<int:pk>/figures/", figures.unit_figures_view, name="unit-figures"),
     path("report/", reports.report_create, name="report-create"),
+    path("report/thanks/<slug:code>/", reports.report_thanks, name="report-thanks"),
     path("report/track/", reports.report_track, name="report-track"),
     path("report/track/<slug:code>/photos/<int:pk>/", reports.report_track_photo,
          name="report-track-photo"),
-    path("reports/", reports.report_list, name="report-list"),
-    path("reports/<int:pk>/", reports.report_detail, name="report-detail"),
+    path("reports/", triage.report_list, name="report-list"),
+    path("reports/<int:pk>/", triage.report_detail, name="report-detail"),
+    # The follow-up (回访) and the public page of fixed reports (issue 16).
+    path("report/track/<slug:code>/feedback/", followup.feedback_answer, name="report-feedback"),
+    path("report/fixed/", followup.fixed_list, name="fixed-list"),
+    path("report/fixed/photos/<int:pk>/", followup.fixed_photo, name="fixed-photo"),
+    path("reports/revisits/", followup.revisit_list, name="revisit-list"),
+    path("reports/revisits/<int:pk>/", followup.revisit_mark, name="revisit-mark"),
+    path("items/<int:pk>/publish/", followup.publish_fix, name="publish-fix"),
     # Supervision (督办): the campaign's reminder and escalation rules (issue 11).
     path("supervision/", supervision.supervision_index, name="supervision-index"),
     path("supervision/<int:pk>/", supervision.supervision_rules, name="supervision-rules"),
@@ -86,6 +99,8 @@ urlpatterns = [
     path("rankings/", include("inspections.rankings.urls")),
     # Supervision notices, 督办单 (issue 11).
     path("notices/", include("inspections.notices.urls")),
+    # Mock evaluations, 模拟测评 (issue 17).
+    path("mock/", include("inspections.mock.urls")),
     # The map of points and open items (issue 12).
     path("map/", include("inspections.map.urls")),
 ]

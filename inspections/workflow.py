@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from campaign.calendar import Period
 from campaign.models import Criterion, Photo, Point, Unit, User
-from inspections import permissions
+from inspections import permissions, plausibility, recurrence
 from inspections.enums import PENDING, RectificationSource, SolvingMethod
 from inspections.enums import EventAction as A
 from inspections.enums import RectificationStatus as S
@@ -135,10 +135,12 @@ def _step(item: Rectification, action: str, *, by: User, version: int | None) ->
 def _record(
     item: Rectification, action: str, *, by: User, from_status: str, note: str = "",
     data: dict | None = None, photos: Sequence[Photo] = (), at: dt.datetime | None = None,
+    photo_warnings: int = 0,
 ) -> RectificationEvent:
     event = RectificationEvent.objects.create(
         rectification=item, action=action, from_status=from_status, to_status=item.status,
         actor=by, created_at=at or timezone.now(), note=note, data=data or {},
+        photo_warnings=photo_warnings,
     )
     if photos:
         event.photos.set(photos)
@@ -215,7 +217,8 @@ def file_rectification(
     photos: Sequence[Photo] = (), at: dt.datetime | None = None, period: Period | None = None,
 ) -> Rectification:
     """File (立案) an item for a unit with a deadline; `period`: how it was counted (None: a
-    person picked it)."""
+    person picked it). An item at a point with a criterion closed there shortly before is
+    flagged as a recurrence of that item (inspections.recurrence), and its FILED event says so."""
     if not permissions.can_file(by, unit):
         raise TransitionError(_("You may not file items for %(unit)s.") % {"unit": unit})
     at = at or timezone.now()
@@ -228,7 +231,8 @@ def file_rectification(
     item = Rectification.objects.create(
         code=next_code(unit, timezone.localtime(at).year), campaign=unit.campaign, unit=unit,
         source=source, point=point, criterion=criterion, finding=finding,
-        citizen_report=citizen_report, title=_require(title, _("Give the item a title.")),
+        recurrence_of=recurrence.earlier_item(unit.campaign, point, criterion, at),
+        title=_require(title, _("Give the item a title.")),
         description=description, status=S.OPEN, deadline=deadline, created_by=by, created_at=at,
         deadline_days=period.days if period else None,
         deadline_count=period.count if period else "",
@@ -236,7 +240,12 @@ def file_rectification(
     data: dict = {"deadline": deadline.isoformat(), "unit": unit.pk}
     if period:
         data.update(deadline_days=period.days, deadline_count=period.count)
+    if item.recurrence_of is not None:
+        data.update(recurrence_of=item.recurrence_of.pk, recurrence_of_code=item.recurrence_of.code)
     _record(item, A.FILED, by=by, from_status="", photos=photos, at=at, data=data)
+    if citizen_report is not None:
+        citizen_report.item = item
+        citizen_report.save(update_fields=["item"])
     return item
 
 
@@ -314,18 +323,29 @@ def submit(
 @transaction.atomic
 def close(
     item: Rectification, *, by: User, version: int | None, method: str, note: str = "",
-    at: dt.datetime | None = None,
+    at: dt.datetime | None = None, refuse_photo_warnings: bool = False,
 ) -> Rectification:
-    """Verified (核查结案), recording how it was solved (the 721 method)."""
+    """Verified (核查结案), recording how it was solved (the 721 method) and the warnings on the
+    after-photos (inspections.plausibility) the verifier was shown and closed over. Where they
+    were not shown (a bulk close), `refuse_photo_warnings` refuses an item that has any."""
     if method not in SolvingMethod.values:
         raise TransitionError(_("Choose how the problem was solved: service, management or "
                                 "enforcement."))
     item = _step(item, A.CLOSED, by=by, version=version)
+    checked = plausibility.check_after_photos(item)
+    warnings = checked.warnings if checked else []
+    if warnings and refuse_photo_warnings:
+        raise TransitionError(_(
+            "Item %(code)s: its after-photos carry warnings (time or place). Check them on the "
+            "item's page and close it there.") % {"code": item.code})
     at = at or timezone.now()
     before, item.status, item.method, item.closed_at = item.status, S.CLOSED, method, at
     _save(item, "method", "closed_at")
+    data: dict = {"method": method}
+    if warnings:
+        data["photo_warnings"] = warnings
     _record(item, A.CLOSED, by=by, from_status=before, note=note.strip(),
-            data={"method": method}, at=at)
+            data=data, at=at, photo_warnings=len(warnings))
     return item
 
 
@@ -377,6 +397,30 @@ def void(
     before, item.status = item.status, S.VOIDED
     _save(item)
     _record(item, A.VOIDED, by=by, from_status=before, note=reason, at=at)
+    return item
+
+
+# Items a citizen report may still join: not finished with (a closed or voided item's problem,
+# reported again, is a new problem).
+MERGEABLE = frozenset({*PENDING, S.RETURNED_TO_DISPATCH, S.SUBMITTED})
+
+
+@transaction.atomic
+def merge_report(item: Rectification, report: CitizenReport, *, by: User,
+                 at: dt.datetime | None = None) -> Rectification:
+    """A citizen report of the item's problem follows the item from now on (its reporter is
+    asked the item's follow-up): one MERGED event names it. The item's state and version stay.
+    The caller locks and checks the report (inspections.triage)."""
+    item = Rectification.objects.select_for_update().get(pk=item.pk)
+    if item.status not in MERGEABLE:
+        raise TransitionError(_(
+            "Item %(code)s is “%(status)s”: a report can no longer join it."
+        ) % {"code": item.code, "status": item.get_status_display()})
+    report.item = item
+    report.save(update_fields=["item"])
+    # The report by its id only: its tracking code opens the public tracking page, and the
+    # item page is read by the unit's staff.
+    _record(item, A.MERGED, by=by, from_status=item.status, at=at, data={"report": report.pk})
     return item
 
 

@@ -1,9 +1,12 @@
 import datetime as dt
 import os
+import threading
 
 import pytest
 import time_machine
 from django.core.cache import caches
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test import testcases
 
 from campaign.cache import local_caches
 from tests import factories
@@ -15,6 +18,43 @@ from tests.s3 import moto_endpoint, s3_storage  # noqa: F401 (fixtures for every
 # It moves the Python clock only: the app never asks the database for the time.
 SHIFT_ENV = "CAMPAIGN_TEST_SHIFT_DAYS"
 _shift: time_machine.travel | None = None
+
+
+# Held by the live server while it answers one request on SQLite's shared connection; a browser
+# test waits on it after closing its browser, so a request still being answered never meets the
+# database flush at the test's end.
+LIVE_SERVER_LOCK = threading.Lock()
+
+
+class OneRequestAtATimeServer(ThreadedWSGIServer):
+    """The live server of the browser tests, handling one request at a time when its threads
+    share the test's database connection (SQLite in memory: pytest-django hands the one
+    connection to every request thread). Two requests at once on one SQLite connection (a page
+    and its background fetches) fail with "database table is locked"; on PostgreSQL each thread
+    has its own connection and requests stay concurrent, as in production."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, connections_override=connections_override, **kwargs)
+        self.serialized = bool(connections_override)
+
+    def set_app(self, application):
+        if not self.serialized:
+            return super().set_app(application)
+        def one_at_a_time(environ, start_response):
+            with LIVE_SERVER_LOCK:
+                # The whole body is made, and the response closed (request_finished), under the
+                # lock: a streamed page reads the database too.
+                response = application(environ, start_response)
+                try:
+                    return list(response)
+                finally:
+                    if hasattr(response, "close"):
+                        response.close()
+
+        return super().set_app(one_at_a_time)
+
+
+testcases.LiveServerThread.server_class = OneRequestAtATimeServer
 
 
 def pytest_configure(config):

@@ -24,8 +24,12 @@ from campaign.periods import Month
 from campaign.tasks.services import report_progress
 from inspections import services, workflow
 from inspections.enums import EventAction
+from inspections.followup import services as followup
+from inspections.mock.services import start_mock_evaluation
 from inspections.notices.services import issue_notice
 from inspections.rankings.services import publish_bulletin
+from integrations import tokens
+from integrations.open311.services import request_id, service_code
 from tests import factories
 
 ROLES = ("office", "district", "inspector", "staff", "leader", "outsider")
@@ -70,6 +74,13 @@ MATRIX: dict[str, Row] = {
     "inspections:photo": Row("photo", (200, 200, 200, 200, 200, 404), (200, 404, 404, 404, 404, 404)),
     "inspections:photo-thumb": Row("photo", (200, 200, 200, 200, 200, 404),
                                    (200, 404, 404, 404, 404, 404)),
+    # Mock evaluations (issue 17): the report is for coordinators, inspectors and leaders.
+    "inspections:mock-detail": Row("mock", (200, 200, 200, 403, 200, 404),
+                                   (200, 404, 404, 404, 404, 404)),
+    "inspections:mock-export-xlsx": Row("mock", (200, 200, 200, 403, 200, 404),
+                                        (200, 404, 404, 404, 404, 404)),
+    "inspections:mock-export-docx": Row("mock", (200, 200, 200, 403, 200, 404),
+                                        (200, 404, 404, 404, 404, 404)),
     "inspections:round-detail": Row("round", (200, 200, 200, 200, 200, 404),
                                     (200, 404, 404, 404, 404, 404)),
     # A point's page (the map's click-through): whoever sees its unit.
@@ -99,6 +110,24 @@ MATRIX: dict[str, Row] = {
     # Public: whoever holds the tracking code sees the closed item's after-photos, nothing else.
     "inspections:report-track-photo": Row("tracked_photo", (200, 200, 200, 200, 200, 200),
                                           (404, 404, 404, 404, 404, 404)),
+    # A report's thanks page is the sending browser's alone (the code in its session; the sender's
+    # 200 is in tests/inspections/views/test_report_form.py): to everyone else, not found.
+    "inspections:report-thanks": Row("tracked_code", (404, 404, 404, 404, 404, 404),
+                                     (404, 404, 404, 404, 404, 404)),
+    # The follow-up (回访) by the tracking code, for anyone holding it: an empty answer to a
+    # closed item's report is refused (400); a report whose item is not closed is not asked (409).
+    "inspections:report-feedback": Row("tracked_report", (400, 400, 400, 400, 400, 400),
+                                       (409, 409, 409, 409, 409, 409), method="post"),
+    # Public: a photo the office published for a fixed report; any other photo is not found.
+    "inspections:fixed-photo": Row("fixed_photo", (200, 200, 200, 200, 200, 200),
+                                   (404, 404, 404, 404, 404, 404)),
+    # Looking again at a "not satisfied" item: whoever triages reports (the empty note: 400).
+    "inspections:revisit-mark": Row("item", (400, 403, 403, 403, 403, 404),
+                                    (400, 404, 404, 404, 404, 404), method="post"),
+    # Publishing a fix's photos: coordinators of the item's unit or above; an item that is not a
+    # closed report's is refused with a message on its page (302).
+    "inspections:publish-fix": Row("item", (302, 302, 403, 403, 403, 404),
+                                   (302, 404, 404, 404, 404, 404), method="post"),
     # Citizen reports are the office's alone (can_triage_reports): to anyone else, not found.
     "inspections:report-detail": Row("report", (200, 404, 404, 404, 404, 404),
                                      (404, 404, 404, 404, 404, 200)),
@@ -121,6 +150,11 @@ MATRIX: dict[str, Row] = {
                                      (200, 404, 404, 404, 404, 404)),
     "inspections:notice-print": Row("notice", (200, 200, 200, 200, 200, 404),
                                     (200, 404, 404, 404, 404, 404)),
+    "inspections:notice-docx": Row("notice", (200, 200, 200, 200, 200, 404),
+                                   (200, 404, 404, 404, 404, 404)),
+    # No PDF is made in this module (no LibreOffice, see _test_settings): 503 once in scope.
+    "inspections:notice-pdf": Row("notice", (503, 503, 503, 503, 503, 404),
+                                  (503, 404, 404, 404, 404, 404)),
     "inspections:notice-reply": Row("notice", (403, 400, 403, 400, 403, 404),
                                     (403, 404, 404, 404, 404, 404), method="post"),
     "inspections:notice-return": Row("notice", (400, 403, 403, 403, 403, 404),
@@ -142,6 +176,29 @@ MATRIX: dict[str, Row] = {
     # The supervision rules (督办) are the campaign office's, like its scoring settings.
     "inspections:supervision-rules": Row("campaign", (200, 403, 403, 403, 403, 404),
                                          (404, 404, 404, 404, 404, 200)),
+    # Open311 (public, no key: the session counts for nothing): a request or a service of the
+    # default jurisdiction (the first campaign) is read by anyone; another campaign's is not
+    # found there (it is under its own jurisdiction_id).
+    "open311:request-detail": Row("open311_request", (200, 200, 200, 200, 200, 200),
+                                  (404, 404, 404, 404, 404, 404)),
+    "open311:service-definition": Row("open311_service", (200, 200, 200, 200, 200, 200),
+                                      (404, 404, 404, 404, 404, 404)),
+    # Integration tokens are administrators' (staff) alone: no role here is one.
+    "integrations:token-revoke": Row("token", (403, 403, 403, 403, 403, 403),
+                                     (403, 403, 403, 403, 403, 403)),
+}
+
+# The JSON API (/api/v1/), asked with a token per role: the role's account narrowed to the unit
+# it belongs to (the office's to the city, the district's, inspector's and leader's to district A,
+# the staff's to street A, the outsider's to its own root). A session is never read there, so
+# these are not in MATRIX; `test_api_scope_matrix` asks them with the tokens.
+#                       office district inspector staff leader outsider
+API_MATRIX: dict[str, Row] = {
+    **{name: Row(objects, (200, 200, 200, 200, 200, 404), (200, 404, 404, 404, 404, 404))
+       for name, objects in (("api:item", "item"), ("api:unit", "unit"), ("api:point", "point"),
+                             ("api:task", "task"))},
+    # A month's bulletins: a list (never a 404), each token's own (`test_api_lists_hold_only_the_scope`).
+    "api:ranking-month": Row("month", (200, 200, 200, 200, 200, 200), (200, 200, 200, 200, 200, 200)),
 }
 
 
@@ -154,10 +211,16 @@ MATRIX: dict[str, Row] = {
 QUERY_MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     **{(name, group): statuses
        for name in ("inspections:ranking-list", "inspections:bulletin-detail",
-                    "inspections:bulletin-export")
+                    "inspections:bulletin-export", "inspections:bulletin-docx")
        for group, statuses in (("city", (200, 404, 404, 404, 404, 404)),
                                ("district_a", (200, 200, 200, 200, 200, 404)),
                                ("district_b", (200, 404, 404, 404, 404, 404)))},
+    # The bulletin's PDF, on a server without LibreOffice here (the module's settings): the same
+    # scope, and a 503 offering the .docx where the others answer 200.
+    **{("inspections:bulletin-pdf", group): statuses
+       for group, statuses in (("city", (503, 404, 404, 404, 404, 404)),
+                               ("district_a", (503, 503, 503, 503, 503, 404)),
+                               ("district_b", (503, 404, 404, 404, 404, 404)))},
     ("task-export", "street_a"): (200, 200, 200, 200, 200, 400),
     ("task-export", "street_b"): (200, 400, 400, 400, 400, 400),
 }
@@ -178,9 +241,11 @@ def _object_urls(patterns=None, namespace: str = ""):
 
 def test_every_object_url_has_a_row():
     names = {name for name, _kwargs in _object_urls() if not name.startswith("admin:")}
-    missing = sorted(names - set(MATRIX))
+    rows = set(MATRIX) | set(API_MATRIX)
+    missing = sorted(names - rows)
     assert not missing, f"URL names without a row in the scope matrix: {', '.join(missing)}"
-    assert not sorted(set(MATRIX) - names), "rows for URL names that no longer exist"
+    assert not sorted(rows - names), "rows for URL names that no longer exist"
+    assert all(name.startswith("api:") for name in API_MATRIX)
 
 
 @pytest.fixture(scope="module")
@@ -199,6 +264,8 @@ def _test_settings(settings, media_root):
     }
     settings.LANGUAGE_CODE = TEST_SETTINGS["LANGUAGE_CODE"]
     settings.TWO_FACTOR_REQUIRED = False
+    # No PDF is made here: its URLs answer 503 once the scope lets them through.
+    settings.DOCUMENT_PDF_SOFFICE = "/nonexistent/soffice"
     cache.clear()
 
 
@@ -221,10 +288,14 @@ def _side(street, *, coordinator, staff, name):
                                uploads=[factories.make_jpeg()])
     round_ = services.plan_round(unit=street, name=f"{name}轮次", sample_size=1, by=coordinator,
                                  starts_on=dt.date(2019, 5, 1), ends_on=dt.date(2019, 5, 10), seed=1)
+    mock = start_mock_evaluation(unit=street, name=f"{name}模拟测评", sample_size=1,
+                                 by=coordinator, starts_on=dt.date(2019, 5, 1),
+                                 ends_on=dt.date(2019, 5, 10), seed=1)
     notice = issue_notice(unit=street, subject=f"{name}督办", body="请整改", by=coordinator,
                           reply_by=NOW + dt.timedelta(days=3), items=[item], now=NOW)
     return {"point": point, "visit": visit, "item": item, "photo": photo, "task": split,
-            "task_photo": progress.photos.get(), "round": round_, "notice": notice}
+            "task_photo": progress.photos.get(), "round": round_, "notice": notice,
+            "mock": mock}
 
 
 def _closed_report(campaign, street, *, office, staff):
@@ -264,10 +335,20 @@ def _build():
     criterion = factories.CriterionFactory(category__standard__campaign=campaign)
     other_criterion = factories.CriterionFactory(category__standard__campaign=other_campaign)
     report, after_photo = _closed_report(campaign, street_a, office=office, staff=users["staff"])
+    followup.publish(report.item, before=followup.before_photos(report.item).get(),
+                     after=after_photo, by=office)
     other_report = services.report_problem(campaign=other_campaign, description="占道经营",
                                            location="乙路口", uploads=[factories.make_jpeg()])
     bulletins = [publish_bulletin(campaign, Month(2019, 7), parent, by=None, now=NOW)[0]
                  for parent in (district_a, district_b)]
+    admin = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+    token_units = {"office": city, "district": district_a, "inspector": district_a,
+                   "staff": street_a, "leader": district_a, "outsider": other_root}
+    keys = {role: tokens.issue(name=role, user=users[role], unit=unit, access="read", by=admin)[1]
+            for role, unit in token_units.items()}
+    # The office's account narrowed to district A: district B is out of this token's scope.
+    keys["office-in-a"] = tokens.issue(name="office-a", user=office, unit=district_a, access="read",
+                                       by=admin)[1]
 
     notes = [Notification.objects.create(recipient=user, kind="due_today", key="matrix", url="/",
                                          created_at=NOW) for user in (users["staff"], staff_b)]
@@ -290,19 +371,33 @@ def _build():
                      {**standard_kwargs(other_criterion), "pk": other_criterion.category_id}),
         "criterion": ({**standard_kwargs(criterion), "pk": criterion.pk},
                       {**standard_kwargs(other_criterion), "pk": other_criterion.pk}),
+        "tracked_report": ({"code": report.tracking_code}, {"code": other_report.tracking_code}),
+        "fixed_photo": ({"pk": after_photo.pk}, {"pk": a["photo"].pk}),
         "tracked_photo": ({"code": report.tracking_code, "pk": after_photo.pk},
                           {"code": report.tracking_code, "pk": a["photo"].pk}),
+        "tracked_code": ({"code": report.tracking_code}, {"code": other_report.tracking_code}),
         "item_step": ({"pk": a["item"].pk, "step": "acknowledge"},
                       {"pk": b["item"].pk, "step": "acknowledge"}),
         "point_visit": ({"point_pk": a["point"].pk}, {"point_pk": b["point"].pk}),
         "notification": ({"pk": notes[0].pk}, {"pk": notes[1].pk}),
         "webhook": ({"pk": robots[0].pk}, {"pk": robots[1].pk}),
+        "open311_request": ({"code": request_id(report), "fmt": "json"},
+                            {"code": request_id(other_report), "fmt": "json"}),
+        "open311_service": ({"code": service_code(criterion.category), "fmt": "xml"},
+                            {"code": service_code(other_criterion.category), "fmt": "xml"}),
+        "token": ({"pk": tokens.authenticate(keys["staff"]).pk},
+                  {"pk": tokens.authenticate(keys["outsider"]).pk}),
+        "month": ({"month": "2019-07"}, {"month": "2019-08"}),
+        "keys": keys,
+        "bulletins": bulletins,
+        "street_units": (street_a, street_b),
     }
     kwargs["query"] = {"city": {"parent": city.pk, "month": "2019-07"},
                        "district_a": {"parent": district_a.pk, "month": "2019-07"},
                        "district_b": {"parent": district_b.pk, "month": "2019-07"},
                        "street_a": {"unit": street_a.pk}, "street_b": {"unit": street_b.pk}}
-    for key in ("point", "visit", "item", "photo", "task", "task_photo", "round", "notice"):
+    for key in ("point", "visit", "item", "photo", "task", "task_photo", "round", "notice",
+                "mock"):
         kwargs[key] = ({"pk": a[key].pk}, {"pk": b[key].pk})
     return users, kwargs
 
@@ -345,6 +440,51 @@ def test_query_scope_matrix(world, name, target):
         got[role] = (client.get(reverse(name), kwargs["query"][target]).status_code, status)
     wrong = {role: value for role, value in got.items() if value[0] != value[1]}
     assert not wrong, f"{name} {target}: (got, expected) {wrong}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(API_MATRIX))
+def test_api_scope_matrix(world, name):
+    _users, kwargs = world
+    row, keys = API_MATRIX[name], kwargs["keys"]
+    client = Client()
+    got = {}
+    for side, expected in (("in", row.inside), ("out", row.outside)):
+        url = reverse(name, kwargs=kwargs[row.objects][0 if side == "in" else 1])
+        for role, status in zip(ROLES, expected, strict=True):
+            got[(side, role)] = (client.get(url, HTTP_AUTHORIZATION=f"Bearer {keys[role]}").status_code,
+                                 status)
+        if row.objects != "month":
+            # The office's account narrowed to district A: street B's objects are out of scope.
+            got[(side, "office-in-a")] = (
+                client.get(url, HTTP_AUTHORIZATION=f"Bearer {keys['office-in-a']}").status_code,
+                200 if side == "in" else 404)
+    wrong = {key: value for key, value in got.items() if value[0] != value[1]}
+    assert not wrong, f"{name}: (got, expected) {wrong}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["api:items", "api:units", "api:points", "api:tasks", "api:rankings"])
+def test_api_lists_hold_only_the_scope(world, name):
+    """Each token's list holds the "in" object (street A's, district A's bulletin) unless it is
+    the outsider's, and the "out" one (street B's, district B's bulletin) only for the office's
+    token over the whole city."""
+    _users, kwargs = world
+    objects = {"api:items": "item", "api:units": "unit", "api:points": "point", "api:tasks": "task"}
+    if name == "api:rankings":
+        inside, outside = (bulletin.pk for bulletin in kwargs["bulletins"])
+    else:
+        inside, outside = (side["pk"] for side in kwargs[objects[name]])
+    client = Client()
+    got = {}
+    for role in (*ROLES, "office-in-a"):
+        response = client.get(reverse(name), {"limit": 100},
+                              HTTP_AUTHORIZATION=f"Bearer {kwargs['keys'][role]}")
+        listed = {row["id"] for row in response.json()["items"]}
+        got[role] = (inside in listed, outside in listed)
+    assert got == {"office": (True, True), "district": (True, False), "inspector": (True, False),
+                   "staff": (True, False), "leader": (True, False), "outsider": (False, False),
+                   "office-in-a": (True, False)}
 
 
 @pytest.mark.django_db

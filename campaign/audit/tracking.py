@@ -25,8 +25,14 @@ TRACKED: dict[str, dict] = {
     "inspections.SupervisionRules": {},
     "inspections.Bulletin": {},
     "inspections.Notice": {"m2m_fields": ["rectifications", "tasks"]},
+    # Triage (accept, reject, merge into an item) by whom; the citizen's contact is masked.
+    "inspections.CitizenReport": {"mask_fields": ["contact"]},
+    "inspections.ReportFeedback": {},
+    "inspections.PublishedFix": {},
     "notifications.UnitWebhook": {"mask_fields": ["url", "secret"]},
     "notifications.NotificationPreference": {},
+    # Issued and revoked on the integration tokens' pages; the key's hash never leaves the table.
+    "integrations.ApiToken": {"exclude_fields": ["key_hash", "last_used_at"]},
 }
 
 

@@ -7,6 +7,7 @@ from campaign.tree import indent_class
 class TaskBoardTable(tables.Table):
     """Rows are tasks with campaign.tasks.services.attach_progress applied (a list, in tree order)."""
 
+    region_label = _("Tasks")  # names its scrolling region (templates/django_tables2/)
     task = tables.TemplateColumn(template_name="campaign/_task_cell.html", verbose_name=_("Task"),
                                  orderable=False, accessor="title")
     progress = tables.TemplateColumn(template_name="campaign/_task_bars.html",

@@ -22,6 +22,7 @@ from django_tables2 import RequestConfig
 from campaign.calendar import calendar_warnings
 from campaign.http import int_param, is_id, photo_response
 from campaign.models import Campaign, Progress, User
+from campaign.offline.idempotency import idempotent
 from campaign.permissions import managed_units, visible_units
 from campaign.photos import PhotoError
 from campaign.routers import reads_replica
@@ -262,6 +263,7 @@ def task_split(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@idempotent
 def task_report(request, pk: int):
     user = request.user
     task = get_object_or_404(visible_tasks(user).select_related("unit", "campaign"), pk=pk)
@@ -278,8 +280,16 @@ def task_report(request, pk: int):
         raise PermissionDenied
     if corrects is not None and not can_correct_progress(user, corrects):
         # The one reason left: someone corrected it already. Say so instead of a bare 403.
-        messages.error(request, _("That report has already been corrected; correct the latest report "
-                                  "instead."))
+        refusal = _("That report has already been corrected; correct the latest report instead.")
+        if request.method == "POST":
+            # A refusal, not a redirect: a redirect reads as "received" to the offline queue
+            # (and to the idempotency receipt), which would count this send as filed. The
+            # page answers 409 with the reason and what was typed, like a stale item step.
+            form = ProgressForm(request.POST)
+            return render(request, "campaign/task_report.html",
+                          {"task": task, "form": form, "corrects": corrects, "refusal": refusal},
+                          status=409)
+        messages.error(request, refusal)
         return redirect(task)
     form = ProgressForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

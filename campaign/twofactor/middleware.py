@@ -23,7 +23,12 @@ DEVICE_KEY = "second_factor_device"
 FAILURES_KEY = "second_factor_failures"
 
 # Pages a person who owes the second step may still open.
-OPEN_PAGES = {"logout", "set_language", "javascript-catalog", "healthz"}
+# The installable app's files and its offline page name nobody: the service worker fetches them
+# as soon as the set-up or code page registers it, and a redirect would send that fetch on to the
+# step's page, where it raced the person's own request for the session (and, on the set-up page,
+# replaced the secret just shown).
+OPEN_PAGES = {"logout", "set_language", "javascript-catalog", "healthz",
+              "pwa:manifest", "pwa:service-worker", "pwa:offline"}
 VERIFY_PAGES = OPEN_PAGES | {"two-factor:verify"}
 SETUP_PAGES = OPEN_PAGES | {"two-factor:setup"}
 

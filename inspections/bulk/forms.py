@@ -34,6 +34,11 @@ class CloseForm(BulkForm):
     method = step_forms.CloseForm.base_fields["method"]
     note = step_forms.CloseForm.base_fields["note"]
 
+    def arguments(self, item: Rectification) -> dict:
+        # The list shows no photo warnings (inspections.plausibility): an item that has some is
+        # closed from its own page, where the verifier sees them.
+        return {**super().arguments(item), "refuse_photo_warnings": True}
+
 
 class VoidForm(BulkForm):
     reason = step_forms.VoidForm.base_fields["reason"]

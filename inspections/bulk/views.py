@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from inspections import workflow
@@ -78,7 +77,7 @@ def rectification_bulk_apply(request):
         raise PermissionDenied
     form = _form(step, request.user, items, request.POST)
     if items and not form.is_valid():
-        messages.error(request, _("Please correct the errors below."))
+        # No flash message: the form's error summary says it and takes the focus (one alert).
         return _choose(request, selection, items, bound={step.action: form}, status=400)
     # Each item is still checked by its step: legal from its status now (a second submit of the
     # same form finds them done), its right, its separation of duties and its version.

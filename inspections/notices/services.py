@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.calendar import UnknownYear, WorkingCalendar, campaign_zone
+from campaign.documents.numbers import document_code, notice_prefix
 from campaign.enums import Role
 from campaign.models import Campaign, Task, Unit, User
 from campaign.notifications.enums import NotificationKind
@@ -42,15 +43,6 @@ class NoticeError(Exception):
 
 # ---- numbers ------------------------------------------------------------------------------
 
-def notice_prefix(unit: Unit) -> str:
-    """The unit's own prefix (杏督), or the first character of its name and 督."""
-    return unit.notice_prefix or f"{unit.name[:1]}督"
-
-
-def notice_code(prefix: str, year: int, number: int) -> str:
-    return f"{prefix}〔{year}〕{number}号"
-
-
 def take_number(issuer: Unit, year: int) -> tuple[int, str]:
     """The issuing unit's next number of the year and the notice's code; the counter row is
     locked until the calling transaction ends. Two units whose prefixes read the same (甲区 and
@@ -59,7 +51,7 @@ def take_number(issuer: Unit, year: int) -> tuple[int, str]:
     prefix = notice_prefix(issuer)
     return take_counter(
         NoticeSequence, {"issuer": issuer, "year": year},
-        lambda number: notice_code(prefix, year, number),
+        lambda number: document_code(prefix, year, number),
         lambda code: Notice.objects.filter(campaign_id=issuer.campaign_id, code=code).exists())
 
 

@@ -7,18 +7,21 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from campaign import paging
 from campaign.calendar import describe
+from campaign.documents.http import docx_response, pdf_response
 from campaign.permissions import visible_units
 from campaign.photos import PhotoError
 from campaign.tasks.permissions import visible_tasks
 from inspections.enums import NoticeAction
 from inspections.models import Notice
 from inspections.notices import forms, permissions, services
+from inspections.notices.documents import notice_document
 from inspections.permissions import visible_rectifications
 
 LIST_FIELDS = ("issued_at", "id")
@@ -147,13 +150,35 @@ def notice_print(request, pk: int):
                   {"notice": notice, "items": items, "tasks": tasks})
 
 
+def _document(request, pk: int) -> tuple[bytes, str]:
+    notice = _notice(request, pk)
+    items, tasks = _named(notice)
+    name = _("supervision-notice") + f"-{notice.code}"
+    return notice_document(notice, items, tasks).to_bytes(), name
+
+
+@require_GET
+def notice_docx(request, pk: int):
+    """The notice as an official document (GB/T 9704—2012), for WPS or Word."""
+    data, name = _document(request, pk)
+    return docx_response(data, filename=f"{name}.docx")
+
+
+@require_GET
+def notice_pdf(request, pk: int):
+    """The same document as PDF; 503 offering the .docx when this server cannot make it."""
+    data, name = _document(request, pk)
+    return pdf_response(request, data, filename=f"{name}.pdf",
+                        docx_url=reverse("inspections:notice-docx", args=[pk]))
+
+
 def _step(request, pk: int, *, name: str, may, form_class, run):
     notice = _notice(request, pk)
     if not may(request.user, notice):
         raise PermissionDenied
     form = form_class(request.POST, request.FILES, auto_id=f"id_{name}_%s")
     if not form.is_valid():
-        messages.error(request, _("Please correct the errors below."))
+        # No flash message: the form's error summary says it and takes the focus (one alert).
         return _detail(request, notice, bound={name: form}, status=400)
     try:
         run(notice, form)

@@ -54,6 +54,7 @@ class MonthResult:
     streak_k: int
     bulletin: Bulletin | None = None          # None: a draft, computed live
     details: dict[int, dict] = field(default_factory=dict)
+    recurrence_deduction: Decimal = Decimal(0)
 
     @property
     def is_draft(self) -> bool:
@@ -113,7 +114,7 @@ def _visits(
     campaign: Campaign, month: Month, path: str, paths: dict[int, str] | None = None
 ) -> QuerySet:
     start, end = month.bounds(campaign.time_zone)
-    return Inspection.objects.filter(
+    return Inspection.objects.counted().filter(
         _in_subtree(campaign, path, paths), campaign=campaign, visited_at__gte=start,
         visited_at__lt=end,
     )
@@ -219,6 +220,35 @@ def in_subtree(campaign: Campaign, path: str, paths: dict[int, str]) -> Q:
     return _in_subtree(campaign, path, paths)
 
 
+def _recurrences(campaign: Campaign, month: Month, path: str, paths: dict[int, str] | None = None):
+    """The recurrences (复发) filed in the month in the subtree at `path` that cost points:
+    voided ones and those waiting at the dispatcher are no unit's (RectificationQuerySet.SCORED)."""
+    start, end = month.bounds(campaign.time_zone)
+    return Rectification.objects.filter(
+        _in_subtree(campaign, path, paths), campaign=campaign, created_at__gte=start,
+        created_at__lt=end, recurrence_of__isnull=False, status__in=RectificationQuerySet.SCORED,
+    )
+
+
+def _recurrence_totals(campaign: Campaign, month: Month, parent: Unit | None) -> dict[int, int]:
+    """Recurrences per child of `parent` (no parent: per unit of the campaign, with its subtree's),
+    as _month_totals adds rows up. Read only when the campaign deducts points for them (two
+    queries), so the default rule costs nothing."""
+    if not campaign.recurrence_deduction:
+        return {}
+    paths = unit_paths(campaign)
+    path = parent.path if parent is not None else ""
+    rows = (_recurrences(campaign, month, path, paths).values_list("unit_id")
+            .annotate(count=Count("pk")).order_by())
+    totals: dict[int, int] = defaultdict(int)
+    for unit_id, count in rows:
+        owners = tree.parse(paths[unit_id]) if parent is None else [_peer_of(parent, paths[unit_id])]
+        for owner in owners:
+            if owner is not None:
+                totals[owner] += count
+    return dict(totals)
+
+
 def _visit_groups(counts: dict[int, Counter]) -> dict[int, list[VisitGroup]]:
     """Each unit's visits as one group per (possible, deducted): the rows come per unit below it,
     and a district's hundred units repeat the same few pairs, so merging them first saves the
@@ -231,6 +261,7 @@ def _visit_groups(counts: dict[int, Counter]) -> dict[int, list[VisitGroup]]:
 def _rank_children(
     campaign: Campaign, month: Month, parent: Unit, peers: list[Unit],
     visits: dict[int, list[VisitGroup]], due: dict[int, list[int]], history: dict,
+    recurrences: dict[int, int],
 ) -> MonthResult:
     """Apply the pure rule to the subtree totals of each peer, kind by kind."""
     last_month = month.previous().first_day
@@ -243,7 +274,9 @@ def _rank_children(
     for kind in {peer.kind for peer in peers}:
         group = [
             scoring.standing(peer.pk, visits.get(peer.pk, []), *due.get(peer.pk, (0, 0)),
-                             inspection_weight=campaign.inspection_weight)
+                             inspection_weight=campaign.inspection_weight,
+                             recurrences=recurrences.get(peer.pk, 0),
+                             recurrence_deduction=campaign.recurrence_deduction)
             for peer in peers if peer.kind == kind
         ]
         ranked = scoring.rank(group, min_sample=campaign.min_sample, bottom_n=campaign.bottom_n,
@@ -256,7 +289,7 @@ def _rank_children(
                                  line.unit.order, line.unit.pk))
     return MonthResult(
         campaign, month, parent, lines, campaign.inspection_weight, campaign.min_sample,
-        campaign.bottom_n, campaign.streak_k,
+        campaign.bottom_n, campaign.streak_k, recurrence_deduction=campaign.recurrence_deduction,
     )
 
 
@@ -274,7 +307,8 @@ def compute_month(
     peers = list(Unit.objects.filter(parent=parent).order_by("order", "pk"))
     visits, due = _month_totals(campaign, month, parent, now, fresh=fresh)
     history = _published_history([parent], month)
-    return _rank_children(campaign, month, parent, peers, visits, due, history)
+    return _rank_children(campaign, month, parent, peers, visits, due, history,
+                          _recurrence_totals(campaign, month, parent))
 
 
 def compute_all_groups(
@@ -294,8 +328,10 @@ def compute_all_groups(
     visits, due = _month_totals(campaign, month, None, now, fresh=fresh)
     parents = [unit for unit in units if unit.pk in children]
     history = _published_history(parents, month)
+    recurrences = _recurrence_totals(campaign, month, None)
     return {
-        parent.pk: _rank_children(campaign, month, parent, children[parent.pk], visits, due, history)
+        parent.pk: _rank_children(campaign, month, parent, children[parent.pk], visits, due, history,
+                                  recurrences)
         for parent in parents
     }
 
@@ -317,8 +353,10 @@ def loss_details(
     month lists hundreds of visits and over a thousand items. `fresh` reads them again whatever
     the cache holds (publishing, correcting)."""
     now = now or timezone.now()
+    # The recurrences are listed only while they cost points: the deduction is part of the key.
     return live.cached(
-        f"loss-details:{campaign.pk}:{month}:{root.path}:{per_child}", campaign, now,
+        f"loss-details:{campaign.pk}:{month}:{root.path}:{per_child}:{campaign.recurrence_deduction}",
+        campaign, now,
         lambda: _loss_details(campaign, month, root, per_child=per_child, now=now),
         fresh=fresh,
     )
@@ -383,13 +421,32 @@ def _loss_details(
             "submitted": _when(item.standing_fix_at or item.last_submitted, zone),
             "returned": item.standing_fix_at is None and item.last_submitted is not None,
         })
+    if campaign.recurrence_deduction:
+        recurred = (_recurrences(campaign, month, root.path)
+                    .select_related("unit", "recurrence_of").order_by("created_at", "pk"))
+        for item in recurred:
+            owner = key(item.unit.path)
+            if owner is None:
+                continue
+            details[owner].setdefault("recurrences", []).append({
+                "id": item.pk,
+                "code": item.code,
+                "title": item.title,
+                "unit": item.unit.name,
+                "filed": _when(item.created_at, zone),
+                "earlier_id": item.recurrence_of_id,
+                "earlier_code": item.recurrence_of.code,
+                "earlier_closed": _when(item.recurrence_of.closed_at, zone),
+                "points": str(campaign.recurrence_deduction),
+            })
     return dict(details)
 
 
 def _standing_of(row: MonthlyScore) -> Standing:
     return Standing(
         row.unit_id, row.visits, row.inspection_score, row.due, row.on_time, row.score,
-        ranked=row.ranked, rank=row.rank, previous_rank=row.previous_rank, in_top=row.in_top,
+        ranked=row.ranked, rank=row.rank, previous_rank=row.previous_rank,
+        recurrences=row.recurrences, in_top=row.in_top,
         in_bottom=row.in_bottom, streak=row.streak, flagged=row.flagged,
     )
 
@@ -419,7 +476,7 @@ def frozen_month(bulletin: Bulletin, *, with_details: bool = False) -> MonthResu
     return MonthResult(
         bulletin.campaign, Month.of(bulletin.month), bulletin.parent, lines,
         bulletin.inspection_weight, bulletin.min_sample, bulletin.bottom_n, bulletin.streak_k,
-        bulletin=bulletin, details=details,
+        bulletin=bulletin, details=details, recurrence_deduction=bulletin.recurrence_deduction,
     )
 
 
@@ -438,6 +495,14 @@ def month_ranking(
         chosen.parent = parent
         return frozen_month(chosen), revisions
     return compute_month(campaign, month, parent), revisions
+
+
+def month_details(result: MonthResult) -> dict[int, dict]:
+    """Where each unit of the group lost its points (the drill-down of every unit): the rows
+    frozen with a published revision (one query), else read live as the draft is."""
+    if result.bulletin is not None:
+        return dict(result.bulletin.scores.values_list("unit_id", "details"))
+    return loss_details(result.campaign, result.month, result.parent, per_child=True)
 
 
 @dataclass
@@ -478,8 +543,11 @@ def drill_down(
     counts = _due_items(campaign, month, unit.path, timezone.now()).aggregate(
         due=Count("pk"), on_time=Count("pk", filter=RectificationQuerySet.ON_TIME)
     )
+    recurrences = _recurrences(campaign, month, unit.path).count() if campaign.recurrence_deduction else 0
     standing = scoring.standing(unit.pk, groups, counts["due"], counts["on_time"],
-                                inspection_weight=campaign.inspection_weight)
+                                inspection_weight=campaign.inspection_weight,
+                                recurrences=recurrences,
+                                recurrence_deduction=campaign.recurrence_deduction)
     return DrillDown(unit, month, standing, details, None)
 
 
@@ -528,8 +596,8 @@ def latest_data_month(campaign: Campaign, parent: Unit, now: dt.datetime | None 
     start = _this_month(campaign, now).bounds(campaign.time_zone)[0]
     paths = unit_paths(campaign)
     visited_at = (
-        Inspection.objects.filter(_in_subtree(campaign, parent.path, paths), campaign=campaign,
-                                  visited_at__lt=start)
+        Inspection.objects.counted().filter(_in_subtree(campaign, parent.path, paths),
+                                            campaign=campaign, visited_at__lt=start)
         .order_by("-visited_at").values_list("visited_at", flat=True).first()
     )
     if visited_at is None:

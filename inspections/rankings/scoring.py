@@ -8,6 +8,10 @@ time give 0.8 × 200/3 + 20 = 73.333… → 73.33 (rounding the inspection score
 66.67 and 73.34). Ranks compare the published (rounded) monthly scores, so two scores printed
 alike share a rank and two printed differently never do.
 
+The campaign may take points off for recurrences (复发, inspections.recurrence): each recurrence
+filed in the month in the unit's subtree costs `recurrence_deduction` points, taken off the exact
+score before it is rounded, never below 0. At 0 (the default) the rule above is unchanged.
+
 A visit whose point has no possible points (points_possible ≤ 0) cannot be scored: it is left
 out entirely, neither in the mean nor in the visits counted towards the minimum sample.
 
@@ -68,17 +72,23 @@ def on_time_rate(due: int, on_time: int) -> Fraction | None:
 
 
 def monthly_score(
-    inspection: Fraction | Decimal | None, rate: Fraction | None, *, inspection_weight: Decimal
+    inspection: Fraction | Decimal | None, rate: Fraction | None, *, inspection_weight: Decimal,
+    recurrences: int = 0, recurrence_deduction: Decimal = Decimal(0),
 ) -> Decimal | None:
-    """w × inspection + (1 − w) × 100 × on-time rate over the unrounded components, rounded
-    once. When nothing fell due the score is the inspection score alone (the weight shifts;
-    nothing is invented). No visit scored → None."""
+    """w × inspection + (1 − w) × 100 × on-time rate over the unrounded components, less
+    `recurrence_deduction` per recurrence (never below 0), rounded once. When nothing fell due
+    the score is the inspection score alone (the weight shifts; nothing is invented). No visit
+    scored → None."""
     if inspection is None:
         return None
     if rate is None:
-        return round_half_up(inspection)
-    weight = Fraction(inspection_weight)
-    return round_half_up(weight * Fraction(inspection) + (1 - weight) * 100 * rate)
+        score = Fraction(inspection)
+    else:
+        weight = Fraction(inspection_weight)
+        score = weight * Fraction(inspection) + (1 - weight) * 100 * rate
+    if recurrences and recurrence_deduction:
+        score = max(Fraction(0), score - recurrences * Fraction(recurrence_deduction))
+    return round_half_up(score)
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,7 @@ class Standing:
     ranked: bool = False
     rank: int | None = None
     previous_rank: int | None = None
+    recurrences: int = 0                 # recurrences that cost points (0 when none are deducted)
     in_top: bool = False
     in_bottom: bool = False
     streak: int = 0
@@ -122,13 +133,16 @@ class Standing:
 
 def standing(
     unit_id: int, visits: Sequence[VisitGroup], due: int, on_time: int, *,
-    inspection_weight: Decimal,
+    inspection_weight: Decimal, recurrences: int = 0, recurrence_deduction: Decimal = Decimal(0),
 ) -> Standing:
-    """A unit's figures: the score from the exact components, each shown rounded."""
+    """A unit's figures: the score from the exact components, each shown rounded. Recurrences
+    are kept only when they cost points."""
     inspection, counted = inspection_score(visits)
-    score = monthly_score(inspection, on_time_rate(due, on_time), inspection_weight=inspection_weight)
+    recurrences = recurrences if recurrence_deduction else 0
+    score = monthly_score(inspection, on_time_rate(due, on_time), inspection_weight=inspection_weight,
+                          recurrences=recurrences, recurrence_deduction=recurrence_deduction)
     shown = None if inspection is None else round_half_up(inspection)
-    return Standing(unit_id, counted, shown, due, on_time, score)
+    return Standing(unit_id, counted, shown, due, on_time, score, recurrences=recurrences)
 
 
 def rank(

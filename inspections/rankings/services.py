@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.audit.recorders import record_update
+from campaign.calendar import campaign_zone
+from campaign.documents.numbers import bulletin_prefix, document_code
 from campaign.models import Campaign, Unit, User
 from campaign.periods import Month
-from inspections.models import Bulletin, MonthlyScore, ScoringSettingsChange
+from inspections.models import Bulletin, BulletinSequence, MonthlyScore, ScoringSettingsChange, take_number
 from inspections.rankings.queries import MonthResult, compute_month, loss_details
 
 
@@ -35,7 +37,8 @@ def _freeze(bulletin: Bulletin, result: MonthResult, details: dict[int, dict]) -
         MonthlyScore(
             bulletin=bulletin, campaign=bulletin.campaign, month=bulletin.month, unit=line.unit,
             parent=bulletin.parent, kind=line.unit.kind, visits=s.visits,
-            inspection_score=s.inspection_score, due=s.due, on_time=s.on_time, score=s.score,
+            inspection_score=s.inspection_score, due=s.due, on_time=s.on_time,
+            recurrences=s.recurrences, score=s.score,
             ranked=s.ranked, rank=s.rank, previous_rank=s.previous_rank,
             group_size=sizes[line.unit.kind], in_top=s.in_top, in_bottom=s.in_bottom,
             streak=s.streak, flagged=s.flagged, details=details.get(line.unit.pk, {}),
@@ -43,6 +46,19 @@ def _freeze(bulletin: Bulletin, result: MonthResult, details: dict[int, dict]) -
         for line in result.lines
         for s in [line.standing]
     ])
+
+
+def _number(campaign: Campaign, issuer: Unit, now: dt.datetime) -> dict:
+    """The document number of a revision published now: the issuer's next of the year (the
+    counter row stays locked until the publication commits). Two units whose prefixes read the
+    same never give the same code: a code already held is skipped."""
+    year = timezone.localtime(now, campaign_zone(campaign)).year
+    prefix = bulletin_prefix(issuer)
+    number, code = take_number(
+        BulletinSequence, {"issuer": issuer, "year": year},
+        lambda n: document_code(prefix, year, n),
+        lambda code: Bulletin.objects.filter(campaign=campaign, code=code).exists())
+    return {"year": year, "number": number, "code": code}
 
 
 def _check_publishable(campaign: Campaign, month: Month, parent: Unit, now: dt.datetime) -> None:
@@ -73,6 +89,7 @@ def publish_bulletin(
                 bulletin = Bulletin.objects.create(
                     campaign=campaign, parent=parent, month=month.first_day, revision=1,
                     published_by=by, published_at=now, **_settings_of(campaign),
+                    **_number(campaign, parent, now),
                 )
         except IntegrityError:
             return Bulletin.objects.get(parent=parent, month=month.first_day, is_current=True), False
@@ -84,8 +101,9 @@ def publish_bulletin(
 def revise_bulletin(
     bulletin: Bulletin, *, by: User | None, reason: str, now: dt.datetime | None = None
 ) -> Bulletin:
-    """Publish a correction: a new revision computed from today's data, with a reason. The
-    revision it replaces stays stored and readable."""
+    """Publish a correction: a new revision computed from today's data, with a reason and a
+    document number of its own (a corrected bulletin is a new document that names the one it
+    corrects). The revision it replaces stays stored and readable."""
     now = now or timezone.now()
     reason = reason.strip()
     if not reason:
@@ -104,7 +122,7 @@ def revise_bulletin(
         revision = Bulletin.objects.create(
             campaign=campaign, parent=current.parent, month=current.month,
             revision=current.revision + 1, reason=reason, published_by=by, published_at=now,
-            **_settings_of(campaign),
+            **_settings_of(campaign), **_number(campaign, current.parent, now),
         )
         _freeze(revision, compute_month(campaign, month, current.parent, now=now, fresh=True),
                 loss_details(campaign, month, current.parent, per_child=True, now=now, fresh=True))
@@ -122,13 +140,16 @@ def _setting_text(name: str, value) -> str:
 def update_scoring_settings(
     campaign: Campaign, values: dict, *, by: User, now: dt.datetime | None = None
 ) -> list[ScoringSettingsChange]:
-    """Change the weights, minimum sample, N and K, and record each setting changed (who,
-    when, old, new). Published bulletins keep the settings they were published with; drafts
-    use the new ones at once. Returns the changes recorded (none when nothing changed)."""
+    """Change the weights, minimum sample, N, K, the recurrence deduction and window, and the
+    photo distance, and record each setting changed (who, when, old, new). Published bulletins
+    keep the scoring settings they were published with; drafts use the new ones at once. Returns
+    the changes recorded (none when nothing changed). A setting missing from `values` stays as
+    stored."""
     now = now or timezone.now()
-    fields = Campaign.SCORING_SETTINGS
+    fields = Campaign.RULE_SETTINGS
     # The stored values, locked: a ModelForm has already written the new ones on `campaign`.
     stored = Campaign.objects.select_for_update().only(*fields).get(pk=campaign.pk)
+    values = {name: values.get(name, getattr(stored, name)) for name in fields}
     changes = [
         ScoringSettingsChange(
             campaign=campaign, changed_by=by, changed_at=now, field=name,

@@ -7,12 +7,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from campaign.calendar import campaign_zone
+from campaign.documents.http import docx_response, pdf_response
 from campaign.enums import UnitKind
 from campaign.http import AuthenticatedHttpRequest, is_id
 from campaign.models import Campaign, Unit
@@ -20,9 +24,10 @@ from campaign.periods import Month
 from campaign.permissions import visible_units
 from campaign.routers import primary_reads, reads_replica
 from inspections.models import Bulletin
+from inspections.permissions import visible_rectifications
 from inspections.rankings import queries, scoring, services
 from inspections.rankings.charts import line_chart
-from inspections.rankings.export import bulletin_xlsx
+from inspections.rankings.export import bulletin_document, bulletin_xlsx
 from inspections.rankings.forms import ReviseBulletinForm, ScoringSettingsForm
 from inspections.rankings.permissions import (
     can_edit_scoring,
@@ -31,6 +36,8 @@ from inspections.rankings.permissions import (
     visible_peer_parents,
 )
 
+# Recurrences listed on a unit's drill-down (their count is always shown).
+RECURRENCES_SHOWN = 50
 # Changes of the scoring settings shown per page, newest first.
 HISTORY_PAGE_SIZE = 20
 # Rows of each list of a drill-down per page (visits that lost points, items that missed their
@@ -219,6 +226,48 @@ def bulletin_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     return response
 
 
+def _bulletin_docx(request: AuthenticatedHttpRequest) -> tuple[bytes, str]:
+    """The bulletin as an official document (.docx) for the same parameters, scope and
+    permissions as the page and the XLSX, and its file name without the extension."""
+    query = _peer_group(request, request.GET)
+    published = any(entry.month == query.month and entry.published for entry in query.on_record)
+    with contextlib.nullcontext() if published else primary_reads():
+        context = _month_context(request, query)
+        result = context["result"]
+        details = queries.month_details(result)
+    bulletin = result.bulletin
+    zone = campaign_zone(result.campaign)
+    if bulletin is not None and bulletin.published_at is not None:
+        date = timezone.localtime(bulletin.published_at, zone).date()
+    else:
+        date = timezone.localtime(timezone.now(), zone).date()
+    corrects = ""
+    if bulletin is not None and bulletin.revision > 1:
+        corrects = next((b.code for b in context["revisions"]
+                         if b.revision == bulletin.revision - 1), "")
+    data = bulletin_document(result, details, date=date, corrects=corrects).to_bytes()
+    name = _("monthly-bulletin") + f"-{query.month}-{query.parent.name}"
+    if bulletin is not None and not bulletin.is_current:
+        name += f"-r{bulletin.revision}"
+    return data, name
+
+
+@reads_replica
+def bulletin_docx(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    """The bulletin as an official document (GB/T 9704—2012), for WPS or Word."""
+    data, name = _bulletin_docx(request)
+    return docx_response(data, filename=f"{name}.docx")
+
+
+@reads_replica
+def bulletin_pdf(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    """The same document as PDF (LibreOffice, the server's fonts); 503 offering the .docx when
+    this server cannot make it."""
+    data, name = _bulletin_docx(request)
+    docx_url = f"{reverse('inspections:bulletin-docx')}?{request.GET.urlencode()}"
+    return pdf_response(request, data, filename=f"{name}.pdf", docx_url=docx_url)
+
+
 @require_POST
 def bulletin_publish(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Publishing never falls back to a default group or month: both must be given and valid.
@@ -300,6 +349,8 @@ def unit_score_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     missed = Paginator(drill.details.get("missed", []), DRILL_DOWN_PAGE_SIZE).get_page(
         request.GET.get("missed_page"))
 
+    recurrences = _recurrences_shown(request.user, drill.details.get("recurrences", []))
+
     def page_query(**pages) -> str:
         # A pager turns its own list's page and keeps the rest of the page as it is.
         params = {"month": str(month), "kind": kind, "revision": revision, **pages}
@@ -308,6 +359,10 @@ def unit_score_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     return render(request, "inspections/unit_score_detail.html", {
         "unit": unit, "month": month, "drill": drill, "standing": drill.standing,
         "visits": visits, "missed": missed,
+        # At most the first RECURRENCES_SHOWN of them, with the count of them all.
+        "recurrences": recurrences,
+        "recurrences_shown": RECURRENCES_SHOWN,
+        "recurrence_deduction": (drill.bulletin or unit.campaign).recurrence_deduction,
         "visits_query": page_query(missed_page=missed.number if missed.number > 1 else None),
         "missed_query": page_query(visits_page=visits.number if visits.number > 1 else None),
         "previous_query": urlencode({"month": str(month.previous()), "kind": kind}),
@@ -315,6 +370,17 @@ def unit_score_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         "ranking_query": _query_string(unit.parent, month, kind=kind, revision=revision)
         if unit.parent and _readable(request.user, unit.parent) else "",
     })
+
+
+def _recurrences_shown(user, recurrences: list[dict]) -> list[dict]:
+    """The drill-down's recurrences, each earlier item named only when the user may see it (a
+    point handed to another unit leaves its earlier items there): one query."""
+    shown = recurrences[:RECURRENCES_SHOWN]
+    earlier: set[int] = {row["earlier_id"] for row in shown if row.get("earlier_id") is not None}
+    visible = set(visible_rectifications(user).filter(pk__in=earlier).values_list("pk", flat=True)
+                  if earlier else ())
+    return [{**row, "earlier_visible": row.get("earlier_id") in visible} for row in shown] + \
+        recurrences[RECURRENCES_SHOWN:]
 
 
 def _readable(user, parent: Unit) -> bool:
@@ -355,10 +421,14 @@ def scoring_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         raise PermissionDenied
     form = ScoringSettingsForm(request.POST or None, instance=campaign)
     if request.method == "POST" and form.is_valid():
-        if services.update_scoring_settings(campaign, form.cleaned_data, by=request.user):
+        changes = services.update_scoring_settings(campaign, form.cleaned_data, by=request.user)
+        if any(change.field in Campaign.SCORING_SETTINGS for change in changes):
             messages.success(request, _("The scoring settings are saved. Drafts use them at once; "
                                         "published bulletins keep the settings they were published "
                                         "with."))
+        elif changes:
+            # The recurrence window and the photo distance: no bulletin keeps them.
+            messages.success(request, _("The settings are saved. They apply from now on."))
         else:
             messages.info(request, _("Nothing changed: the settings are as they were."))
         return redirect("inspections:scoring-settings", pk=campaign.pk)

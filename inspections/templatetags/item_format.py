@@ -4,9 +4,15 @@ from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from inspections import services
+from inspections import plausibility, services
 
 register = template.Library()
+
+
+@register.filter
+def photo_warning(value) -> str:
+    """A photo warning recorded on a close event, in words (inspections.plausibility)."""
+    return plausibility.describe(value) if isinstance(value, dict) else str(value)
 
 
 @register.filter

@@ -21,11 +21,12 @@ from campaign import geo, paging
 from campaign.calendar import UnknownYear, calendar_warnings
 from campaign.http import xlsx_download
 from campaign.models import Campaign
+from campaign.offline.idempotency import idempotent
 from campaign.paging import capped_count
 from campaign.permissions import user_roles, visible_points
 from campaign.photos import PhotoError
 from campaign.routers import reads_replica
-from inspections import forms, permissions, services, workflow
+from inspections import forms, permissions, plausibility, services, workflow
 from inspections.enums import EventAction as A
 from inspections.enums import RectificationStatus as S
 from inspections.filters import DUE_SOON_DAYS, RectificationFilter
@@ -239,6 +240,15 @@ def _visit_distance(item, show_visit: bool) -> dict | None:
             "limit": geo.FAR_FROM_POINT_M}
 
 
+def _recurrence_of(item, user) -> Rectification | None:
+    """The earlier item this one recurs from, when the user may see it (else the page shows the
+    flag without the link)."""
+    if item.recurrence_of_id is None:
+        return None
+    return (permissions.visible_rectifications(user).filter(pk=item.recurrence_of_id)
+            .only("pk", "code", "closed_at").first())
+
+
 def _detail(request, item, *, bound: dict | None = None, status: int = 200):
     events, before, after, show_visit = _history(item, request.user)
     actions = workflow.available_actions(request.user, item)
@@ -252,9 +262,15 @@ def _detail(request, item, *, bound: dict | None = None, status: int = 200):
          "form": bound.get(step.action) or _step_form(step, request.user, item)}
         for step in workflow.STEPS.values() if step.action in actions or step.action in bound
     ]
+    # The verifier, about to close, is told what the after-photos' time and place say.
+    checked = plausibility.check_after_photos(item, events) if A.CLOSED in actions else None
     return render(request, "inspections/rectification_detail.html", {
-        "item": item, "events": events, "before": before, "after": after,
+        "item": item, "events": events, "before": before,
+        "after": [(photo, plausibility.unrecorded(photo)) for photo in after],
+        "photo_check": checked,
+        "photo_warnings": [plausibility.describe(w) for w in checked.warnings] if checked else [],
         "steps": steps, "now": now, "show_visit": show_visit,
+        "recurrence_of": _recurrence_of(item, request.user),
         "visit_distance": _visit_distance(item, show_visit),
         "overdue": item.is_overdue(now), "time_left": services.working_days_left(item, now),
         "counted": services.deadline_counted(item),
@@ -285,11 +301,12 @@ def rectification_print(request, pk: int):
     events, before, after, _show_visit = _history(item, request.user)
     return render(request, "inspections/rectification_print.html", {
         "item": item, "events": events, "before": before, "after": after,
-        "printed_at": timezone.now(),
+        "recurrence_of": _recurrence_of(item, request.user), "printed_at": timezone.now(),
     })
 
 
 @require_POST
+@idempotent
 def rectification_step(request, pk: int, step: workflow.Step):
     """Every step of an item: scope (404), right (403), form, one service call, redirect.
     The URL gives the registry's step (inspections.urls.StepConverter). A step refused because
@@ -305,7 +322,8 @@ def rectification_step(request, pk: int, step: workflow.Step):
         # The item moved on (closed, returned, re-routed…) since the page was loaded.
         return _offered_again(request, item, step, form, refusal)
     if not form.is_valid():
-        messages.error(request, _("Please correct the errors below."))
+        # No flash message: the step form's error summary says it, takes the focus and is the
+        # one alert a screen reader reads (a message above would be a second, vaguer one).
         return _detail(request, item, bound={step.action: form}, status=400)
     data = form.cleaned_data
     try:
@@ -337,6 +355,7 @@ def _offered_again(request, item, step: workflow.Step, sent, message: str):
 
 # ---- filing an item without a visit -------------------------------------------------------
 
+@idempotent
 def rectification_create(request):
     units = permissions.inspecting_units(request.user).order_by("path")
     if not units.exists():

@@ -1,41 +1,39 @@
-"""Citizen reports (随手拍): a public form and tracking page, and the coordinator's triage."""
+"""Citizen reports (随手拍): the public form and tracking page (the triage is in views.triage)."""
 
-import logging
+from dataclasses import dataclass
+from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import caches
-from django.core.cache.backends.base import BaseCache
-from django.core.cache.backends.locmem import LocMemCache
-from django.core.exceptions import PermissionDenied
+from django.core.validators import slug_re
+from django.db.models import Avg
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from campaign.calendar import calendar_warnings
 from campaign.clientip import throttle_address
 from campaign.http import photo_response
-from campaign.models import Campaign, Criterion
-from campaign.permissions import managed_units, visible_points
+from campaign.models import Campaign, Point
 from campaign.photos import PhotoError
-from inspections import forms, permissions, services, workflow
+from campaign.ratelimit import count_hit
+from inspections import forms, services
 from inspections.enums import CitizenReportStatus, EventAction, RectificationStatus
 from inspections.models import CitizenReport, RectificationEvent
-
-logger = logging.getLogger(__name__)
 
 # Reports one address may send in an hour (a fixed window counted in the "counters" cache, which
 # every app server shares when REDIS_URL is set).
 REPORTS_PER_HOUR = 10
-# Where reports are counted while the shared cache fails: in this process, so the limit holds per
-# app server process (looser, never absent) and a citizen can still report.
-_local_counts = LocMemCache("report-rate", {})
 
 
-def _public_campaign(request) -> Campaign:
+def public_campaign(request) -> Campaign:
     key = request.GET.get("campaign", "")[:60]
+    if key and not slug_re.fullmatch(key):
+        # Not a campaign's key (a key is a slug): not found, before any query (PostgreSQL
+        # refuses a NUL in a parameter).
+        raise Http404
     campaigns = Campaign.objects.order_by("start", "pk")
     campaign = campaigns.filter(key=key).first() if key else campaigns.first()
     if campaign is None:
@@ -43,42 +41,39 @@ def _public_campaign(request) -> Campaign:
     return campaign
 
 
-def _over_rate_limit(request) -> bool:
+def over_rate_limit(request) -> bool:
     """Count this report against the sender's address (an IPv6 sender's /64); True once the
     hour's quota is used."""
-    hour = timezone.now().strftime("%Y%m%d%H")
-    key = f"report-rate:{throttle_address(request)}:{hour}"
-    try:
-        count = _count(caches["counters"], key)
-    except Exception:  # noqa: BLE001 - any failure of the cache server: count here instead
-        logger.warning("shared cache unavailable: citizen reports counted per process",
-                       exc_info=True)
-        count = _count(_local_counts, key)
-    return count > REPORTS_PER_HOUR
+    return count_hit(f"report-rate:{throttle_address(request)}", window=3600).count > REPORTS_PER_HOUR
 
 
-def _count(cache: BaseCache, key: str) -> int:
-    # add + incr: atomic in Redis, so two app servers never lose a count.
-    cache.add(key, 0, timeout=3600)
-    try:
-        return cache.incr(key)
-    except ValueError:     # the entry expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        return 1
+# The tracking codes of the reports this browser sent (its session), newest last: only they have
+# a thanks page here, so the page shows nobody else's report. At most this many are kept.
+SESSION_REPORTS = "citizen_reports"
+MAX_SESSION_REPORTS = 20
+
+
+def _remember(request, report: CitizenReport) -> None:
+    codes = [code for code in request.session.get(SESSION_REPORTS, [])
+             if code != report.tracking_code]
+    request.session[SESSION_REPORTS] = [*codes, report.tracking_code][-MAX_SESSION_REPORTS:]
 
 
 @login_not_required
 def report_create(request):
-    campaign = _public_campaign(request)
-    if request.method == "POST" and _over_rate_limit(request):
-        form = forms.CitizenReportForm(request.POST, request.FILES)
+    """The public form. A report filed (or recognised as one already received) redirects to its
+    thanks page, so reloading that page never files it again (post/redirect/get)."""
+    campaign = public_campaign(request)
+    if request.method == "POST" and over_rate_limit(request):
+        form = forms.CitizenReportForm(request.POST, request.FILES, campaign=campaign)
         form.is_valid()    # shows the typed text back; nothing is stored
         form.errors.clear()
         form.add_error(None, _("Too many reports from this address: please try again in an "
                                "hour."))
+        form.note_dropped_photos()
         return render(request, "inspections/report_form.html",
                       {"form": form, "campaign": campaign}, status=429)
-    form = forms.CitizenReportForm(request.POST or None, request.FILES or None)
+    form = forms.CitizenReportForm(request.POST or None, request.FILES or None, campaign=campaign)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -86,23 +81,113 @@ def report_create(request):
                 campaign=campaign, description=data["description"], location=data["location"],
                 contact=data["contact"], uploads=data["photos"],
                 latitude=data["latitude"], longitude=data["longitude"],
+                category=data.get("category"), sender=throttle_address(request),
             )
+        except services.RepeatedReport as repeat:
+            messages.info(request, str(repeat))
+            _remember(request, repeat.report)
+            return redirect("inspections:report-thanks", code=repeat.report.tracking_code)
         except (PhotoError, services.InspectionError) as error:
             form.add_error("photos", str(error))
         else:
-            return render(request, "inspections/report_thanks.html", {"report": report})
-    return render(request, "inspections/report_form.html", {"form": form, "campaign": campaign})
+            _remember(request, report)
+            return redirect("inspections:report-thanks", code=report.tracking_code)
+    form.note_dropped_photos()
+    return render(request, "inspections/report_form.html", {
+        "form": form, "campaign": campaign, **_map_context(campaign),
+    })
 
 
-def _tracked(code: str) -> CitizenReport | None:
-    return CitizenReport.objects.filter(tracking_code=code.strip().upper()[:16]).select_related(
-        "rectification").first()
+MICRODEGREE = Decimal("0.000001")
+
+
+def _map_context(campaign: Campaign) -> dict:
+    """The map pick: shown only with a tile server (settings.MAP_TILE_URL). Without tiles a map
+    is a blank square, no help in finding a street, so the form keeps the place in words, the
+    "use my location" button and the typed coordinates."""
+    if not settings.MAP_TILE_URL:
+        return {"pick_map": None}
+    centre = Point.objects.filter(campaign=campaign, is_active=True, latitude__isnull=False,
+                                  longitude__isnull=False).aggregate(
+        latitude=Avg("latitude"), longitude=Avg("longitude"))
+    return {"pick_map": {
+        "tiles": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION,
+        **{axis: None if value is None else str(value.quantize(MICRODEGREE))
+           for axis, value in centre.items()},
+    }}
+
+
+@login_not_required
+@require_GET
+def report_thanks(request, code: str):
+    """The page a sent report leads to: its tracking code. Only for the browser that sent it
+    (the code is in its session); anyone else looks a code up on the tracking page."""
+    if code not in request.session.get(SESSION_REPORTS, []):
+        raise Http404
+    report = tracked_report(code)
+    if report is None:
+        raise Http404
+    return render(request, "inspections/report_thanks.html", {"report": report})
+
+
+def tracked_report(code: str) -> CitizenReport | None:
+    """The report of a tracking code as typed (any case, blanks around); None for anything that
+    cannot be a code (a code is letters and digits: nothing else reaches the database)."""
+    code = code.strip().upper()
+    if not code or len(code) > 16 or not code.isascii() or not code.isalnum():
+        return None
+    return CitizenReport.objects.filter(tracking_code=code).select_related("item").first()
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of a report's way on the tracking page: received, triaged, being fixed, fixed.
+    `state`: done, current (where the report stands), stopped (it ends here) or waiting."""
+
+    name: str
+    state: str
+    text: str
+
+
+def tracking_stages(report: CitizenReport) -> list[Stage]:
+    """Where the report stands, step by step, in plain words; nothing about the staff."""
+    item = report.item
+    stages = [Stage(_("Received"), "done", _("Received on %(time)s.") % {
+        "time": _local(report.created_at)})]
+    if report.status == CitizenReportStatus.REJECTED:
+        return [*stages, Stage(_("Triaged"), "stopped", _("Not taken up: %(reason)s") % {
+            "reason": report.reason})]
+    if item is None:
+        if report.status == CitizenReportStatus.NEW:
+            return [*stages,
+                    Stage(_("Triaged"), "current",
+                          _("The campaign office is deciding who is to fix it.")),
+                    Stage(_("Being fixed"), "waiting", ""), Stage(_("Fixed"), "waiting", "")]
+        return [*stages, Stage(_("Triaged"), "done", _("Accepted."))]
+    stages.append(Stage(_("Triaged"), "done", _("Accepted as item %(code)s.") % {"code": item.code}))
+    deadline = _local(item.deadline)
+    if item.status == RectificationStatus.VOIDED:
+        return [*stages, Stage(_("Being fixed"), "stopped",
+                               _("On checking, it was found not to need fixing."))]
+    if item.status == RectificationStatus.CLOSED:
+        return [*stages, Stage(_("Being fixed"), "done", _("Fixed by the responsible unit.")),
+                Stage(_("Fixed"), "done", _("The fix was checked on the spot and the case closed."))]
+    if item.status == RectificationStatus.SUBMITTED:
+        fixing = _("The unit says it is fixed; the campaign office is checking the fix.")
+    else:
+        fixing = _("%(status)s; to be fixed by %(deadline)s.") % {
+            "status": item.get_status_display(), "deadline": deadline}
+    return [*stages, Stage(_("Being fixed"), "current", fixing), Stage(_("Fixed"), "waiting", "")]
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def _public_after_photos(report: CitizenReport):
     """The fix's photos of the report's own item, shown to the reporter once it is closed: the
     last submission's (the one that was verified)."""
-    item = getattr(report, "rectification", None)   # the reverse one-to-one may be missing
+    item = report.item
     if item is None or item.status != RectificationStatus.CLOSED:
         return []
     event = RectificationEvent.objects.filter(
@@ -115,72 +200,29 @@ def report_track(request):
     form = forms.TrackForm(request.GET or None)
     report = None
     if form.is_bound and form.is_valid():
-        report = _tracked(form.cleaned_data["code"])
+        report = tracked_report(form.cleaned_data["code"])
         if report is None:
             form.add_error("code", _("No report has this tracking code."))
     return render(request, "inspections/report_track.html", {
-        "form": form, "report": report,
-        "item": getattr(report, "rectification", None) if report else None,
-        "after": _public_after_photos(report) if report else [],
-    })
+        "form": form, **track_context(report)})
+
+
+def track_context(report: CitizenReport | None) -> dict:
+    """What the tracking page shows of a report (none: the form alone): also after a follow-up
+    answer that was refused, so the page looks the same."""
+    if report is None:
+        return {"report": None, "item": None, "stages": [], "after": []}
+    return {"report": report, "item": report.item, "stages": tracking_stages(report),
+            "after": _public_after_photos(report)}
 
 
 @login_not_required
 @require_GET
 def report_track_photo(request, code: str, pk: int):
     """An after-photo of a closed item, to whoever holds the tracking code of its report."""
-    report = _tracked(code)
+    report = tracked_report(code)
     photos = _public_after_photos(report) if report else []
     photo = next((photo for photo in photos if photo.pk == pk), None)
     if photo is None:
         raise Http404
     return photo_response(photo, thumb=True)
-
-
-def report_list(request):
-    if not permissions.can_triage_reports(request.user):
-        raise PermissionDenied
-    reports = permissions.visible_citizen_reports(request.user)
-    # ?status=new: the reports to triage, as counted on the home page.
-    status = request.GET.get("status", "")
-    if status in CitizenReportStatus.values:
-        reports = reports.filter(status=status)
-    return render(request, "inspections/report_list.html",
-                  {"reports": reports.order_by("-created_at")[:200], "status": status})
-
-
-def report_detail(request, pk: int):
-    # Only the office sees reports at all, so for anyone else every report is out of scope: 404.
-    report = get_object_or_404(permissions.visible_citizen_reports(request.user), pk=pk)
-    units = managed_units(request.user).filter(campaign_id=report.campaign_id).order_by("path")
-    points = visible_points(request.user).filter(
-        campaign_id=report.campaign_id, is_active=True).select_related("unit").order_by("code")
-    criteria = Criterion.objects.in_force().filter(category__standard__campaign_id=report.campaign_id)
-    form = forms.TriageForm(request.POST or None, units=units, points=points, criteria=criteria,
-                            standalone_deadline=services.default_deadline(
-                                None, timezone.now(), report.campaign),
-                            campaign=report.campaign,
-                            initial={"title": report.description[:60]})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if "reject" in request.POST:
-                services.reject_report(report, reason=data["reason"], by=request.user)
-                messages.success(request, _("Report rejected."))
-                return redirect("inspections:report-list")
-            if not (data["unit"] and data["title"]):
-                raise services.InspectionError(_("Choose a unit and a title."))
-            item = services.accept_report(report, unit=data["unit"], title=data["title"],
-                                          deadline=data["deadline"], by=request.user,
-                                          point=data["point"], criterion=data["criterion"],
-                                          period=form.period)
-        except (services.InspectionError, workflow.TransitionError) as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Item %(code)s filed.") % {"code": item.code})
-            return redirect(item)
-    return render(request, "inspections/report_detail.html", {
-        "report": report, "form": form, "photos": report.photos.all(),
-        "open": report.status == CitizenReportStatus.NEW,
-        "calendar_warnings": calendar_warnings([report.campaign], timezone.now(), request.user),
-    })

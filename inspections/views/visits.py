@@ -11,11 +11,12 @@ from django.views.decorators.http import require_GET
 
 from campaign.calendar import calendar_warnings
 from campaign.http import is_id
+from campaign.offline.idempotency import idempotent
 from campaign.periods import Month
 from campaign.permissions import visible_points
 from campaign.photos import PhotoError
 from inspections import forms, permissions, services, workflow
-from inspections.enums import PENDING, RectificationStatus
+from inspections.enums import PENDING, RectificationStatus, RoundKind
 from inspections.filters import clean_query, points_matching
 
 # Rows a point's page lists: its open items and its latest visits.
@@ -23,7 +24,9 @@ POINT_PAGE_ROWS = 50
 
 
 def round_list(request):
-    rounds = permissions.visible_rounds(request.user).select_related("unit", "created_by")[:200]
+    # Mock evaluations have their own list (inspections.mock).
+    rounds = (permissions.visible_rounds(request.user).filter(kind=RoundKind.ORDINARY)
+              .select_related("unit", "created_by")[:200])
     return render(request, "inspections/round_list.html", {
         "rounds": rounds,
         "can_plan": permissions.can_inspect_somewhere(request.user),
@@ -57,6 +60,10 @@ def round_create(request):
 def round_detail(request, pk: int):
     round_ = get_object_or_404(permissions.visible_rounds(request.user).select_related("unit"),
                                pk=pk)
+    if round_.kind == RoundKind.MOCK:
+        # A mock's sample is read on its report, by those who may read it (the units it checks
+        # may not, even once it has ended).
+        return redirect("inspections:mock-detail", pk=round_.pk)
     points = round_.points.select_related("unit").order_by("unit__path", "kind", "code")
     visited = set(round_.inspections.values_list("point_id", flat=True))
     return render(request, "inspections/round_detail.html", {
@@ -80,6 +87,20 @@ def _visit_round(request, point):
     )
 
 
+def _photo_error_on_its_field(error: PhotoError, candidates: list) -> None:
+    """A photo the service refused, as an error of the photos field that sent it (the error
+    summary then links to that file input, and the error is read with it); else as an error of
+    the whole form."""
+    message = str(error)
+    for candidate in candidates:
+        uploads = (candidate.cleaned_data or {}).get("photos") or []
+        if any(upload is error.upload for upload in uploads):
+            candidate.add_error("photos", message)
+            return
+    candidates[0].add_error(None, message)
+
+
+@idempotent
 def visit_create(request, point_pk: int):
     """Record a visit to a point, on a phone in the street: findings with photos, each filing an
     item for the point's responsible unit."""
@@ -93,8 +114,9 @@ def visit_create(request, point_pk: int):
     files = request.FILES if request.method == "POST" else None
     form = forms.VisitForm(data, files, initial={
         "visited_at": timezone.localtime().replace(second=0, microsecond=0)})
+    mock = round_ is not None and round_.kind == RoundKind.MOCK
     findings = forms.FindingFormSet(data, files, prefix="finding",
-                                    form_kwargs={"criteria": criteria})
+                                    form_kwargs={"criteria": criteria, "mock": mock})
     if request.method == "POST" and form.is_valid() and findings.is_valid():
         try:
             inspection = services.record_visit(
@@ -106,11 +128,14 @@ def visit_create(request, point_pk: int):
                     services.FindingInput(
                         criterion=row["criterion"], note=row["note"],
                         deadline=row["deadline"], uploads=row["photos"],
+                        file_item=row.get("file_item", True),
                     )
                     for row in findings.cleaned_data if row.get("criterion")
                 ],
             )
-        except (services.InspectionError, workflow.TransitionError, PhotoError) as error:
+        except PhotoError as error:
+            _photo_error_on_its_field(error, [form, *findings.forms])
+        except (services.InspectionError, workflow.TransitionError) as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Visit recorded with %(count)s findings.") % {

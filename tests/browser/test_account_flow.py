@@ -31,7 +31,10 @@ def test_a_person_changes_their_password_then_logs_out_everywhere(page, browser,
     page.locator("#id_new_password1").fill("lantern42")
     page.locator("#id_new_password2").fill("lantern42")
     page.get_by_role("button", name="修改密码").click()
-    expect(page.get_by_text("此密码太短，至少须包含 10 个字符。")).to_be_visible()
+    # Said under the field, and in the summary at the top of the form, which has the focus.
+    expect(page.locator("#id_new_password2_error")).to_have_text("此密码太短，至少须包含 10 个字符。")
+    expect(page.locator("#account .error-summary")).to_be_focused()
+    expect(page.get_by_role("link", name="新密码确认：此密码太短，至少须包含 10 个字符。")).to_be_visible()
     assert_accessible(page)
 
     page.locator("#id_old_password").fill("pass-word-123")

@@ -34,7 +34,8 @@ def test_coordinator_sets_up_an_app_and_signs_in_with_it(page, live_server):
     expect(page.locator("#setup-qr svg")).to_be_visible()
     assert_accessible(page)
     key = b32decode(page.locator("#setup-secret").inner_text().replace(" ", ""))
-    page.get_by_label("6 位数字验证码").fill(code_for(key, dt.datetime.now(dt.UTC)))
+    set_up_at = dt.datetime.now(dt.UTC)
+    page.get_by_label("6 位数字验证码").fill(code_for(key, set_up_at))
     page.get_by_role("button", name="启用两步验证").click()
 
     expect(page.locator("#recovery-codes li")).to_have_count(10)
@@ -48,9 +49,10 @@ def test_coordinator_sets_up_an_app_and_signs_in_with_it(page, live_server):
     page.wait_for_url(re.compile(r"/accounts/two-factor/verify/\?next=%2Funits%2F$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("请输入验证码")
     assert_accessible(page)
-    # The code of the app's next 30-second step: the one used to set it up cannot be used again,
-    # and one step ahead is allowed (a phone's clock a little fast).
-    page.get_by_label("验证码").fill(code_for(key, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)))
+    # The code of the step after the one that set it up: that one cannot be used again, and one
+    # step either side of now is allowed (a phone's clock a little off), so the code is right
+    # whether or not a 30-second step has begun since the set-up.
+    page.get_by_label("验证码").fill(code_for(key, set_up_at + dt.timedelta(seconds=30)))
     page.get_by_role("button", name="验证").click()
     page.wait_for_url(f"{live_server.url}/units/")
     expect(page.locator("#nav-account")).to_be_visible()

@@ -46,7 +46,7 @@ def test_catalogue_is_up_to_date_with_the_code(tmp_path):
     """makemessages on a copy of the project adds no untranslated string: every marked string
     is translated. (A copy, because makemessages writes into the tree it runs in.)"""
     project = tmp_path / "project"
-    for name in ["campaign", "inspections", "templates", "locale"]:
+    for name in ["campaign", "inspections", "integrations", "templates", "locale"]:
         shutil.copytree(settings.BASE_DIR / name, project / name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     shutil.copy(settings.BASE_DIR / "manage.py", project / "manage.py")

@@ -152,3 +152,98 @@ def test_at_most_two_decodes_run_at_once_in_a_process(monkeypatch):
         thread.join()
     assert photos.CONCURRENT_DECODES == 2
     assert most == 2 and len(results) == 8
+
+
+def _exif_jpeg(exif):
+    from PIL import Image
+
+    return _upload("exif.jpg", Image.new("RGB", (40, 30), (90, 90, 90)), format="JPEG", exif=exif)
+
+
+@pytest.mark.parametrize("parts", [((1, 0), (0, 1), (0, 1)), ((37, 1), (1, 0), (0, 1))])
+def test_a_gps_rational_over_zero_gives_no_place(tree, people, parts):
+    """A GPS value n/0 reads as NaN: stored with no place (it was a 500)."""
+    from PIL import Image, TiffImagePlugin
+
+    from campaign.photos import store_photo
+
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: tuple(TiffImagePlugin.IFDRational(*p) for p in parts),
+                                 3: "E", 4: (112.0, 33.0, 0.0)})
+    exif[0x0132] = "2026:05:01 09:30:00"
+    photo = store_photo(_exif_jpeg(exif), unit=tree["street_a"], by=people["staff"])
+    assert (photo.latitude, photo.longitude) == (None, None)
+    assert photo.taken_at is not None
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("0001:01:01 00:00:00", None),
+    ("9999:12:31 23:59:59", None),
+    ("0002:01:01 00:00:00", "0001-12-31T15:54:17+00:00"),
+    ("9998:12:31 23:59:59", "9998-12-31T15:59:59+00:00"),
+])
+def test_an_exif_time_at_the_ends_of_the_calendar(tree, people, raw, expected):
+    """Year 1 or 9999 in Shanghai leaves a datetime's range in UTC (an OverflowError, a 500):
+    no time recorded; the years inside are kept as the phone's clock said."""
+    import datetime as dt
+
+    from PIL import Image
+
+    from campaign.photos import store_photo
+
+    exif = Image.Exif()
+    exif[0x0132] = raw
+    photo = store_photo(_exif_jpeg(exif), unit=tree["street_a"], by=people["staff"])
+    photo.refresh_from_db()
+    assert (photo.taken_at.astimezone(dt.UTC).isoformat() if photo.taken_at else None) == expected
+
+
+@pytest.mark.parametrize(("gps", "expected"), [
+    ({1: "N", 2: (0.0, 0.0, 0.0), 3: "E", 4: (0.0, 0.0, 0.0)}, (None, None)),     # no fix
+    ({1: "N", 2: (37.0, 52.0, 12.0), 3: "E", 4: (112.0, 33.0, 0.0), 9: "V"}, (None, None)),
+    ({1: "N", 2: (37.0, 52.0, 12.0), 3: "E", 4: (112.0, 33.0, 0.0), 9: "A"},
+     ("37.870000", "112.550000")),
+    ({1: "N", 2: (0.0, 0.0, 0.0), 3: "E", 4: (112.0, 33.0, 0.0)}, ("0.000000", "112.550000")),
+])
+def test_a_camera_without_a_fix_gives_no_place(tree, people, gps, expected):
+    """0, 0 or a void measurement (GPSStatus V) is no place (it was a far-from-the-point warning
+    of some 12,000 km); the equator alone is a place."""
+    from decimal import Decimal
+
+    from PIL import Image
+
+    from campaign.photos import store_photo
+
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update(gps)
+    photo = store_photo(_exif_jpeg(exif), unit=tree["street_a"], by=people["staff"])
+    photo.refresh_from_db()
+    assert (photo.latitude, photo.longitude) == tuple(
+        None if value is None else Decimal(value) for value in expected)
+
+
+@pytest.mark.parametrize(("tags", "utc"), [
+    ({0x9003: "2026:05:01 09:30:00", 0x9011: "+02:00"}, "2026-05-01T07:30:00+00:00"),
+    ({0x9003: "2026:05:01 09:30:00", 0x9011: "-05:30"}, "2026-05-01T15:00:00+00:00"),
+    ({0x9003: "2026:05:01 09:30:00"}, "2026-05-01T01:30:00+00:00"),                # Shanghai
+    ({0x9003: "2026:05:01 09:30:00", 0x9010: "+02:00"}, "2026-05-01T01:30:00+00:00"),  # not its
+    ({0x9003: "2026:05:01 09:30:00", 0x9011: "+25:00"}, "2026-05-01T01:30:00+00:00"),
+    ({0x9003: "2026:05:01 09:30:00", 0x9011: "+8:00"}, "2026-05-01T01:30:00+00:00"),
+    ({0x9003: "2026:05:01 09:30:00", 0x9011: "+０８:00"}, "2026-05-01T01:30:00+00:00"),
+    ({0x9010: "+09:00"}, "2026-05-01T00:30:00+00:00"),        # DateTime (IFD0) with its offset
+])
+def test_an_exif_time_with_its_offset(tree, people, tags, utc):
+    """The offset a phone wrote with the time is kept; none (or none that reads) is the campaign's
+    local time."""
+    import datetime as dt
+
+    from PIL import Image
+
+    from campaign.photos import store_photo
+
+    exif = Image.Exif()
+    exif[0x0132] = "2026:05:01 09:30:00"
+    exif.get_ifd(0x8769).update(tags)
+    photo = store_photo(_exif_jpeg(exif), unit=tree["street_a"], by=people["staff"])
+    photo.refresh_from_db()
+    assert photo.taken_at.astimezone(dt.UTC).isoformat() == utc

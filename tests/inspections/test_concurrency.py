@@ -1,9 +1,7 @@
 """Two people acting on the same item at the same moment (PostgreSQL: real row locks)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import translation
 
 from inspections import workflow
@@ -11,6 +9,7 @@ from inspections.enums import EventAction as A
 from inspections.enums import RectificationStatus as S
 from inspections.models import Rectification
 from tests import factories
+from tests.concurrency import race
 
 pytestmark = [
     pytest.mark.postgres,
@@ -23,29 +22,6 @@ def _english():
     """Messages are matched in English here; the pages are checked in Chinese elsewhere."""
     with translation.override("en"):
         yield
-
-
-
-def race(*calls):
-    """Run the calls in threads released together; returns each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:   # the loser's error is the result under test
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 def test_two_people_at_once_one_wins_the_other_is_told(item, people):

@@ -7,16 +7,23 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from campaign.demo import create_demo_accounts
+from campaign.demo import DEMO_STREET, create_demo_accounts
 from campaign.enums import TaskStatus
-from campaign.models import Task
+from campaign.models import Category, Photo, Task, Unit
 from campaign.notifications.models import Notification
 from campaign.periods import Month
 from campaign.tasks.services import attach_progress
 from inspections import demo
 from inspections.enums import EventAction
 from inspections.enums import RectificationStatus as S
-from inspections.models import Inspection, InspectionRound, Notice, Rectification, RectificationEvent
+from inspections.models import (
+    CitizenReport,
+    Inspection,
+    InspectionRound,
+    Notice,
+    Rectification,
+    RectificationEvent,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +48,21 @@ def test_demo_builds_every_state_and_refuses_to_run_twice():
     assert not Rectification.objects.filter(criterion__placeholder=True).exists()
     assert not Rectification.objects.filter(point__unit__key__startswith="jy-",
                                             criterion__category__standard__key="ty-wbl-fine-mgmt").exists()
+    # Citizen reports (随手拍) with a public category and a place: new, filed, not taken up.
+    assert counts["citizen_reports"] == 3
+    assert sorted(CitizenReport.objects.filter(
+        category__public=True, latitude__isnull=False).values_list("status", flat=True)) == [
+        "accepted", "new", "rejected"]
+    assert CitizenReport.objects.get(status="accepted").item.source == "citizen_report"
+    assert not Category.objects.filter(public=True, name__contains="名称未见于资料").exists()
+    assert not Category.objects.get(key="wbl-all").public
+    # After-photos carry an EXIF time; one item in seven was photographed before it was filed,
+    # so some closures were made over a photo warning (the points have no coordinates).
+    closes = RectificationEvent.objects.filter(action=EventAction.CLOSED)
+    assert 0 < closes.filter(photo_warnings=1).count() < closes.filter(photo_warnings=0).count()
+    assert not closes.filter(photo_warnings__gt=1).exists()
+    assert not Photo.objects.filter(rectification_events__action=EventAction.SUBMITTED,
+                                    taken_at__isnull=True).exists()
     with pytest.raises(demo.DemoError):
         demo.build()
 
@@ -93,6 +115,9 @@ def test_seed_demo_is_built_around_the_day_it_runs(settings, when):
     assert sorted(item.status for item in ten_days_ago) == sorted([
         S.OPEN, S.ACKNOWLEDGED, S.ACKNOWLEDGED, S.SUBMITTED, S.CLOSED, S.CLOSED, S.REWORK,
         S.RETURNED_TO_DISPATCH, S.VOIDED])
+    # …all at the demo street's points, so that its staff (`street`) meet every state on any day…
+    street = Unit.objects.get(key=DEMO_STREET)
+    assert {item.unit.path.startswith(street.path) for item in ten_days_ago} == {True}
     # …the one left open and the one only acknowledged overdue since a week ago…
     waiting = ten_days_ago.filter(status__in=[S.OPEN, S.ACKNOWLEDGED]).exclude(
         events__action=EventAction.EXTENDED)
@@ -106,6 +131,12 @@ def test_seed_demo_is_built_around_the_day_it_runs(settings, when):
     assert yesterday.deadline == timezone.make_aware(
         dt.datetime.combine(today + dt.timedelta(days=1), end_of_day))
     assert {extended, yesterday} <= set(recent.due_soon(now, now + dt.timedelta(days=3)))
+
+    # The problem of an item closed of those ten days ago, found again two hours ago: a recurrence.
+    again = recent.get(created_at=now - dt.timedelta(hours=2))
+    assert again.recurrence_of in ten_days_ago.filter(status=S.CLOSED)
+    assert (again.point, again.criterion, again.source) == (
+        again.recurrence_of.point, again.recurrence_of.criterion, "finding")
 
     # One item filed for the wrong street three days ago, sent back (回退) by that street's staff,
     # re-routed the next day to the street that answers for the point, with a fresh deadline

@@ -83,11 +83,11 @@ def test_a_malformed_month_shows_the_current_month(client, tree, people, items, 
 @time_machine.travel(NOW, tick=False)
 def test_the_unit_page_runs_a_fixed_number_of_queries(client, tree, people, items,
                                                       django_assert_num_queries):
-    """Fifteen: the session, the user, the user's scope (memberships, charges), the nav's counts
+    """Sixteen: the session, the user, the user's scope (memberships, charges), the nav's counts
     of citizen reports and unread notifications, the unit, its ancestors, children, members,
-    leaders, the leaders of its ancestors, and three for the figures (the data stamp, then the
-    two counts, which new items make the cache read again); no more for a unit with more of any
-    of them."""
+    leaders, the leaders of its ancestors, and four for the figures (the data stamp, then the
+    three counts: items, overdue now, follow-up answers; new items make the cache read again);
+    no more for a unit with more of any of them."""
     client.force_login(people["coordinator"])
     url = reverse("inspections:unit-detail", args=[tree["street_a"].pk])
     with CaptureQueriesContext(connection) as small:
@@ -101,4 +101,4 @@ def test_the_unit_page_runs_a_fixed_number_of_queries(client, tree, people, item
         factories.file_item(lane, by=people["inspector"], deadline=NOW + dt.timedelta(days=1))
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(url)
-    assert len(small.captured_queries) == 15
+    assert len(small.captured_queries) == 16

@@ -258,7 +258,7 @@ def test_triage_counts_the_criterions_working_days_or_a_count_given(client, tree
                 "accept": "1", "unit": tree["street_a"].pk, "title": report.description,
                 "criterion": working_criterion.pk, "deadline": "", **extra})
             assert response.status_code == 302
-    first, second = (Rectification.objects.get(citizen_report=report) for report in reports)
+    first, second = (Rectification.objects.get(citizen_reports=report) for report in reports)
     # From Friday 2-13: the make-up Saturday 2-14, then 2-24 and 2-25 after the Spring Festival.
     assert (first.deadline, first.deadline_days, first.deadline_count) == (end(2026, 2, 25), 3, W)
     assert (second.deadline, second.deadline_days, second.deadline_count) == (end(2026, 2, 18), 5, N)

@@ -5,6 +5,9 @@
 // in one keeps the others from warning. Once the end has passed, the notice links to the log-in
 // page in a new tab, so what is typed here stays; logging in there moves the shared end on, and
 // this page takes the new session's CSRF token into its forms, so they can be sent.
+// Offline (the browser says so, or the last ping could not reach the server) the page says
+// nothing: the clock cannot know what the server decided, the person may be filling in a visit
+// form kept for offline use, and what they type must stay. Back online, the next check tells.
 (function () {
   "use strict";
   const body = document.body;
@@ -21,6 +24,7 @@
   let ends = Date.now() + Number(body.dataset.sessionLeft) * 1000;
   let lastPing = Date.now();
   let ended = false;
+  let unreachable = false;                      // the last ping failed for network reasons
 
   function shared() {
     try { return Number(window.localStorage.getItem(KEY)) || 0; } catch (e) { return 0; }
@@ -51,11 +55,15 @@
       method: "POST", credentials: "same-origin", redirect: "manual",
       headers: {"X-CSRFToken": csrfToken(), "X-Requested-With": "fetch"},
     }).then(function (response) {
+      unreachable = false;
       if (response.status !== 204) return;      // logged out already: the check below tells
       ends = Math.max(ends, sent + idle);
       share(ends);
       check();
-    }).catch(function () { /* offline: the next activity tries again */ });
+    }).catch(function () {
+      unreachable = true;                       // offline: the next activity tries again
+      check();
+    });
   }
 
   function show(message) {
@@ -63,8 +71,17 @@
     notice.hidden = false;
   }
 
+  function offline() {
+    return navigator.onLine === false || unreachable;
+  }
+
   function check() {
     ends = Math.max(ends, shared());
+    if (offline()) {
+      notice.hidden = true;
+      text.textContent = "";
+      return;
+    }
     const left = ends - Date.now();
     if (left <= 0) {
       ended = true;
@@ -97,6 +114,8 @@
     document.addEventListener(kind, active, {passive: true, capture: true});
   });
   stay.addEventListener("click", ping);
+  window.addEventListener("online", function () { unreachable = false; check(); });
+  window.addEventListener("offline", check);
   window.setInterval(check, 1000);
   check();
 })();

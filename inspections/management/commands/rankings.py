@@ -57,6 +57,7 @@ class Command(BaseCommand):
                 "parent": {"id": unit.pk, "code": unit.code, "name": unit.name},
                 "month": str(parsed), "status": status,
                 "inspection_weight": str(result.inspection_weight), "min_sample": result.min_sample,
+                "recurrence_deduction": str(result.recurrence_deduction),
                 "rows": rows,
             }, ensure_ascii=False, indent=2))
         elif format == "csv":
@@ -102,6 +103,7 @@ class Command(BaseCommand):
             "rank": s.rank, "unit": line.unit.name, "code": line.unit.code, "kind": line.unit.kind,
             "score": str(s.score) if s.score is not None else None,
             "inspection_score": str(s.inspection_score) if s.inspection_score is not None else None,
-            "due": s.due, "on_time": s.on_time, "visits": s.visits, "ranked": s.ranked,
+            "due": s.due, "on_time": s.on_time, "recurrences": s.recurrences,
+            "visits": s.visits, "ranked": s.ranked,
             "previous_rank": s.previous_rank, "streak": s.streak, "flagged": s.flagged,
         }

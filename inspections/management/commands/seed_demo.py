@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from campaign.demo import DEMO_PASSWORD, create_demo_accounts, create_demo_tasks
 from inspections.demo import DemoError, build, create_demo_notice
 from inspections.demo_scores import create_demo_scores
+from inspections.followup.demo import create_demo_followup
 
 
 class Command(BaseCommand):
@@ -39,6 +40,8 @@ class Command(BaseCommand):
             )
             # issue 11: a supervision notice to 涧河街道.
             self.stdout.write(create_demo_notice())
+            # issue 16: the follow-up of citizen reports and the public page of fixed reports.
+            self.stdout.write(create_demo_followup())
         # issue 4: rankings with published months, a draft month, ties and accountability.
         for line in create_demo_scores():
             self.stdout.write(line)

@@ -16,8 +16,16 @@ from campaign.models import CalendarDay, CalendarYear, LeaderCharge, Unit
 from campaign.notifications.models import NotificationPreference, UnitWebhook
 from campaign.periods import Month
 from campaign.services import move_unit
-from inspections.models import Bulletin, Notice, SupervisionRules
+from inspections.models import (
+    Bulletin,
+    CitizenReport,
+    Notice,
+    PublishedFix,
+    ReportFeedback,
+    SupervisionRules,
+)
 from inspections.rankings.services import publish_bulletin, revise_bulletin
+from integrations.tokens import issue
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +45,19 @@ def _notice(tree, by):
         campaign=tree["city"].campaign, issuer=tree["city"], unit=tree["street_a"], year=2026,
         number=1, code="市督〔2026〕1号", subject="背街小巷", body="限期整改", reply_by=NOW,
         issued_by=by, issued_at=NOW)
+
+
+def _feedback(tree, by):
+    report = CitizenReport.objects.create(campaign=tree["city"].campaign, tracking_code="AUDIT23456",
+                                          description="路灯不亮", location="东巷口")
+    return ReportFeedback.objects.create(report=report, rating="not_satisfied", answered_at=NOW)
+
+
+def _published_fix(tree, by):
+    item = factories.RectificationFactory(unit=tree["street_a"], source="citizen_report")
+    photo = factories.store_photo_for(tree["street_a"], by=by)
+    return PublishedFix.objects.create(item=item, before=photo, after=photo, published_by=by,
+                                       published_at=NOW)
 
 
 # label → (build the object, a field, its value after the update as auditlog writes it)
@@ -69,12 +90,19 @@ BUILD = {
         campaign=tree["city"].campaign, parent=tree["city"], month=dt.date(2026, 2, 1),
         inspection_weight=Decimal("0.80"), min_sample=3, bottom_n=1, streak_k=3), "reason", "更正"),
     "inspections.Notice": (_notice, "subject", "占道经营"),
+    "inspections.CitizenReport": (lambda tree, user: CitizenReport.objects.create(
+        campaign=tree["city"].campaign, tracking_code="T1", description="x", location="y"),
+        "status", "accepted"),
+    "inspections.ReportFeedback": (_feedback, "review_note", "已复查"),
+    "inspections.PublishedFix": (_published_fix, "published_at", "2026-03-03 01:30:00"),
     "notifications.UnitWebhook": (lambda tree, user: UnitWebhook.objects.create(
         unit=tree["city"], kind="wecom", created_at=NOW,
         url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abcdefgh12345678"),
         "quiet_start", "22:00:00"),
     "notifications.NotificationPreference": (lambda tree, user: NotificationPreference.objects.create(
         user=user), "by_email", "False"),
+    "integrations.ApiToken": (lambda tree, user: issue(name="12345 热线", user=user, unit=tree["city"],
+                                                       access="read", by=user)[0], "name", "数字城管"),
 }
 
 
@@ -93,7 +121,8 @@ def test_create_update_delete_are_recorded_with_before_and_after(label, tree, pe
         before = ChangeEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(obj), object_id=pk).get().changes[field][1]
         setattr(obj, field, {"year": 2032, "verify_after": 5,
-                             "quiet_start": dt.time(22), "by_email": False}.get(field, after))
+                             "quiet_start": dt.time(22), "by_email": False,
+                             "published_at": NOW + dt.timedelta(days=1)}.get(field, after))
         obj.save()
         obj.delete()
     recorded = entries(obj, pk)
@@ -112,7 +141,8 @@ def test_a_unit_created_records_its_own_columns_exactly(tree):
         "id": ["None", str(unit.pk)], "campaign": ["None", str(unit.campaign_id)],
         "parent": ["None", str(tree["street_a"].pk)], "kind": ["None", "street"],
         "name": ["None", "甲巷"], "code": ["None", "L1"], "key": ["None", ""], "order": ["None", "0"],
-        "placeholder": ["None", "False"], "notice_prefix": ["None", ""], "source": ["None", ""],
+        "placeholder": ["None", "False"], "notice_prefix": ["None", ""],
+        "bulletin_prefix": ["None", ""], "document_office": ["None", ""], "source": ["None", ""],
         "note": ["None", ""],
     })]
 

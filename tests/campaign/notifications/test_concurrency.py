@@ -2,15 +2,15 @@
 with SKIP LOCKED): one notification, one delivery, one post."""
 
 import datetime as dt
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from campaign.notifications import jobs
 from campaign.notifications.models import Delivery, Notification, UnitWebhook
 from campaign.notifications.services import Message, notify
+from tests.concurrency import race
 
 pytestmark = [
     pytest.mark.postgres,
@@ -19,27 +19,6 @@ pytestmark = [
 ]
 
 NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-def race(*calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 def test_two_notify_at_once_make_one_of_each_and_post_once(tree, member, robot_server):

@@ -212,9 +212,13 @@ def test_pages_before_the_code_show_no_nav(client, enrolled, password_login):
     for nav in ('id="nav-account"', 'id="nav-inbox"', 'id="nav-inbox-compact"', 'id="nav-search"'):
         assert nav not in page
     assert f'action="{reverse("logout")}"' in page
+    # Nor does the page have the phone keep the queue page: that fetch would only be sent to the
+    # code page, a second request in the session racing the code's form.
+    assert "data-queue=" not in page
     client.post(VERIFY, {"code": app_code(user)})
     page = client.get("/no-such-page/").content.decode()
     assert 'id="nav-account"' in page and 'id="nav-search"' in page
+    assert f'data-queue="{reverse("offline:queue")}"' in page
 
 
 @pytest.mark.django_db
@@ -224,3 +228,4 @@ def test_pages_before_setting_up_show_no_nav(client, tree, member, password_logi
     password_login(coordinator)
     page = client.get("/no-such-page/").content.decode()
     assert 'id="nav-account"' not in page and 'id="nav-search"' not in page
+    assert "data-queue=" not in page

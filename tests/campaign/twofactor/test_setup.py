@@ -35,6 +35,11 @@ def test_required_person_cannot_reach_anything_before_setting_up(client, tree, m
                  reverse("two-factor:verify")):
         response = client.get(path)
         assert (response.status_code, response["Location"]) == (302, setup_url(path))
+    # The phone's service worker installs from the set-up page: its files and the offline page
+    # (which name nobody) are served, not sent on to the set-up page, where the worker's fetch
+    # would start a second set-up racing the person's own.
+    for name in ("pwa:service-worker", "pwa:manifest", "pwa:offline"):
+        assert client.get(reverse(name)).status_code == 200
     page = client.get(setup_url("/units/")).content.decode()
     assert 'id="setup-required"' in page
     # Only logging out is offered in the nav.

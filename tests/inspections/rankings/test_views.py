@@ -343,7 +343,9 @@ def test_trend_chart_and_table(client, district, coordinator):
     response = client.get(reverse("inspections:unit-score-trend", args=[district["streets"][3].pk]))
     page = response.content.decode()
     assert response.status_code == 200
-    assert page.count("<circle") == 6 and "<polyline" in page
+    # Two charts, each drawn wide and again PHONE_WIDTH wide for a phone (12 px labels there).
+    assert page.count("<circle") == 12 and page.count("<polyline") == 4
+    assert page.count('class="trend-chart chart-svg d-sm-none"') == 2
     assert [str(row.month) for row in response.context["rows"]] == ["2019-05-01", "2019-06-01", "2019-07-01"]
     assert "4/4" in page
 
@@ -387,11 +389,11 @@ def test_scoring_settings_edit(client, district, coordinator, member):
     office = member(district["tree"]["city"], role="coordinator")
     client.force_login(office)
     response = client.post(url, {"inspection_weight": "1.5", "min_sample": "0", "bottom_n": "2",
-                                 "streak_k": "3"})
+                                 "streak_k": "3", "photo_distance_m": "200"})
     assert response.status_code == 200 and "is-invalid" in response.content.decode()
     assert 'value="1.5"' in response.content.decode()   # what was typed is kept
     response = client.post(url, {"inspection_weight": "0.70", "min_sample": "2", "bottom_n": "2",
-                                 "streak_k": "4"}, follow=True)
+                                 "streak_k": "4", "photo_distance_m": "200"}, follow=True)
     campaign.refresh_from_db()
     assert (campaign.inspection_weight, campaign.min_sample, campaign.bottom_n, campaign.streak_k) == (
         D("0.70"), 2, 2, 4)
@@ -611,7 +613,7 @@ def test_ranking_table_scrolls_sideways_on_a_phone_instead_of_wrapping_names(cli
     _month_of_visits(district)
     client.force_login(coordinator)
     page = _get(client, RANKINGS, parent=district["unit"].pk, month="2019-07").content.decode()
-    assert '<div class="table-responsive">' in page
+    assert '<div class="table-responsive" tabindex="0" role="region" aria-label="排名表">' in page
     assert 'ranking-table text-nowrap' in page
     detail = reverse("inspections:unit-score-detail", args=[district["streets"][0].pk])
     detail_page = client.get(detail, {"month": "2019-07"}).content.decode()
@@ -743,7 +745,8 @@ def test_changing_the_settings_records_who_changed_what_and_when(client, distric
     office = member(district["tree"]["city"], role="coordinator", name="市创城办")
     client.force_login(office)
     url = reverse("inspections:scoring-settings", args=[campaign.pk])
-    data = {"inspection_weight": "0.8", "min_sample": "3", "bottom_n": "1", "streak_k": "3"}
+    data = {"inspection_weight": "0.8", "min_sample": "3", "bottom_n": "1", "streak_k": "3",
+            "photo_distance_m": "200"}
     response = client.post(url, data, follow=True)
     assert "没有改动" in response.content.decode()
     assert ScoringSettingsChange.objects.count() == 0

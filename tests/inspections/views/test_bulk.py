@@ -21,6 +21,7 @@ from inspections.enums import RectificationStatus as S
 from inspections.models import Rectification, RectificationEvent
 from tests import factories
 from tests.factories import login
+from tests.html_checks import problems, read
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +140,9 @@ def test_close_refuses_a_method_outside_721(client, tree, people, photo):
     response = apply(login(client, people["coordinator"]), "close", tokens(item), method="magic")
     assert response.status_code == 400
     assert status(item) == S.SUBMITTED and events(item) == [A.ACKNOWLEDGED, A.SUBMITTED]
+    # The refused form's summary links to the group's first choice; every id resolves.
+    body = response.content.decode()
+    assert problems(body) == [] and read(body).summaries == [["id_close_method_0"]]
 
 
 def test_a_second_submit_of_the_same_form_is_already_done(client, tree, people, photo):
@@ -258,6 +262,8 @@ def test_void_needs_a_reason(client, tree, people):
     response = apply(login(client, people["coordinator"]), "void", tokens(item), reason=" ")
     assert response.status_code == 400
     assert status(item) == S.OPEN
+    body = response.content.decode()
+    assert problems(body) == [] and read(body).invalid == ["id_void_reason"]
 
 
 def test_reroute_a_mix(client, tree, people, photo):

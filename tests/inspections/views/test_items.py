@@ -607,7 +607,7 @@ def test_step_error_is_shown_on_the_form_and_anchored(client, item, people):
     body = response.content.decode()
     form = body[body.index('id="step-submit"'):body.index("</form>", body.index('id="step-submit"'))]
     assert f'action="/items/{item.pk}/submit/#step-submit"' in body
-    assert "未提交：请按各栏下方的提示修改。" in form and "field-error" in form
+    assert "未提交，请修改以下各项：" in form and "field-error" in form
     assert "已清理" in form   # what was typed is kept
 
 

@@ -82,7 +82,7 @@ def report(client, tree, **fields):
 def test_a_citizen_report_keeps_its_location(client, tree):
     page = client.get(reverse("inspections:report-create")).content.decode()
     assert "使用我的位置" in page and 'id="id_latitude"' in page
-    assert report(client, tree, latitude="37.86", longitude="112.55").status_code == 200
+    assert report(client, tree, latitude="37.86", longitude="112.55").status_code == 302
     assert CitizenReport.objects.values_list("latitude", "longitude").get() == (
         D("37.860000"), D("112.550000"))
 

@@ -126,7 +126,8 @@ def test_a_stale_step_comes_back_with_what_was_typed_and_can_be_sent_again(clien
     form = _form_of(body, slug)
     changed = CHANGED.format(code=item.code)
     retry = RETRY_PHOTOS if slug == "submit" else RETRY
-    assert (f'<div class="alert alert-danger py-1 step-refusal" role="alert"><p class="mb-0">'
+    assert ('<div class="alert alert-danger py-1 step-refusal error-summary" role="alert" '
+            f'tabindex="-1"><p class="mb-0">'
             f'{changed}</p><p class="mb-0">{retry}</p></div>') in form
     # Said once, on the form.
     assert body.count(changed) == 1
@@ -157,7 +158,8 @@ def test_a_step_no_longer_possible_keeps_what_was_typed_and_says_why(client, ite
     action = next(action for action, step in workflow.STEPS.items() if step.slug == slug)
     why = html.escape(NOT_POSSIBLE.format(code=item.code, status=item.get_status_display(),
                                           action=A(action).label))
-    assert (f'<div class="alert alert-danger py-1 step-refusal" role="alert"><p class="mb-0">'
+    assert ('<div class="alert alert-danger py-1 step-refusal error-summary" role="alert" '
+            f'tabindex="-1"><p class="mb-0">'
             f'{why}</p><p class="mb-0">{KEPT}</p></div>') in form
     assert body.count(why) == 1
     assert f">\n{TYPED}</textarea>" in form and "readonly" in form

@@ -44,17 +44,22 @@ def test_visit_form_refuses_staff_and_hides_other_streets(client, tree, people):
     assert login(client, people["other_staff"]).get(url).status_code == 404
 
 
-def test_visit_with_a_bad_photo_keeps_the_typed_text(client, tree, people, criterion, settings):
+def _visit_with_a_bad_photo(client, tree, people, criterion, field: str):
+    """A visit whose one photo (sent by `field`) is no image: the service refuses it."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     point = factories.PointFactory(unit=tree["street_a"])
-    response = login(client, people["inspector"]).post(
+    return login(client, people["inspector"]).post(
         reverse("inspections:visit-create", args=[point.pk]), {
             "mode": "open", "visited_at": "2019-05-01T10:00", "note": "东门口",
             "finding-TOTAL_FORMS": 1, "finding-INITIAL_FORMS": 0,
             "finding-0-criterion": criterion.pk, "finding-0-note": "乱堆放",
-            "finding-0-photos": [SimpleUploadedFile("x.jpg", b"text")],
+            field: [SimpleUploadedFile("x.jpg", b"text")],
         })
+
+
+def test_visit_with_a_bad_photo_keeps_the_typed_text(client, tree, people, criterion, settings):
+    response = _visit_with_a_bad_photo(client, tree, people, criterion, "finding-0-photos")
     assert response.status_code == 200
     body = response.content.decode()
     assert "东门口" in body and "乱堆放" in body and "x.jpg" in body
@@ -131,3 +136,19 @@ def test_visit_form_starts_with_one_finding_grouped_by_category(client, tree, pe
     first = first[:first.index("</select>")]
     assert '<optgroup label="街巷环境">' in first and '<optgroup label="门店秩序">' in first
     assert "路面整洁 (−2)" in first and "不出店经营 (−1)" in first and "只限农贸市场" not in first
+
+
+@pytest.mark.parametrize("field", ["photos", "finding-0-photos"])
+def test_a_refused_photo_is_an_error_of_the_input_that_sent_it(client, tree, people, criterion, field):
+    """The error summary links to the file input whose photo was refused, and the error is
+    read with that input (issue 15 review); the visit is not saved."""
+    from tests.html_checks import problems, read
+
+    response = _visit_with_a_bad_photo(client, tree, people, criterion, field)
+    assert response.status_code == 200
+    body = response.content.decode()
+    target = f"id_{field}"
+    assert [links for links in read(body).summaries if links] == [[target]]
+    assert f'aria-describedby="{target}_error"' in body
+    assert problems(body) == []
+    assert Inspection.objects.count() == 0

@@ -1,0 +1,1 @@
+"""The JSON API for integrations (/api/): django-ninja, bearer tokens of integrations.tokens."""
