@@ -141,6 +141,12 @@ class Unit(models.Model):
         help_text=_("The issuing office printed in red at the head of its bulletins and notices, "
                     "for example 杏花岭区创建全国文明城市指挥部办公室. Empty: the unit's name."),
     )
+    # The imprint (版记) at the end of its bulletins and notices: 抄送 these bodies.
+    document_copies_to = models.CharField(
+        _("bodies its documents are copied to"), max_length=200, blank=True,
+        help_text=_("The bodies its bulletins and notices are copied to (抄送), separated by 、 or "
+                    "，, for example 市委办公厅，市政府办公厅. Empty: no copies line."),
+    )
     source = models.CharField(_("source"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
 

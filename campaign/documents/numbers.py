@@ -1,10 +1,13 @@
-"""Document numbers (发文字号) and the issuing office of a unit's documents.
+"""Document numbers (发文字号), the issuing office of a unit's documents and the bodies they are
+copied to.
 
 A number reads "<机关代字>〔<year>〕<n>号" (GB/T 9704—2012 §7.2.4: the year in full in hexagonal
 brackets 〔〕, the number without leading zeros and without 第). Supervision notices
 (inspections.notices) and monthly bulletins (inspections.rankings) are numbered this way, each
 from its own counter per issuing unit and year (inspections.models.take_number).
 """
+
+import re
 
 from campaign.models import Unit
 
@@ -27,3 +30,15 @@ def bulletin_prefix(unit: Unit) -> str:
 def document_office(unit: Unit) -> str:
     """The office named in red at the head of the unit's documents; by default the unit."""
     return unit.document_office or unit.name
+
+
+# Bodies on the copies line (抄送) at most: the field holds 200 characters, and a line of twenty
+# names already fills most of the imprint.
+MAX_COPIES_TO = 20
+
+
+def document_copies_to(unit: Unit) -> list[str]:
+    """The bodies the unit's documents are copied to (抄送), in order: its setting split on 、，
+    and ",", each trimmed, empty ones dropped, at most MAX_COPIES_TO."""
+    names = (name.strip() for name in re.split(r"[、，,]", unit.document_copies_to))
+    return [name for name in names if name][:MAX_COPIES_TO]

@@ -12,6 +12,9 @@ whatever order the caller adds things in::
         date=datetime.date(2026, 11, 30),               # 成文日期, Arabic numerals
         signer="",                                      # 发文机关署名; default: office
         draft_mark="",                                  # e.g. "草稿": top left, in 黑体
+        copies_to=["市委办公厅", "市政府办公厅"],       # 抄送机关 (版记)
+        printer="杏花岭区创建全国文明城市指挥部办公室", # 印发机关 (版记); no 版记 without it
+        printed=datetime.date(2026, 11, 30),            # 印发日期; None: the line has no date
     )
     doc.paragraph("现将……通报如下：")                  # body paragraph, two characters indented
     doc.heading("排名情况")                             # 一、 (黑体); level=2 （一） (楷体),
@@ -30,6 +33,11 @@ line, at most 小初), title 二号 (22 pt), body 三号 (16 pt), page numbers �
 odd pages at the right and even pages at the left, one character in from the edge of the type area.
 Tables are not specified by the standard: 仿宋 小四 (12 pt) by default, the header row repeated on
 every page.
+
+The imprint (版记, §7.4) ends the document, after the annexes: 抄送 and 印发 in 四号仿宋 between
+rules as wide as the type area (thick 0.35 mm above and below, thin 0.25 mm between them). It
+follows the last line of text, kept together on one page; python-docx cannot pin it to the
+bottom of the last page (that takes a frame, which Word and LibreOffice place differently).
 """
 
 from __future__ import annotations
@@ -44,7 +52,7 @@ from dataclasses import dataclass, field
 from docx import Document
 from docx.enum.section import WD_SECTION_START
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Length, Mm, Pt, RGBColor
@@ -86,6 +94,12 @@ SIZE_TITLE = Pt(22)  # 二号
 SIZE_BODY = Pt(16)  # 三号
 SIZE_PAGE_NUMBER = Pt(14)  # 四号
 SIZE_TABLE = Pt(12)  # 小四
+SIZE_IMPRINT = Pt(14)  # 四号
+
+# The imprint's rules in eighths of a point, as Word stores a border: 0.35 mm ≈ 1 pt (thick),
+# 0.25 mm ≈ 0.75 pt (thin).
+RULE_THICK = 8
+RULE_THIN = 6
 
 # One line of the type area: 225 mm / 22 = 28.99 pt; Word's own template rounds to 579 twips.
 LINE_PITCH_TWIPS = 579
@@ -177,11 +191,12 @@ def _body_spacing(paragraph: Paragraph, *, exact: Length = LINE_HEIGHT) -> None:
 
 
 def _indent_chars(paragraph: Paragraph, *, first_line: float = 0, left: float = 0,
-                  right: float = 0, size: Length = SIZE_BODY) -> None:
+                  right: float = 0, hanging: float = 0, size: Length = SIZE_BODY) -> None:
     """Indents counted in characters (w:firstLineChars …) with the twips Word falls back on."""
     ind = paragraph._p.get_or_add_pPr().get_or_add_ind()
     twips_per_char = int(size) / _EMU_PER_PT * 20
-    for name, chars in (("firstLine", first_line), ("left", left), ("right", right)):
+    for name, chars in (("firstLine", first_line), ("left", left), ("right", right),
+                        ("hanging", hanging)):
         if chars:
             ind.set(qn(f"w:{name}"), str(round(chars * twips_per_char)))
             ind.set(qn(f"w:{name}Chars"), str(round(chars * 100)))
@@ -328,7 +343,9 @@ class OfficialDocument(_Body):
     signature and date) and annexes; `to_bytes()` writes the .docx."""
 
     def __init__(self, *, office: str, title: str, number: str = "", addressee: str = "",
-                 date: datetime.date | None = None, signer: str = "", draft_mark: str = "") -> None:
+                 date: datetime.date | None = None, signer: str = "", draft_mark: str = "",
+                 copies_to: Sequence[str] = (), printer: str = "",
+                 printed: datetime.date | None = None) -> None:
         super().__init__()
         self.office = office
         self.number = number
@@ -337,6 +354,9 @@ class OfficialDocument(_Body):
         self.date = date
         self.signer = signer or office
         self.draft_mark = draft_mark
+        self.copies_to = [name for name in copies_to if name]
+        self.printer = printer
+        self.printed = printed
         self.annexes: list[Annex] = []
 
     def annex(self, title: str) -> Annex:
@@ -356,6 +376,7 @@ class OfficialDocument(_Body):
         self._write_signature(document)
         for annex in self.annexes:
             self._write_annex(document, annex)
+        self._write_imprint(document)
         handle = io.BytesIO()
         document.save(handle)
         return handle.getvalue()
@@ -578,3 +599,41 @@ class OfficialDocument(_Body):
         self._line(document)
         self._write_blocks(document, annex.blocks)
 
+
+    def _write_imprint(self, document) -> None:
+        """版记 (§7.4), written when there is an issuing office (印发机关) to print: a blank line,
+        then a thick rule; 抄送 (if any), one character in on both sides, wrapped lines aligned
+        after the colon, the bodies separated by ，and closed by 。, and a thin rule; the office
+        one character in and the date of printing one character from the right on one line;
+        a thick rule. Rules span the type area; nothing of it is split across two pages."""
+        if not self.printer:
+            return
+        self._line(document)
+        self._rule(document, RULE_THICK)
+        if self.copies_to:
+            copies = self._line(document, "抄送：" + "，".join(self.copies_to) + "。",
+                                size=SIZE_IMPRINT)
+            _indent_chars(copies, left=4, hanging=3, right=1, size=SIZE_IMPRINT)
+            copies.paragraph_format.keep_together = True
+            copies.paragraph_format.keep_with_next = True
+            self._rule(document, RULE_THIN)
+        printed = self._line(document, self.printer, size=SIZE_IMPRINT)
+        _indent_chars(printed, left=1, right=1, size=SIZE_IMPRINT)
+        printed.paragraph_format.keep_with_next = True
+        if self.printed is not None:
+            # Right-aligned at the right indent: tab stops count from the type area's left edge.
+            printed.paragraph_format.tab_stops.add_tab_stop(
+                Emu(TYPE_WIDTH - SIZE_IMPRINT), WD_TAB_ALIGNMENT.RIGHT)
+            _run(printed, "\t" + document_date(self.printed) + "印发", font=FONT_BODY,
+                 size=SIZE_IMPRINT)
+        self._rule(document, RULE_THICK, keep_with_next=False)
+
+    def _rule(self, document, size_eighths: int, *, keep_with_next: bool = True) -> Paragraph:
+        """A black rule across the type area: the bottom border of an empty paragraph without
+        indents, two points high."""
+        rule = self._line(document)
+        _no_grid(rule)
+        rule.paragraph_format.line_spacing = Pt(2)
+        rule.paragraph_format.keep_with_next = keep_with_next
+        _bottom_rule(rule, color="000000", size_eighths=size_eighths, space_pt=0)
+        return rule
