@@ -138,8 +138,9 @@ class Unit(models.Model):
     )
     document_office = models.CharField(
         _("office named on its documents"), max_length=60, blank=True,
-        help_text=_("The issuing office printed in red at the head of its bulletins and notices, "
-                    "for example 杏花岭区创建全国文明城市指挥部办公室. Empty: the unit's name."),
+        help_text=_("The issuing office printed in red at the head of its bulletins and notices "
+                    "and as the office that prints them in their imprint (印发机关), for example "
+                    "杏花岭区创建全国文明城市指挥部办公室. Empty: the unit's name."),
     )
     # The imprint (版记) at the end of its bulletins and notices: 抄送 these bodies.
     document_copies_to = models.CharField(

@@ -634,6 +634,7 @@ class OfficialDocument(_Body):
         rule = self._line(document)
         _no_grid(rule)
         rule.paragraph_format.line_spacing = Pt(2)
-        rule.paragraph_format.keep_with_next = keep_with_next
+        if keep_with_next:
+            rule.paragraph_format.keep_with_next = True
         _bottom_rule(rule, color="000000", size_eighths=size_eighths, space_pt=0)
         return rule

@@ -1,6 +1,7 @@
 """The supervision notice (督办单) as an official document (GB/T 9704—2012): the issuing office's
 red heading, its number, the subject, the unit addressed, the text, the items and tasks named,
-the reply date, the office and the date of issue."""
+the reply date, the office and the date of issue, and the imprint (版记): the bodies it is
+copied to, the issuing office and the date it was printed (the date of issue)."""
 
 from collections.abc import Sequence
 
@@ -8,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.calendar import campaign_zone
-from campaign.documents.numbers import document_office
+from campaign.documents.numbers import document_copies_to, document_office
 from campaign.documents.official import OfficialDocument
 from campaign.models import Task
 from inspections.models import Notice, Rectification
@@ -23,10 +24,12 @@ def notice_document(notice: Notice, items: Sequence[Rectification],
     def local(moment, pattern: str = "%Y-%m-%d %H:%M") -> str:
         return timezone.localtime(moment, zone).strftime(pattern)
 
+    issued = timezone.localtime(notice.issued_at, zone).date()
     doc = OfficialDocument(
         office=document_office(notice.issuer), number=notice.code,
         title=_("Supervision notice on %(subject)s") % {"subject": notice.subject},
-        addressee=notice.unit.name, date=timezone.localtime(notice.issued_at, zone).date(),
+        addressee=notice.unit.name, date=issued, copies_to=document_copies_to(notice.issuer),
+        printer=document_office(notice.issuer), printed=issued,
     )
     for line in notice.body.splitlines():
         if line.strip():

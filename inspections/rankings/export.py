@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from campaign.documents.numbers import document_office
+from campaign.documents.numbers import document_copies_to, document_office
 from campaign.documents.official import OfficialDocument
 from campaign.enums import UnitKind
 from campaign.spreadsheets import safe_cell
@@ -109,8 +109,9 @@ def bulletin_document(result: MonthResult, details: dict[int, dict], *, date: dt
                       corrects: str = "") -> OfficialDocument:
     """The bulletin laid out as an official document: number (none for a draft, which is marked
     as one), each kind's ranking table, the red and warning lists, the units flagged for
-    accountability, the rule, and where the points were lost as an annex. `details` is
-    queries.month_details(result); `corrects` the number of the revision a correction replaces."""
+    accountability, the rule, where the points were lost as an annex, and the imprint (版记).
+    `details` is queries.month_details(result); `corrects` the number of the revision a
+    correction replaces."""
     parent = result.parent
     month = result.month
     title = _("Bulletin on the scores and ranks of the civilized city campaign for %(year)s-%(month)s") % {
@@ -123,6 +124,9 @@ def bulletin_document(result: MonthResult, details: dict[int, dict], *, date: dt
         office=document_office(parent), number=bulletin.code if bulletin else "", title=title,
         addressee="、".join(_("every %(kind)s") % {"kind": _kind_label(kind)} for kind in kinds),
         date=date, draft_mark="" if bulletin else _("Draft: not published"),
+        # The imprint (版记); a draft is not printed yet, so its line has no date.
+        copies_to=document_copies_to(parent), printer=document_office(parent),
+        printed=date if bulletin else None,
     )
     if bulletin is not None and bulletin.reason:
         doc.paragraph(_("This bulletin corrects %(code)s (revision %(n)s). Reason for the "

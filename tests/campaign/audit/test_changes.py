@@ -142,7 +142,8 @@ def test_a_unit_created_records_its_own_columns_exactly(tree):
         "parent": ["None", str(tree["street_a"].pk)], "kind": ["None", "street"],
         "name": ["None", "甲巷"], "code": ["None", "L1"], "key": ["None", ""], "order": ["None", "0"],
         "placeholder": ["None", "False"], "notice_prefix": ["None", ""],
-        "bulletin_prefix": ["None", ""], "document_office": ["None", ""], "source": ["None", ""],
+        "bulletin_prefix": ["None", ""], "document_office": ["None", ""],
+        "document_copies_to": ["None", ""], "source": ["None", ""],
         "note": ["None", ""],
     })]
 

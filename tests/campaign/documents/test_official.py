@@ -165,3 +165,78 @@ def test_long_office_name_is_squeezed_not_wrapped():
 def test_table_refuses_malformed_input(columns, rows, kwargs):
     with pytest.raises(ValueError):
         OfficialDocument(office="x", title="y").table(columns, rows, **kwargs)
+
+
+def with_imprint(copies_to=("市委办公厅", "市政府办公厅"), printed=datetime.date(2026, 3, 5)):
+    doc = sample()
+    doc.copies_to = list(copies_to)
+    doc.printer = "杏花岭区创建全国文明城市指挥部办公室"
+    doc.printed = printed
+    return doc
+
+
+def rule(paragraph) -> tuple[str, str] | None:
+    """(colour, size in eighths of a point) of the paragraph's bottom border, if any."""
+    borders = paragraph._p.pPr.find(qn("w:pBdr"))
+    if borders is None:
+        return None
+    bottom = borders.find(qn("w:bottom"))
+    assert bottom.get(qn("w:val")) == "single"
+    return bottom.get(qn("w:color")), bottom.get(qn("w:sz"))
+
+
+def indents(paragraph) -> dict[str, str]:
+    ind = paragraph._p.pPr.find(qn("w:ind"))
+    return {} if ind is None else {qn_name.split("}")[1]: value for qn_name, value in ind.attrib.items()}
+
+
+def test_imprint_ends_the_document_after_the_annexes():
+    document = read(with_imprint())
+    paragraphs = document.paragraphs
+    lines = [p.text for p in paragraphs]
+    # Thick rule, 抄送, thin rule, 印发 (office, tab, date), thick rule: the last five paragraphs.
+    assert lines[-5:] == ["", "抄送：市委办公厅，市政府办公厅。", "",
+                          "杏花岭区创建全国文明城市指挥部办公室\t2026年3月5日印发", ""]
+    assert lines.index("各单位失分明细") < len(lines) - 5
+    assert lines.index("一、涧河街道") < len(lines) - 5
+    first, copies, between, printed, last = paragraphs[-5:]
+    # 0.35 mm ≈ 1 pt and 0.25 mm ≈ 0.75 pt, in eighths of a point; the rules span the type area.
+    black = "000000"
+    assert [rule(p) for p in paragraphs[-5:]] == [(black, "8"), None, (black, "6"), None,
+                                                  (black, "8")]
+    assert indents(first) == indents(between) == indents(last) == {}
+    for paragraph in (copies, printed):
+        for run in paragraph.runs:
+            assert east_asian_font(run) == FONT_BODY
+            assert run.font.size == Pt(14)
+    # One 四号 character is 280 twips: 抄送 one in on both sides, wrapped lines after the colon.
+    assert indents(copies) == {"left": "1120", "leftChars": "400", "hanging": "840",
+                               "hangingChars": "300", "right": "280", "rightChars": "100"}
+    assert indents(printed) == {"left": "280", "leftChars": "100", "right": "280",
+                                "rightChars": "100"}
+    (stop,) = printed.paragraph_format.tab_stops
+    assert stop.alignment == 2  # right
+    # At the right indent: 156 mm (8844 twips) less one character.
+    assert stop.position.twips == 8564
+    # Never split across two pages.
+    assert [p.paragraph_format.keep_with_next for p in paragraphs[-5:]] == [True] * 4 + [None]
+    assert copies.paragraph_format.keep_together
+
+
+def test_imprint_without_copies_has_only_the_printing_line_between_thick_rules():
+    document = read(with_imprint(copies_to=[]))
+    paragraphs = document.paragraphs
+    assert not any(p.text.startswith("抄送") for p in paragraphs)
+    assert [p.text for p in paragraphs[-3:]] == [
+        "", "杏花岭区创建全国文明城市指挥部办公室\t2026年3月5日印发", ""]
+    assert [rule(p) for p in paragraphs[-3:]] == [("000000", "8"), None, ("000000", "8")]
+    assert ("000000", "6") not in [rule(p) for p in paragraphs]
+
+
+def test_imprint_of_a_draft_has_no_date_and_none_without_an_office():
+    document = read(with_imprint(printed=None))
+    assert [p.text for p in document.paragraphs[-2:]] == ["杏花岭区创建全国文明城市指挥部办公室", ""]
+    assert not document.paragraphs[-2].paragraph_format.tab_stops
+    lines = texts(read(sample()))
+    assert not any("印发" in line or line.startswith("抄送") for line in lines)
+    assert lines[-1] == "一、涧河街道"

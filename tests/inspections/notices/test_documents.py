@@ -51,7 +51,13 @@ def test_notice_docx(client, cast, notice, item):
     assert body.runs[0]._r.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == FONT_BODY
     assert "第二段。" in lines and "甲街道：" in lines
     assert "请于 2026-10-09 23:59 前书面回复。" in lines
-    assert lines[-2:] == ["市创建全国文明城市指挥部办公室", "2026年9月29日"]
+    # The signature and date, then the imprint (版记): no bodies to copy to, so no 抄送 line.
+    assert lines[-6:] == ["市创建全国文明城市指挥部办公室", "2026年9月29日", "", "",
+                          "市创建全国文明城市指挥部办公室\t2026年9月29日印发", ""]
+    assert not any(line.startswith("抄送") for line in lines)
+    printed = document.paragraphs[-2]
+    assert printed.runs[0].font.size == Pt(14)
+    assert printed._p.pPr.find(qn("w:ind")).get(qn("w:leftChars")) == "100"
     items, tasks = document.tables
     assert [c.text for c in items.rows[1].cells][:3] == [item.code, "占道经营", "甲街道"]
     assert [c.text for c in tasks.rows[1].cells][1:3] == ["背街小巷整治", "甲街道"]
@@ -86,4 +92,6 @@ def test_notice_pdf(client, cast, notice):
     assert len(document) == 2
     text = document[0].get_textpage().get_text_range().replace(" ", "")
     assert "关于背街小巷整治滞后的督办通知" in text and "市督〔2026〕1号" in text
-    assert "2026年9月29日" in document[1].get_textpage().get_text_range().replace(" ", "")
+    last = document[1].get_textpage().get_text_range().replace(" ", "")
+    assert "2026年9月29日" in last
+    assert "2026年9月29日印发" in last.replace("\t", "")

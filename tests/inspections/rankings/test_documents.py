@@ -38,7 +38,8 @@ def params(district, **extra):
 @pytest.fixture
 def published(district, coordinator):
     district["unit"].document_office = "甲区创建全国文明城市指挥部办公室"
-    district["unit"].save(update_fields=["document_office"])
+    district["unit"].document_copies_to = "市委办公厅、 市政府办公厅，"
+    district["unit"].save(update_fields=["document_office", "document_copies_to"])
     # Names of a fixed length whatever the factories' sequences reached: the layout (and so
     # the page count) does not depend on the order the tests ran in.
     for n, point in enumerate(district["points"].values()):
@@ -105,6 +106,14 @@ def test_docx_of_a_published_bulletin(client, district, coordinator, published):
         "丁街道"] * 3 + ["戊街道"] * 4
     assert "附件：各单位失分明细" in lines and "附件" in lines
     assert "2019年9月1日" in lines
+    # The imprint (版记) ends it, after the annex: printed the day it was published.
+    assert lines[-5:] == ["", "抄送：市委办公厅，市政府办公厅。", "",
+                          "甲区创建全国文明城市指挥部办公室\t2019年9月1日印发", ""]
+    assert lines.index("附件") < len(lines) - 5
+    assert visits._tbl.getnext() is not None  # the annex table comes before the imprint
+    copies, printed = document.paragraphs[-4], document.paragraphs[-2]
+    for run in copies.runs + printed.runs:
+        assert east_asian(run) == FONT_BODY and run.font.size == Pt(14)
     section = document.sections[0]
     assert round(section.top_margin.mm) == 37 and round(section.left_margin.mm) == 28
 
@@ -116,6 +125,9 @@ def test_docx_of_a_draft_is_marked_and_has_no_number(client, district, coordinat
     lines = [p.text for p in Document(io.BytesIO(b"".join(response.streaming_content))).paragraphs]
     assert lines[0] == "草稿（未发布）"
     assert not any("〔2019〕" in line for line in lines)
+    # Not printed yet: the imprint names the office but no date, and the unit copies to none.
+    assert lines[-3:] == ["", district["unit"].name, ""]
+    assert not any("印发" in line or line.startswith("抄送") for line in lines)
 
 
 def test_docx_of_a_correction_names_what_it_corrects(client, district, coordinator, revised):
@@ -173,8 +185,12 @@ def test_pdf_pages_show_the_chinese_text(client, district, coordinator, publishe
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     data = b"".join(response.streaming_content)
     document = pypdfium2.PdfDocument(data)
-    # Page 1: heading, number, title and the start of the body; the table; the annex page.
-    assert len(document) == 3
+    # Page 1: heading, number, title and the start of the body; the table; the annex page, which
+    # its table fills, so the imprint (版记), never split, takes a page of its own.
+    assert len(document) == 4
+    last = document[3].get_textpage().get_text_range().replace(" ", "")
+    assert "抄送：市委办公厅，市政府办公厅。" in last
+    assert "甲区创建全国文明城市指挥部办公室" in last and "2019年9月1日印发" in last
     first = document[0].get_textpage().get_text_range()
     assert "甲区创建全国文明城市指挥部办公室" in first
     assert "甲创城〔2019〕1号" in first.replace(" ", "")
