@@ -2,7 +2,8 @@
 
 The pages render rows with a lean template of their own (a 50-row page through the generic
 cell-by-cell rendering costs several times the whole query); these tables give the columns,
-their headers and which of them sort, and the ledger export reads the same columns.
+their headers and which of them sort, and the ledger export reads the same columns (and adds
+one of its own, 复发: the earlier item's code, named only within the exporter's scope).
 """
 
 import datetime as dt
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import django_tables2 as tables
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -63,15 +64,25 @@ class LedgerTable(RectificationTable):
 
 
 def ledger_headers() -> list[str]:
-    return [str(column.header) for column in LedgerTable([]).columns]
+    """LedgerTable's columns, then the export's own: the earlier item of a recurrence (复发)."""
+    return [*(str(column.header) for column in LedgerTable([]).columns), str(_("Recurrence"))]
 
 
-# What the export reads of each item, in LedgerTable's column order.
+# What the export reads of each item, in LedgerTable's column order, then the earlier item's
+# code and whether the exporter may see that item (annotated by ledger_rows).
 LEDGER_VALUES = (
     "code", "title", "unit__name", "status", "deadline", "created_at", "rework_count",
     "criterion__category__name", "criterion__name", "point__name", "point__kind",
-    "submitted_at", "closed_at", "method",
+    "submitted_at", "closed_at", "method", "recurrence_of__code", "earlier_readable",
 )
+
+
+def _earlier_readable(readable: QuerySet[Rectification]) -> Case:
+    """Whether the item's earlier item (复发) is one the exporter may see: `readable`, the
+    exporter's visibility query, asked in the same SQL, and only for recurrences."""
+    return Case(When(recurrence_of__isnull=True, then=Value(False)),
+                default=Exists(readable.filter(pk=OuterRef("recurrence_of_id"))),
+                output_field=BooleanField())
 
 
 def _labels(choices) -> dict[str, str]:
@@ -84,10 +95,13 @@ def _local(value: dt.datetime | None, zone: dt.tzinfo) -> str:
     return value.astimezone(zone).replace(tzinfo=None).isoformat(" ", "minutes") if value else ""
 
 
-def ledger_rows(items: QuerySet[Rectification], *, chunk_size: int = 2000) -> Iterator[list]:
+def ledger_rows(items: QuerySet[Rectification], readable: QuerySet[Rectification], *,
+                chunk_size: int = 2000) -> Iterator[list]:
     """The exported ledger, the one source of the CSV and the XLSX: the headers, then one row
     per item in the ledger's column order, labels in the active language, times in the current
-    time zone, text that people typed made safe from formulas.
+    time zone, text that people typed made safe from formulas. The last column, 复发, holds the
+    earlier item's code when `readable` (the exporter's visibility query) holds that item, "是"
+    when it does not, nothing when the item is not a recurrence.
 
     Reads plain values, not items: a row costs a tuple, a few dict lookups and the time
     formatting. Headers, labels and the zone are taken here, when called, so a stream consumed
@@ -96,7 +110,9 @@ def ledger_rows(items: QuerySet[Rectification], *, chunk_size: int = 2000) -> It
     statuses, kinds, methods = (
         _labels(RectificationStatus), _labels(PointKind), _labels(SolvingMethod))
     zone = timezone.get_current_timezone()
-    values = items.values_list(*LEDGER_VALUES).iterator(chunk_size=chunk_size)
+    out_of_scope = str(_("Yes"))
+    values = (items.annotate(earlier_readable=_earlier_readable(readable))
+              .values_list(*LEDGER_VALUES).iterator(chunk_size=chunk_size))
 
     def when(value):
         return _local(value, zone)
@@ -104,7 +120,7 @@ def ledger_rows(items: QuerySet[Rectification], *, chunk_size: int = 2000) -> It
     def rows():
         yield headers
         for (code, title, unit, status, deadline, created_at, reworks, category, criterion,
-             point, kind, submitted_at, closed_at, method) in values:
+             point, kind, submitted_at, closed_at, method, earlier, earlier_readable) in values:
             # An unknown stored value shows as itself, as get_FOO_display() would show it.
             yield [
                 safe_cell(code), safe_cell(title), safe_cell(unit), statuses.get(status, status),
@@ -112,6 +128,7 @@ def ledger_rows(items: QuerySet[Rectification], *, chunk_size: int = 2000) -> It
                 safe_cell(criterion or ""), safe_cell(point or ""),
                 kinds.get(kind, kind) if kind else "", when(submitted_at), when(closed_at),
                 methods.get(method, method),
+                "" if earlier is None else safe_cell(earlier) if earlier_readable else out_of_scope,
             ]
 
     return rows()

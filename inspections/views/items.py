@@ -26,7 +26,7 @@ from campaign.paging import capped_count
 from campaign.permissions import user_roles, visible_points
 from campaign.photos import PhotoError
 from campaign.routers import reads_replica
-from inspections import forms, permissions, plausibility, services, workflow
+from inspections import forms, permissions, plausibility, recurrence, services, workflow
 from inspections.enums import EventAction as A
 from inspections.enums import RectificationStatus as S
 from inspections.filters import DUE_SOON_DAYS, RectificationFilter
@@ -141,7 +141,8 @@ def rectification_ledger_export(request, fmt: str):
     # The rows are chosen by their keys, then read: sorting every item in scope with all the
     # joined columns of a row costs several times sorting the keys (SQLite, a million items).
     chosen = filterset.qs.order_by("-created_at", "-id").values("pk")[:LEDGER_EXPORT_MAX]
-    rows = ledger_rows(Rectification.objects.filter(pk__in=chosen).order_by("-created_at", "-id"))
+    rows = ledger_rows(Rectification.objects.filter(pk__in=chosen).order_by("-created_at", "-id"),
+                       permissions.visible_rectifications(request.user))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
         stream = StreamingHttpResponse(_csv_chunks(rows), content_type="text/csv; charset=utf-8")
@@ -249,6 +250,12 @@ def _recurrence_of(item, user) -> Rectification | None:
             .only("pk", "code", "closed_at").first())
 
 
+def _later_items(item, user) -> recurrence.LaterItems | None:
+    """The items that recur from this one, named as far as the user may see them (the same
+    visibility query as the link above)."""
+    return recurrence.later_items(item, permissions.visible_rectifications(user))
+
+
 def _detail(request, item, *, bound: dict | None = None, status: int = 200):
     events, before, after, show_visit = _history(item, request.user)
     actions = workflow.available_actions(request.user, item)
@@ -271,6 +278,7 @@ def _detail(request, item, *, bound: dict | None = None, status: int = 200):
         "photo_warnings": [plausibility.describe(w) for w in checked.warnings] if checked else [],
         "steps": steps, "now": now, "show_visit": show_visit,
         "recurrence_of": _recurrence_of(item, request.user),
+        "later_items": _later_items(item, request.user),
         "visit_distance": _visit_distance(item, show_visit),
         "overdue": item.is_overdue(now), "time_left": services.working_days_left(item, now),
         "counted": services.deadline_counted(item),
@@ -301,7 +309,8 @@ def rectification_print(request, pk: int):
     events, before, after, _show_visit = _history(item, request.user)
     return render(request, "inspections/rectification_print.html", {
         "item": item, "events": events, "before": before, "after": after,
-        "recurrence_of": _recurrence_of(item, request.user), "printed_at": timezone.now(),
+        "recurrence_of": _recurrence_of(item, request.user),
+        "later_items": _later_items(item, request.user), "printed_at": timezone.now(),
     })
 
 

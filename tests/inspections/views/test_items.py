@@ -319,22 +319,22 @@ def ledger(tree, people):
 LEDGER_CELLS = {
     "zh-hans": [
         ["编码", "标题", "责任单位", "状态", "整改期限", "立案时间", "返工次数", "类别", "测评项",
-         "点位", "点位类型", "最近提交时间", "结案时间", "处置方式"],
+         "点位", "点位类型", "最近提交时间", "结案时间", "处置方式", "复发"],
         ["JA-2019-0002", "井盖缺失", "甲巷长办公室", "待整改", "2019-07-05 08:00",
-         "2019-07-02 08:00", 0, None, None, None, None, None, None, None],
+         "2019-07-02 08:00", 0, None, None, None, None, None, None, None, None],
         ["JA-2019-0001", '\'=HYPERLINK("http://evil.example","点此")', "甲街道", "已结案",
          "2019-07-16 00:30", "2019-07-01 18:00", 1, "市容环境", "乱摆摊点", "南市场", "农贸市场",
-         "2019-07-12 09:05", "2019-07-13 10:00", "执法"],
+         "2019-07-12 09:05", "2019-07-13 10:00", "执法", None],
     ],
     "en": [
         ["Code", "Title", "Responsible unit", "Status", "Deadline", "Filed at", "Reworks",
          "Category", "Criterion", "Point", "Point kind", "Last submitted at", "Closed at",
-         "How it was solved"],
+         "How it was solved", "Recurrence"],
         ["JA-2019-0002", "井盖缺失", "甲巷长办公室", "Open", "2019-07-05 08:00",
-         "2019-07-02 08:00", 0, None, None, None, None, None, None, None],
+         "2019-07-02 08:00", 0, None, None, None, None, None, None, None, None],
         ["JA-2019-0001", '\'=HYPERLINK("http://evil.example","点此")', "甲街道", "Closed",
          "2019-07-16 00:30", "2019-07-01 18:00", 1, "市容环境", "乱摆摊点", "南市场", "Market",
-         "2019-07-12 09:05", "2019-07-13 10:00", "Enforcement"],
+         "2019-07-12 09:05", "2019-07-13 10:00", "Enforcement", None],
     ],
 }
 
@@ -352,16 +352,52 @@ def test_ledger_exports_hold_exactly_the_ledgers_cells(client, ledger, people, l
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_ledger_export_names_the_earlier_item_of_a_recurrence_within_scope(
+        client, tree, people, fmt):
+    """复发: the earlier item's code when the exporter may see it, 是 when not, empty when the
+    item is no recurrence."""
+    def item(unit, code, day, **fields):
+        return factories.RectificationFactory(
+            unit=tree[unit], code=code, created_by=people["inspector"],
+            created_at=dt.datetime(2019, 7, day, 2, 0, tzinfo=dt.UTC), **fields)
+
+    ours = item("street_a", "JA-2019-0001", 1, status=S.CLOSED,
+                closed_at=dt.datetime(2019, 7, 2, 2, 0, tzinfo=dt.UTC))
+    theirs = item("street_b", "YB-2019-0001", 1, status=S.CLOSED,
+                  closed_at=dt.datetime(2019, 7, 2, 2, 0, tzinfo=dt.UTC))
+    item("street_a", "JA-2019-0002", 10, recurrence_of=ours)
+    item("lane_a", "JA-2019-0003", 11, recurrence_of=theirs)   # the point changed hands
+    item("street_a", "JA-2019-0004", 12)
+
+    def column(who):
+        rows = _exported(login(client, people[who]), fmt)
+        assert rows[0][-1] == "复发"
+        return {row[0]: row[-1] or "" for row in rows[1:]}
+
+    assert column("staff") == {"JA-2019-0004": "", "JA-2019-0003": "是",
+                               "JA-2019-0002": "JA-2019-0001", "JA-2019-0001": ""}
+    assert column("coordinator") == {
+        "JA-2019-0004": "", "JA-2019-0003": "YB-2019-0001", "JA-2019-0002": "JA-2019-0001",
+        "JA-2019-0001": "", "YB-2019-0001": ""}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_ledger_export_runs_the_same_queries_for_3_or_30_items(client, tree, people, fmt):
+    # Every other item a recurrence, of an earlier item inside or outside street A's scope.
+    earlier = [factories.RectificationFactory(unit=tree[unit], status=S.CLOSED,
+                                              closed_at=dt.datetime(2019, 7, 1, tzinfo=dt.UTC))
+               for unit in ("street_a", "street_b")]
+
     def add(count):
-        for _ in range(count):
+        for n in range(count):
             factories.RectificationFactory(
                 unit=tree["street_a"], created_by=people["inspector"],
                 point=factories.PointFactory(unit=tree["street_a"]),
                 criterion=factories.CriterionFactory(
-                    category__standard__campaign=tree["city"].campaign))
+                    category__standard__campaign=tree["city"].campaign),
+                recurrence_of=earlier[n % 4 // 2] if n % 2 else None)
 
-    client = login(client, people["coordinator"])
+    client = login(client, people["staff"])
     url = reverse(f"inspections:ledger-export-{fmt}")
 
     def queries():
