@@ -562,7 +562,7 @@ class OfficialDocument(_Body):
             name = f"{annex.number}. {annex.title}" if many else annex.title
             if annex.number == 1:
                 paragraph = self._line(document, f"附件：{name}")
-                _indent_chars(paragraph, left=5, first_line=-3)
+                _indent_chars(paragraph, left=5, hanging=3)
             else:
                 paragraph = self._line(document, name)
                 _indent_chars(paragraph, left=5)

@@ -127,6 +127,12 @@ def test_table_rows_and_header():
 def test_annex_note_signature_date_and_annex_page():
     lines = texts(read(sample()))
     note = lines.index("附件：各单位失分明细")
+    # 附件说明 (§7.3.4): two characters in, the name after "附件：" wrapping under itself (a hanging
+    # indent of three characters from five: Word's schema has no negative first-line indent).
+    paragraph = next(p for p in read(sample()).paragraphs if p.text == "附件：各单位失分明细")
+    ind = paragraph._p.pPr.find(qn("w:ind"))
+    assert (ind.get(qn("w:leftChars")), ind.get(qn("w:hangingChars")), ind.get(qn("w:firstLine"))) == (
+        "500", "300", None)
     assert lines[note + 3:note + 5] == ["杏花岭区创建全国文明城市指挥部办公室", "2026年11月30日"]
     annex = lines.index("附件")
     assert annex > note
