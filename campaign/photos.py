@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from campaign.calendar import campaign_zone
 from campaign.models import Photo, Unit, User
 from campaign.storage import OBJECT_STORE_ERRORS, STORAGE_ERRORS, reason
 
@@ -87,7 +88,9 @@ class CleanPhoto:
 
 def store_photo(upload, *, unit: Unit, by: User, max_pixels: int = MAX_PIXELS) -> Photo:
     """Check, clean and store one uploaded file; returns the saved Photo or raises PhotoError
-    naming the upload. `max_pixels`: PUBLIC_MAX_PIXELS for anonymous uploads."""
+    naming the upload. `max_pixels`: PUBLIC_MAX_PIXELS for anonymous uploads. A capture time
+    the phone wrote without an offset is read in the unit's campaign's zone (one query for the
+    campaign, unless the unit has it already)."""
     try:
         return _store_photo(upload, unit=unit, by=by, max_pixels=max_pixels)
     except PhotoError as error:
@@ -107,7 +110,7 @@ def _store_photo(upload, *, unit: Unit, by: User, max_pixels: int) -> Photo:
     if len(data) > settings.PHOTO_MAX_BYTES:
         raise PhotoError(_("“%(name)s” is too large; the limit is %(limit)s MB.") % {
             "name": name, "limit": settings.PHOTO_MAX_BYTES // 1048576})
-    clean = read_photo(data, name, max_pixels=max_pixels)
+    clean = read_photo(data, name, max_pixels=max_pixels, zone=campaign_zone(unit.campaign))
     stem = uuid.uuid4().hex
     photo = Photo(
         unit=unit, width=clean.width, height=clean.height, size=len(data),
@@ -151,8 +154,11 @@ def discard_files(photo: Photo) -> None:
                 logger.warning("Could not remove the photo file %s", field.name, exc_info=True)
 
 
-def read_photo(data: bytes, name: str, *, max_pixels: int = MAX_PIXELS) -> CleanPhoto:
-    """Decode, check and re-encode one file (no storage); raises PhotoError."""
+def read_photo(data: bytes, name: str, *, max_pixels: int = MAX_PIXELS,
+               zone: dt.tzinfo | None = None) -> CleanPhoto:
+    """Decode, check and re-encode one file (no storage); raises PhotoError. `zone`: where a
+    capture time written without an offset was taken (the campaign's, campaign_zone); None, the
+    server's TIME_ZONE."""
     refused = PhotoError(
         _("“%(name)s” is not a photo we can read. Send a JPEG, PNG, WebP or HEIC picture.")
         % {"name": name}
@@ -182,7 +188,8 @@ def read_photo(data: bytes, name: str, *, max_pixels: int = MAX_PIXELS) -> Clean
         raise refused from error
     latitude, longitude = _gps(exif)
     return CleanPhoto(main=main, thumb=thumb, width=width, height=height,
-                      taken_at=_taken_at(exif), latitude=latitude, longitude=longitude)
+                      taken_at=_taken_at(exif, zone or campaign_zone(None)),
+                      latitude=latitude, longitude=longitude)
 
 
 def _too_many_pixels(name: str, width: int, height: int, limit: int) -> PhotoError:
@@ -252,7 +259,7 @@ def _encode(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def _taken_at(exif) -> dt.datetime | None:
+def _taken_at(exif, zone: dt.tzinfo) -> dt.datetime | None:
     raw = exif.get_ifd(EXIF_IFD).get(DATETIME_ORIGINAL) or exif.get(DATETIME)
     if not raw:
         return None
@@ -265,12 +272,13 @@ def _taken_at(exif) -> dt.datetime | None:
         # range of a datetime (an OverflowError when the photo was saved).
         return None
     # EXIF 2.31 phones say the offset of the time they wrote (OffsetTimeOriginal, or OffsetTime
-    # for DateTime); without one, a phone in the street shows the campaign's local time.
+    # for DateTime); without one, a phone in the street shows the campaign's local time: read in
+    # the campaign's zone, whatever the server's TIME_ZONE or the zone activated for a request.
     ifd = exif.get_ifd(EXIF_IFD)
     offset = ifd.get(OFFSET_TIME_ORIGINAL) if ifd.get(DATETIME_ORIGINAL) else ifd.get(OFFSET_TIME)
-    if (zone := _offset(offset)) is not None:
-        return naive.replace(tzinfo=zone)
-    return timezone.make_aware(naive)
+    if (written := _offset(offset)) is not None:
+        return naive.replace(tzinfo=written)
+    return timezone.make_aware(naive, zone)
 
 
 def _offset(raw) -> dt.timezone | None:

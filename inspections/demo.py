@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from campaign.calendar import WARNING_DAYS, WorkingCalendar
+from campaign.calendar import WARNING_DAYS, WorkingCalendar, campaign_zone
 from campaign.demo import DEMO_STREET
 from campaign.enums import DayCount, PointKind, Role
 from campaign.models import (
@@ -55,8 +55,10 @@ class DemoError(Exception):
 
 
 def _photo(rng: random.Random, label: str, colour: tuple[int, int, int],
-           taken_at: dt.datetime | None = None) -> SimpleUploadedFile:
-    """A generated JPEG; `taken_at` is written in its EXIF as a phone would (local time)."""
+           taken_at: dt.datetime | None = None, zone: dt.tzinfo | None = None,
+           ) -> SimpleUploadedFile:
+    """A generated JPEG; `taken_at` is written in its EXIF as a phone would: the local time of
+    `zone` (the campaign's), no offset."""
     image = Image.new("RGB", (480, 360), colour)
     draw = ImageDraw.Draw(image)
     for _ in range(12):
@@ -66,7 +68,7 @@ def _photo(rng: random.Random, label: str, colour: tuple[int, int, int],
     draw.text((12, 12), label, fill=(255, 255, 255))
     exif = Image.Exif()
     if taken_at is not None:
-        exif[0x0132] = f"{timezone.localtime(taken_at):%Y:%m:%d %H:%M:%S}"     # DateTime
+        exif[0x0132] = f"{timezone.localtime(taken_at, zone):%Y:%m:%d %H:%M:%S}"   # DateTime
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=70, **({"exif": exif} if taken_at else {}))
     return SimpleUploadedFile(f"{label}.jpg", buffer.getvalue(), content_type="image/jpeg")
@@ -347,8 +349,9 @@ def _live(rng, item, at, coordinator, inspector, now, fate: str | None = None) -
     # The after-photo was taken half an hour before the fix was submitted; one item in seven
     # shows a photo taken the day before the item was filed (a warning for the verifier).
     taken = item.created_at - dt.timedelta(days=1) if item.pk % 7 == 3 else when - HALF_HOUR
-    photo = services.store_photos([_photo(rng, "after", (60, 140, 90), taken)], unit=item.unit,
-                                  by=staff)
+    zone = campaign_zone(item.campaign)
+    photo = services.store_photos([_photo(rng, "after", (60, 140, 90), taken, zone)],
+                                  unit=item.unit, by=staff)
     item = workflow.submit(item, by=staff, version=None, photos=photo, note="已整改（演示）",
                            at=when)
     if fate == "submitted":
@@ -361,7 +364,7 @@ def _live(rng, item, at, coordinator, inspector, now, fate: str | None = None) -
                                           deadline=services.offered_deadline(item, when))
         if fate == "rework" or not (when := step(30)):
             return
-        photo = services.store_photos([_photo(rng, "after2", (60, 150, 110), when - HALF_HOUR)],
+        photo = services.store_photos([_photo(rng, "after2", (60, 150, 110), when - HALF_HOUR, zone)],
                                       unit=item.unit, by=staff)
         item = workflow.submit(item, by=staff, version=None, photos=photo, at=when)
     if when := step(rng.randrange(4, 40)):

@@ -2,10 +2,11 @@
 
 The after-photos are those of the item's latest submission (提交整改). A photo carries, read from
 its EXIF before it was stripped (campaign.photos), the time it was taken and where. It is flagged
-when it was taken before the item was filed, after the fix was submitted, or further than the
-campaign's `photo_distance_m` from the item's point. A photo with no time (or no place) recorded
-cannot be checked on that count and is only marked so; a point without coordinates gives no
-distance check at all.
+when it was taken before the problem was known (`found_at`: the item's filing, or the earliest
+citizen report filed as or merged into it when that came first), after the fix was submitted, or
+further than the campaign's `photo_distance_m` from the item's point. A photo with no time (or
+no place) recorded cannot be checked on that count and is only marked so; a point without
+coordinates gives no distance check at all.
 
 Boundaries: a photo taken within CLOCK_TOLERANCE of either end is fine (taken exactly at filing
 is fine); the distance is compared in whole metres, as it is shown, so exactly R metres is fine
@@ -16,6 +17,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import conditional_escape, format_html
@@ -25,7 +27,7 @@ from django.utils.translation import gettext as _
 from campaign import geo
 from campaign.models import Photo
 from inspections.enums import EventAction, PhotoWarning
-from inspections.models import Rectification, RectificationEvent
+from inspections.models import CitizenReport, Rectification, RectificationEvent
 
 # EXIF keeps whole seconds and a phone's clock is set from the network: half a minute either
 # way is the phone's clock or the rounding, not a photo from another day.
@@ -35,6 +37,28 @@ CLOCK_TOLERANCE = dt.timedelta(seconds=30)
 def _missing(photo: Photo) -> tuple[bool, bool]:
     """Whether the photo's EXIF gave no time, and no place."""
     return photo.taken_at is None, photo.latitude is None or photo.longitude is None
+
+
+@dataclass(frozen=True)
+class Found:
+    """When the problem was known: `at`, and whether that is a citizen's report (`reported`)
+    rather than the item's filing."""
+
+    at: dt.datetime
+    reported: bool
+
+
+def found_at(item: Rectification) -> Found:
+    """The moment before which an after-photo cannot show the fix: the item's filing, or the
+    earliest citizen report (随手拍) filed as or merged into the item when that came first. An
+    item filed from a report is created when the office triages it, maybe days after the
+    citizen sent it; a street that fixed the problem in between is not to be warned. One query
+    (the reports' earliest time, by the item's index)."""
+    reported = CitizenReport.objects.filter(item=item).order_by().aggregate(
+        first=Min("created_at"))["first"]
+    if reported is not None and reported < item.created_at:
+        return Found(reported, reported=True)
+    return Found(item.created_at, reported=False)
 
 
 @dataclass(frozen=True)
@@ -65,7 +89,7 @@ class PhotoCheck:
 
 @dataclass(frozen=True)
 class Plausibility:
-    filed_at: dt.datetime
+    found: Found
     submitted_at: dt.datetime | None
     limit_m: int
     point_located: bool            # False: the point has no coordinates, no distance is checked
@@ -79,8 +103,10 @@ class Plausibility:
             base = {"photo": check.photo.pk, "n": check.number}
             taken = check.photo.taken_at.isoformat() if check.photo.taken_at else None
             if check.before_filing:
+                # A warning against a citizen's report names it "reported_at" (describe says so).
+                moment = "reported_at" if self.found.reported else "filed_at"
                 found.append({**base, "code": PhotoWarning.BEFORE_FILING.value, "taken_at": taken,
-                              "filed_at": self.filed_at.isoformat()})
+                              moment: self.found.at.isoformat()})
             if check.after_submission:
                 found.append({**base, "code": PhotoWarning.AFTER_SUBMISSION.value, "taken_at": taken,
                               "submitted_at": self.submitted_at and self.submitted_at.isoformat()})
@@ -102,8 +128,10 @@ class Plausibility:
 
 def check_photos(
     item: Rectification, photos: Sequence[Photo], *, submitted_at: dt.datetime | None,
+    found: Found,
 ) -> Plausibility:
-    """The rule over given photos (pure: reads only the item, its point and campaign)."""
+    """The rule over given photos (pure: reads only the item, its point and campaign;
+    `found`: found_at(item))."""
     point, limit = item.point, item.campaign.photo_distance_m
     place = None
     if point is not None and point.latitude is not None and point.longitude is not None:
@@ -116,12 +144,12 @@ def check_photos(
             metres = round(geo.distance_m(photo.latitude, photo.longitude, *place))
         checks.append(PhotoCheck(
             photo=photo, number=number,
-            before_filing=taken is not None and taken < item.created_at - CLOCK_TOLERANCE,
+            before_filing=taken is not None and taken < found.at - CLOCK_TOLERANCE,
             after_submission=(taken is not None and submitted_at is not None
                               and taken > submitted_at + CLOCK_TOLERANCE),
             metres=metres, too_far=metres is not None and metres > limit,
         ))
-    return Plausibility(filed_at=item.created_at, submitted_at=submitted_at, limit_m=limit,
+    return Plausibility(found=found, submitted_at=submitted_at, limit_m=limit,
                         point_located=place is not None, photos=checks)
 
 
@@ -130,8 +158,8 @@ def check_after_photos(
 ) -> Plausibility | None:
     """The photos of the item's latest submission checked; None when it has none. `events`: the
     item's events in order with their photos prefetched (the item page has them), else two
-    queries. The photos are numbered in their stored order (Photo.Meta), as the timeline shows
-    them."""
+    queries; found_at adds one. The photos are numbered in their stored order (Photo.Meta), as
+    the timeline shows them."""
     if events is None:
         submission = item.events.filter(action=EventAction.SUBMITTED).order_by(
             "-created_at", "-pk").first()
@@ -139,7 +167,8 @@ def check_after_photos(
         submission = next((e for e in reversed(events) if e.action == EventAction.SUBMITTED), None)
     if submission is None:
         return None
-    return check_photos(item, list(submission.photos.all()), submitted_at=submission.created_at)
+    return check_photos(item, list(submission.photos.all()), submitted_at=submission.created_at,
+                        found=found_at(item))
 
 
 def unrecorded(photo: Photo) -> str:
@@ -171,6 +200,11 @@ def describe(warning: dict) -> SafeString:
     """A recorded warning (Plausibility.warnings) in words, for the item page and the timeline
     (HTML: its moments do not break across lines)."""
     code, number = warning.get("code"), warning.get("n")
+    if code == PhotoWarning.BEFORE_FILING and warning.get("reported_at"):
+        return _words(_("Photo %(n)s was taken before the problem was reported (taken %(taken)s; "
+                        "reported %(reported)s)"), {
+            "n": number, "taken": _moment(warning.get("taken_at")),
+            "reported": _moment(warning.get("reported_at"))})
     if code == PhotoWarning.BEFORE_FILING:
         return _words(_("Photo %(n)s was taken before the item was filed (taken %(taken)s; filed "
                         "%(filed)s)"), {

@@ -247,3 +247,48 @@ def test_an_exif_time_with_its_offset(tree, people, tags, utc):
     photo = store_photo(_exif_jpeg(exif), unit=tree["street_a"], by=people["staff"])
     photo.refresh_from_db()
     assert photo.taken_at.astimezone(dt.UTC).isoformat() == utc
+
+
+@pytest.mark.parametrize(("server", "campaign_zone", "utc"), [
+    ("UTC", "Asia/Shanghai", "2026-03-05T02:00:00+00:00"),
+    ("Asia/Shanghai", "Asia/Shanghai", "2026-03-05T02:00:00+00:00"),
+    ("Asia/Shanghai", "Asia/Urumqi", "2026-03-05T04:00:00+00:00"),     # UTC+6
+])
+def test_an_exif_time_without_offset_is_the_campaigns_local_time(tree, people, settings, server,
+                                                                   campaign_zone, utc):
+    """A phone set to the campaign's local time writes no offset: the time is read in the
+    campaign's zone, whatever the server's TIME_ZONE or the zone a request activated."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from PIL import Image
+
+    from campaign.models import Campaign
+    from campaign.photos import store_photo
+
+    settings.TIME_ZONE = server
+    Campaign.objects.filter(pk=tree["city"].campaign_id).update(time_zone=campaign_zone)
+    street = type(tree["street_a"]).objects.get(pk=tree["street_a"].pk)
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = "2026:03:05 10:00:00"
+    with timezone.override("America/New_York"):
+        photo = store_photo(_exif_jpeg(exif), unit=street, by=people["staff"])
+    photo.refresh_from_db()
+    assert photo.taken_at.astimezone(dt.UTC).isoformat() == utc
+
+
+def test_a_citizens_photo_is_read_in_the_campaigns_zone(tree, settings):
+    """The public form stores the photos under the campaign's root unit: the same rule."""
+    import datetime as dt
+
+    from PIL import Image
+
+    from inspections import services
+
+    settings.TIME_ZONE = "UTC"
+    exif = Image.Exif()
+    exif[0x0132] = "2026:03:05 10:00:00"
+    report = services.report_problem(campaign=tree["city"].campaign, description="占道经营",
+                                     location="甲街口", uploads=[_exif_jpeg(exif)])
+    assert [p.taken_at.astimezone(dt.UTC) for p in report.photos.all()] == [
+        dt.datetime(2026, 3, 5, 2, 0, tzinfo=dt.UTC)]

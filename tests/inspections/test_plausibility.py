@@ -5,14 +5,16 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from django.utils.html import strip_tags
 
 from campaign.models import Photo
 from campaign.periods import Month
-from inspections import plausibility, services, workflow
+from inspections import plausibility, services, triage, workflow
 from inspections.enums import EventAction as A
 from inspections.models import RectificationEvent
 from tests import factories
@@ -215,3 +217,81 @@ def test_a_recorded_value_is_escaped_in_words():
         assert plausibility.describe({"code": "far", "n": 1, "metres": "<b>9</b>", "limit": 200}) == (
             "照片 1 距点位 &lt;b&gt;9&lt;/b&gt; 米（允许 200 米）")
         assert plausibility.describe({"code": "<i>x</i>"}) == "&lt;i&gt;x&lt;/i&gt;"
+
+
+# ---- an item filed from citizen reports (随手拍): the problem was known when first reported ----
+
+REPORTED = dt.datetime(2026, 11, 1, 1, 0, tzinfo=dt.UTC)           # 09:00 in Shanghai
+HOUR = dt.timedelta(hours=1)
+TRIAGED = REPORTED + HOUR + dt.timedelta(days=2)                    # 2026-11-03 10:00 in Shanghai
+
+
+def citizen_report(tree, at):
+    with time_machine.travel(at, tick=False):
+        return services.report_problem(campaign=tree["city"].campaign, description="占道经营",
+                                       location="甲街口", uploads=[factories.make_jpeg()])
+
+
+def reported_item(tree, people, point, *, at=REPORTED):
+    report = citizen_report(tree, at)
+    with time_machine.travel(TRIAGED, tick=False):
+        return services.accept_report(report, unit=tree["street_a"], title="占道经营", point=point,
+                                      deadline=TRIAGED + dt.timedelta(days=7),
+                                      by=people["coordinator"])
+
+
+def test_a_reported_problem_fixed_before_the_triage_is_not_warned(tree, people, point):
+    """Fixed an hour after the citizen's report and two days before the office triaged it."""
+    item = reported_item(tree, people, point)
+    assert item.created_at == TRIAGED
+    submit(item, people, [photo(tree, people, taken_at=REPORTED + HOUR)])
+    result = plausibility.check_after_photos(item)
+    assert result.found == plausibility.Found(REPORTED, reported=True)
+    assert result.warnings == []
+
+
+def test_a_photo_before_the_report_is_warned_with_the_reports_time(tree, people, point):
+    item = reported_item(tree, people, point)
+    taken = photo(tree, people, taken_at=REPORTED - HOUR)
+    submit(item, people, [taken])
+    workflow.close(item, by=people["coordinator"], version=None, method="service", at=CLOSED)
+    event = RectificationEvent.objects.get(rectification=item, action=A.CLOSED)
+    assert event.data["photo_warnings"] == [
+        {"photo": taken.pk, "n": 1, "code": "before_filing",
+         "taken_at": "2026-11-01T00:00:00+00:00", "reported_at": "2026-11-01T01:00:00+00:00"}]
+    with translation.override("zh-hans"):
+        assert plausibility.describe(event.data["photo_warnings"][0]) == (
+            '照片 1 拍摄于市民反映问题之前（拍摄 <span class="text-nowrap">2026-11-01 08:00</span>，'
+            '反映 <span class="text-nowrap">2026-11-01 09:00</span>）')
+    with translation.override("en"):
+        assert strip_tags(plausibility.describe(event.data["photo_warnings"][0])) == (
+            "Photo 1 was taken before the problem was reported (taken 2026-11-01 08:00; "
+            "reported 2026-11-01 09:00)")
+
+
+def test_the_earliest_report_merged_into_the_item_counts(tree, people, point):
+    """A report of the same problem sent a day before the one filed, merged into the item: the
+    problem was known from the earlier one."""
+    item = reported_item(tree, people, point)
+    earlier = citizen_report(tree, REPORTED - dt.timedelta(days=1))
+    triage.attach_to_item(earlier, [], item, by=people["coordinator"])
+    submit(item, people, [photo(tree, people, taken_at=REPORTED - HOUR),
+                          photo(tree, people, taken_at=REPORTED - dt.timedelta(days=1, hours=1))])
+    result = plausibility.check_after_photos(item)
+    assert result.found == plausibility.Found(REPORTED - dt.timedelta(days=1), reported=True)
+    assert [(w["n"], w["reported_at"]) for w in result.warnings] == [
+        (2, "2026-10-31T01:00:00+00:00")]
+
+
+def test_an_inspection_item_counts_from_its_filing_unless_a_merged_report_came_first(
+        filed, tree, people):
+    """A report merged into an item an inspector filed: sent after the filing, the filing stays
+    the moment; sent before it, the problem was known from the report."""
+    later = citizen_report(tree, FILED + HOUR)
+    triage.attach_to_item(later, [], filed, by=people["coordinator"])
+    assert plausibility.found_at(filed) == plausibility.Found(FILED, reported=False)
+    before = citizen_report(tree, FILED - 2 * HOUR)
+    triage.attach_to_item(before, [], filed, by=people["coordinator"])
+    assert plausibility.found_at(filed) == plausibility.Found(FILED - 2 * HOUR, reported=True)
+    submit(filed, people, [photo(tree, people, taken_at=FILED - HOUR)])
+    assert plausibility.check_after_photos(filed).warnings == []

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 
 from campaign.models import Photo
-from inspections import workflow
+from inspections import services, triage, workflow
 from inspections.enums import EventAction as A
 from inspections.models import RectificationEvent, ScoringSettingsChange
 from tests import factories
@@ -255,3 +255,61 @@ def test_the_photo_time_and_place_stay_with_those_who_see_the_item(client, tree,
     for who in ("staff", "leader"):
         body = page(client, people[who], item)
         assert 'id="photo-check"' not in body and "2026-11-02 08:10" not in body
+
+
+# ---- an item filed from citizen reports (随手拍) --------------------------------------------
+
+REPORTED = dt.datetime(2026, 11, 1, 1, 0, tzinfo=dt.UTC)           # 09:00 in Shanghai
+TRIAGED = REPORTED + dt.timedelta(days=2, hours=1)
+
+
+def citizen_report(tree, at):
+    with time_machine.travel(at, tick=False):
+        return services.report_problem(campaign=tree["city"].campaign, description="占道经营",
+                                       location="甲街口", uploads=[factories.make_jpeg()])
+
+
+def reported_item(tree, people, point, photos, *, merged=0):
+    """Filed from a citizen's report two days and an hour after it was sent; `merged` later
+    reports of the same problem join it; then the fix is submitted with `photos`."""
+    report = citizen_report(tree, REPORTED)
+    with time_machine.travel(TRIAGED, tick=False):
+        item = services.accept_report(report, unit=tree["street_a"], title="占道经营", point=point,
+                                      deadline=TRIAGED + dt.timedelta(days=7),
+                                      by=people["coordinator"])
+        for n in range(merged):
+            triage.attach_to_item(citizen_report(tree, REPORTED + dt.timedelta(hours=n + 1)), [],
+                                  item, by=people["coordinator"])
+    return workflow.submit(item, by=people["staff"], version=None, photos=photos, at=SUBMITTED)
+
+
+def test_a_reported_item_is_checked_from_the_report(client, tree, people, point):
+    fixed_early = reported_item(tree, people, point, [
+        after_photo(tree, people, taken_at=REPORTED + dt.timedelta(hours=1), north="0")])
+    section = box(page(client, people["coordinator"], fixed_early))
+    assert ('<p class="mb-1" id="photo-no-warnings">'
+            "没有照片拍摄于市民反映问题之前、提交整改之后或距点位过远。</p>") in section
+    too_early = reported_item(tree, people, point, [
+        after_photo(tree, people, taken_at=REPORTED - dt.timedelta(hours=1), north="0")])
+    assert items(box(page(client, people["coordinator"], too_early))) == [
+        "照片 1 拍摄于市民反映问题之前（拍摄 2026-11-01 08:00，反映 2026-11-01 09:00）"]
+
+
+def test_the_report_time_costs_one_query_whatever_the_reports_and_photos(client, tree, people,
+                                                                          point):
+    def queries(item):
+        client.get(item.get_absolute_url())         # warm the nav's cached parts
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get(item.get_absolute_url()).content.decode()
+        assert 'id="photo-check"' in body
+        earliest = [q["sql"] for q in captured.captured_queries
+                    if 'MIN("inspections_citizenreport"."created_at")' in q["sql"]]
+        assert len(earliest) == 1
+        return len(captured.captured_queries)
+
+    login(client, people["coordinator"])
+    one = queries(reported_item(tree, people, point, [after_photo(tree, people)]))
+    many = queries(reported_item(tree, people, point, [after_photo(tree, people) for _n in range(4)],
+                                 merged=2))
+    inspected = queries(submitted_item(tree, people, point, [after_photo(tree, people)]))
+    assert one == many == inspected
