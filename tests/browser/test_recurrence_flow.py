@@ -63,3 +63,11 @@ def test_a_phone_shows_the_recurrence_and_opens_the_earlier_item(browser, live_s
         expect(page).to_have_url(f"{live_server.url}/items/{earlier.pk}/")
         expect(page.locator("h1")).to_contain_text("ZG-JIA-0001")
         expect(page.locator("#recurrence-badge")).to_have_count(0)
+        # The earlier item says the problem came back, and leads to the later item.
+        expect(page.locator("#item-recurred")).to_contain_text("此问题后来复发 1 次：")
+        later = page.locator("#later-items a")
+        expect(later).to_have_text(item.code)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE
+        assert_accessible(page)
+        later.click()
+        expect(page).to_have_url(f"{live_server.url}/items/{item.pk}/")

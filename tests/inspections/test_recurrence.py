@@ -188,8 +188,8 @@ def test_the_earlier_item_names_the_items_that_recur_from_it(client, people, rec
     assert "此问题后来复发 2 次：" in page
     assert _later(page) == [f"{first.code} · 立案 2019-07-10 · 待整改",
                             f"{second.code} · 立案 2019-07-11 · 待整改"]
-    assert f'<a href="{first.get_absolute_url()}"><code>{first.code}</code></a>' in page
-    assert f'<a href="{second.get_absolute_url()}"><code>{second.code}</code></a>' in page
+    assert f'<a class="alert-link" href="{first.get_absolute_url()}">{first.code}</a>' in page
+    assert f'<a class="alert-link" href="{second.get_absolute_url()}">{second.code}</a>' in page
     assert recurred["voided"].code not in page
     assert 'id="later-hidden"' not in page and 'id="later-more"' not in page
     printed = client.get(reverse("inspections:rectification-print", args=[earlier.pk]))
