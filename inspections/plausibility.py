@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Min
+from django.db.models import F, Min, Q
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import conditional_escape, format_html
@@ -48,14 +48,21 @@ class Found:
     reported: bool
 
 
-def found_at(item: Rectification) -> Found:
+def found_at(item: Rectification, *, until: dt.datetime | None = None) -> Found:
     """The moment before which an after-photo cannot show the fix: the item's filing, or the
     earliest citizen report (随手拍) filed as or merged into the item when that came first. An
     item filed from a report is created when the office triages it, maybe days after the
-    citizen sent it; a street that fixed the problem in between is not to be warned. One query
-    (the reports' earliest time, by the item's index)."""
-    reported = CitizenReport.objects.filter(item=item).order_by().aggregate(
-        first=Min("created_at"))["first"]
+    citizen sent it; a street that fixed the problem in between is not to be warned.
+
+    Only reports taken in by `until` (the fix's submission) count: one merged later cannot clear
+    a warning the verifier was shown. For a recurrence, a report sent before the earlier item
+    was closed was about that problem, not this one. One query."""
+    reports = CitizenReport.objects.filter(item=item).filter(
+        Q(item__recurrence_of__isnull=True)
+        | Q(created_at__gt=F("item__recurrence_of__closed_at")))
+    if until is not None:
+        reports = reports.filter(Q(triaged_at__isnull=True) | Q(triaged_at__lte=until))
+    reported = reports.order_by().aggregate(first=Min("created_at"))["first"]
     if reported is not None and reported < item.created_at:
         return Found(reported, reported=True)
     return Found(item.created_at, reported=False)
@@ -168,7 +175,7 @@ def check_after_photos(
     if submission is None:
         return None
     return check_photos(item, list(submission.photos.all()), submitted_at=submission.created_at,
-                        found=found_at(item))
+                        found=found_at(item, until=submission.created_at))
 
 
 def unrecorded(photo: Photo) -> str:

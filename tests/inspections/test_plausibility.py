@@ -16,7 +16,7 @@ from campaign.models import Photo
 from campaign.periods import Month
 from inspections import plausibility, services, triage, workflow
 from inspections.enums import EventAction as A
-from inspections.models import RectificationEvent
+from inspections.models import Rectification, RectificationEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -274,7 +274,8 @@ def test_the_earliest_report_merged_into_the_item_counts(tree, people, point):
     problem was known from the earlier one."""
     item = reported_item(tree, people, point)
     earlier = citizen_report(tree, REPORTED - dt.timedelta(days=1))
-    triage.attach_to_item(earlier, [], item, by=people["coordinator"])
+    with time_machine.travel(TRIAGED + HOUR, tick=False):
+        triage.attach_to_item(earlier, [], item, by=people["coordinator"])
     submit(item, people, [photo(tree, people, taken_at=REPORTED - HOUR),
                           photo(tree, people, taken_at=REPORTED - dt.timedelta(days=1, hours=1))])
     result = plausibility.check_after_photos(item)
@@ -288,10 +289,45 @@ def test_an_inspection_item_counts_from_its_filing_unless_a_merged_report_came_f
     """A report merged into an item an inspector filed: sent after the filing, the filing stays
     the moment; sent before it, the problem was known from the report."""
     later = citizen_report(tree, FILED + HOUR)
-    triage.attach_to_item(later, [], filed, by=people["coordinator"])
+    with time_machine.travel(FILED + 3 * HOUR, tick=False):
+        triage.attach_to_item(later, [], filed, by=people["coordinator"])
     assert plausibility.found_at(filed) == plausibility.Found(FILED, reported=False)
     before = citizen_report(tree, FILED - 2 * HOUR)
-    triage.attach_to_item(before, [], filed, by=people["coordinator"])
+    with time_machine.travel(FILED + 3 * HOUR, tick=False):
+        triage.attach_to_item(before, [], filed, by=people["coordinator"])
     assert plausibility.found_at(filed) == plausibility.Found(FILED - 2 * HOUR, reported=True)
     submit(filed, people, [photo(tree, people, taken_at=FILED - HOUR)])
     assert plausibility.check_after_photos(filed).warnings == []
+
+
+def test_a_report_merged_after_the_fix_was_submitted_does_not_clear_a_warning(tree, people, point):
+    """The office merges a report that waited a week into an item whose fix was already sent:
+    the warning the verifier was shown stays, and closing records it."""
+    item = reported_item(tree, people, point)
+    stale = citizen_report(tree, REPORTED - dt.timedelta(days=7))
+    taken = photo(tree, people, taken_at=REPORTED - dt.timedelta(days=2))
+    submit(item, people, [taken])
+    with time_machine.travel(SUBMITTED + HOUR, tick=False):
+        triage.attach_to_item(stale, [], item, by=people["coordinator"])
+    assert plausibility.found_at(item) == plausibility.Found(REPORTED - dt.timedelta(days=7),
+                                                             reported=True)
+    result = plausibility.check_after_photos(item)
+    assert result.found == plausibility.Found(REPORTED, reported=True)
+    assert [(w["n"], w["reported_at"]) for w in result.warnings] == [(1, "2026-11-01T01:00:00+00:00")]
+
+
+def test_a_report_of_the_earlier_problem_does_not_count_for_its_recurrence(tree, people, point):
+    """A report sent while the earlier item was still open, merged into the recurrence: it was
+    about the earlier problem, so the recurrence counts from its own filing."""
+    earlier = factories.RectificationFactory(
+        unit=tree["street_a"], point=point, status="closed", closed_at=REPORTED - HOUR,
+        created_at=REPORTED - dt.timedelta(days=5))
+    item = reported_item(tree, people, point)
+    Rectification.objects.filter(pk=item.pk).update(recurrence_of=earlier)
+    item.refresh_from_db()
+    old = citizen_report(tree, REPORTED - 2 * HOUR)
+    with time_machine.travel(TRIAGED + HOUR, tick=False):
+        triage.attach_to_item(old, [], item, by=people["coordinator"])
+    assert plausibility.found_at(item) == plausibility.Found(REPORTED, reported=True)
+    Rectification.objects.filter(pk=item.pk).update(recurrence_of=None)
+    assert plausibility.found_at(item) == plausibility.Found(REPORTED - 2 * HOUR, reported=True)
