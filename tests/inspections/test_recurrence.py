@@ -339,3 +339,17 @@ def test_the_item_list_filters_and_marks_recurrences(client, tree, people, place
     only = client.get(url, {"recurrence": "on"})
     assert [row.code for row in only.context["rows"]] == [again.code]
     assert 'id="id_recurrence"' in only.content.decode()
+
+
+def test_a_reader_who_sees_none_of_the_later_items_reads_one_sentence(client, tree, people, place):
+    """Every later item in street B: street A's staff read that the problem came back there,
+    counted, with no list to add to."""
+    earlier = closed(tree["street_a"], place["point"], place["criterion"], VISIT - 5 * DAY)
+    for n in range(2):
+        factories.RectificationFactory(unit=tree["street_b"], recurrence_of=earlier,
+                                       code=f"JB-2019-{n + 1:04d}", created_at=VISIT + n * DAY)
+    client.force_login(people["staff"])
+    page = client.get(earlier.get_absolute_url()).content.decode()
+    assert '<p class="mb-0" id="later-hidden">此问题后来复发 2 次，所涉事项不在您的查看范围内。</p>' in page
+    assert _later(page) == [] and "复发 2 次：" not in page and "另有" not in page
+    assert "JB-2019-0001" not in page and "JB-2019-0002" not in page
