@@ -11,6 +11,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from campaign import tree
+from campaign.documents.names import validate_copies_to
 from campaign.enums import DayCount, DeadlineDays, PointKind, Role, TaskCategory, TaskStatus, UnitKind
 
 
@@ -145,8 +146,9 @@ class Unit(models.Model):
     # The imprint (版记) at the end of its bulletins and notices: 抄送 these bodies.
     document_copies_to = models.CharField(
         _("bodies its documents are copied to"), max_length=200, blank=True,
+        validators=[validate_copies_to],
         help_text=_("The bodies its bulletins and notices are copied to (抄送), separated by 、 or "
-                    "，, for example 市委办公厅，市政府办公厅. Empty: no copies line."),
+                    "，, at most 20, for example 市委办公厅，市政府办公厅. Empty: no copies line."),
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)

@@ -7,8 +7,7 @@ brackets 〔〕, the number without leading zeros and without 第). Supervision 
 from its own counter per issuing unit and year (inspections.models.take_number).
 """
 
-import re
-
+from campaign.documents.names import MAX_COPIES_TO, copies_to_names
 from campaign.models import Unit
 
 
@@ -32,13 +31,8 @@ def document_office(unit: Unit) -> str:
     return unit.document_office or unit.name
 
 
-# Bodies on the copies line (抄送) at most: the field holds 200 characters, and a line of twenty
-# names already fills most of the imprint.
-MAX_COPIES_TO = 20
-
-
 def document_copies_to(unit: Unit) -> list[str]:
-    """The bodies the unit's documents are copied to (抄送), in order: its setting split on 、，
-    and ",", each trimmed, empty ones dropped, at most MAX_COPIES_TO."""
-    names = (name.strip() for name in re.split(r"[、，,]", unit.document_copies_to))
-    return [name for name in names if name][:MAX_COPIES_TO]
+    """The bodies the unit's documents are copied to (抄送), in order, as
+    `names.copies_to_names` reads the unit's setting; at most MAX_COPIES_TO (the field's
+    validation says so to whoever types more)."""
+    return copies_to_names(unit.document_copies_to)[:MAX_COPIES_TO]
