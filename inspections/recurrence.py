@@ -71,7 +71,7 @@ def later_items(item: Rectification, readable: QuerySet[Rectification]) -> Later
     whatever their number: the counts ride on the first rows as window aggregates."""
     may_read = Exists(readable.filter(pk=OuterRef("pk")))
     rows = list(
-        Rectification.objects.filter(recurrence_of=item).exclude(status=RectificationStatus.VOIDED)
+        item.recurrences.exclude(status=RectificationStatus.VOIDED)
         .annotate(readable=may_read)
         .annotate(total=Window(Count("pk")),
                   readable_total=Window(Sum(Case(When(readable=True, then=1), default=0))))
